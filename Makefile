@@ -1,0 +1,36 @@
+# The two set-up commands are `make demo` and `make test`; both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED := ../shared/data
+
+.PHONY: demo test lint bench clean venv
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+demo: venv
+	bash scripts/demo.sh
+
+# Ingest (scrutiny ingest vs pandas read_csv), metrics (compute_metrics vs pandas groupby), then the web server
+# under load (wrk from Debian, installed here if missing); bench/README.md
+bench: venv
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/metrics_bench.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
+	$(BIN)/python bench/web_bench.py
+
+clean:
+	rm -rf $(VENV) scrutiny.duckdb data bench-results test-artifacts

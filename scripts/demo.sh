@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make demo: load real data into ./scrutiny.duckdb and show what is there.
+# With ../shared/data: ingest it. Elsewhere: fetch the latest three Metropolitan months, the Census and the
+# boundaries from the official sources; with no network, generate synthetic data and say so plainly.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SCRUTINY=.venv/bin/scrutiny
+SHARED=../shared/data
+export SCRUTINY_DB="${SCRUTINY_DB:-scrutiny.duckdb}"
+
+# The Metropolitan months the report covers: the archive's complete run in the shared data, else whatever
+# was fetched or generated.
+met_months() {
+  .venv/bin/python - "$SCRUTINY_DB" <<'PY'
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+first, last = con.execute("SELECT min(month), max(month) FROM stop_search WHERE force = 'metropolitan'").fetchone()
+print(f"{first:%Y-%m} {last:%Y-%m}")
+PY
+}
+
+if [ -d "$SHARED/police_uk/archive" ]; then
+  echo "Loading the real public data in $SHARED into $SCRUTINY_DB"
+  $SCRUTINY ingest "$SHARED/police_uk/archive" "$SHARED/police_uk/api/stops-force-metropolitan" \
+    "$SHARED/census2021" "$SHARED/geography" || exit 1
+  MONTHS="2018-04 2018-09"
+elif $SCRUTINY fetch --force metropolitan --latest 3 && $SCRUTINY fetch census && $SCRUTINY fetch boundaries; then
+  echo "Fetched the latest three Metropolitan months, the Census and the boundaries from the official sources."
+else
+  echo
+  echo "!! No network and no ../shared/data: generating SYNTHETIC data. Every figure below is made up. !!"
+  echo
+  $SCRUTINY synth --rows 200000 --out data/synthetic || exit 1
+  $SCRUTINY ingest data/synthetic || exit 1
+fi
+$SCRUTINY status
+read -r FROM TO <<<"${MONTHS:-$(met_months)}"
+REPORT="reports/metropolitan-$FROM-to-$TO.html"
+$SCRUTINY report --force metropolitan --from "$FROM" --to "$TO" --out "$REPORT" --pdf || exit 1
+echo
+echo "Report: $(pwd)/$REPORT (and ${REPORT%.html}.pdf)"
+
+# Last, the dashboard and API (DEMO_SERVE=0 skips it, e.g. on a machine where the port is taken).
+if [ "${DEMO_SERVE:-1}" != "0" ]; then
+  PORT="${PORT:-8000}"
+  echo "Dashboard: http://127.0.0.1:$PORT/   API: http://127.0.0.1:$PORT/api/v1/docs   (Ctrl-C stops it)"
+  exec $SCRUTINY serve --host 127.0.0.1 --port "$PORT"
+fi

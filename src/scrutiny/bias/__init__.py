@@ -1,0 +1,1 @@
+"""Tests of bias: the threshold test (Bayesian, NumPyro; optional extra ``scrutiny[bias]``)."""

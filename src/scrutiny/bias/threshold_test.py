@@ -1,0 +1,569 @@
+"""The threshold test (Simoiu, Corbett-Davies and Goel 2017; Pierson et al. 2018), fitted with NumPyro.
+
+Model (the identified, hierarchical form of the Stanford Open Policing Project, signal a mixture of two
+normals, so every rate has a closed, differentiable form). For area d and group r, a resident's signal is
+N(δ_dr, 1) with probability φ_dr (someone who would be found with something) and N(0, 1) otherwise; an
+officer searches when the signal exceeds t_dr. Then
+
+    search rate  s_dr = φ Q(t − δ) + (1 − φ) Q(t)          (Q = 1 − Φ)
+    hit rate     h_dr = φ Q(t − δ) / s_dr
+    S_dr ~ Binomial(N_dr, s_dr),  H_dr ~ Binomial(S_dr, h_dr)
+
+    t_dr        = t_r + t_d + σ_c z_dr                     group + area (sum to zero) + cell noise
+    logit φ_dr  = μ_φ + φ_r + φ_d                          φ_r = 0 for the reference group, φ_d sum to zero
+    log δ_dr    = μ_δ + δ_r + δ_d                          likewise
+
+A threshold is reported, as the papers do, on the probability scale: the probability of being found with
+something at which a person is searched, p_dr = logit⁻¹(logit φ + δ t − δ²/2). A group's threshold is the
+average of p_dr over areas weighted by all searches in the area (the same weights for every group, so a
+difference between groups is a within-area difference, not a difference in where groups live).
+
+NumPyro and JAX are an optional extra (``pip install scrutiny[bias]``); importing this module works
+without them, fitting says how to install them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scrutiny.errors import ScrutinyError
+
+INSTALL_HINT = "the threshold test needs NumPyro and JAX: pip install 'scrutiny[bias]'"
+
+RESIDENTS_CAVEAT = (
+    "Exposure is Census 2021 residents of each area and group, not encounters: police.uk records searches, "
+    "not the people officers saw and did not search. The model therefore treats every resident as someone "
+    "who could have been searched in their own area; differences in who is out on the street, where officers "
+    "patrol, and people searched outside the area they live in are absorbed into the signal distribution "
+    "(φ, δ) or the threshold, and cannot be told apart from them. A lower threshold here means a lower "
+    "bar for searching a resident of that group, under the model's assumptions; it is evidence to examine, "
+    "not proof of discrimination. Hits are searches with any outcome other than no further action."
+)
+CUSTOM_EXPOSURE_CAVEAT = (
+    "Exposure is a table supplied by the user ({source}); thresholds are the bar for searching a member of "
+    "that exposure population, and mean only what that population means (e.g. stops, encounters, footfall)."
+)
+MODEL_CAVEAT = (
+    "The threshold test rests on parametric assumptions (normal-mixture signals, one threshold per area and "
+    "group plus noise) that the data cannot fully check; read the thresholds beside the predicted-versus-"
+    "observed rates and the convergence diagnostics."
+)
+
+
+class BiasExtraMissing(ScrutinyError):
+    """NumPyro/JAX are not installed: the threshold test is an optional extra."""
+
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+def _require_numpyro() -> Any:
+    try:
+        import numpyro
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise BiasExtraMissing() from exc
+    return numpyro
+
+
+@dataclass(frozen=True)
+class ThresholdInputs:
+    """Counts per (area, group): exposure N, searches S, hits H; arrays of shape (areas, groups)."""
+
+    areas: list[str]
+    groups: list[str]
+    exposure: np.ndarray
+    searches: np.ndarray
+    hits: np.ndarray
+    reference: str = "White"
+    exposure_source: str = "Census 2021 residents (census_ts022)"
+
+    def __post_init__(self) -> None:
+        shape = (len(self.areas), len(self.groups))
+        for name in ("exposure", "searches", "hits"):
+            arr = getattr(self, name)
+            if arr.shape != shape:
+                raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
+        if (self.hits > self.searches).any() or (self.searches > self.exposure).any():
+            raise ValueError("need hits <= searches <= exposure in every cell")
+        if (self.exposure <= 0).any():
+            raise ValueError("every (area, group) needs a positive exposure")
+        if self.reference not in self.groups:
+            raise ValueError(f"reference group {self.reference!r} not among {self.groups}")
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        reference: str = "White",
+        exposure_source: str = "Census 2021 residents (census_ts022)",
+    ) -> ThresholdInputs:
+        """From long rows with columns area_code, group, exposure, searches, hits (missing counts are 0)."""
+        areas = sorted(frame["area_code"].unique().tolist())
+        groups = sorted(frame["group"].unique().tolist())
+
+        def wide(col: str) -> np.ndarray:
+            table = frame.pivot_table(index="area_code", columns="group", values=col, aggfunc="sum")
+            return table.reindex(index=areas, columns=groups).fillna(0).to_numpy(dtype=np.int64)
+
+        return cls(areas, groups, wide("exposure"), wide("searches"), wide("hits"), reference, exposure_source)
+
+
+def load_exposure_csv(path: Path | str) -> pd.DataFrame:
+    """A user's exposure table: CSV with columns area_code, group, exposure (e.g. stops or footfall)."""
+    frame = pd.read_csv(path)
+    missing = {"area_code", "group", "exposure"} - set(frame.columns)
+    if missing:
+        raise ScrutinyError(
+            f"{path}: exposure CSV needs columns area_code, group, exposure (missing {sorted(missing)})"
+        )
+    return frame[["area_code", "group", "exposure"]]
+
+
+@dataclass(frozen=True)
+class GroupThreshold:
+    group: str
+    threshold: float  # posterior mean, probability scale
+    ci_low: float
+    ci_high: float
+    signal_threshold: float  # t_r on the signal scale (posterior mean)
+    diff_vs_reference: float | None
+    diff_ci_low: float | None
+    diff_ci_high: float | None
+    prob_diff_below_zero: float | None
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    max_rhat: float
+    min_ess: float
+    divergences: int
+    seconds: float
+    seconds_per_effective_sample: float
+    chains: int
+    warmup: int
+    draws: int
+
+
+@dataclass
+class ThresholdResult:
+    """Thresholds with intervals, fit checks, diagnostics, caveats; numbers only trusted when ``converged``."""
+
+    groups: list[GroupThreshold]
+    reference: str
+    cells: pd.DataFrame  # per (area, group): observed/predicted search and hit rates, threshold
+    rms_search_rate: float
+    rms_hit_rate: float
+    diagnostics: Diagnostics
+    converged: bool
+    caveats: list[str]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: thresholds only when converged (otherwise null, with the reason in the caveats)."""
+        return {
+            "converged": self.converged,
+            "reference": self.reference,
+            "groups": [asdict(g) for g in self.groups] if self.converged else None,
+            "rms_search_rate": self.rms_search_rate,
+            "rms_hit_rate": self.rms_hit_rate,
+            "diagnostics": asdict(self.diagnostics),
+            "cells": self.cells.to_dict(orient="records") if self.converged else None,
+            "caveats": self.caveats,
+            "provenance": self.provenance,
+        }
+
+    def summary(self) -> str:
+        d = self.diagnostics
+        head = (
+            f"R-hat max {d.max_rhat:.3f}, ESS min {d.min_ess:.0f}, divergences {d.divergences}, "
+            f"{d.seconds:.1f} s ({d.seconds_per_effective_sample * 1000:.1f} ms per effective sample)"
+        )
+        if not self.converged:
+            return "The fit did not converge (needs R-hat < 1.05, ESS >= 100, few divergences): " + head
+        lines = [head, f"RMS error: search rate {self.rms_search_rate:.5f}, hit rate {self.rms_hit_rate:.4f}"]
+        for g in self.groups:
+            line = f"{g.group:>12}: {g.threshold:.3f} [{g.ci_low:.3f}, {g.ci_high:.3f}]"
+            if g.diff_vs_reference is not None:
+                line += (
+                    f"  vs {self.reference}: {g.diff_vs_reference:+.3f} [{g.diff_ci_low:+.3f}, "
+                    f"{g.diff_ci_high:+.3f}], P(diff<0)={g.prob_diff_below_zero:.2f}"
+                )
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def _sum_to_zero(z_free: Any) -> Any:
+    """n − 1 free standard normals to n effects summing to zero (the last area is minus the sum of the rest)."""
+    import jax.numpy as jnp
+
+    return jnp.concatenate([z_free, -z_free.sum(keepdims=True)])
+
+
+def _model(exposure: Any, searches: Any, hits: Any, ref_index: int, t_centre: float, observe: bool = True) -> None:
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from jax.scipy.special import log_ndtr
+
+    n_areas, n_groups = exposure.shape
+    std = dist.Normal(0.0, 1.0)
+    not_ref = jnp.arange(n_groups) != ref_index
+
+    # thresholds: group effect (free for every group), area effect (sum to zero), cell noise; non-centred
+    t_group = t_centre + 1.0 * numpyro.sample("t_group_raw", std.expand([n_groups]))
+    sigma_t_area = numpyro.sample("sigma_t_area", dist.HalfNormal(0.5))
+    t_area = sigma_t_area * _sum_to_zero(numpyro.sample("t_area_raw", std.expand([n_areas - 1])))
+    sigma_t_cell = numpyro.sample("sigma_t_cell", dist.HalfNormal(0.2))
+    # the cell threshold is centred: each is pinned by its own (large) search count, where a non-centred
+    # cell term is strongly correlated with sigma_t_cell and made NUTS take 1,023-step trajectories
+    t = numpyro.sample("t", dist.Normal(t_group[None, :] + t_area[:, None], sigma_t_cell))
+    numpyro.deterministic("t_group", t_group)
+
+    # prevalence φ (logit) and signal shift δ (log): intercept, group (reference pinned at 0), area (sum 0)
+    mu_phi = -2.0 + 1.0 * numpyro.sample("mu_phi_raw", std)
+    phi_group = jnp.where(not_ref, 0.5 * numpyro.sample("phi_group_raw", std.expand([n_groups])), 0.0)
+    sigma_phi_area = numpyro.sample("sigma_phi_area", dist.HalfNormal(0.5))
+    phi_area = sigma_phi_area * _sum_to_zero(numpyro.sample("phi_area_raw", std.expand([n_areas - 1])))
+    logit_phi = mu_phi + phi_group[None, :] + phi_area[:, None]
+
+    mu_delta = 0.5 * numpyro.sample("mu_delta_raw", std)
+    delta_group = jnp.where(not_ref, 0.25 * numpyro.sample("delta_group_raw", std.expand([n_groups])), 0.0)
+    sigma_delta_area = numpyro.sample("sigma_delta_area", dist.HalfNormal(0.25))
+    delta_area = sigma_delta_area * _sum_to_zero(numpyro.sample("delta_area_raw", std.expand([n_areas - 1])))
+    delta = jnp.exp(mu_delta + delta_group[None, :] + delta_area[:, None])
+
+    log_phi = jax_log_sigmoid(logit_phi)
+    log_1m_phi = jax_log_sigmoid(-logit_phi)
+    log_found = log_phi + log_ndtr(delta - t)  # log φ Q(t − δ)
+    log_not = log_1m_phi + log_ndtr(-t)  # log (1 − φ) Q(t)
+    log_search = jnp.logaddexp(log_found, log_not)
+    log_hit = log_found - log_search
+    log_miss = log_not - log_search
+    search_rate = jnp.exp(log_search)
+    numpyro.deterministic("search_rate", search_rate)
+    numpyro.deterministic("hit_rate", jnp.exp(log_hit))
+    numpyro.deterministic("phi", jnp.exp(log_phi))
+    numpyro.deterministic("delta", delta)
+    # probability-scale threshold: P(found | signal = t) = logit⁻¹(logit φ + δ t − δ²/2)
+    numpyro.deterministic("p_threshold", 1.0 / (1.0 + jnp.exp(-(logit_phi + delta * t - delta**2 / 2))))
+    if observe:
+        # binomial log-likelihoods without their constant terms (exact in float64 for counts in the millions)
+        ll = searches * log_search + (exposure - searches) * jnp.log1p(-search_rate)
+        ll = ll + hits * log_hit + (searches - hits) * log_miss
+        numpyro.factor("likelihood", ll.sum())
+
+
+def jax_log_sigmoid(x: Any) -> Any:
+    import jax
+
+    return jax.nn.log_sigmoid(x)
+
+
+LATENT_SITES = (
+    "t_group_raw",
+    "sigma_t_area",
+    "t_area_raw",
+    "sigma_t_cell",
+    "t",
+    "mu_phi_raw",
+    "phi_group_raw",
+    "sigma_phi_area",
+    "phi_area_raw",
+    "mu_delta_raw",
+    "delta_group_raw",
+    "sigma_delta_area",
+    "delta_area_raw",
+)
+
+
+def fit(
+    inputs: ThresholdInputs,
+    *,
+    warmup: int = 1000,
+    draws: int = 1000,
+    chains: int = 2,
+    seed: int = 0,
+    chain_method: str = "sequential",
+    target_accept: float = 0.9,
+    max_tree_depth: int = 10,
+    progress: bool = False,
+) -> ThresholdResult:
+    """Fit the threshold test with NUTS and summarise it; see the module docstring for the model."""
+    _require_numpyro()
+    import jax
+    import numpyro
+    from numpyro.diagnostics import summary as mcmc_summary
+    from numpyro.infer import MCMC, NUTS, init_to_median
+
+    jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
+    numpyro.set_host_device_count(max(1, chains))
+    exposure = np.asarray(inputs.exposure, dtype=np.float64)
+    searches = np.asarray(inputs.searches, dtype=np.float64)
+    hits = np.asarray(inputs.hits, dtype=np.float64)
+    ref_index = inputs.groups.index(inputs.reference)
+    overall = searches.sum() / exposure.sum()
+    t_centre = float(_norm_isf(overall))  # prior for t_r centred on the threshold the overall rate implies
+
+    kernel = NUTS(
+        _model,
+        target_accept_prob=target_accept,
+        max_tree_depth=max_tree_depth,
+        init_strategy=init_to_median(num_samples=15),
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=warmup,
+        num_samples=draws,
+        num_chains=chains,
+        chain_method=chain_method,
+        progress_bar=progress,
+    )
+    started = time.perf_counter()
+    mcmc.run(
+        jax.random.PRNGKey(seed),
+        exposure,
+        searches,
+        hits,
+        ref_index,
+        t_centre,
+        extra_fields=("diverging",),
+    )
+    grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    seconds = time.perf_counter() - started
+    divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+
+    # group thresholds on the probability scale, weighted by all searches in each area (same for every group)
+    weights = searches.sum(axis=1)
+    weights = weights / weights.sum()
+    p_group = np.einsum("cnag,a->cng", grouped["p_threshold"], weights)  # (chains, draws, groups)
+    diffs = p_group - p_group[..., ref_index : ref_index + 1]
+    checks = {k: grouped[k] for k in LATENT_SITES}
+    checks["p_group"] = p_group
+    stats = mcmc_summary(checks, prob=0.95, group_by_chain=True)
+    rhat = max(float(np.nanmax(s["r_hat"])) for s in stats.values())
+    ess = min(float(np.nanmin(s["n_eff"])) for s in stats.values())
+    total = chains * draws
+    diagnostics = Diagnostics(
+        max_rhat=rhat,
+        min_ess=ess,
+        divergences=divergences,
+        seconds=seconds,
+        seconds_per_effective_sample=seconds / max(ess, 1e-9),
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+    )
+    converged = rhat < 1.05 and ess >= 100 and divergences <= max(1, int(0.002 * total))
+
+    flat = {k: v.reshape((-1, *v.shape[2:])) for k, v in grouped.items()}
+    p_flat = p_group.reshape(-1, len(inputs.groups))
+    d_flat = diffs.reshape(-1, len(inputs.groups))
+    groups: list[GroupThreshold] = []
+    for j, name in enumerate(inputs.groups):
+        lo, hi = np.quantile(p_flat[:, j], [0.025, 0.975])
+        is_ref = j == ref_index
+        dlo, dhi = np.quantile(d_flat[:, j], [0.025, 0.975])
+        groups.append(
+            GroupThreshold(
+                group=name,
+                threshold=float(p_flat[:, j].mean()),
+                ci_low=float(lo),
+                ci_high=float(hi),
+                signal_threshold=float(flat["t_group"][:, j].mean()),
+                diff_vs_reference=None if is_ref else float(d_flat[:, j].mean()),
+                diff_ci_low=None if is_ref else float(dlo),
+                diff_ci_high=None if is_ref else float(dhi),
+                prob_diff_below_zero=None if is_ref else float((d_flat[:, j] < 0).mean()),
+            )
+        )
+
+    pred_search = flat["search_rate"].mean(axis=0)
+    pred_hit = flat["hit_rate"].mean(axis=0)
+    obs_search = searches / exposure
+    with np.errstate(invalid="ignore", divide="ignore"):
+        obs_hit = np.where(searches > 0, hits / np.maximum(searches, 1), np.nan)
+    rows = []
+    for a, area in enumerate(inputs.areas):
+        for g, group in enumerate(inputs.groups):
+            rows.append(
+                {
+                    "area_code": area,
+                    "group": group,
+                    "exposure": int(inputs.exposure[a, g]),
+                    "searches": int(inputs.searches[a, g]),
+                    "hits": int(inputs.hits[a, g]),
+                    "observed_search_rate": float(obs_search[a, g]),
+                    "predicted_search_rate": float(pred_search[a, g]),
+                    "observed_hit_rate": float(obs_hit[a, g]),
+                    "predicted_hit_rate": float(pred_hit[a, g]),
+                    "threshold": float(flat["p_threshold"][:, a, g].mean()),
+                }
+            )
+    cells = pd.DataFrame(rows)
+    known = searches > 0
+    rms_search = float(np.sqrt(np.mean((pred_search - obs_search) ** 2)))
+    rms_hit = float(np.sqrt(np.mean((pred_hit[known] - obs_hit[known]) ** 2)))
+
+    if inputs.exposure_source.startswith("Census 2021 residents"):
+        caveats = [RESIDENTS_CAVEAT, MODEL_CAVEAT]
+    else:
+        caveats = [CUSTOM_EXPOSURE_CAVEAT.format(source=inputs.exposure_source), MODEL_CAVEAT]
+    if not converged:
+        caveats.insert(0, "The fit failed its convergence checks; do not use these thresholds.")
+    provenance = {
+        "method": "threshold test (identified hierarchical normal-mixture form; Pierson et al. 2018)",
+        "engine": f"numpyro {numpyro.__version__}, jax {jax.__version__}, NUTS",
+        "seed": seed,
+        "chains": chains,
+        "warmup": warmup,
+        "draws": draws,
+        "exposure": inputs.exposure_source,
+        "reference": inputs.reference,
+        "areas": len(inputs.areas),
+        "groups": list(inputs.groups),
+        "weights": "all searches per area (same weights for every group)",
+    }
+    keep = ("t_group", "p_threshold", "search_rate", "hit_rate")
+    return ThresholdResult(
+        groups=groups,
+        reference=inputs.reference,
+        cells=cells,
+        rms_search_rate=rms_search,
+        rms_hit_rate=rms_hit,
+        diagnostics=diagnostics,
+        converged=converged,
+        caveats=caveats,
+        provenance=provenance,
+        samples={"p_group": p_flat, **{k: flat[k] for k in keep}},
+    )
+
+
+def fit_threshold_test(
+    exposure: np.ndarray,
+    searches: np.ndarray,
+    hits: np.ndarray,
+    areas: Sequence[str],
+    groups: Sequence[str],
+    *,
+    reference: str = "White",
+    exposure_source: str = "Census 2021 residents (census_ts022)",
+    **options: Any,
+) -> ThresholdResult:
+    """Arrays of shape (areas, groups) in, a ``ThresholdResult`` out; ``options`` go to ``fit``."""
+    inputs = ThresholdInputs(
+        list(areas),
+        list(groups),
+        np.rint(np.asarray(exposure)).astype(np.int64),
+        np.asarray(searches).astype(np.int64),
+        np.asarray(hits).astype(np.int64),
+        reference,
+        exposure_source,
+    )
+    return fit(inputs, **options)
+
+
+def _norm_isf(q: float) -> float:
+    """Upper-tail normal quantile (Q⁻¹), from the standard library."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1.0 - q)
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """Synthetic inputs and the planted truth (per-cell parameters and the group thresholds as reported)."""
+
+    inputs: ThresholdInputs
+    t_group: np.ndarray
+    p_group: np.ndarray  # planted group thresholds on the probability scale, weighted as ``fit`` weights them
+    p_threshold: np.ndarray
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+def simulate(
+    *,
+    n_areas: int = 30,
+    groups: Sequence[str] = ("Asian", "Black", "Other", "White"),
+    reference: str = "White",
+    t_group: Sequence[float] = (2.3, 1.7, 2.4, 2.3),
+    phi_group: Sequence[float] = (0.0, 0.3, -0.2, 0.0),
+    delta_group: Sequence[float] = (0.0, 0.0, 0.0, 0.0),
+    mu_phi: float = -2.0,
+    mu_delta: float = 0.3,
+    sigma_t_area: float = 0.2,
+    sigma_t_cell: float = 0.05,
+    sigma_phi_area: float = 0.3,
+    sigma_delta_area: float = 0.1,
+    exposure_range: tuple[int, int] = (5_000, 150_000),
+    seed: int = 0,
+) -> Simulated:
+    """Draw counts from the model with planted thresholds (a generator of known effects to test the fit)."""
+    rng = np.random.default_rng(seed)
+    n_groups = len(groups)
+    t_g = np.asarray(t_group, dtype=float)
+    t_area = rng.normal(0, sigma_t_area, n_areas)
+    t_area -= t_area.mean()
+    t = t_g[None, :] + t_area[:, None] + rng.normal(0, sigma_t_cell, (n_areas, n_groups))
+    phi_area = rng.normal(0, sigma_phi_area, n_areas)
+    phi_area -= phi_area.mean()
+    delta_area = rng.normal(0, sigma_delta_area, n_areas)
+    delta_area -= delta_area.mean()
+    logit_phi = mu_phi + np.asarray(phi_group)[None, :] + phi_area[:, None]
+    delta = np.exp(mu_delta + np.asarray(delta_group)[None, :] + delta_area[:, None])
+    phi = _sigmoid(logit_phi)
+    from statistics import NormalDist
+
+    q = np.vectorize(lambda x: 1.0 - NormalDist().cdf(x))
+    found = phi * q(t - delta)
+    search_rate = found + (1 - phi) * q(t)
+    hit_rate = found / search_rate
+    exposure = rng.integers(exposure_range[0], exposure_range[1], (n_areas, n_groups))
+    searches = rng.binomial(exposure, search_rate)
+    hits = rng.binomial(searches, hit_rate)
+    p_cell = _sigmoid(logit_phi + delta * t - delta**2 / 2)
+    weights = searches.sum(axis=1) / searches.sum()
+    inputs = ThresholdInputs(
+        areas=[f"A{i:02d}" for i in range(n_areas)],
+        groups=list(groups),
+        exposure=exposure.astype(np.int64),
+        searches=searches.astype(np.int64),
+        hits=hits.astype(np.int64),
+        reference=reference,
+        exposure_source="synthetic exposure (simulate)",
+    )
+    return Simulated(inputs=inputs, t_group=t_g, p_group=weights @ p_cell, p_threshold=p_cell)
+
+
+def equal_threshold_parameters(
+    p: float = 0.15, phi_group: Sequence[float] = (0.0, 0.5, -0.3, 0.0), mu_phi: float = -2.0, mu_delta: float = 0.3
+) -> dict[str, Any]:
+    """``simulate`` arguments whose groups differ in prevalence but share one probability-scale threshold p.
+
+    With δ the same for every group, t_r = (logit p − logit φ_r + δ²/2) / δ gives p in every group (up to the
+    small area and cell noise in δ and t), while search and hit rates still differ between groups.
+    """
+    delta = math.exp(mu_delta)
+    logit_p = math.log(p / (1 - p))
+    t_group = [(logit_p - (mu_phi + g) + delta**2 / 2) / delta for g in phi_group]
+    return {
+        "t_group": t_group,
+        "phi_group": tuple(phi_group),
+        "delta_group": (0.0,) * len(phi_group),
+        "mu_phi": mu_phi,
+        "mu_delta": mu_delta,
+        "sigma_delta_area": 0.0,
+    }

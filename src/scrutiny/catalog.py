@@ -1,0 +1,43 @@
+"""Vocabularies kept as data (catalog/*.csv) so users can read and change them without Python."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from scrutiny.errors import UnknownForce
+
+
+def catalog_path(name: str) -> Path:
+    """Filesystem path of a catalogue file shipped inside the package."""
+    return Path(str(resources.files("scrutiny") / "catalog" / name))
+
+
+def read_catalog(name: str) -> list[dict[str, str]]:
+    with catalog_path(name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class Force:
+    id: str
+    name: str
+    pfa_code: str | None
+
+
+@cache
+def forces() -> dict[str, Force]:
+    """data.police.uk force ids, with the ONS police force area code where the force has one."""
+    return {
+        row["id"]: Force(row["id"], row["name"], row["pfa_code"] or None) for row in read_catalog("forces.csv")
+    }
+
+
+def check_force(force: str) -> Force:
+    try:
+        return forces()[force]
+    except KeyError:
+        raise UnknownForce(force) from None

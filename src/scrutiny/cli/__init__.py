@@ -1,0 +1,24 @@
+"""The `scrutiny` command: one Typer app, one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from scrutiny.cli import bias, fetch, metrics, report, serve, synth, warehouse
+
+app = typer.Typer(
+    help="Scrutiny: load public stop-and-search data and hold police to account with evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+warehouse.register(app)
+fetch.register(app)
+synth.register(app)
+metrics.register(app)
+bias.register(app)
+report.register(app)
+serve.register(app)
+
+
+def main() -> None:
+    app()

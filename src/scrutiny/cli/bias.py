@@ -1,0 +1,130 @@
+"""`scrutiny bias`: the outcome test and (with NumPyro) the threshold test, as JSON or tables."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
+from scrutiny.cli.metrics import AreaOption, Basis, EthnicityOption, ForceOption, Format, FromOption, ToOption
+from scrutiny.config import resolve_db
+
+
+class By(StrEnum):
+    group = "group"
+    area = "area"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{low:.1%}–{high:.1%}"
+
+
+def _difference(d: dict[str, Any] | None) -> str:
+    if d is None:
+        return "reference"
+    if d["suppressed"]:
+        return "suppressed (<10)"
+    return f"{d['value'] * 100:+.1f} pts ({d['ci_low'] * 100:+.1f} to {d['ci_high'] * 100:+.1f})"
+
+
+def _groups_table(title: str, groups: list[dict[str, Any]], linked: bool) -> Table:
+    table = Table(title=title, title_justify="left")
+    names = ["group", "searches", "with outcome", "hits", "hit rate", "95% interval", "vs White (95%)"]
+    if linked:
+        names += ["linked hit rate", "95% interval"]
+    for name in names:
+        table.add_column(name)
+    for g in groups:
+        cells = [g["group"], f"{g['searches']:,}", f"{g['known_outcome']:,}", f"{g['hits']:,}", _pct(g["hit_rate"]),
+                 _interval(g["ci_low"], g["ci_high"]), _difference(g["difference_vs_white"])]
+        if linked:
+            cells += [_pct(g["linked_hit_rate"]), _interval(g["linked_ci_low"], g["linked_ci_high"])]
+        table.add_row(*cells)
+    return table
+
+
+def _threshold_table(threshold: dict[str, Any]) -> None:
+    if not threshold["run"]:
+        console.print(f"threshold test: {threshold['reason']}", highlight=False, markup=False)
+        return
+    groups = threshold.get("groups")
+    if isinstance(groups, list) and groups and isinstance(groups[0], dict):
+        table = Table(title="Threshold test: inferred search threshold (95% credible interval)", title_justify="left")
+        keys = [k for k in groups[0] if not isinstance(groups[0][k], dict | list)]
+        for key in keys:
+            table.add_column(key)
+        for g in groups:
+            table.add_row(*[f"{g[k]:.3f}" if isinstance(g[k], float) else str(g[k]) for k in keys])
+        console.print(table)
+    else:
+        console.print_json(json.dumps({k: v for k, v in threshold.items() if k != "notes"}, allow_nan=True))
+    print_notes(threshold.get("notes", []))
+
+
+def print_tables(doc: dict[str, Any]) -> None:
+    test = doc["outcome_test"]
+    scope = doc["scope"]
+    where = scope["area_name"] or scope["force"]
+    linked = test["linked_published"] > 0
+    console.print(f"[bold]{where}[/], {scope['from']} to {scope['to']}: outcome test over "
+                  f"{test['person_searches']:,} searches of people, ethnicity {scope['ethnicity']}-defined",
+                  highlight=False)
+    console.print(_groups_table("Outcome test: hit rate by group (Wilson 95% interval)", test["groups"], linked))
+    for area in test["areas"] or []:
+        name = area["area_name"] or ("no location" if area["area_code"] == "unknown" else area["area_code"])
+        console.print(_groups_table(f"{name} ({area['person_searches']:,} searches of people)", area["groups"],
+                                    linked))
+    unknown = test["unknown_ethnicity"]
+    console.print(f"unknown ethnicity: {unknown['searches']:,} searches, {unknown['hits']:,} hits (not in the groups)",
+                  highlight=False)
+    print_notes(test["notes"])
+    _threshold_table(doc["threshold_test"])
+    for name, text in doc["methods"].items():
+        console.print(f"[bold]{name.replace('_', ' ')}:[/] {text}", highlight=False)
+
+
+def bias(
+    force: ForceOption,
+    start: FromOption,
+    end: ToOption,
+    area: AreaOption = None,
+    by: Annotated[By, typer.Option("--by", help="group: over the whole scope; area: also per area.")] = By.group,
+    ethnicity: EthnicityOption = Basis.self,
+    threshold: Annotated[
+        bool, typer.Option("--threshold/--no-threshold", help="Also run the threshold test (needs NumPyro; slow).")
+    ] = True,
+    draws: Annotated[int, typer.Option("--draws", min=100, help="Posterior draws per chain (threshold test).")] = 1000,
+    exposure: Annotated[
+        Path | None,
+        typer.Option("--exposure", help="CSV with columns area_code, group, exposure, instead of Census residents."),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="json or table.")] = Format.json,
+    db: DbOption = None,
+) -> None:
+    """Tests of bias: hit rates by ethnic group (outcome test) and inferred search thresholds (threshold test)."""
+    from scrutiny.bias.document import compute_bias
+    from scrutiny.metrics import Scope
+
+    with user_errors():
+        doc = compute_bias(resolve_db(db), Scope(force, area, start, end, ethnicity.value), by is By.area,
+                           threshold, exposure, draws=draws, warmup=draws)
+    if threshold and not doc["threshold_test"]["available"]:
+        err_console.print(f"the threshold test is not available; to install it: {doc['threshold_test']['install']}",
+                          highlight=False, markup=False)
+    if output is Format.json:
+        typer.echo(json.dumps(doc, indent=2, allow_nan=False))
+    else:
+        print_tables(doc)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(bias)

@@ -1,0 +1,197 @@
+"""`scrutiny fetch`: download from the publishers (data.police.uk, ONS), then ingest.
+
+scrutiny fetch --force metropolitan --from 2024-01 --to 2024-06
+scrutiny fetch --force metropolitan --latest 3
+scrutiny fetch census
+scrutiny fetch boundaries
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scrutiny.catalog import check_force
+from scrutiny.cli.common import DbOption, console, err_console, user_errors
+from scrutiny.errors import ScrutinyError
+from scrutiny.sources import downloads
+from scrutiny.sources.police_uk_api import (
+    BASE_URL_ENV,
+    PoliceApiClient,
+    check_month,
+    month_range,
+    resolve_base_url,
+)
+
+fetch_app = typer.Typer(
+    invoke_without_command=True,
+    help="Download stop-and-search months from data.police.uk (or Census / boundaries), then ingest them.",
+)
+
+NoIngestOption = Annotated[bool, typer.Option("--no-ingest", help="Only download; do not load the warehouse.")]
+
+
+def _show_retries() -> None:
+    """Retries are logged by scrutiny.sources; show them above the progress bar, once."""
+    logger = logging.getLogger("scrutiny.sources")
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=err_console, show_path=False, show_time=False))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _ingest(paths: list[Path], db: Path | None) -> None:
+    """Hand the files to the warehouse's ingest (it prints its own summary)."""
+    try:
+        from scrutiny.cli.warehouse import run_ingest
+    except ImportError:
+        console.print("[yellow]ingest is not available in this build; files are downloaded only[/]")
+        return
+    run_ingest(paths, db)
+
+
+def _report(paths: list[Path], fetched: int, where: Path) -> None:
+    kept = len(paths) - fetched
+    console.print(f"{fetched} file(s) downloaded, {kept} already complete, in {where}", highlight=False)
+
+
+@fetch_app.callback()
+def fetch(
+    ctx: typer.Context,
+    force: Annotated[str | None, typer.Option("--force", help="data.police.uk force id, e.g. metropolitan.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Last month, YYYY-MM (default: the latest the API has).")
+    ] = None,
+    latest: Annotated[int | None, typer.Option("--latest", help="The N most recent months instead.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where responses are saved.")] = Path("data/police_uk/api"),
+    db: DbOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help=f"API root (default: ${BASE_URL_ENV}, else data.police.uk)."),
+    ] = None,
+    no_ingest: NoIngestOption = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="Months fetched at once.")] = 4,
+) -> None:
+    """Fetch a force's stop-and-search months from the data.police.uk API (resumable), then ingest."""
+    with user_errors():
+        if ctx.invoked_subcommand is not None:
+            if force or from_ or to or latest:
+                raise ScrutinyError(f"--force/--from/--to/--latest do not apply to `fetch {ctx.invoked_subcommand}`")
+            return
+        if force is None:
+            raise ScrutinyError(
+                "say what to fetch: --force FORCE with --from/--to or --latest N, or census, boundaries"
+            )
+        check_force(force)
+        if latest is not None and (from_ or to):
+            raise ScrutinyError("--latest cannot be combined with --from/--to")
+        if latest is None and from_ is None:
+            raise ScrutinyError("give --from YYYY-MM (and --to YYYY-MM) or --latest N")
+        for month in (from_, to):
+            if month is not None:
+                check_month(month)
+        with PoliceApiClient(resolve_base_url(base_url)) as client:
+            _show_retries()
+            if latest is not None:
+                months = client.latest_months(force, latest)
+            else:
+                assert from_ is not None
+                months = month_range(from_, to or client.latest_months(force, 1)[-1])
+            paths = _download_stops(client, force, months, out, workers)
+        if not no_ingest:
+            _ingest(paths, db)
+
+
+def _download_stops(client: PoliceApiClient, force: str, months: list[str], out: Path, workers: int) -> list[Path]:
+    fetched = 0
+    with _progress() as progress:
+        task = progress.add_task(f"{force} {months[0]}..{months[-1]}", total=2 * len(months))
+
+        def step(path: Path, was_fetched: bool) -> None:
+            nonlocal fetched
+            fetched += was_fetched
+            progress.update(task, advance=1)
+
+        paths = client.download_stops(force, months, out, progress=step, workers=workers)
+    _report(paths, fetched, out)
+    return paths
+
+
+def _fetch_files(
+    what: str,
+    download: Callable[..., list[Path]],
+    out: Path,
+    base_url: str | None,
+    db: Path | None,
+    no_ingest: bool,
+) -> None:
+    with user_errors():
+        _show_retries()
+        fetched = 0
+        with _progress() as progress:
+            task = progress.add_task(what, total=None)
+
+            def step(path: Path, was_fetched: bool) -> None:
+                nonlocal fetched
+                fetched += was_fetched
+                progress.update(task, advance=1)
+
+            paths = download(out, base_url, progress=step)
+            progress.update(task, total=len(paths))
+        _report(paths, fetched, out)
+        if not no_ingest:
+            _ingest(paths, db)
+
+
+@fetch_app.command("census")
+def fetch_census(
+    out: Annotated[Path, typer.Option("--out", help="Where the tables are saved.")] = Path("data/census2021"),
+    db: DbOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help=f"Mirror of the census2021 folder (default: ${downloads.CENSUS_URL_ENV}, else ONS).",
+        ),
+    ] = None,
+    no_ingest: NoIngestOption = False,
+) -> None:
+    """Census 2021 ethnic-group population of the London boroughs (ONS table TS022), then ingest."""
+    _fetch_files("census", downloads.download_census, out, base_url, db, no_ingest)
+
+
+@fetch_app.command("boundaries")
+def fetch_boundaries(
+    out: Annotated[Path, typer.Option("--out", help="Where the boundaries are saved.")] = Path("data/geography"),
+    db: DbOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help=f"Mirror of the geography folder (default: ${downloads.BOUNDARIES_URL_ENV}, else ONS).",
+        ),
+    ] = None,
+    no_ingest: NoIngestOption = False,
+) -> None:
+    """London borough boundaries (ONS Open Geography Portal, GeoJSON), then ingest."""
+    _fetch_files("boundaries", downloads.download_boundaries, out, base_url, db, no_ingest)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the fetch commands to the app."""
+    app.add_typer(fetch_app, name="fetch")

@@ -1,0 +1,50 @@
+"""`scrutiny serve`: the dashboard and the open JSON API on a local web server (uvicorn)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from scrutiny.cli.common import DbOption, console
+from scrutiny.config import resolve_db
+
+if TYPE_CHECKING:
+    from scrutiny.web.settings import Settings
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; 0.0.0.0 for every interface.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the dashboard and the JSON API (/api/v1/, docs at /api/v1/docs) over the warehouse.
+
+    The warehouse is opened read-only for each request and never held, so `scrutiny ingest` can load new data
+    while the server runs; answers change as soon as it finishes."""
+    from scrutiny.web import get_settings  # imported here: the other commands should not pay for the web stack
+
+    settings = get_settings(resolve_db(db))
+    if not settings.db.exists():
+        console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
+                      f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
+    console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "
+                  f"warehouse {settings.db}", highlight=False)
+    run(settings, host, port)
+
+
+def run(settings: Settings, host: str, port: int, *, access_log: bool = True) -> None:
+    """The app for `settings` under uvicorn (one process; httptools and uvloop when installed)."""
+    import uvicorn
+
+    from scrutiny.web.app import create_app, settle
+
+    app = create_app(settings)
+    settle(app)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)

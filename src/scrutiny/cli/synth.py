@@ -1,0 +1,94 @@
+"""`scrutiny synth`: write synthetic archive files, to test and benchmark at volumes the real data lacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scrutiny.catalog import check_force
+from scrutiny.cli.common import console, user_errors
+from scrutiny.sources.synthetic import DEFAULT_MONTHS, month_range, write_synthetic
+
+WINDOW = 12  # months, when only one end of the range is given
+
+
+def _months(first: str | None, last: str | None) -> list[str] | None:
+    """The inclusive month range; a missing end makes a 12-month window from the given one."""
+    try:
+        if first is not None and last is not None:
+            return month_range(first, last)
+        if first is not None:
+            return month_range(first, _shift(first, WINDOW - 1))
+        if last is not None:
+            return month_range(_shift(last, 1 - WINDOW), last)
+        return None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--from/--to") from None
+
+
+def _shift(month: str, by: int) -> str:
+    month_range(month, month)  # validates
+    n = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def synth(
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Total number of search records to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the YYYY-MM/ month folders into.")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    forces: Annotated[
+        str | None,
+        typer.Option("--forces", help="Comma-separated data.police.uk force ids (default: the 44 forces)."),
+    ] = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help=f"First month, YYYY-MM (default {DEFAULT_MONTHS[0]})."),
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", help=f"Last month, YYYY-MM (default {DEFAULT_MONTHS[-1]})."),
+    ] = None,
+) -> None:
+    """Write SYNTHETIC stop-and-search files in the data.police.uk archive layout (never real records)."""
+    months = _months(first, last)
+    with user_errors():
+        force_ids = None
+        if forces is not None:
+            force_ids = [f.strip() for f in forces.split(",") if f.strip()]
+            if not force_ids:
+                raise typer.BadParameter("no force ids given", param_hint="--forces")
+            for force in force_ids:
+                check_force(force)
+        columns = (
+            TextColumn("[bold]synth[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TextColumn("{task.fields[files]} files"),
+            TimeElapsedColumn(),
+        )
+        files = 0
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("synth", total=rows, files=0)
+
+            def advance(_path: Path, n: int) -> None:
+                nonlocal files
+                files += 1
+                bar.update(task, advance=n, files=files)
+
+            written = write_synthetic(
+                out, rows, seed=seed, forces=force_ids, months=months, progress=advance
+            )
+    console.print(
+        f"Wrote {len(written):,} files, {rows:,} rows to {out}: [bold yellow]SYNTHETIC DATA[/] "
+        "- not real police records (see SYNTHETIC.md).",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the synth command to the app."""
+    app.command("synth")(synth)

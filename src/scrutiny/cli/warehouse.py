@@ -1,0 +1,128 @@
+"""`scrutiny ingest` and `scrutiny status`: put data in the warehouse and see what is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scrutiny.cli.common import DbOption, console, user_errors
+from scrutiny.config import resolve_db
+from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.ingest import STOP_KINDS, IngestReport, ingest_paths
+from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
+
+
+class RichProgress:
+    """One bar over the bytes to load, with files and rows beside it."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("ingest", total=None, files="0/?", rows=0)
+        self.files_total = self.files_done = self.rows = 0
+
+    def start(self, files: int, nbytes: int) -> None:
+        self.files_total = files
+        self.progress.update(self.task, total=nbytes, files=f"0/{files}")
+
+    def advance(self, files: int, nbytes: int, rows: int) -> None:
+        self.files_done += files
+        self.rows += rows
+        self.progress.update(self.task, advance=nbytes, files=f"{self.files_done}/{self.files_total}", rows=self.rows)
+
+
+def print_report(report: IngestReport) -> None:
+    table = Table(title="Ingest summary", title_justify="left")
+    for name in ("force-month / source", "rows loaded", "rows rejected", "action"):
+        table.add_column(name, justify="right" if name.startswith("rows") else "left")
+    for r in sorted(report.loaded, key=lambda r: r.unit):
+        style = {"new": "green", "replaced": "yellow", "unchanged": "dim"}[r.action]
+        shown = ("-", "-") if r.action == "unchanged" else (f"{r.rows_loaded:,}", f"{r.rows_rejected:,}")
+        table.add_row(r.unit, *shown, f"[{style}]{r.action}[/]")
+    console.print(table)
+    synthetic = [r for r in report.loaded if r.synthetic]
+    if synthetic:
+        console.print(f"[bold red]{len(synthetic)} of these files are SYNTHETIC (made by `scrutiny synth`), "
+                      "not real police records.[/]")
+    skipped: dict[str, list[Path]] = {}
+    for r in report.skipped:
+        if r.kind == "synthetic_sidecar":
+            continue
+        skipped.setdefault(f"{r.kind}: {r.note}", []).append(r.path)
+    for why, paths in skipped.items():
+        more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+        console.print(f"[dim]skipped {paths[0]}{more} ({why})[/]", highlight=False, soft_wrap=True)
+    counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
+    changed = [r for r in report.loaded if r.action != "unchanged"]
+    stops = [r for r in changed if r.kind in STOP_KINDS]
+    loaded = sum(r.rows_loaded for r in stops)
+    rejected = sum(r.rows_rejected for r in stops)
+    reference = sum(r.rows_loaded for r in changed if r.kind not in STOP_KINDS)
+    console.print(
+        f"{counts['new']} new, {counts['replaced']} replaced, {counts['unchanged']} unchanged; "
+        f"{loaded:,} rows loaded, {rejected:,} rejected"
+        + (" (see the rejects table)" if rejected else "")
+        + (f"; {reference:,} population, lookup and boundary rows" if reference else ""),
+        highlight=False,
+    )
+
+
+def run_ingest(paths: list[Path], db: Path | None) -> IngestReport:
+    """Ingest with progress bars and print the summary; shared by `ingest` and `fetch`."""
+    target = resolve_db(db)
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+        TextColumn("{task.fields[files]} files"), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        sink = RichProgress(progress)
+        report = ingest_paths(paths, target, progress=sink)
+    print_report(report)
+    console.print(f"warehouse: {target}")
+    return report
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (searched recursively).")],
+    db: DbOption = None,
+) -> None:
+    """Load data.police.uk files, API responses, Census tables, the force lookup and boundaries."""
+    with user_errors():
+        run_ingest(paths, db)
+
+
+def status(db: DbOption = None) -> None:
+    """What is loaded: forces and months, rows, rejects, population and boundary sources."""
+    with user_errors():
+        target = resolve_db(db)
+        con = connect(target, read_only=True)
+        try:
+            forces, sources = force_months(con), reference_sources(con)
+        finally:
+            con.close()
+    table = Table(title=f"Stop and search in {target}", title_justify="left")
+    for name in ("force", "months", "loaded", "from", "rows", "rejects"):
+        table.add_column(name, justify="right" if name in ("months", "rows", "rejects") else "left",
+                         min_width=16 if name == "loaded" else None, overflow="fold")
+    for f in forces:
+        label = f.force + (" [bold red](SYNTHETIC)[/]" if f.synthetic else "")
+        table.add_row(label, str(len(f.months)), month_ranges(f.months), "+".join(f.sources), f"{f.rows:,}",
+                      f"{f.rejects:,}")
+    if forces:
+        table.add_row("[bold]total", str(sum(len(f.months) for f in forces)), "", "",
+                      f"[bold]{sum(f.rows for f in forces):,}", f"{sum(f.rejects for f in forces):,}")
+    console.print(table if forces else "[yellow]no stop-and-search data loaded[/]")
+    ref = Table(title="Population, lookup and boundary sources", title_justify="left")
+    for name in ("what", "rows", "file", "loaded at"):
+        ref.add_column(name, overflow="fold")
+    for s in sources:
+        ref.add_row(s.unit + (" (SYNTHETIC)" if s.synthetic else ""), f"{s.rows:,}", Path(s.file).name, s.loaded_at)
+    console.print(ref if sources else "[yellow]no population, lookup or boundary sources loaded[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(status)

@@ -1,0 +1,45 @@
+"""Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (DESIGN.md)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+SUPPRESS_BELOW = 10  # a ratio resting on fewer searches than this is not shown
+Z95 = 1.96
+
+
+@dataclass(frozen=True)
+class Ratio:
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+    unknown_bounds: tuple[float, float] | None
+
+
+def rate_per_1000(searches: int, residents: int | None) -> float | None:
+    if not residents:
+        return None
+    return searches / residents * 1000
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def rate_ratio(a: int, pop_a: int | None, c: int, pop_c: int | None, unknown: int = 0) -> Ratio:
+    """Ratio of group a's rate to group c's (White), with exp(ln r ± 1.96 √(1/a + 1/c)).
+
+    `unknown_bounds`: the ratio had every search of unknown ethnicity been of group c (low) or of group a
+    (high), so a reader sees how far missing data could move it.
+    """
+    if a < SUPPRESS_BELOW or c < SUPPRESS_BELOW:
+        return Ratio(None, None, None, True, None)
+    if not pop_a or not pop_c:
+        return Ratio(None, None, None, False, None)
+    ratio = (a / pop_a) / (c / pop_c)
+    spread = Z95 * math.sqrt(1 / a + 1 / c)
+    low = (a / pop_a) / ((c + unknown) / pop_c)
+    high = ((a + unknown) / pop_a) / (c / pop_c)
+    return Ratio(ratio, math.exp(math.log(ratio) - spread), math.exp(math.log(ratio) + spread), False, (low, high))

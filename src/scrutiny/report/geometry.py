@@ -1,0 +1,61 @@
+"""Area outlines for the report's map: read from the warehouse `areas` table, projected to SVG paths.
+
+The projection is equirectangular with longitude scaled by cos(51.5°), London's latitude: at the scale of
+a city it keeps shapes true to within a fraction of a percent, and needs no projection library.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from scrutiny.report.charts import WIDTH, MapPath
+from scrutiny.sources.boundaries import Area
+from scrutiny.warehouse.connect import connect
+
+LATITUDE = 51.5
+SHRINK = math.cos(math.radians(LATITUDE))
+
+
+def load_shapes(db: Path) -> list[Area]:
+    """Every area in the warehouse (WGS84 longitude/latitude), by code; empty when none are loaded."""
+    con = connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT area_code, area_name, geometry_wkb FROM areas ORDER BY area_code").fetchall()
+    finally:
+        con.close()
+    return [Area(code, name, shapely.from_wkb(wkb)) for code, name, wkb in rows]
+
+
+def project(areas: Sequence[Area], width: float = WIDTH, tolerance: float = 0.4) -> tuple[list[MapPath], float]:
+    """SVG paths fitted to `width` (north up) and the height they need; outlines simplified to `tolerance` px."""
+    if not areas:
+        return [], 0.0
+    min_lon, min_lat, max_lon, max_lat = shapely.total_bounds([a.geometry for a in areas])
+    scale = width / max((max_lon - min_lon) * SHRINK, 1e-9)
+
+    def to_svg(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.column_stack(((coords[:, 0] - min_lon) * SHRINK * scale, (max_lat - coords[:, 1]) * scale))
+
+    paths = []
+    for area in areas:
+        flat = shapely.transform(area.geometry, to_svg).simplify(tolerance, preserve_topology=True)
+        paths.append(MapPath(area.code, area.name, _path_data(flat)))
+    return paths, float((max_lat - min_lat) * scale)
+
+
+def _path_data(geometry: BaseGeometry) -> str:
+    parts: list[str] = []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)[:-1]
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in xy) + "Z")
+    return "".join(parts)

@@ -1,0 +1,179 @@
+"""HTTP client for the data.police.uk API (https://data.police.uk/docs/): fetches and saves raw JSON.
+
+Responses are saved byte for byte as the API sent them, so an ingest can be traced back to the exact
+response; turning JSON into warehouse rows is the parser's job, not this module's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scrutiny.catalog import check_force
+from scrutiny.errors import ScrutinyError, SourceUnavailable
+from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, is_json_list
+
+DEFAULT_BASE_URL = "https://data.police.uk/api"
+BASE_URL_ENV = "SCRUTINY_POLICE_API_URL"
+
+#: Called once per file of a download, from worker threads: (path, True if fetched now / False if kept).
+Progress = Callable[[Path, bool], None]
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_KINDS = ("stops-force", "stops-no-location")
+
+
+def resolve_base_url(base_url: str | None = None) -> str:
+    """`--base-url`, else $SCRUTINY_POLICE_API_URL, else the public API."""
+    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
+
+def _this_month(today: date | None) -> str:
+    return (today or datetime.now(UTC).date()).strftime("%Y-%m")
+
+
+def check_month(value: str, *, today: date | None = None) -> str:
+    """A month as the API names it (YYYY-MM), not after the current month."""
+    if not isinstance(value, str) or not _MONTH.fullmatch(value):
+        raise ScrutinyError(f"bad month {value!r}: expected YYYY-MM, e.g. 2024-09")
+    if value > _this_month(today):
+        raise ScrutinyError(f"month {value} is in the future (data.police.uk publishes past months only)")
+    return value
+
+
+def month_range(start: str, end: str, *, today: date | None = None) -> list[str]:
+    """Every month from `start` to `end` inclusive, both checked."""
+    check_month(start, today=today)
+    check_month(end, today=today)
+    if start > end:
+        raise ScrutinyError(f"month range is backwards: from {start} is after to {end}")
+    year, month = int(start[:4]), int(start[5:])
+    months: list[str] = []
+    while (current := f"{year:04d}-{month:02d}") <= end:
+        months.append(current)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def stops_path(out_dir: Path, kind: str, force: str, month: str) -> Path:
+    """Where a month's response lives: `out_dir/<kind>-<force>/YYYY-MM.json` (the shared-data layout)."""
+    return Path(out_dir) / f"{kind}-{force}" / f"{month}.json"
+
+
+class PoliceApiClient:
+    """The few data.police.uk endpoints Scrutiny needs, rate limited (15/s, burst 30) and retried."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        rate: float = 15,
+        burst: int = 30,
+        client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        # Big forces' months take the real API tens of seconds to answer, hence the long read timeout.
+        self.base_url = base_url.rstrip("/")
+        self.fetcher = Fetcher(rate=rate, burst=burst, client=client, retry=retry, timeout=timeout)
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def __enter__(self) -> PoliceApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _url(self, endpoint: str) -> str:
+        return f"{self.base_url}/{endpoint}"
+
+    def _get_list(self, endpoint: str, params: dict[str, str] | None = None) -> list[Any]:
+        data = self.fetcher.get_json(self._url(endpoint), params)
+        if not isinstance(data, list):
+            raise SourceUnavailable(f"{self._url(endpoint)}: expected a JSON list, got {type(data).__name__}")
+        return data
+
+    def forces(self) -> list[dict[str, Any]]:
+        """`/forces`: [{id, name}] for every force the API knows."""
+        return self._get_list("forces")
+
+    def available_dates(self) -> list[dict[str, Any]]:
+        """`/crimes-street-dates`: [{date: YYYY-MM, stop-and-search: [force ids]}], newest first."""
+        return self._get_list("crimes-street-dates")
+
+    def stops_force(self, force: str, month: str) -> list[dict[str, Any]]:
+        """`/stops-force`: every stop and search the force reported for the month."""
+        check_force(force)
+        return self._get_list("stops-force", {"force": force, "date": check_month(month)})
+
+    def stops_no_location(self, force: str, month: str) -> list[dict[str, Any]]:
+        """`/stops-no-location`: the month's stops and searches that have no location."""
+        check_force(force)
+        return self._get_list("stops-no-location", {"force": force, "date": check_month(month)})
+
+    def latest_months(self, force: str, n: int) -> list[str]:
+        """The `n` most recent months the API lists stop-and-search data for the force, oldest first."""
+        check_force(force)
+        if n < 1:
+            raise ScrutinyError(f"--latest must be at least 1 (got {n})")
+        months = sorted(
+            str(entry["date"]) for entry in self.available_dates() if force in (entry.get("stop-and-search") or [])
+        )
+        if not months:
+            raise ScrutinyError(f"data.police.uk lists no stop-and-search months for force {force!r}")
+        return months[-n:]
+
+    def download_stops(
+        self,
+        force: str,
+        months: list[str],
+        out_dir: Path,
+        *,
+        progress: Progress | None = None,
+        workers: int = 4,
+    ) -> list[Path]:
+        """Save `stops-force` and `stops-no-location` for each month; returns every month's two paths.
+
+        Resumable: a file that exists is complete (files only appear by atomic rename), so it is not
+        fetched again. Several months download at once because the API is slow per request; the shared
+        token bucket keeps the total within the rate limit.
+        """
+        check_force(force)
+        for month in months:
+            check_month(month)
+        jobs = [(kind, month, stops_path(out_dir, kind, force, month)) for month in months for kind in _KINDS]
+        todo = []
+        for kind, month, dest in jobs:
+            if dest.exists():
+                if progress is not None:
+                    progress(dest, False)
+            else:
+                todo.append((kind, month, dest))
+
+        def fetch(kind: str, month: str, dest: Path) -> None:
+            params = {"force": force, "date": month}
+            self.fetcher.download(self._url(kind), dest, params=params, check=is_json_list)
+            if progress is not None:
+                progress(dest, True)
+
+        if todo:
+            pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="police-api")
+            try:
+                futures: list[Future[None]] = [pool.submit(fetch, *job) for job in todo]
+                wait(futures, return_when=FIRST_EXCEPTION)
+                for future in futures:  # re-raise the first failure; finished months stay on disk
+                    if future.done() and future.exception() is not None:
+                        future.result()
+            finally:
+                # On failure or Ctrl-C, drop the queued months rather than fetching them all first.
+                pool.shutdown(wait=True, cancel_futures=True)
+        return [dest for _, _, dest in jobs]

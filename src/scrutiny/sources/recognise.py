@@ -1,0 +1,134 @@
+"""Tell what a file is from its content (and, where the content cannot say, its official name).
+
+Recognition reads only the first 64 KB, so a directory of thousands of files is planned in moments and a
+file that is not a known source is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from scrutiny.errors import SourceRefused
+from scrutiny.sources import boundaries, census, geography, police_uk_archive, police_uk_json
+
+HEAD_BYTES = 64 * 1024
+SIDECAR_SUFFIX = ".synthetic.json"
+DATA_SUFFIXES = (".csv", ".json", ".geojson")
+
+# Kinds that load rows into the warehouse; everything else recognised is reported and skipped.
+LOADABLE = frozenset({"stop_search_csv", "stops_json", "census", "la_force_lookup", "boundaries"})
+
+# Other real files users will have beside the data (../shared/data has them): known, not loaded yet.
+_KNOWN_UNSUPPORTED_HEADERS: dict[str, tuple[str, ...]] = {
+    "Home Office ethnicity facts and figures series": ("Measure", "Time", "Time_type"),
+    "MPS recorded crime by borough": ("MajorText", "MinorText", "BoroughName"),
+    "ward to local authority lookup": ("WD21CD", "WD21NM", "LAD21CD"),
+}
+
+
+@dataclass(frozen=True)
+class Recognised:
+    path: Path
+    kind: str
+    force: str | None = None
+    month: date | None = None
+    layout: str | None = None
+    note: str | None = None
+
+    @property
+    def loadable(self) -> bool:
+        return self.kind in LOADABLE
+
+
+def read_head(path: Path) -> str:
+    """The first 64 KB as text, refusing empty, binary and non-UTF-8 files with the reason."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(HEAD_BYTES)
+    except OSError as exc:
+        raise SourceRefused(path, f"cannot be read: {exc.strerror}") from None
+    if not raw.strip():
+        raise SourceRefused(path, "empty file")
+    if b"\x00" in raw:
+        raise SourceRefused(path, "binary content, not a text file")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text: str = decoder.decode(raw, final=False)
+    except UnicodeDecodeError as exc:
+        raise SourceRefused(path, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    return text.removeprefix("\ufeff")
+
+
+def _csv_header(head: str) -> tuple[str, ...]:
+    first_line = head.splitlines()[0] if head else ""
+    return tuple(cell.strip() for cell in next(csv.reader([first_line]), []))
+
+
+def _recognise_json(path: Path, head: str) -> Recognised:
+    if path.name.endswith(SIDECAR_SUFFIX):
+        return Recognised(path, "synthetic_sidecar", note="marks its data file as synthetic")
+    if police_uk_json.looks_like_stops(head):
+        name = police_uk_json.api_name(path)
+        if name.endpoint == "stops-no-location":
+            return Recognised(
+                path, "stops_no_location_json", name.force, name.month,
+                note="not loaded: the stops-force response for the same month already holds these records",
+            )
+        return Recognised(path, "stops_json", name.force, name.month)
+    if boundaries.sniff_boundaries(path, head):
+        return Recognised(path, "boundaries")
+    if re.match(r'\s*\[\s*\{\s*"(id|date)"', head):
+        return Recognised(path, "api_reference", note="API reference list (forces or dates): nothing to load")
+    raise SourceRefused(path, "JSON that is not a data.police.uk stops response nor a boundary GeoJSON")
+
+
+def _recognise_csv(path: Path, head: str) -> Recognised:
+    header = _csv_header(head)
+    kind = police_uk_archive.sniff_archive(header)
+    if kind == "stop_search_csv":
+        name = police_uk_archive.archive_name(path)
+        return Recognised(path, kind, name.force, name.month)
+    if kind is not None:
+        name = police_uk_archive.archive_name(path)
+        return Recognised(path, kind, name.force, name.month, note="not yet supported (a later release loads it)")
+    layout = census.sniff_census(path, head)
+    if layout is not None:
+        return Recognised(path, "census", layout=layout)
+    if geography.sniff_la_force_lookup(path, head):
+        return Recognised(path, "la_force_lookup")
+    for what, start in _KNOWN_UNSUPPORTED_HEADERS.items():
+        if header[: len(start)] == start:
+            return Recognised(path, "unsupported", note=f"{what}: not yet supported")
+    shown = ",".join(header)[:120]
+    raise SourceRefused(path, f"unrecognised header {shown!r}: not a data.police.uk, Census or lookup file")
+
+
+def recognise(path: Path) -> Recognised:
+    """What this file is, or SourceRefused saying why it is not something Scrutiny can load."""
+    head = read_head(path)
+    stripped = head.lstrip()
+    if stripped.startswith(("[", "{")):
+        return _recognise_json(path, head)
+    if path.suffix.lower() == ".json" or path.suffix.lower() == ".geojson":
+        raise SourceRefused(path, "not valid JSON (does not start with [ or {)")
+    return _recognise_csv(path, head)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus data files (csv, json, geojson) found recursively in directories."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise SourceRefused(path, "no such file or directory")
+    return found

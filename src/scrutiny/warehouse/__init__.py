@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: canonical tables, atomic loads, the ingest log."""

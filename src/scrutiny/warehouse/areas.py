@@ -1,0 +1,71 @@
+"""Which borough each stop's location falls in, computed once per distinct location.
+
+data.police.uk snaps every stop to an anonymised point, so a month of a big force has a few thousand
+distinct locations, not tens of thousands of rows: testing those is what makes assignment cheap.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from scrutiny.sources.boundaries import Area, AreaIndex
+
+
+def area_index(con: duckdb.DuckDBPyConnection) -> tuple[AreaIndex, list[Area]] | None:
+    rows = con.execute("SELECT area_code, area_name, geometry_wkb FROM areas ORDER BY area_code").fetchall()
+    if not rows:
+        return None
+    areas = [Area(code, name, shapely.from_wkb(wkb)) for code, name, wkb in rows]
+    return AreaIndex(areas), areas
+
+
+def stage_location_areas(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Temp table `location_areas` (latitude, longitude, area_code, area_name) for `table`'s locations."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE location_areas "
+        "(latitude DOUBLE, longitude DOUBLE, area_code VARCHAR, area_name VARCHAR)"
+    )
+    loaded = area_index(con)
+    if loaded is None:
+        return
+    index, areas = loaded
+    points = con.execute(
+        f"SELECT DISTINCT latitude, longitude FROM {table} WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+    ).fetchnumpy()
+    if len(points["latitude"]) == 0:
+        return
+    lat = np.asarray(points["latitude"], dtype=float)
+    lon = np.asarray(points["longitude"], dtype=float)
+    hit = np.asarray(index.assign(lat, lon))
+    inside = hit >= 0
+    codes = np.array([a.code for a in areas], dtype=object)
+    names = np.array([a.name for a in areas], dtype=object)
+    found = pa.table(
+        {
+            "latitude": lat[inside],
+            "longitude": lon[inside],
+            "area_code": pa.array(codes[hit[inside]].tolist(), pa.string()),
+            "area_name": pa.array(names[hit[inside]].tolist(), pa.string()),
+        }
+    )
+    con.register("found_areas", found)
+    con.execute("INSERT INTO location_areas SELECT * FROM found_areas")
+    con.unregister("found_areas")
+
+
+def reassign_all(con: duckdb.DuckDBPyConnection) -> None:
+    """After boundaries change, every stored stop gets the area of its location (load order never matters)."""
+    stage_location_areas(con, "stop_search")
+    con.execute(
+        """
+        UPDATE stop_search SET area_code = l.area_code, area_name = l.area_name
+        FROM (SELECT s.rowid AS rid, l.area_code, l.area_name
+              FROM stop_search s LEFT JOIN location_areas l
+                ON l.latitude = s.latitude AND l.longitude = s.longitude
+              WHERE s.area_code IS DISTINCT FROM l.area_code) l
+        WHERE stop_search.rowid = l.rid
+        """
+    )

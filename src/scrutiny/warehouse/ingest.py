@@ -1,0 +1,267 @@
+"""Ingest: recognise every file first, then load them all in one transaction.
+
+All or nothing: if any file is refused, or the process dies halfway, the warehouse holds exactly what it
+held before (DuckDB rolls back an uncommitted transaction when the file is next opened).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from scrutiny.errors import ScrutinyError, SourceRefused
+from scrutiny.sources.recognise import SIDECAR_SUFFIX, Recognised, expand, recognise
+from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.reference_load import load_boundaries, load_census, load_la_force_lookup
+from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
+
+STOP_KINDS = ("stop_search_csv", "stops_json")
+BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
+
+
+class IngestRefused(ScrutinyError):
+    """One or more files cannot be loaded; nothing was written."""
+
+    def __init__(self, refusals: list[SourceRefused]) -> None:
+        self.refusals = refusals
+        lines = "\n".join(f"  {r.path}: {r.reason}" for r in refusals)
+        super().__init__(f"{len(refusals)} file(s) refused, nothing was loaded:\n{lines}")
+
+
+class ProgressSink(Protocol):
+    def start(self, files: int, nbytes: int) -> None: ...
+
+    def advance(self, files: int, nbytes: int, rows: int) -> None: ...
+
+
+@dataclass
+class FileResult:
+    path: Path
+    kind: str
+    unit: str
+    action: str  # new, replaced, unchanged, skipped
+    force: str | None = None
+    month: date | None = None
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    note: str | None = None
+    synthetic: bool = False
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[FileResult]:
+        return [r for r in self.results if r.action in ("new", "replaced", "unchanged")]
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        return [r for r in self.results if r.action == "skipped"]
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one read of a file tells: its hash, how many records DuckDB should accept, whether it is text."""
+
+    sha256: str
+    records: int
+    quoted: bool
+    bad_utf8_line: int | None = None
+
+
+def scan_file(path: Path) -> FileScan:
+    """Hash, count lines and quotes, and check UTF-8 (DuckDB lets bad bytes through when skipping errors).
+
+    Only chunks that are not pure ASCII are decoded, so the check costs almost nothing on these files.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = quotes = 0
+    last = b"\n"
+    bad_line: int | None = None
+    with path.open("rb") as f:
+        while chunk := f.read(4 * 1024 * 1024):
+            digest.update(chunk)
+            if bad_line is None and (not chunk.isascii() or decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
+            lines += chunk.count(b"\n")
+            quotes += chunk.count(b'"')
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1  # a last line without a newline is still a line
+    return FileScan(digest.hexdigest(), max(lines - 1, 0), quotes > 0, bad_line)
+
+
+def unit_of(item: Recognised) -> str:
+    """What a load replaces: a force-month, a Census layout, the lookup, the boundaries."""
+    if item.kind in STOP_KINDS:
+        assert item.month is not None
+        return f"{item.force}/{item.month:%Y-%m}"
+    if item.kind == "census":
+        return f"census/{item.layout}"
+    return item.kind
+
+
+def _recognise_all(paths: list[Path]) -> list[Recognised]:
+    found, refused = [], []
+    for path in expand(paths):
+        try:
+            found.append(recognise(path))
+        except SourceRefused as exc:
+            refused.append(exc)
+    if refused:
+        raise IngestRefused(refused)
+    return found
+
+
+def _current_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT unit, sha256 FROM ingest_log QUALIFY row_number() OVER (PARTITION BY unit ORDER BY id DESC) = 1"
+    ).fetchall()
+    return dict(rows)
+
+
+def _plan(
+    items: list[Recognised], scans: dict[Path, FileScan], current: dict[str, str], synthetic: set[Path]
+) -> tuple[list[FileResult], list[tuple[Recognised, FileResult]]]:
+    """Decide each file's action; within one ingest the last file for a unit wins."""
+    results: list[FileResult] = []
+    latest: dict[str, tuple[Recognised, FileResult]] = {}
+    for item in items:
+        if not item.loadable:
+            results.append(FileResult(item.path, item.kind, item.kind, "skipped", item.force, item.month,
+                                      note=item.note))
+            continue
+        unit = unit_of(item)
+        if unit in latest:
+            earlier = latest[unit][1]
+            earlier.action, earlier.note = "skipped", f"superseded by {item.path} in the same ingest"
+        known = current.get(unit)
+        action = "unchanged" if known == scans[item.path].sha256 else ("replaced" if known else "new")
+        result = FileResult(item.path, item.kind, unit, action, item.force, item.month,
+                            synthetic=item.path in synthetic)
+        results.append(result)
+        latest[unit] = (item, result)
+    to_load = [(item, result) for item, result in latest.values() if result.action != "unchanged"]
+    return results, to_load
+
+
+def _batches(items: list[tuple[Recognised, FileResult]]) -> Iterable[list[tuple[Recognised, FileResult]]]:
+    batch: list[tuple[Recognised, FileResult]] = []
+    size = 0
+    for pair in items:
+        batch.append(pair)
+        size += pair[0].path.stat().st_size
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _log(con: duckdb.DuckDBPyConnection, source_id: int, result: FileResult, sha: str) -> None:
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source_id, str(result.path), sha, result.kind, result.unit, result.force, result.month,
+         result.rows_loaded, result.rows_rejected, result.action, result.synthetic, datetime.now()],
+    )
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection, item: Recognised) -> int:
+    loaders: dict[str, Callable[[], int]] = {
+        "census": lambda: load_census(con, item.path, item.layout or ""),
+        "la_force_lookup": lambda: load_la_force_lookup(con, item.path),
+        "boundaries": lambda: load_boundaries(con, item.path),
+    }
+    return loaders[item.kind]()
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    to_load: list[tuple[Recognised, FileResult]],
+    scans: dict[Path, FileScan],
+    progress: ProgressSink | None,
+) -> None:
+    def new_id() -> int:
+        row = con.execute("SELECT nextval('ingest_id')").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def done(pairs: list[tuple[Recognised, FileResult]], rows: int) -> None:
+        if progress:
+            progress.advance(len(pairs), sum(p[0].path.stat().st_size for p in pairs), rows)
+
+    # Boundaries before stops, so new stops are placed with the new boundaries.
+    order = {"census": 0, "la_force_lookup": 0, "boundaries": 1, "stop_search_csv": 2, "stops_json": 2}
+    to_load = sorted(to_load, key=lambda pair: order[pair[0].kind])
+    for pair in [p for p in to_load if p[0].kind not in STOP_KINDS]:
+        item, result = pair
+        result.rows_loaded = _load_reference(con, item)
+        _log(con, new_id(), result, scans[item.path].sha256)
+        done([pair], result.rows_loaded)
+    stops = [p for p in to_load if p[0].kind in STOP_KINDS]
+    for batch in _batches(stops):
+        ids = {id(result): new_id() for _, result in batch}
+        files = {
+            kind: [
+                StopFile(item.path, ids[id(result)], item.force or "", item.month or date.min,
+                         scans[item.path].records, scans[item.path].quoted)
+                for item, result in batch if item.kind == kind
+            ]
+            for kind in STOP_KINDS
+        }
+        replacing = any(result.action == "replaced" for _, result in batch)
+        counts = load_stop_files(con, files["stop_search_csv"], files["stops_json"], replacing=replacing)
+        for item, result in batch:
+            result.rows_loaded, result.rows_rejected = counts[ids[id(result)]]
+            _log(con, ids[id(result)], result, scans[item.path].sha256)
+        done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
+
+
+def ingest_paths(paths: list[Path], db: Path, *, progress: ProgressSink | None = None) -> IngestReport:
+    """Load every recognisable file under `paths` into the warehouse at `db`, atomically."""
+    items = _recognise_all(paths)
+    sidecars = {i.path for i in items if i.kind == "synthetic_sidecar"}
+    synthetic = {p.with_name(p.name.removesuffix(SIDECAR_SUFFIX)) for p in sidecars}
+    loadable = [i for i in items if i.loadable]
+    if progress:
+        progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
+        scans = dict(zip([i.path for i in loadable], pool.map(scan_file, [i.path for i in loadable]), strict=True))
+    not_text = [
+        SourceRefused(path, f"not UTF-8 text (line {scan.bad_utf8_line})")
+        for path, scan in scans.items()
+        if scan.bad_utf8_line is not None
+    ]
+    if not_text:
+        raise IngestRefused(not_text)
+    con = connect(db)
+    try:
+        results, to_load = _plan(items, scans, _current_hashes(con), synthetic)
+        if progress:  # unchanged files count as done at once
+            unchanged = [r for r in results if r.action == "unchanged"]
+            progress.advance(len(unchanged), sum(r.path.stat().st_size for r in unchanged), 0)
+        if to_load:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _load(con, to_load, scans, progress)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    finally:
+        con.close()
+    return IngestReport(results)

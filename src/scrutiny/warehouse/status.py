@@ -1,0 +1,67 @@
+"""What the warehouse holds, read back for `scrutiny status` (and later the API's /months)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class ForceMonths:
+    force: str
+    months: list[date]
+    rows: int
+    rejects: int
+    synthetic: bool
+    sources: list[str]  # archive (monthly CSV files) and/or api (JSON responses, possibly partial months)
+
+
+@dataclass(frozen=True)
+class ReferenceSource:
+    kind: str
+    unit: str
+    file: str
+    rows: int
+    loaded_at: str
+    synthetic: bool
+
+
+def force_months(con: duckdb.DuckDBPyConnection) -> list[ForceMonths]:
+    rows = con.execute(
+        """
+        WITH current AS (
+            SELECT * FROM ingest_log WHERE force IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY unit ORDER BY id DESC) = 1)
+        SELECT force, list(month ORDER BY month), sum(rows_loaded), sum(rows_rejected), bool_or(synthetic),
+               list(DISTINCT CASE kind WHEN 'stops_json' THEN 'api' ELSE 'archive' END ORDER BY 1)
+        FROM current GROUP BY force ORDER BY force
+        """
+    ).fetchall()
+    return [ForceMonths(f, m, int(r), int(j), bool(s), list(k)) for f, m, r, j, s, k in rows]
+
+
+def reference_sources(con: duckdb.DuckDBPyConnection) -> list[ReferenceSource]:
+    rows = con.execute(
+        """
+        SELECT kind, unit, file, rows_loaded, strftime(loaded_at, '%Y-%m-%d %H:%M'), synthetic FROM ingest_log
+        WHERE force IS NULL QUALIFY row_number() OVER (PARTITION BY unit ORDER BY id DESC) = 1
+        ORDER BY unit
+        """
+    ).fetchall()
+    return [ReferenceSource(*row) for row in rows]
+
+
+def month_ranges(months: list[date]) -> str:
+    """`2018-04..2018-09 2021-06`: consecutive months collapsed so a long history fits on a line."""
+    spans: list[tuple[date, date]] = []
+    for m in sorted(months):
+        if spans:
+            start, end = spans[-1]
+            nxt = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+            if m == nxt:
+                spans[-1] = (start, m)
+                continue
+        spans.append((m, m))
+    return " ".join(f"{a:%Y-%m}" if a == b else f"{a:%Y-%m}..{b:%Y-%m}" for a, b in spans)

@@ -1,0 +1,15 @@
+"""The open JSON API under /api/v1/: one router per resource, gathered here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from scrutiny.web.api import areas, bias, docs, forces, metrics, months, searches
+
+PREFIX = "/api/v1"
+
+router = APIRouter(prefix=PREFIX)
+for module in (metrics, bias, forces, areas, months, searches, docs):
+    router.include_router(module.router)
+
+__all__ = ["PREFIX", "router"]

@@ -1,0 +1,108 @@
+"""The web app: `create_app(settings)` builds it; nothing is read or opened at import time.
+
+    /api/v1/...          the open JSON API (scrutiny.web.api), spec at /api/v1/openapi.json, docs at /api/v1/docs
+    /static/...          the dashboard's own and vendored files (no CDN)
+    / and other pages    the dashboard (scrutiny.web.pages), when that package is present
+
+The warehouse is opened read-only for each piece of work and closed after it, never held between requests,
+so `scrutiny ingest` can run while the server is up; answers are cached until the warehouse changes.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import scrutiny
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics import Scope
+from scrutiny.metrics.selection import loaded_months
+from scrutiny.web import api, errors
+from scrutiny.web.api.common import dump
+from scrutiny.web.api.metrics import document
+from scrutiny.web.cache import ResponseCache
+from scrutiny.web.deps import ScopeParams, Warehouse
+from scrutiny.web.settings import Settings, get_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+DESCRIPTION = """Stop and search figures from public police data (data.police.uk, Census 2021), computed once in
+Scrutiny's metrics layer, so the API, the dashboard, the reports and the CLI agree. Errors have one shape:
+`{"detail": [{"loc": ["query", "from"], "msg": "...", "type": "..."}]}`. Contains public sector information
+licensed under the Open Government Licence v3.0."""
+
+
+def _pages_router() -> APIRouter | None:
+    """The dashboard's router, if the pages package is installed alongside."""
+    try:
+        module = importlib.import_module("scrutiny.web.pages")
+    except ModuleNotFoundError as exc:
+        if exc.name == "scrutiny.web.pages":
+            return None
+        raise
+    router: APIRouter = module.router
+    return router
+
+
+def _metrics_getter(warehouse: Warehouse, cache: ResponseCache) -> Any:
+    """`app.state.metrics(scope)`: the document for a scope through the API's cache, for the pages."""
+
+    def metrics(scope: Scope) -> dict[str, Any]:
+        version = warehouse.version()
+        params = ScopeParams(scope.force, scope.area, scope.start, scope.end, scope.ethnicity)
+        entry, _ = cache.get_sync(("metrics", params), version,
+                                  lambda: dump(warehouse.read(lambda backend: document(backend, params))))
+        doc: dict[str, Any] = json.loads(entry.body)
+        return doc
+
+    return metrics
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings if settings is not None else get_settings()
+    app = FastAPI(
+        title="Scrutiny",
+        version=scrutiny.__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{api.PREFIX}/openapi.json",
+        docs_url=None,  # served by scrutiny.web.api.docs from vendored files, not a CDN
+        redoc_url=None,
+        license_info={"name": "MIT"},
+    )
+    warehouse = Warehouse(settings.db, lock_wait=settings.lock_wait, slots=settings.query_slots)
+    cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
+    app.state.settings = settings
+    app.state.warehouse = warehouse
+    app.state.cache = cache
+    app.state.metrics = _metrics_getter(warehouse, cache)
+    errors.install(app)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pages = _pages_router()
+    if pages is not None:
+        app.include_router(pages, include_in_schema=False)
+    return app
+
+
+def settle(app: FastAPI) -> None:
+    """Before serving: answer one small question, so the modules a query loads lazily are in, then freeze
+    everything loaded so far out of the garbage collector's reach. Its full passes then only walk what
+    requests create, which keeps them from pausing cached answers for 100 ms and more under load."""
+    warehouse: Warehouse = app.state.warehouse
+    try:
+        months = warehouse.read(loaded_months)
+        if months:
+            last = months[-1]
+            app.state.metrics(Scope(last["force"], None, last["month"], last["month"]))
+    except ScrutinyError:  # no warehouse yet, or busy: serve anyway
+        pass
+    gc.collect()
+    gc.freeze()
+
+
+__all__ = ["create_app", "settle"]

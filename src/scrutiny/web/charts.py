@@ -1,0 +1,209 @@
+"""Vega-Lite specs (built with Altair) for the dashboard, from a metrics document.
+
+Each function takes figures from `scrutiny.metrics.compute_metrics`'s document and lays them out: it picks
+rows and labels them, never derives a new number. The browser draws the spec with the vendored vega-embed;
+the page shows the same figures in a table beside every chart, for screen readers and for people who want
+the numbers. Charts never rely on colour alone: values are labelled or in the table, the target is a
+labelled rule, and the interval is drawn as whiskers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+
+Spec = dict[str, Any]
+
+GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
+OBJECT_LABELS = {"drugs": "Drugs", "weapons": "Weapons", "key_crime": "Key crime", "other": "Other"}
+INK = "#1b1b1b"
+BAR = "#2c5d8f"
+LIGHT = "#9dbcdb"
+TARGET = "#b3400a"
+HIGHLIGHT = "#b3400a"
+SIDES = ("#2c5d8f", "#b3400a")  # compare: side A, side B (also told apart by position and legend)
+HEIGHT = 220
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _data(values: Sequence[Mapping[str, Any]]) -> alt.Data:
+    """Inline data (the spec carries its figures; nothing is fetched)."""
+    return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
+
+
+def _config(chart: alt.TopLevelMixin, description: str, *, fill_height: bool = False, room: int = 0) -> Spec:
+    """The spec as a dict: full container width, one font, described for screen readers (the page's heading
+    and the table caption say the same; the chart has no title of its own, so it is not said twice)."""
+    configured = chart.properties(description=description).configure(font=FONT, background="transparent")
+    configured = configured.configure_view(stroke=None)
+    configured = configured.configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=160)
+    spec: Spec = configured.properties(
+        width="container", autosize=alt.AutoSizeParams(type="fit", contains="padding"),
+        padding={"left": 5, "top": 5, "bottom": 5, "right": 5 + room},  # room: for value labels past a bar's end
+    ).to_dict()
+    if fill_height:  # the page's CSS gives the box its height (maps keep their shape at any width)
+        spec["height"] = "container"
+    return spec
+
+
+def trend(monthly: Sequence[Mapping[str, Any]], *, title: str = "Searches per month") -> Spec:
+    """Searches per month, a line with a point (and tooltip) per month."""
+    rows = [{"month": f"{m['month']}-01", "searches": m["searches"]} for m in monthly]
+    base = alt.Chart(_data(rows)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month", labelAngle=0)),
+        y=alt.Y("searches:Q", title="Searches", scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                 alt.Tooltip("searches:Q", title="Searches", format=",")],
+    )
+    line = base.mark_line(color=BAR, strokeWidth=2.5)
+    points = base.mark_point(color=BAR, filled=True, size=60)
+    return _config(alt.layer(line, points).properties(height=HEIGHT), title)
+
+
+def targets(rows: Sequence[Mapping[str, Any]], *, title: str = "What searches were for, against the targets") -> Spec:
+    """Each object group's share of all searches as a bar, its target as a labelled dashed tick."""
+    data = [
+        {"group": OBJECT_LABELS.get(t["group"], t["group"]), "actual": t["actual"], "target": t["target"],
+         "rule": f"target {'at least' if t['op'] == '>=' else 'at most'} {t['target']:.0%}",
+         "verdict": "met" if t["met"] else "not met"}
+        for t in rows
+    ]
+    base = alt.Chart(_data(data)).encode(
+        y=alt.Y("group:N", title=None, sort=None),
+    )
+    bars = base.mark_bar(color=BAR, height=18).encode(
+        x=alt.X("actual:Q", title="Share of all searches", axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("group:N", title="Searches for"), alt.Tooltip("actual:Q", title="Share", format=".1%"),
+                 alt.Tooltip("rule:N", title="Target"), alt.Tooltip("verdict:N", title="Verdict")],
+    )
+    ticks = base.mark_tick(color=TARGET, thickness=3, size=30, strokeDash=[4, 2]).encode(x="target:Q")
+    labels = base.mark_text(align="left", dx=4, dy=-13, fontSize=11, color=TARGET).encode(
+        x="target:Q", text="rule:N"
+    )
+    return _config(alt.layer(bars, ticks, labels).properties(height=3 * 52), title)
+
+
+def disproportionality(rows: Sequence[Mapping[str, Any]], *,
+                       title: str = "Searches compared with White people") -> Spec:
+    """Each group's rate ratio to White with its 95% interval; suppressed ratios are left out (the table says so).
+
+    A light band shows `unknown_bounds`, how far searches of unknown ethnicity could move the ratio.
+    """
+    data = [
+        {"group": r["group"], "ratio": r["ratio_vs_white"], "low": r["ci_low"], "high": r["ci_high"],
+         "bound_low": (r["unknown_bounds"] or [None, None])[0], "bound_high": (r["unknown_bounds"] or [None, None])[1]}
+        for r in rows
+        if r["group"] != "White" and r["ratio_vs_white"] is not None
+    ]
+    base = alt.Chart(_data(data)).encode(
+        y=alt.Y("group:N", title=None, sort=list(GROUPS)),
+    )
+    x_title = "Times the White rate (1 = same rate)"
+    bounds = base.mark_bar(color=LIGHT, opacity=0.55, height=22).encode(
+        x=alt.X("bound_low:Q", title=x_title), x2="bound_high:Q",
+        tooltip=[alt.Tooltip("bound_low:Q", title="If all unknown were White", format=".2f"),
+                 alt.Tooltip("bound_high:Q", title="If all unknown were this group", format=".2f")],
+    )
+    whiskers = base.mark_rule(color=INK, strokeWidth=2).encode(x=alt.X("low:Q", title=x_title), x2="high:Q")
+    point = base.mark_point(color=BAR, filled=True, size=90, opacity=1).encode(
+        x=alt.X("ratio:Q", title=x_title),
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("ratio:Q", title="Ratio", format=".2f"),
+                 alt.Tooltip("low:Q", title="95% interval from", format=".2f"),
+                 alt.Tooltip("high:Q", title="to", format=".2f")],
+    )
+    label = base.mark_text(align="left", dx=8, dy=-12, fontSize=11, color=INK).encode(
+        x="ratio:Q", text=alt.Text("ratio:Q", format=".2f")
+    )
+    one = alt.Chart(_data([{"x": 1}])).mark_rule(color=INK, strokeDash=[3, 3]).encode(x="x:Q")
+    chart = alt.layer(bounds, whiskers, point, label, one).properties(height=max(len(data), 1) * 44)
+    return _config(chart, title, room=12)
+
+
+def rates(rows: Sequence[Mapping[str, Any]], *, title: str = "Searches per 1,000 residents") -> Spec:
+    """Searches per 1,000 Census residents of each group, one bar each, labelled."""
+    data = [{"group": r["group"], "rate": r["rate_per_1000"]} for r in rows if r["rate_per_1000"] is not None]
+    base = alt.Chart(_data(data)).encode(
+        y=alt.Y("group:N", title=None, sort=list(GROUPS)),
+        x=alt.X("rate:Q", title="Searches per 1,000 residents"),
+    )
+    bars = base.mark_bar(color=BAR, height=18).encode(
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("rate:Q", title="Per 1,000", format=".2f")]
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=11, color=INK).encode(text=alt.Text("rate:Q", format=".2f"))
+    return _config(alt.layer(bars, text).properties(height=max(len(data), 1) * 34), title, room=32)
+
+
+def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[str, Any]], *,
+                highlight: str | None = None, title: str = "Searches per 1,000 residents by borough") -> Spec:
+    """Borough outlines (GeoJSON features in WGS84, inline) shaded by the document's rate per 1,000.
+
+    The figures are joined to the outlines by area code here (a lookup, not a calculation). With `highlight`,
+    that borough is outlined in a contrasting colour.
+    """
+    by_code = {a["area_code"]: a for a in areas}
+    values = []
+    for f in features:
+        code = f["properties"]["area_code"]
+        row = by_code.get(code, {})
+        props = {**f["properties"], "rate": row.get("rate_per_1000"), "searches": row.get("searches"),
+                 "selected": code == highlight}
+        values.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+    data = _data(values)
+    shapes = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
+        color=alt.condition(
+            "isValid(datum.properties.rate)",
+            alt.Color("properties.rate:Q", title="Per 1,000", scale=alt.Scale(scheme="blues"),
+                      legend=alt.Legend(orient="bottom", gradientLength=180, format=".1f")),
+            alt.value("#e4e4e4"),
+        ),
+        tooltip=[alt.Tooltip("properties.area_name:N", title="Borough"),
+                 alt.Tooltip("properties.rate:Q", title="Searches per 1,000", format=".2f"),
+                 alt.Tooltip("properties.searches:Q", title="Searches", format=",")],
+        href=alt.Href("properties.href:N"),
+    )
+    layers: list[alt.Chart] = [shapes]
+    if highlight is not None:
+        chosen = alt.Chart(data).transform_filter("datum.properties.selected").mark_geoshape(
+            fill=None, stroke=HIGHLIGHT, strokeWidth=3
+        )
+        layers.append(chosen)
+    chart = alt.layer(*layers).project(type="mercator")
+    return _config(chart, title, fill_height=True)
+
+
+def locator_map(features: Sequence[Mapping[str, Any]], highlight: str, *, title: str) -> Spec:
+    """Where one borough is: every outline in grey, the chosen one filled."""
+    values = [
+        {"type": "Feature", "geometry": f["geometry"],
+         "properties": {**f["properties"], "selected": f["properties"]["area_code"] == highlight}}
+        for f in features
+    ]
+    chart = alt.Chart(_data(values)).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
+        color=alt.condition("datum.properties.selected", alt.value(HIGHLIGHT), alt.value("#d0d0d0")),
+        tooltip=[alt.Tooltip("properties.area_name:N", title="Borough")],
+        href=alt.Href("properties.href:N"),
+    )
+    return _config(chart.project(type="mercator"), title, fill_height=True)
+
+
+def compare_bars(rows: Sequence[Mapping[str, Any]], sides: Sequence[str], *, title: str, axis_title: str,
+                 fmt: str = ".1%", axis_fmt: str = ".0%") -> Spec:
+    """Two sides' values for the same measures, bars next to each other. `rows`: measure, side, value."""
+    data = [r for r in rows if r["value"] is not None]
+    base = alt.Chart(_data(data)).encode(
+        y=alt.Y("measure:N", title=None, sort=None, scale=alt.Scale(paddingInner=0.25)),
+        yOffset=alt.YOffset("side:N", sort=list(sides)),
+        x=alt.X("value:Q", title=axis_title, axis=alt.Axis(format=axis_fmt)),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("side:N", title=None, sort=list(sides), scale=alt.Scale(domain=list(sides), range=SIDES),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("side:N", title="Side"),
+                 alt.Tooltip("value:Q", title="Value", format=fmt)],
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text=alt.Text("value:Q", format=fmt))
+    measures = len({r["measure"] for r in data})
+    return _config(alt.layer(bars, text).properties(height=max(measures, 1) * 46), title, room=40)

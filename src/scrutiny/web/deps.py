@@ -1,0 +1,211 @@
+"""What routes depend on, as typed aliases: the settings, the warehouse, the cache and the query parameters.
+
+Parameters are checked here, before any query runs, so a bad one is a 422 that names it; whether an area or
+any data exists is for the warehouse to say (404).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import ibis
+from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from scrutiny.catalog import forces
+from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.warehouse.connect import connect
+from scrutiny.web.cache import ResponseCache, Version, warehouse_version
+from scrutiny.web.errors import bad_parameter, unavailable
+from scrutiny.web.schemas import Basis as BasisName
+from scrutiny.web.schemas import GroupName, ObjectGroupName, OutcomeClassName
+from scrutiny.web.settings import Settings
+
+T = TypeVar("T")
+MONTH = r"^[12][0-9]{3}-(0[1-9]|1[0-2])$"
+MAX_PAGE = 1000
+FORCE_IDS = sorted(forces())
+
+
+class Warehouse:
+    """The DuckDB file, opened read-only for each piece of work and closed straight after, so that
+    `scrutiny ingest` (which needs it to itself) can run while the server is up."""
+
+    def __init__(self, db: Path, *, lock_wait: float, slots: int) -> None:
+        self.db = db
+        self.lock_wait = lock_wait
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+
+    def version(self) -> Version:
+        version = warehouse_version(self.db)
+        if version is None:
+            raise unavailable(f"no warehouse at {self.db}: load data first with `scrutiny ingest PATH --db {self.db}`")
+        return version
+
+    @contextmanager
+    def backend(self) -> Iterator[ibis.BaseBackend]:
+        """An Ibis backend over a fresh read-only connection; at most `slots` open at once."""
+        with self._slots:
+            backend = ibis.duckdb.from_connection(connect(self.db, read_only=True, lock_wait=self.lock_wait))
+            try:
+                yield backend
+            finally:
+                backend.disconnect()
+
+    def read(self, work: Callable[[ibis.BaseBackend], T]) -> T:
+        with self.backend() as backend:
+            return work(backend)
+
+    async def run(self, work: Callable[[ibis.BaseBackend], T]) -> T:
+        """`read` in a worker thread, for routes that do not go through the cache (downloads)."""
+        return await run_in_threadpool(self.read, work)
+
+
+async def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _warehouse(request: Request) -> Warehouse:
+    warehouse: Warehouse = request.app.state.warehouse
+    return warehouse
+
+
+async def _cache(request: Request) -> ResponseCache:
+    cache: ResponseCache = request.app.state.cache
+    return cache
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
+CacheDep = Annotated[ResponseCache, Depends(_cache)]
+
+# ---- query parameters ------------------------------------------------------------------------------------
+
+_FORCE_HELP = "data.police.uk force id (GET /api/v1/forces), or `all` for every force loaded."
+_FORCE_ENUM: dict[str, object] = {"enum": [*FORCE_IDS, ALL_FORCES]}
+Force = Annotated[str, Query(description=_FORCE_HELP, max_length=64, json_schema_extra=_FORCE_ENUM)]
+OptionalForce = Annotated[
+    str | None,
+    Query(description=_FORCE_HELP + " Every force when absent.", max_length=64,
+          json_schema_extra=_FORCE_ENUM),
+]
+Area = Annotated[
+    str | None,
+    Query(description="A borough by name or code, e.g. Hackney or E09000012 (GET /api/v1/areas).", min_length=1,
+          max_length=100),
+]
+From = Annotated[str | None, Query(alias="from", pattern=MONTH, description="First month, YYYY-MM.")]
+To = Annotated[str | None, Query(alias="to", pattern=MONTH, description="Last month, YYYY-MM (inclusive).")]
+Basis = Annotated[
+    BasisName,
+    Query(description="Ethnicity as the person defined it (as in official statistics) or as the officer did."),
+]
+Group = Annotated[GroupName | None, Query(description="Ethnic group (on the `ethnicity` basis).")]
+ObjectGroup = Annotated[
+    ObjectGroupName | None, Query(description="What the search was for, grouped as in DESIGN.md.")
+]
+OutcomeClass = Annotated[OutcomeClassName | None, Query(description="Outcome class (DESIGN.md).")]
+Cursor = Annotated[
+    str | None,
+    Query(description="`next_cursor` of the previous page; absent for the first page.", max_length=64,
+          pattern=r"^[A-Za-z0-9_-]+$"),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Records per page, at most {MAX_PAGE}.")]
+
+
+def _check_force(force: str | None) -> None:
+    if force is not None and force != ALL_FORCES and force not in forces():
+        raise bad_parameter("force", f"unknown force {force!r}: expected a data.police.uk force id such as "
+                                     "metropolitan (GET /api/v1/forces lists them), or all")
+
+
+def _check_months(start: str | None, end: str | None) -> None:
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not re.fullmatch(MONTH, value):
+            raise bad_parameter(name, f"bad month {value!r}: expected YYYY-MM, e.g. 2018-04")
+    if start is not None and end is not None and start > end:
+        raise bad_parameter("from", f"from {start} is after to {end}")
+
+
+@dataclass(frozen=True)
+class ScopeParams:
+    force: str
+    area: str | None
+    start: str | None
+    end: str | None
+    ethnicity: BasisName
+
+
+async def scope_params(
+    force: Force, area: Area = None, start: From = None, end: To = None, ethnicity: Basis = "self"
+) -> ScopeParams:
+    _check_force(force)
+    _check_months(start, end)
+    return ScopeParams(force, area.strip() if area else None, start, end, ethnicity)
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    force: str | None
+    area: str | None
+    start: str | None
+    end: str | None
+    group: str | None
+    ethnicity: BasisName
+    object_group: str | None
+    outcome_class: str | None
+
+
+async def selection_params(
+    force: OptionalForce = None, area: Area = None, start: From = None, end: To = None, group: Group = None,
+    object_group: ObjectGroup = None, outcome_class: OutcomeClass = None, ethnicity: Basis = "self",
+) -> SelectionParams:
+    _check_force(force)
+    _check_months(start, end)
+    return SelectionParams(force, area.strip() if area else None, start, end, group, ethnicity, object_group,
+                           outcome_class)
+
+
+@dataclass(frozen=True)
+class PageParams:
+    after: tuple[int, int] | None
+    limit: int
+
+
+def encode_cursor(source_id: int, source_row: int) -> str:
+    return base64.urlsafe_b64encode(f"{source_id}.{source_row}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    match = re.fullmatch(r"(\d{1,18})\.(\d{1,18})", text)
+    if not match:
+        raise bad_parameter("cursor", "not a cursor from this API: pass the next_cursor of the previous page")
+    return int(match[1]), int(match[2])
+
+
+async def page_params(cursor: Cursor = None, limit: Limit = 100) -> PageParams:
+    return PageParams(decode_cursor(cursor) if cursor else None, limit)
+
+
+async def optional_force(force: OptionalForce = None) -> str | None:
+    _check_force(force)
+    return force
+
+
+ScopeDep = Annotated[ScopeParams, Depends(scope_params)]
+SelectionDep = Annotated[SelectionParams, Depends(selection_params)]
+PageDep = Annotated[PageParams, Depends(page_params)]
+ForceFilterDep = Annotated[str | None, Depends(optional_force)]

@@ -1,0 +1,77 @@
+"""Every error the web app answers has one shape, made in one place (`handle_error`).
+
+    {"detail": [{"loc": ["query", "from"], "msg": "...", "type": "..."}]}
+
+`loc` names the parameter at fault (FastAPI's own validation errors already do). The statuses: 422 a
+parameter that cannot be right, 404 a valid question the warehouse has no answer to (an unknown area, no
+searches in scope), 503 the warehouse missing or kept busy by an ingest, 500 a bug (logged, not shown).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from scrutiny.errors import ScrutinyError, UnknownForce
+from scrutiny.warehouse.connect import WarehouseBusy
+
+log = logging.getLogger("scrutiny.web")
+RETRY_AFTER_SECONDS = "2"
+
+
+class ApiError(ScrutinyError):
+    """A refusal with its status and the parameter it is about."""
+
+    def __init__(self, status: int, msg: str, loc: tuple[str, ...] = (), kind: str = "value_error") -> None:
+        super().__init__(msg)
+        self.status, self.msg, self.loc, self.kind = status, msg, loc, kind
+
+
+def bad_parameter(name: str, msg: str) -> ApiError:
+    return ApiError(422, msg, ("query", name))
+
+
+def not_found(msg: str, name: str | None = None) -> ApiError:
+    return ApiError(404, msg, ("query", name) if name else (), "not_found")
+
+
+def unavailable(msg: str) -> ApiError:
+    return ApiError(503, msg, (), "unavailable")
+
+
+def _item(loc: tuple[Any, ...] | list[Any], msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": [str(part) if not isinstance(part, int) else part for part in loc], "msg": msg, "type": kind}
+
+
+def describe(exc: Exception) -> tuple[int, list[dict[str, Any]], dict[str, str]]:
+    """Status, detail items and extra headers for any exception the app lets out."""
+    if isinstance(exc, RequestValidationError):
+        return 422, [_item(e["loc"], e["msg"], e["type"]) for e in exc.errors()], {}
+    if isinstance(exc, ApiError):
+        headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.status == 503 else {}
+        return exc.status, [_item(exc.loc, exc.msg, exc.kind)], headers
+    if isinstance(exc, WarehouseBusy):
+        return 503, [_item((), str(exc), "busy")], {"Retry-After": RETRY_AFTER_SECONDS}
+    if isinstance(exc, UnknownForce):
+        return 422, [_item(("query", "force"), str(exc), "value_error")], {}
+    if isinstance(exc, ScrutinyError):  # what metrics/ says of a scope it has no data for
+        return 404, [_item(("query",), str(exc), "not_found")], {}
+    if isinstance(exc, HTTPException):
+        return exc.status_code, [_item((), str(exc.detail), "http")], dict(exc.headers or {})
+    log.exception("unhandled error", exc_info=exc)
+    return 500, [_item((), "internal error: the server log has the details", "internal")], {}
+
+
+async def handle_error(request: Request, exc: Exception) -> JSONResponse:
+    status, detail, headers = describe(exc)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
+
+
+def install(app: FastAPI) -> None:
+    for kind in (RequestValidationError, ApiError, ScrutinyError, HTTPException, Exception):
+        app.add_exception_handler(kind, handle_error)

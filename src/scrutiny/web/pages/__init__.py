@@ -1,0 +1,13 @@
+"""The public dashboard: server-rendered pages (Jinja2, autoescaped) with htmx partial swaps and Vega-Lite
+charts. The app includes `router`; the pages take every figure from the metrics document."""
+
+from fastapi import APIRouter
+
+from scrutiny.web.pages import compare, force, info
+
+router = APIRouter(include_in_schema=False)
+router.include_router(force.router)
+router.include_router(compare.router)
+router.include_router(info.router)
+
+__all__ = ["router"]

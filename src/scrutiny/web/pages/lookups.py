@@ -1,0 +1,146 @@
+"""What the pages need from the warehouse besides the figures: which forces and months are loaded, a force's
+areas, the area outlines for the maps, and what `/methods` lists as loaded.
+
+These are listings, not figures (every number a page shows comes from the metrics document). They are read
+through the app's `Warehouse` (read-only, a bounded number at once, waiting out an ingest's lock) with the
+metrics layer's listing functions, and kept until the warehouse's version changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, TypeVar
+
+import ibis
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from scrutiny.catalog import forces
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.metrics.selection import known_areas, loaded_months
+from scrutiny.warehouse.status import ForceMonths, ReferenceSource, force_months, reference_sources
+from scrutiny.web.deps import Warehouse
+from scrutiny.web.errors import ApiError
+
+SIMPLIFY = 0.0004  # degrees (about 30 m): outlines stay true at dashboard size, the inline GeoJSON stays small
+DIGITS = 5  # about 1 m
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadedForce:
+    id: str
+    name: str
+    months: tuple[str, ...]  # YYYY-MM, ascending
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+
+
+class Unavailable(ScrutinyError):
+    """The warehouse cannot be read (not there yet): the pages answer 503 and say so."""
+
+
+_cache: dict[Hashable, tuple[Any, Any]] = {}
+_lock = threading.Lock()
+
+
+def _cached(warehouse: Warehouse, key: tuple[Any, ...], work: Callable[[ibis.BaseBackend], T]) -> T:
+    """`work` on the warehouse, or its answer from before if the warehouse has not changed since."""
+    try:
+        version = warehouse.version()
+    except ApiError as exc:
+        raise Unavailable(exc.msg) from None
+    full = (str(warehouse.db), *key)
+    with _lock:
+        hit = _cache.get(full)
+    if hit is not None and hit[0] == version:
+        kept: T = hit[1]
+        return kept
+    value = warehouse.read(work)
+    with _lock:
+        _cache[full] = (version, value)
+    return value
+
+
+def force_name(force: str) -> str:
+    if force == ALL_FORCES:
+        return "All forces"
+    known = forces().get(force)
+    return known.name if known else force
+
+
+def loaded_forces(warehouse: Warehouse) -> list[LoadedForce]:
+    """Forces with stop and search data loaded, by name; "All forces" first when more than one is loaded."""
+
+    def work(backend: ibis.BaseBackend) -> list[LoadedForce]:
+        months: dict[str, set[str]] = {}
+        for row in loaded_months(backend):
+            months.setdefault(row["force"], set()).add(row["month"])
+        out = sorted((LoadedForce(f, force_name(f), tuple(sorted(m))) for f, m in months.items()),
+                     key=lambda f: f.name)
+        if len(out) > 1:
+            every = tuple(sorted({m for f in out for m in f.months}))
+            out.insert(0, LoadedForce(ALL_FORCES, force_name(ALL_FORCES), every))
+        return out
+
+    return _cached(warehouse, ("forces",), work)
+
+
+def force_areas(warehouse: Warehouse, force: str) -> list[Area]:
+    """The areas (boroughs) a force's searches were placed in, by name."""
+
+    def work(backend: ibis.BaseBackend) -> list[Area]:
+        return [Area(a["area_code"], a["area_name"]) for a in known_areas(backend, force)
+                if a["searches"] > 0 and a["area_code"] != "unknown"]
+
+    return _cached(warehouse, ("areas", force), work)
+
+
+def _feature(code: str, name: str, geometry: BaseGeometry) -> dict[str, Any]:
+    """A GeoJSON feature with d3's winding (exterior rings clockwise), simplified and rounded."""
+    simple = shapely.transform(geometry.simplify(SIMPLIFY, preserve_topology=True), lambda xy: np.round(xy, DIGITS))
+    polygons = getattr(simple, "geoms", [simple])
+    wound = shapely.MultiPolygon([orient(p, sign=-1.0) for p in polygons if p.geom_type == "Polygon"])
+    return {"type": "Feature", "geometry": mapping(wound), "properties": {"area_code": code, "area_name": name}}
+
+
+def outlines(warehouse: Warehouse, codes: Sequence[str]) -> list[dict[str, Any]]:
+    """GeoJSON features (WGS84) for those of `codes` that have a boundary in the warehouse's `areas` table."""
+
+    def work(backend: ibis.BaseBackend) -> dict[str, dict[str, Any]]:
+        rows = backend.table("areas").select("area_code", "area_name", "geometry_wkb").to_pyarrow().to_pylist()
+        return {r["area_code"]: _feature(r["area_code"], r["area_name"], shapely.from_wkb(r["geometry_wkb"]))
+                for r in rows}
+
+    every = _cached(warehouse, ("outlines",), work)
+    return [every[c] for c in codes if c in every]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What `/methods` lists: force-months loaded and the reference files, by file name only."""
+
+    forces: list[ForceMonths]
+    references: list[ReferenceSource]
+
+
+def holdings(warehouse: Warehouse) -> Holdings:
+    def work(backend: ibis.BaseBackend) -> Holdings:
+        con = backend.con  # the DuckDB connection under Ibis's DuckDB backend
+        references = [ReferenceSource(r.kind, r.unit, PurePath(r.file).name, r.rows, r.loaded_at, r.synthetic)
+                      for r in reference_sources(con)]
+        return Holdings(force_months(con), references)
+
+    return _cached(warehouse, ("holdings",), work)

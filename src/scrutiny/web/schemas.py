@@ -1,0 +1,254 @@
+"""Response models: what the OpenAPI spec (/api/v1/openapi.json) promises each endpoint returns.
+
+The metrics document is DESIGN.md's "Machine-readable output" plus the additions in metrics/document.py.
+Models forbid unknown keys, so a test that validates real documents against them fails when the two drift.
+Figures are never computed here: the API serves metrics/'s document as it is, byte for byte.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Basis = Literal["self", "officer"]
+GroupName = Literal["Asian", "Black", "Mixed", "White", "Other", "unknown"]  # GROUPS + unknown
+ObjectGroupName = Literal["drugs", "weapons", "key_crime", "other"]  # OBJECT_GROUPS
+OutcomeClassName = Literal[  # OUTCOME_CLASSES
+    "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
+    "summons", "other", "unknown",
+]
+Share = float | None  # a fraction in [0, 1]; null where its denominator is zero
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---- /api/v1/metrics -------------------------------------------------------------------------------------
+
+
+class ScopeOut(Model):
+    force: str
+    area: str | None = Field(description="Area code, when the scope is one area.")
+    area_name: str | None
+    from_: str = Field(alias="from", description="First month, YYYY-MM.")
+    to: str = Field(description="Last month, YYYY-MM (inclusive).")
+    ethnicity: Basis
+
+
+class CountShare(Model):
+    count: int
+    share: Share
+
+
+class ObjectGroups(Model):
+    drugs: CountShare
+    weapons: CountShare
+    key_crime: CountShare
+    other: CountShare
+
+
+class TargetOut(Model):
+    group: ObjectGroupName
+    op: Literal[">=", "<="]
+    target: float
+    actual: Share
+    met: bool
+
+
+class Outcomes(Model):
+    no_further_action: CountShare
+    arrest: CountShare
+    drugs_warning: CountShare
+    penalty_notice: CountShare
+    community_resolution: CountShare
+    caution: CountShare
+    summons: CountShare
+    other: CountShare
+    unknown: CountShare
+    find_rate: Share = Field(description="Searches not ending in no further action ÷ searches with an outcome.")
+    arrest_rate: Share
+    linked_find_rate: Share = Field(description="Outcome linked to the object searched for ÷ rows publishing it.")
+    linked_coverage: Share
+
+
+class AgeCounts(Model):
+    under_10: int = Field(alias="under 10")
+    age_10_17: int = Field(alias="10-17")
+    age_18_24: int = Field(alias="18-24")
+    age_25_34: int = Field(alias="25-34")
+    over_34: int = Field(alias="over 34")
+    unknown: int
+
+
+class Disproportionality(Model):
+    group: str
+    searches: int
+    population: int | None
+    rate_per_1000: float | None
+    ratio_vs_white: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool = Field(description="True when either search count is below 10: no ratio is shown.")
+    unknown_bounds: tuple[float, float] | None = Field(
+        description="The ratio had every search of unknown ethnicity been of White people, and of this group."
+    )
+
+
+class AgeSpecific(Model):
+    age_range: str
+    group: str
+    searches: int
+    population: int | None
+    rate_per_1000: float | None
+    ratio_vs_white: float | None
+    suppressed: bool
+
+
+class AreaFigures(Model):
+    area_code: str
+    area_name: str
+    searches: int
+    drugs_share: Share
+    population: int | None
+    rate_per_1000: float | None
+    black_white_ratio: float | None
+
+
+class DataQuality(Model):
+    no_location: int
+    no_age: int
+    rejected_rows: int
+
+
+class MonthFigures(Model):
+    month: str
+    searches: int
+    drugs_share: Share
+    find_rate: Share
+
+
+class GroupOutcomes(Model):
+    group: str
+    searches: int
+    find_rate: Share
+    arrest_rate: Share
+
+
+class MetricsDocument(Model):
+    """The scrutiny figures for a force or area and a month range (DESIGN.md "Machine-readable output")."""
+
+    scope: ScopeOut
+    searches: int
+    person_searches: int
+    object_groups: ObjectGroups
+    targets: list[TargetOut]
+    outcomes: Outcomes
+    age: AgeCounts
+    children: int
+    strip_searches: int | None = Field(description="Null where the force does not publish strip searches.")
+    child_strip_searches: int | None
+    disproportionality: list[Disproportionality]
+    age_specific: list[AgeSpecific]
+    unknown_ethnicity_share: Share
+    areas: list[AreaFigures]
+    data_quality: DataQuality
+    monthly: list[MonthFigures]
+    outcomes_by_group: list[GroupOutcomes]
+    notes: list[str] = Field(description="Caveats a reader must see beside the figures.")
+
+
+# ---- what is loaded --------------------------------------------------------------------------------------
+
+
+class ForceInfo(Model):
+    id: str
+    name: str
+    pfa_code: str | None = Field(description="ONS police force area code, where the force has one.")
+    months: int = Field(description="Months of searches loaded.")
+    first_month: str | None
+    last_month: str | None
+    rows: int
+    rejected: int
+    sources: list[Literal["archive", "api"]]
+    synthetic: bool
+
+
+class AreaInfo(Model):
+    area_code: str
+    area_name: str
+    searches: int = Field(description="Searches loaded in the area (of the force asked for, if any).")
+    boundary: bool = Field(description="Whether the area's boundary is loaded (stops are placed by it).")
+
+
+class MonthInfo(Model):
+    force: str
+    month: str = Field(description="YYYY-MM")
+    rows: int
+    rejected: int
+    source: Literal["archive", "api"]
+    synthetic: bool
+    file: str
+    loaded_at: str = Field(description="When it was loaded (the loading machine's local time).")
+
+
+# ---- /api/v1/searches ------------------------------------------------------------------------------------
+
+
+class SearchRecord(Model):
+    """One published stop-and-search record, in the warehouse's canonical columns."""
+
+    force: str
+    month: date
+    occurred_at: datetime | None = Field(description="UTC.")
+    search_type: str | None
+    part_of_operation: bool | None
+    operation_name: str | None
+    latitude: float | None
+    longitude: float | None
+    gender: str | None
+    age_range: str | None
+    self_defined_ethnicity: str | None
+    self_defined_group: GroupName
+    officer_defined_ethnicity: str | None
+    officer_defined_group: GroupName
+    legislation: str | None
+    object_of_search: str | None
+    outcome: str | None
+    outcome_class: OutcomeClassName
+    outcome_linked: bool | None
+    strip_search: bool | None
+    area_code: str | None
+    area_name: str | None
+    source_id: int = Field(description="The load that wrote the record (ingest log id).")
+    source_row: int = Field(description="Its line in the file loaded (JSON: position in the array).")
+    object_group: ObjectGroupName
+
+
+class SearchPage(Model):
+    records: list[SearchRecord]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    limit: int
+
+
+# ---- errors ----------------------------------------------------------------------------------------------
+
+
+class ErrorItem(Model):
+    loc: list[str | int] = Field(description='Where the fault is, e.g. ["query", "from"].')
+    msg: str
+    type: str
+
+
+class ErrorResponse(Model):
+    detail: list[ErrorItem]
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
+    what = {404: "Nothing matches: an unknown area, or no searches in scope.",
+            422: "A parameter is not valid; `loc` names it.",
+            503: "The warehouse is missing or an ingest holds it; retry after `Retry-After` seconds."}
+    return {status: {"model": ErrorResponse, "description": what[status]} for status in statuses}

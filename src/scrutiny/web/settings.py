@@ -1,0 +1,28 @@
+"""What the web app needs to know, built by `get_settings()` when an app is made, never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from scrutiny.config import resolve_db
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path  # the DuckDB warehouse, opened read-only for moments, never held between requests
+    cache_entries: int = 2048  # responses kept, least recently used dropped first
+    cache_bytes: int = 256 * 2**20  # and at most this many bytes of them
+    query_slots: int = 4  # warehouse queries run at once; more requests wait their turn
+    lock_wait: float = 3.0  # seconds to wait for an ingest holding the warehouse before answering 503
+    tmp_dir: Path | None = None  # where downloads are written before they are sent (default: the system's)
+
+
+def get_settings(db: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings for `db` (else $SCRUTINY_DB, else ./scrutiny.duckdb); $SCRUTINY_TMP for downloads.
+
+    Tests and callers change any other field by name: `get_settings(db, cache_entries=0)`."""
+    tmp = os.environ.get("SCRUTINY_TMP")
+    return replace(Settings(db=resolve_db(db).resolve(), tmp_dir=Path(tmp) if tmp else None), **overrides)

@@ -1,0 +1,53 @@
+// Draws every chart on the page (and in each htmx swap) from its Vega-Lite spec, with the vendored vega-embed.
+// The figures are also in the table after each chart, so a chart that cannot be drawn loses nothing.
+(function () {
+  "use strict";
+
+  function draw(root) {
+    var holders = root.querySelectorAll ? root.querySelectorAll("[data-vega-spec]") : [];
+    holders.forEach(function (holder) {
+      if (holder.dataset.drawn) {
+        return;
+      }
+      holder.dataset.drawn = "pending";
+      var source = document.getElementById(holder.dataset.vegaSpec);
+      if (!source || typeof window.vegaEmbed !== "function") {
+        holder.hidden = true;
+        return;
+      }
+      var spec = JSON.parse(source.textContent);
+      var options = {
+        actions: false,
+        renderer: "svg",
+        // A map area is a link to the area's page: open it here, not in a new window.
+        loader: window.vega.loader({ target: "_self" }),
+      };
+      window.vegaEmbed(holder, spec, options).then(
+        function () {
+          holder.dataset.drawn = "yes";
+        },
+        function (error) {
+          holder.dataset.drawn = "failed";
+          holder.hidden = true;
+          if (window.console) {
+            console.error("chart not drawn", holder.id, error);
+          }
+        }
+      );
+    });
+  }
+
+  function start() {
+    document.documentElement.classList.add("js");
+    draw(document);
+    if (window.htmx) {
+      window.htmx.onLoad(draw); // each fragment htmx swaps in (already drawn charts are skipped)
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

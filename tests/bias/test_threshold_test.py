@@ -1,0 +1,105 @@
+"""Simulation study of the threshold test: planted thresholds must be recovered at close to nominal coverage.
+
+Needs the optional extra (``pip install 'scrutiny[bias]'``); skipped with that message without it.
+Draws are fewer than a real fit's, to keep the module to a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numpyro", reason="threshold test needs the optional extra: pip install 'scrutiny[bias]'")
+
+from scrutiny.bias.threshold_test import (
+    ThresholdInputs,
+    ThresholdResult,
+    equal_threshold_parameters,
+    fit,
+    simulate,
+)
+
+FIT = {"warmup": 300, "draws": 300, "chains": 2, "max_tree_depth": 8}
+REPLICATIONS = 2
+# The simulation study is not finished: at draws a CI run can afford, these fits do not converge (R-hat
+# 1.5-1.7, ESS < 10), so their intervals prove nothing. The tests assert convergence first and are expected
+# to fail until the sampler is fixed (strict: an unexpected pass is reported, so the marks come off then).
+NOT_CONVERGED = pytest.mark.xfail(strict=True, reason="simulation fits do not converge at CI draws yet")
+
+
+def _converged(result: ThresholdResult) -> None:
+    d = result.diagnostics
+    assert result.converged, f"not converged: R-hat {d.max_rhat:.3f}, ESS {d.min_ess:.0f}, {d.divergences} divergent"
+
+
+@pytest.fixture(scope="module")
+def planted_fits() -> list[tuple[np.ndarray, ThresholdResult]]:
+    fits = []
+    for seed in range(REPLICATIONS):
+        sim = simulate(n_areas=30, seed=100 + seed)
+        fits.append((sim.p_group, fit(sim.inputs, seed=seed, **FIT)))
+    return fits
+
+
+@NOT_CONVERGED
+def test_planted_thresholds_inside_intervals_at_near_nominal_coverage(
+    planted_fits: list[tuple[np.ndarray, ThresholdResult]],
+) -> None:
+    covered = total = 0
+    for truth, result in planted_fits:
+        _converged(result)
+        for j, g in enumerate(result.groups):
+            total += 1
+            covered += g.ci_low <= truth[j] <= g.ci_high
+    # 95% intervals: with 8 intervals, 6 or fewer covered has probability < 1% if coverage is nominal
+    assert covered >= total - 1, f"coverage {covered}/{total}"
+
+
+@NOT_CONVERGED
+def test_planted_lower_threshold_for_black_group_is_found(
+    planted_fits: list[tuple[np.ndarray, ThresholdResult]],
+) -> None:
+    for _, result in planted_fits:
+        _converged(result)
+        black = next(g for g in result.groups if g.group == "Black")
+        assert black.diff_ci_high is not None and black.diff_ci_high < 0
+        assert black.prob_diff_below_zero is not None and black.prob_diff_below_zero > 0.95
+
+
+def test_diagnostics_reported(planted_fits: list[tuple[np.ndarray, ThresholdResult]]) -> None:
+    for _, result in planted_fits:
+        d = result.diagnostics
+        assert d.max_rhat > 0.99 and d.min_ess > 0 and d.seconds > 0
+        assert d.seconds_per_effective_sample == pytest.approx(d.seconds / d.min_ess)
+        assert result.converged == (d.max_rhat < 1.05 and d.min_ess >= 100 and d.divergences <= 1)
+        assert len(result.cells) == 30 * 4
+        assert result.rms_search_rate < 0.005 and result.rms_hit_rate < 0.05
+        assert "synthetic" in result.caveats[-2] or "synthetic" in " ".join(result.caveats)
+
+
+@NOT_CONVERGED
+def test_equal_thresholds_not_reported_as_different() -> None:
+    sim = simulate(n_areas=30, seed=7, **equal_threshold_parameters())
+    assert np.ptp(sim.p_group) < 0.01  # planted: the same threshold for every group
+    # yet the groups' search and hit rates differ (infra-marginality), so an outcome test could be fooled
+    rates = sim.inputs.searches.sum(axis=0) / sim.inputs.exposure.sum(axis=0)
+    assert rates.max() / rates.min() > 1.3
+    result = fit(sim.inputs, seed=3, **FIT)
+    _converged(result)
+    for g in result.groups:
+        if g.diff_vs_reference is not None:
+            assert g.diff_ci_low is not None and g.diff_ci_high is not None
+            assert g.diff_ci_low <= 0 <= g.diff_ci_high, g
+
+
+def test_not_converged_fit_says_so_instead_of_numbers() -> None:
+    sim = simulate(n_areas=30, seed=11)
+    result = fit(sim.inputs, warmup=5, draws=20, chains=2, seed=0, max_tree_depth=3)
+    assert not result.converged
+    assert result.summary().startswith("The fit did not converge")
+    assert "do not use" in result.caveats[0]
+
+
+def test_inputs_checked() -> None:
+    with pytest.raises(ValueError, match="hits <= searches"):
+        ThresholdInputs(["a"], ["White"], np.array([[10]]), np.array([[5]]), np.array([[6]]))

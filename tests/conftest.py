@@ -1,0 +1,74 @@
+"""Shared test helpers: where the real data is, a fresh warehouse, the CLI runner, tiny archive files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from scrutiny.cli import app
+from scrutiny.sources.police_uk_archive import STOP_SEARCH_HEADER
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared(*parts: str) -> Path:
+    """A path inside ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not present at {path} (../shared/data beside the repository)")
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def cli() -> Callable[..., object]:
+    runner = CliRunner()
+
+    def run(*args: str | Path, ok: bool = True) -> object:
+        result = runner.invoke(app, [str(a) for a in args])
+        if ok and result.exit_code != 0:
+            raise AssertionError(f"scrutiny {' '.join(map(str, args))} failed:\n{result.output}") from result.exception
+        return result
+
+    return run
+
+
+def write_archive(
+    folder: Path, month: str, force: str, rows: Sequence[str], *, newline: str = "\n",
+    header: Sequence[str] = STOP_SEARCH_HEADER,
+) -> Path:
+    """An archive file with the official name and layout, rows given as raw CSV lines."""
+    path = folder / month / f"{month}-{force}-stop-and-search.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((newline.join([",".join(header), *rows]) + newline).encode("utf-8"))
+    return path
+
+
+def query(db: Path, sql: str) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted, to prove a failed ingest changed nothing."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    finally:
+        con.close()

@@ -1,0 +1,44 @@
+"""`kill -9` halfway through a big ingest leaves the warehouse exactly as it was before that ingest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import query, snapshot, write_archive
+from tests.warehouse.test_ingest_fixture import ROWS
+
+BIG_ROWS = 3_000_000
+
+
+@pytest.mark.slow
+def test_kill_9_midway_then_ingest_again(tmp_path: Path, db: Path, cli: Callable[..., object]) -> None:
+    from scrutiny.sources.synthetic import write_synthetic
+
+    write_archive(tmp_path / "small", "2020-06", "essex", ROWS)
+    cli("ingest", tmp_path / "small", "--db", db)
+    before = snapshot(db)
+
+    big = tmp_path / "big"
+    write_synthetic(big, BIG_ROWS, seed=7, forces=["metropolitan", "kent"])
+    command = [sys.executable, "-m", "scrutiny", "ingest", str(big), "--db", str(db)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    assert proc.poll() is None, "the ingest finished before it could be killed: make the data set bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    assert snapshot(db) == before, "a killed ingest must leave nothing behind"
+
+    cli("ingest", big, "--db", db)
+    assert query(db, "SELECT sum(rows_loaded), sum(rows_rejected) FROM ingest_log WHERE force <> 'essex'") == [
+        (BIG_ROWS, 0)]
+    assert query(db, "SELECT count(*) FROM stop_search WHERE force <> 'essex'") == [(BIG_ROWS,)]
+    assert query(db, "SELECT count(*) FROM stop_search WHERE force = 'essex'") == [(5,)]

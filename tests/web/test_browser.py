@@ -1,0 +1,246 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against the app under uvicorn on
+127.0.0.1, on the real shared data.
+
+A reader opens the overview, picks a borough and a period; the figures on the page must equal
+`/api/v1/metrics` for the same query, the address bar must carry the choice, and the browser must ask no
+host but the test server. Screenshots at 1280 and 375 px go to test-artifacts/ (git-ignored) for people to
+look at; at 375 px no page may scroll sideways.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from scrutiny.web import create_app, get_settings
+from tests.web.conftest import LiveServer
+from tests.web.test_pages import HACKNEY, LAMBETH, build_shared_warehouse, lookup
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+pytestmark = pytest.mark.shared_data
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    db = build_shared_warehouse(tmp_path_factory.mktemp("browser"))
+    with LiveServer(create_app(get_settings(db))) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian packages chromium and chromium-driver)")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A page in a fresh context that records every request the browser makes and every script error."""
+
+    def __init__(self, browser: Any, server: LiveServer, viewport: dict[str, int], *, javascript: bool = True):
+        self.server = server
+        self.context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.server.url + path)
+        self.charts_drawn()
+
+    def charts_drawn(self) -> None:
+        """Wait until every chart on the page has been drawn (or has failed, which the test then reports)."""
+        self.page.wait_for_function(
+            "Array.from(document.querySelectorAll('[data-vega-spec]'))"
+            ".every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+            timeout=20_000,
+        )
+        failed = self.page.eval_on_selector_all("[data-drawn=failed]", "els => els.map(e => e.id)")
+        assert not failed, f"charts not drawn: {failed}; errors: {self.errors}"
+
+    def wait_for_figure(self, key: str, value: Any) -> None:
+        """Wait until the figure at `key` shows `value` (an htmx swap has landed)."""
+        self.page.wait_for_function(
+            "([key, value]) => { const e = document.querySelector(`main data[data-key=\"${key}\"]`);"
+            " return e !== null && e.getAttribute('value') === value; }",
+            arg=[key, json.dumps(value)], timeout=20_000,
+        )
+
+    def figures(self) -> list[dict[str, str]]:
+        figures: list[dict[str, str]] = self.page.eval_on_selector_all(
+            "main data[data-key]",
+            "els => els.map(e => ({key: e.dataset.key, value: e.getAttribute('value'), side: e.dataset.side || ''}))",
+        )
+        return figures
+
+    def api(self, query: str) -> dict[str, Any]:
+        response = self.context.request.get(f"{self.server.url}/api/v1/metrics?{query}")
+        assert response.ok, response.text()
+        doc: dict[str, Any] = response.json()
+        return doc
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def no_sideways_scroll(self) -> None:
+        width = self.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"{self.page.url} scrolls sideways: {width}"
+
+    def close(self) -> None:
+        hosts = {urlsplit(url).netloc for url in self.requests if not url.startswith(("data:", "blob:"))}
+        self.context.close()
+        assert hosts <= {f"127.0.0.1:{self.server.port}"}, f"requests to other hosts: {hosts}"
+        assert not self.errors, f"errors in the page: {self.errors}"
+
+
+def assert_equal_to_api(figures: list[dict[str, str]], doc: dict[str, Any]) -> None:
+    assert figures
+    wrong = [(f["key"], f["value"], lookup(doc, f["key"])) for f in figures
+             if json.loads(f["value"]) != lookup(doc, f["key"])]
+    assert not wrong, f"page figures that differ from /api/v1/metrics: {wrong[:10]}"
+
+
+def test_pick_a_borough_and_a_period_and_see_the_apis_figures(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP)
+    page = visit.page
+    visit.open("/")
+    visit.shot("overview-1280")
+    assert page.locator("h1").inner_text() == "Metropolitan Police Service"
+    assert page.locator("#chart-map svg path").count() >= 33  # the borough map was drawn
+
+    page.select_option("#pick-area", label="Hackney")
+    with page.expect_navigation():
+        page.locator("form.picker:has(#pick-area) button").click()
+    assert urlsplit(page.url).path == f"/force/metropolitan/area/{HACKNEY}"
+    visit.charts_drawn()
+
+    page.select_option("#from", "2018-05")  # htmx: swaps <main> and pushes the choice to the address bar
+    page.wait_for_url(re.compile(r"from=2018-05"))
+    doc = visit.api(f"force=metropolitan&area={HACKNEY}&from=2018-05&to=2018-05&ethnicity=self")
+    page.focus("#to")
+    page.select_option("#to", "2018-05")
+    page.wait_for_url(re.compile(r"to=2018-05"))
+    visit.wait_for_figure("searches", doc["searches"])
+    visit.charts_drawn()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query == {"from": ["2018-05"], "to": ["2018-05"], "ethnicity": ["self"]}
+    assert page.title().startswith("Hackney")
+    assert page.evaluate("document.activeElement.id") == "to"  # focus stays where the reader was
+
+    assert_equal_to_api(visit.figures(), doc)
+    assert page.locator("data[data-key=searches]").inner_text() == f"{doc['searches']:,}"
+    visit.shot("area-hackney-may-1280")
+
+    officer = visit.api(f"force=metropolitan&area={HACKNEY}&from=2018-05&to=2018-05&ethnicity=officer")
+    page.check("input[name=ethnicity][value=officer]")  # the basis, the same way
+    page.wait_for_url(re.compile(r"ethnicity=officer"))
+    visit.wait_for_figure("disproportionality.Black.searches", lookup(officer, "disproportionality.Black.searches"))
+    visit.charts_drawn()
+    assert_equal_to_api(visit.figures(), officer)
+
+    page.go_back()  # the address bar's history gives back the earlier choice
+    page.wait_for_url(re.compile(r"ethnicity=self"))
+    visit.wait_for_figure("disproportionality.Black.searches", lookup(doc, "disproportionality.Black.searches"))
+    visit.charts_drawn()
+    assert page.locator("input[type=radio][value=self]").is_checked()
+    assert_equal_to_api(visit.figures(), doc)
+    visit.close()
+
+
+def test_a_shared_url_opens_the_same_view(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP)
+    visit.open(f"/force/metropolitan/area/{LAMBETH}?from=2018-04&to=2018-05&ethnicity=officer")
+    assert visit.page.locator("#from").input_value() == "2018-04"
+    assert visit.page.locator("#to").input_value() == "2018-05"
+    assert visit.page.locator("input[type=radio][value=officer]").is_checked()
+    assert_equal_to_api(visit.figures(),
+                        visit.api(f"force=metropolitan&area={LAMBETH}&from=2018-04&to=2018-05&ethnicity=officer"))
+    visit.close()
+
+
+def test_without_javascript_the_forms_still_work(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP, javascript=False)
+    page = visit.page
+    page.goto(server.url + "/force/metropolitan")
+    page.select_option("#from", "2018-06")
+    with page.expect_navigation():
+        page.locator("form.filters button[type=submit]").click()
+    assert parse_qs(urlsplit(page.url).query)["from"] == ["2018-06"]
+    assert_equal_to_api(visit.figures(), visit.api("force=metropolitan&from=2018-06&to=2018-06&ethnicity=self"))
+    assert page.locator("#table-disp caption").inner_text()  # the figures are in tables, charts or not
+    visit.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/",
+    f"/force/metropolitan/area/{HACKNEY}",
+    f"/compare?force=metropolitan&area_a={HACKNEY}&from_a=2018-04&to_a=2018-06&area_b={LAMBETH}&from_b=2018-04"
+    "&to_b=2018-06",
+    "/methods",
+    "/downloads",
+])
+def test_every_page_fits_a_phone_and_a_desktop(browser: Any, server: LiveServer, path: str) -> None:
+    name = (urlsplit(path).path.strip("/").replace("/", "-") or "overview").replace("force-metropolitan-", "")
+    for label, viewport in (("375", PHONE), ("1280", DESKTOP)):
+        visit = Visit(browser, server, viewport)
+        visit.open(path)
+        visit.no_sideways_scroll()
+        visit.shot(f"{name}-{label}")
+        visit.close()
+
+
+def test_compare_in_the_browser_matches_the_api_for_both_sides(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP)
+    page = visit.page
+    visit.open("/compare?force=metropolitan")
+    page.select_option("#area_a", HACKNEY)
+    page.wait_for_url(re.compile(f"area_a={HACKNEY}"))
+    page.select_option("#area_b", LAMBETH)
+    page.wait_for_url(re.compile(f"area_b={LAMBETH}"))
+    page.wait_for_load_state("networkidle")  # the swap of side B's figures can land just after the URL push
+    visit.charts_drawn()
+    figures = visit.figures()
+    query = parse_qs(urlsplit(page.url).query)
+    for side, area in (("a", HACKNEY), ("b", LAMBETH)):
+        start, end = query[f"from_{side}"][0], query[f"to_{side}"][0]
+        doc = visit.api(f"force=metropolitan&area={area}&from={start}&to={end}&ethnicity=self")
+        assert_equal_to_api([f for f in figures if f["side"] == side], doc)
+    visit.close()
+
+
+def test_an_area_on_the_map_opens_its_page_in_the_same_tab(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP)
+    page = visit.page
+    visit.open("/force/metropolitan?from=2018-05&to=2018-06")
+    page.locator("#chart-map").scroll_into_view_if_needed()
+    box = page.locator("#chart-map").bounding_box()
+    assert box is not None
+    with page.expect_navigation():
+        page.mouse.click(box["x"] + box["width"] * 0.37, box["y"] + box["height"] * 0.45)  # central London
+    target = urlsplit(page.url)
+    assert re.fullmatch(r"/force/metropolitan/area/E090000\d\d", target.path)
+    assert parse_qs(target.query) == {"from": ["2018-05"], "to": ["2018-06"], "ethnicity": ["self"]}
+    assert len(visit.context.pages) == 1
+    visit.charts_drawn()
+    visit.close()
