@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -78,6 +79,17 @@ class Visit:
         failed = self.page.eval_on_selector_all("[data-drawn=failed]", "els => els.map(e => e.id)")
         assert not failed, f"charts not drawn: {failed}; errors: {self.errors}"
 
+    @contextmanager
+    def settled(self) -> Iterator[None]:
+        """Wait until the htmx swap started in the block has settled. htmx pushes the address ~20 ms before it
+        wires up the form it swapped in, so a second choice made as soon as the URL changes can go unheard."""
+        self.page.evaluate(
+            "() => { window.settledSwaps = false; document.body.addEventListener('htmx:afterSettle',"
+            " () => { window.settledSwaps = true; }, {once: true}); }"
+        )
+        yield
+        self.page.wait_for_function("() => window.settledSwaps === true", timeout=30_000)
+
     def wait_for_figure(self, key: str, value: Any) -> None:
         """Wait until the figure at `key` shows `value` (an htmx swap has landed)."""
         self.page.wait_for_function(
@@ -135,11 +147,13 @@ def test_pick_a_borough_and_a_period_and_see_the_apis_figures(browser: Any, serv
     assert urlsplit(page.url).path == f"/force/metropolitan/area/{HACKNEY}"
     visit.charts_drawn()
 
-    page.select_option("#from", "2018-05")  # htmx: swaps <main> and pushes the choice to the address bar
+    with visit.settled():
+        page.select_option("#from", "2018-05")  # htmx: swaps <main> and pushes the choice to the address bar
     page.wait_for_url(re.compile(r"from=2018-05"))
     doc = visit.api(f"force=metropolitan&area={HACKNEY}&from=2018-05&to=2018-05&ethnicity=self")
     page.focus("#to")
-    page.select_option("#to", "2018-05")
+    with visit.settled():
+        page.select_option("#to", "2018-05")
     page.wait_for_url(re.compile(r"to=2018-05"))
     visit.wait_for_figure("searches", doc["searches"])
     visit.charts_drawn()
@@ -153,7 +167,8 @@ def test_pick_a_borough_and_a_period_and_see_the_apis_figures(browser: Any, serv
     visit.shot("area-hackney-may-1280")
 
     officer = visit.api(f"force=metropolitan&area={HACKNEY}&from=2018-05&to=2018-05&ethnicity=officer")
-    page.check("input[name=ethnicity][value=officer]")  # the basis, the same way
+    with visit.settled():
+        page.check("input[name=ethnicity][value=officer]")  # the basis, the same way
     page.wait_for_url(re.compile(r"ethnicity=officer"))
     visit.wait_for_figure("disproportionality.Black.searches", lookup(officer, "disproportionality.Black.searches"))
     visit.charts_drawn()
@@ -214,11 +229,12 @@ def test_compare_in_the_browser_matches_the_api_for_both_sides(browser: Any, ser
     visit = Visit(browser, server, DESKTOP)
     page = visit.page
     visit.open("/compare?force=metropolitan")
-    page.select_option("#area_a", HACKNEY)
+    with visit.settled():
+        page.select_option("#area_a", HACKNEY)
     page.wait_for_url(re.compile(f"area_a={HACKNEY}"))
-    page.select_option("#area_b", LAMBETH)
+    with visit.settled():
+        page.select_option("#area_b", LAMBETH)
     page.wait_for_url(re.compile(f"area_b={LAMBETH}"))
-    page.wait_for_load_state("networkidle")  # the swap of side B's figures can land just after the URL push
     visit.charts_drawn()
     figures = visit.figures()
     query = parse_qs(urlsplit(page.url).query)
