@@ -4,7 +4,6 @@ README's totals and against each other (expected values computed here with the c
 from __future__ import annotations
 
 import csv
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -464,10 +463,3 @@ def test_age_sex_agrees_with_ts022_within_suppression(real: dict[str, pd.DataFra
     country = ages.loc["K04000001"]
     assert within_suppression(int(country.residents.sum()), int(country.suppressed_cells.sum()), 59_597_542)
     assert int(country.suppressed_cells.sum()) == 108
-
-
-@pytest.mark.shared_data
-def test_age_sex_reads_quickly(census_dir: Path) -> None:
-    started = time.perf_counter()
-    read_census(census_dir / "ethnicity_age_sex_by_local_authority.csv", "census_age_sex")
-    assert time.perf_counter() - started < 2.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from scrutiny.cli import bias, fetch, metrics, report, serve, synth, warehouse
+from scrutiny.cli import bias, fetch, metrics, report, serve, synth, warehouse, workspace
 
 app = typer.Typer(
     help="Scrutiny: load public stop-and-search data and hold police to account with evidence.",
@@ -18,6 +18,7 @@ metrics.register(app)
 bias.register(app)
 report.register(app)
 serve.register(app)
+workspace.register(app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scrutiny.cli.common import DbOption, console
+from scrutiny.cli.workspace import WorkspaceOption
 from scrutiny.config import resolve_db
 
 if TYPE_CHECKING:
@@ -19,14 +20,16 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1/, docs at /api/v1/docs) over the warehouse.
 
     The warehouse is opened read-only for each request and never held, so `scrutiny ingest` can load new data
-    while the server runs; answers change as soon as it finishes."""
+    while the server runs; answers change as soon as it finishes. The panel workspace (/workspace) keeps its own
+    database, created or upgraded at start; `scrutiny user create --admin EMAIL` makes its first admin."""
     from scrutiny.web import get_settings  # imported here: the other commands should not pay for the web stack
 
-    settings = get_settings(resolve_db(db))
+    settings = get_settings(resolve_db(db), workspace_url=workspace)
     if not settings.db.exists():
         console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
                       f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
@@ -42,6 +45,7 @@ def run(settings: Settings, host: str, port: int, *, access_log: bool = True) ->
     from scrutiny.web.app import create_app, settle
 
     app = create_app(settings)
+    app.state.workspace.upgrade()  # the workspace's schema at this version's (created on first start)
     settle(app)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
 

@@ -3,6 +3,7 @@
     /api/v1/...          the open JSON API (scrutiny.web.api), spec at /api/v1/openapi.json, docs at /api/v1/docs
     /static/...          the dashboard's own and vendored files (no CDN)
     / and other pages    the dashboard (scrutiny.web.pages), when that package is present
+    /login, /workspace/… the panel workspace (scrutiny.web.workspace) on its own database (scrutiny.workspace)
 
 The warehouse is opened read-only for each piece of work and closed after it, never held between requests,
 so `scrutiny ingest` can run while the server is up; answers are cached until the warehouse changes.
@@ -23,12 +24,13 @@ import scrutiny
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.selection import loaded_months
-from scrutiny.web import api, errors
+from scrutiny.web import api, errors, workspace
 from scrutiny.web.api.common import dump
 from scrutiny.web.api.metrics import document
 from scrutiny.web.cache import ResponseCache
 from scrutiny.web.deps import ScopeParams, Warehouse
 from scrutiny.web.settings import Settings, get_settings
+from scrutiny.workspace.database import Workspace
 
 STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """Stop and search figures from public police data (data.police.uk, Census 2021), computed once in
@@ -80,8 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.warehouse = warehouse
     app.state.cache = cache
     app.state.metrics = _metrics_getter(warehouse, cache)
+    app.state.workspace = Workspace(settings.workspace_url)  # opened on first use, so the dashboard never needs it
     errors.install(app)
     app.include_router(api.router)
+    workspace.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages = _pages_router()
     if pages is not None:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from scrutiny.errors import ScrutinyError, UnknownForce
 from scrutiny.warehouse.connect import WarehouseBusy
+from scrutiny.workspace.errors import Invalid, WorkspaceError
 
 log = logging.getLogger("scrutiny.web")
 RETRY_AFTER_SECONDS = "2"
@@ -59,6 +60,9 @@ def describe(exc: Exception) -> tuple[int, list[dict[str, Any]], dict[str, str]]
         return 503, [_item((), str(exc), "busy")], {"Retry-After": RETRY_AFTER_SECONDS}
     if isinstance(exc, UnknownForce):
         return 422, [_item(("query", "force"), str(exc), "value_error")], {}
+    if isinstance(exc, WorkspaceError):  # the workspace says what status its refusal is
+        loc = ("body", exc.field) if isinstance(exc, Invalid) else ()
+        return exc.status, [_item(loc, str(exc), type(exc).__name__)], {}
     if isinstance(exc, ScrutinyError):  # what metrics/ says of a scope it has no data for
         return 404, [_item(("query",), str(exc), "not_found")], {}
     if isinstance(exc, HTTPException):

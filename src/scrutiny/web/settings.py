@@ -18,11 +18,20 @@ class Settings:
     query_slots: int = 4  # warehouse queries run at once; more requests wait their turn
     lock_wait: float = 3.0  # seconds to wait for an ingest holding the warehouse before answering 503
     tmp_dir: Path | None = None  # where downloads are written before they are sent (default: the system's)
+    workspace_url: str = ""  # the workspace database (SQLAlchemy URL); "" = beside the warehouse
+    secure_cookies: bool = False  # mark login cookies Secure: set when served over HTTPS ($SCRUTINY_SECURE_COOKIES=1)
 
 
 def get_settings(db: Path | str | None = None, **overrides: Any) -> Settings:
-    """Settings for `db` (else $SCRUTINY_DB, else ./scrutiny.duckdb); $SCRUTINY_TMP for downloads.
+    """Settings for `db` (else $SCRUTINY_DB, else ./scrutiny.duckdb); $SCRUTINY_TMP for downloads; the workspace
+    from $SCRUTINY_WORKSPACE, else a SQLite file beside the warehouse.
 
     Tests and callers change any other field by name: `get_settings(db, cache_entries=0)`."""
+    from scrutiny.workspace.database import resolve_workspace_url
+
     tmp = os.environ.get("SCRUTINY_TMP")
-    return replace(Settings(db=resolve_db(db).resolve(), tmp_dir=Path(tmp) if tmp else None), **overrides)
+    warehouse = resolve_db(db).resolve()
+    base = Settings(db=warehouse, tmp_dir=Path(tmp) if tmp else None,
+                    workspace_url=resolve_workspace_url(overrides.pop("workspace_url", None) or None, warehouse),
+                    secure_cookies=os.environ.get("SCRUTINY_SECURE_COOKIES", "") in ("1", "true", "yes"))
+    return replace(base, **overrides)

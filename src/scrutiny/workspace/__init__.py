@@ -1,0 +1,1 @@
+"""The panel workspace: accounts, panels, governance, recommendations, search-record review."""

@@ -1,0 +1,127 @@
+"""Workspace fixtures: every test that takes `ws` runs twice, on SQLite and on the real PostgreSQL server
+(127.0.0.1:5432, trust auth; `.ci/run` starts it), each time in a database of its own made for the test and
+dropped after it. Factories for accounts, and a TestClient logged in as one of them.
+
+$SCRUTINY_TEST_POSTGRES points at another server (a URL to its maintenance database); with PostgreSQL down
+the PostgreSQL half fails with instructions, unless $SCRUTINY_SKIP_POSTGRES=1 says to skip it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from scrutiny.web import create_app, get_settings
+from scrutiny.workspace import accounts
+from scrutiny.workspace.database import Workspace
+from scrutiny.workspace.models.accounts import Role, User
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+POSTGRES = os.environ.get("SCRUTINY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "correct horse battery"
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+def _admin_connection() -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("SCRUTINY_SKIP_POSTGRES") == "1":
+            pytest.skip(f"PostgreSQL not reachable at {POSTGRES} and SCRUTINY_SKIP_POSTGRES=1")
+        pytest.fail(f"PostgreSQL not reachable at {POSTGRES} ({exc}); start it with `{START_POSTGRES}` "
+                    "(or set SCRUTINY_SKIP_POSTGRES=1 to skip the PostgreSQL half)", pytrace=False)
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """A URL to a new, empty PostgreSQL database, dropped after the test."""
+    name = f"scrutiny_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with _admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workspace.sqlite'}"
+    url: str = request.getfixturevalue("fresh_postgres")
+    return url
+
+
+@pytest.fixture
+def ws(workspace_url: str) -> Iterator[Workspace]:
+    workspace = Workspace(workspace_url)
+    workspace.upgrade()
+    yield workspace
+    workspace.dispose()
+
+
+@pytest.fixture
+def make_user(ws: Workspace) -> Callable[..., User]:
+    def make(role: Role = Role.reviewer, email: str | None = None, name: str = "") -> User:
+        email = email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.org"
+        with ws.session(accounts.COMMAND_LINE) as session:
+            return accounts.create_user(session, email, name or email.split("@")[0], role, PASSWORD)
+
+    return make
+
+
+class Browser:
+    """A TestClient that keeps cookies like a browser and sends the CSRF token with every write."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    @property
+    def csrf(self) -> str:
+        if "scrutiny_csrf" not in self.client.cookies:
+            self.client.get("/login")
+        return str(self.client.cookies["scrutiny_csrf"])
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any) -> Any:
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=form, follow_redirects=False, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        response = self.post("/login", {"email": email, "password": password, "next": "/workspace"})
+        assert response.status_code == 303, response.text
+        return response
+
+
+@pytest.fixture
+def web(ws: Workspace, tmp_path: Path) -> Iterator[Callable[[], Browser]]:
+    """Browsers on one app over `ws` (a warehouse path that does not exist: the workspace needs none)."""
+    app = create_app(get_settings(tmp_path / "none.duckdb", workspace_url=ws.url))
+    clients: list[TestClient] = []
+
+    def browser() -> Browser:
+        client = TestClient(app, base_url="http://testserver")
+        clients.append(client)
+        return Browser(client)
+
+    yield browser
+    for client in clients:
+        client.close()
+    app.state.workspace.dispose()
