@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from scrutiny.cli import bias, fetch, metrics, report, serve, synth, warehouse, workspace
+from scrutiny.cli import bias, fetch, grounds, metrics, report, serve, synth, warehouse, workspace
 
 app = typer.Typer(
     help="Scrutiny: load public stop-and-search data and hold police to account with evidence.",
@@ -19,6 +19,7 @@ bias.register(app)
 report.register(app)
 serve.register(app)
 workspace.register(app)
+grounds.register(app)
 
 
 def main() -> None:
