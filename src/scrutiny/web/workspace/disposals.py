@@ -1,0 +1,248 @@
+"""Drug-possession disposals: public figures and the written policies, as API and pages.
+
+    GET /api/v1/disposals            outcome mix of drug searches by ethnic group and age (public warehouse data)
+    GET /api/v1/disposal-policies    the disposal policies and their rules
+    GET /disposals                   the mix by ethnic group for a chosen force, area and period
+    GET /disposals/policies          the policies side by side, and a form that evaluates one case (no writes)
+
+The figures come from metrics.disposals through the API's cache, so the page and the API show the same
+bytes; nothing here is workspace data, so no login is needed and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import ibis
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.categories import OUTCOME_CLASSES
+from scrutiny.metrics.disposals import disposals_document
+from scrutiny.web.api.common import dump, scope_of
+from scrutiny.web.cache import respond
+from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, WarehouseDep
+from scrutiny.web.errors import ApiError
+from scrutiny.web.pages.common import default_force, selection, status_of
+from scrutiny.web.pages.lookups import force_areas, loaded_forces
+from scrutiny.web.schemas import Basis, GroupName, Model, OutcomeClassName, Share, error_responses
+from scrutiny.web.workspace.render import page
+from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Disposal, compare, load_policies
+
+router = APIRouter(include_in_schema=False)  # pages
+api_router = APIRouter(tags=["disposals"])
+
+DisposalName = Literal[
+    "cannabis_warning", "penalty_notice", "community_resolution", "diversion", "caution", "youth_referral",
+    "arrest_charge", "no_further_action", "not_eligible",
+]
+AgeName = Literal["under 10", "10-17", "18-24", "25-34", "over 34", "unknown"]
+OUTCOME_LABELS = {
+    "no_further_action": "No further action", "drugs_warning": "Cannabis/khat warning",
+    "penalty_notice": "Penalty notice", "community_resolution": "Community resolution", "caution": "Caution",
+    "summons": "Summons/charge", "arrest": "Arrest", "other": "Other", "unknown": "Not recorded",
+}
+DISPOSAL_LABELS = {
+    "cannabis_warning": "Cannabis warning", "penalty_notice": "Penalty notice for disorder",
+    "community_resolution": "Community resolution", "diversion": "Diversion", "caution": "Caution",
+    "youth_referral": "Youth justice route", "arrest_charge": "Arrest / charge",
+    "no_further_action": "No further action", "not_eligible": "Not eligible (normal route)",
+}
+GROUP_LABELS = {"unknown": "Not stated or not recorded"}
+
+# ---- response models ---------------------------------------------------------------------------------------
+
+
+class DisposalScope(Model):
+    force: str
+    area: str | None = Field(description="Area code, when the scope is one area.")
+    area_name: str | None
+    from_: str = Field(alias="from", description="First month, YYYY-MM.")
+    to: str = Field(description="Last month, YYYY-MM (inclusive).")
+    ethnicity: Basis
+
+
+class Proportion(Model):
+    count: int
+    share: Share = Field(description="count ÷ searches of the row; null when there are none.")
+    ci_low: float | None = Field(description="Wilson score 95% interval, lower end.")
+    ci_high: float | None = Field(description="Wilson score 95% interval, upper end.")
+
+
+class OutcomeMix(Model):
+    no_further_action: Proportion
+    arrest: Proportion
+    drugs_warning: Proportion = Field(description="Khat or cannabis warning.")
+    penalty_notice: Proportion
+    community_resolution: Proportion
+    caution: Proportion
+    summons: Proportion = Field(description="Summons or charged by post.")
+    other: Proportion
+    unknown: Proportion
+
+
+class Mix(Model):
+    searches: int
+    outcomes: OutcomeMix
+
+
+class GroupMix(Mix):
+    group: GroupName
+
+
+class AgeMix(Mix):
+    age_range: AgeName
+
+
+class DisposalsDocument(Model):
+    """What happened after searches of people for drugs, by ethnic group and by age range."""
+
+    scope: DisposalScope
+    drug_searches: int = Field(description="Searches for drugs, vehicle-only ones included.")
+    person_drug_searches: int = Field(description="Searches of people for drugs: the rows below count these.")
+    outcome_classes: list[OutcomeClassName]
+    all: Mix
+    by_group: list[GroupMix]
+    by_age: list[AgeMix]
+    definitions: dict[str, str]
+
+
+class ConditionsOut(Model):
+    age_min: int | None = None
+    age_max: int | None = None
+    drugs: list[str] | None = Field(None, description="Absent: any drug.")
+    occasion: int | None = Field(None, description="Earlier counted disposals + 1.")
+    occasion_min: int | None = None
+    occasion_max: int | None = None
+    prior_includes: list[DisposalName] | None = None
+    admits: bool | None = None
+    on_bail: bool | None = None
+    intent: Literal["possession", "supply"] | None = None
+
+
+class RuleOut(Model):
+    id: str
+    text: str
+    when: ConditionsOut = Field(description="Every condition must hold; the first rule that matches fires.")
+    disposal: DisposalName
+
+
+class PolicyOut(Model):
+    name: str
+    title: str
+    source: str
+    summary: str
+    prior_drugs: list[str] | Literal["any"] = Field(description="Whose earlier disposals count as occasions.")
+    rules: list[RuleOut]
+
+
+# ---- figures -----------------------------------------------------------------------------------------------
+
+
+def _figures(backend: ibis.BaseBackend, params: ScopeParams) -> dict[str, Any]:
+    """The /api/v1/metrics scope rules (missing months are what is loaded), then metrics/ for the figures."""
+    return disposals_document(backend, scope_of(backend, params))
+
+
+def _document_sync(request: Request, params: ScopeParams) -> dict[str, Any]:
+    """The API's answer for `params`, through the same cache, for the page."""
+    warehouse: Warehouse = request.app.state.warehouse
+    entry, _ = request.app.state.cache.get_sync(
+        ("disposals", params), warehouse.version(),
+        lambda: dump(warehouse.read(lambda backend: _figures(backend, params))))
+    doc: dict[str, Any] = json.loads(entry.body)
+    return doc
+
+
+@api_router.get("/disposals", response_model=DisposalsDocument, responses=error_responses(404, 422, 503),
+                summary="Outcomes of searches for drugs by ethnic group and age range")
+async def read_disposals(request: Request, params: ScopeDep, warehouse: WarehouseDep, cache: CacheDep) -> Response:
+    """No further action, cannabis/khat warning, penalty notice, community resolution, caution, summons/charge
+    and arrest after searches of people for drugs: counts and shares with Wilson 95% intervals, by ethnic
+    group (5 groups and not stated) and by age range. `from` and `to` default to the months loaded."""
+    version = warehouse.version()
+    entry, state = await cache.get(("disposals", params), version,
+                                   lambda: dump(warehouse.read(lambda backend: _figures(backend, params))))
+    return respond(request, entry, state)
+
+
+@api_router.get("/disposal-policies", response_model=list[PolicyOut],
+                summary="The drug-possession disposal policies and their rules")
+async def read_policies() -> Response:
+    """Each policy with its source and its ordered rules (the first rule whose conditions hold fires)."""
+    return JSONResponse([p.as_dict() for p in load_policies()])
+
+
+# ---- pages -------------------------------------------------------------------------------------------------
+
+
+def _rows(doc: dict[str, Any], key: str, label: str) -> list[dict[str, Any]]:
+    return [{"label": GROUP_LABELS.get(r[label], r[label]), "key": r[label], "searches": r["searches"],
+             "outcomes": r["outcomes"]} for r in doc[key]]
+
+
+@router.get("/disposals", name="disposals")
+def disposals_page(request: Request) -> Response:
+    """The outcome mix of drug searches by ethnic group, and by age range, for the chosen scope."""
+    q = request.query_params
+    context: dict[str, Any] = {"title": "After a search for drugs", "doc": None, "error": None,
+                               "labels": OUTCOME_LABELS, "classes": OUTCOME_CLASSES}
+    try:
+        db: Warehouse = request.app.state.warehouse
+        forces = loaded_forces(db)
+        force = q.get("force") or default_force(forces)
+        sel, loaded = selection(request, force, q.get("area") or None)
+        areas = force_areas(db, force)
+    except ScrutinyError as exc:
+        return page(request, "workspace/error.html", {"title": "Cannot show this page",
+                                                                 "message": str(exc)}, status_of(exc))
+    context.update(sel=sel, force=loaded, forces=forces, areas=areas,
+                   area_name=next((a.name for a in areas if a.code == sel.area), None),
+                   api_query=urlencode({"force": force, **sel.params(area=True)}))
+    params = ScopeParams(force, sel.area, sel.start, sel.end, sel.ethnicity)  # type: ignore[arg-type]
+    try:
+        doc = _document_sync(request, params)
+    except ApiError as exc:
+        context["error"] = exc.msg
+        return page(request, "workspace/disposals/index.html", context, exc.status)
+    except ScrutinyError as exc:
+        context["error"] = str(exc)
+        return page(request, "workspace/disposals/index.html", context, status_of(exc))
+    context.update(doc=doc, by_group=_rows(doc, "by_group", "group"), by_age=_rows(doc, "by_age", "age_range"))
+    return page(request, "workspace/disposals/index.html", context)
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+@router.get("/disposals/policies", name="disposal_policies")
+def policies_page(request: Request) -> Response:
+    """Every policy's rules side by side; with a case in the query string, what each recommends for it."""
+    q = request.query_params
+    policies = load_policies()
+    form = {k: q.get(k, "") for k in ("date", "drug", "age", "priors", "admits", "on_bail", "intent")}
+    decisions: list[Decision] = []
+    errors: dict[str, str] = {}
+    status = 200
+    if q.get("date") or q.get("drug") or q.get("age"):
+        builder = CaseBuilder()
+        priors = [p for p in form["priors"].replace(",", "\n").splitlines() if p.strip()]
+        case = builder.build("case", form["date"], form["drug"], form["age"], priors, _flag(form["admits"]),
+                             _flag(form["on_bail"]), form["intent"] or "possession")
+        errors = {("priors" if k == "prior" else k): v for k, v in builder.errors.items()}
+        if case is None:
+            status = 422
+        else:
+            decisions = compare(policies, case)
+    context = {"title": "Disposal policies side by side", "policies": policies, "decisions": decisions,
+               "errors": errors, "form": form, "labels": DISPOSAL_LABELS,
+               "disposals": [d.value for d in Disposal]}
+    return page(request, "workspace/disposals/policies.html", context, status)
+
+
+__all__ = ["api_router", "router"]

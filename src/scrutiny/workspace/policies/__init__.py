@@ -1,0 +1,1 @@
+"""Built-in disposal policies (TOML data files read by scrutiny.workspace.disposal_policy)."""
