@@ -1,0 +1,243 @@
+"""Search-record review pages: import a force's CSV (upload, then map columns), draw seeded samples, review
+records against the rubric, and the results; plus the public results page and JSON, with small cells hidden.
+
+Who may do what: importing, drawing samples and typing in a warehouse record's grounds are panel tasks
+(panel members and admins); reviewing is open to every workspace role (reviewers, panel members, admins),
+since panel members review records too; the results are for every role inside and, suppressed, for anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from scrutiny.web.schemas import error_responses
+from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
+from scrutiny.web.workspace.render import page, redirect
+from scrutiny.workspace import accounts
+from scrutiny.workspace.errors import Invalid
+from scrutiny.workspace.grounds import classify, highlight
+from scrutiny.workspace.models.accounts import Role, User
+from scrutiny.workspace.models.review import Review, ReviewSample, SampleRecord, SearchRecord
+from scrutiny.workspace.review import agreement, records, results, reviews, sampling
+from scrutiny.workspace.review.uploads import PendingUploads
+
+router = APIRouter()
+api_router = APIRouter()
+ClassNames = {"smell_only": "Smell only", "smell_plus": "Smell plus other grounds", "no_smell": "No smell ground"}
+Text = Annotated[str, Form(max_length=200)]
+
+
+def _uploads(request: Request) -> PendingUploads:
+    folder: Path | None = request.app.state.settings.tmp_dir
+    return PendingUploads(folder)
+
+
+def _panel_task(user: User) -> bool:
+    return user.role in (Role.admin, Role.panel_member)
+
+
+# ---------------------------------------------------------------- samples
+
+
+@router.get("/workspace/review")
+def index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Response:
+    with ws.session() as session:
+        found = sampling.progress(session)
+        total = session.scalar(select(func.count()).select_from(SearchRecord)) or 0
+    return page(request, "workspace/review/index.html", {
+        "title": "Search-record review", "samples": found, "total": total, "panel_task": _panel_task(user),
+        "today": date.today().isoformat()})
+
+
+@router.post("/workspace/review/samples")
+def draw(request: Request, ws: WorkspaceDep, user: PanelMember, period_start: Annotated[date, Form()],
+         period_end: Annotated[date, Form()], size: Annotated[int, Form(ge=1, le=sampling.MAX_SIZE)],
+         source: Annotated[str, Form(max_length=10)] = "workspace", force: Text = "", area: Text = "",
+         seed: Annotated[str, Form(max_length=20)] = "") -> Response:
+    try:
+        chosen_seed = int(seed) if seed.strip() else None
+    except ValueError:
+        raise Invalid("seed", "the seed is a whole number (or leave it empty for a random one)") from None
+    filters = sampling.Filters(period_start, period_end, force, area)
+    with ws.session(accounts.actor(user)) as session:
+        sample = sampling.draw_sample(session, user, filters, size, chosen_seed, source=source,
+                                      db=request.app.state.settings.db)
+    return redirect(request, f"/workspace/review/samples/{sample.id}")
+
+
+@router.get("/workspace/review/samples/{sample_id}")
+def sample_page(request: Request, ws: WorkspaceDep, user: AnyRole, sample_id: int) -> Response:
+    with ws.session() as session:
+        ids = sampling.sample_record_ids(session, sample_id)
+        sample = session.get(ReviewSample, sample_id)
+        counts = sampling.review_counts(session, ids)
+        by_id = {r.id: r for r in session.scalars(select(SearchRecord).where(SearchRecord.id.in_(ids)))}
+        mine = {r.record_id for r in session.scalars(
+            select(Review).where(Review.reviewer_id == user.id,
+                                         Review.record_id.in_(ids)))}
+        drawer = session.get(User, sample.drawn_by_id) if sample and sample.drawn_by_id else None
+    rows = [{"record": by_id[i], "reviews": counts[i], "mine": i in mine} for i in ids]
+    return page(request, "workspace/review/sample.html", {
+        "title": f"Sample {sample_id}", "sample": sample, "rows": rows, "drawer": drawer, "classes": ClassNames})
+
+
+# ---------------------------------------------------------------- import
+
+
+@router.get("/workspace/review/import")
+def import_form(request: Request, user: PanelMember) -> Response:
+    return page(request, "workspace/review/import.html", {"title": "Import search records"})
+
+
+@router.post("/workspace/review/import")
+async def upload(request: Request, user: PanelMember, file: Annotated[UploadFile, File()]) -> Response:
+    data = await file.read(records.MAX_BYTES + 1)
+    try:
+        header, rows = records.read_table(data)
+    except Invalid as exc:
+        return page(request, "workspace/review/import.html", {
+            "title": "Import search records", "errors": {"file": exc.message}}, 422)
+    token = _uploads(request).put(user.id, data)
+    return page(request, "workspace/review/mapping.html", {
+        "title": "Match the columns", "token": token, "columns": header, "rows": len(rows),
+        "fields": records.FIELDS, "guess": records.guess_mapping(header), "filename": file.filename or "the file"})
+
+
+@router.post("/workspace/review/import/map")
+async def apply_mapping(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
+    form = await request.form()
+    token = str(form.get("token", ""))
+    mapping = {f.key: str(form.get(f"map_{f.key}", "")) for f in records.FIELDS}
+    data = _uploads(request).take(user.id, token)  # deleted now, whatever happens next
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            result = records.import_csv(session, data, mapping)
+    except records.RowsRefused as exc:
+        return page(request, "workspace/review/import.html", {
+            "title": "Import search records", "refusals": exc.refusals,
+            "message": "Nothing was imported: fix these rows in the file and upload it again."}, 422)
+    except Invalid as exc:
+        return page(request, "workspace/review/import.html", {
+            "title": "Import search records", "errors": {"file": f"{exc.field}: {exc.message}"},
+            "message": "Nothing was imported: upload the file again and choose the columns."}, 422)
+    return page(request, "workspace/review/imported.html", {"title": "Imported", "result": result}, 201)
+
+
+# ---------------------------------------------------------------- one record
+
+
+@router.get("/workspace/review/records/{record_id}")
+def record_page(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int,
+                sample: Annotated[int | None, Query()] = None) -> Response:
+    with ws.session() as session:
+        record = reviews.get_record(session, record_id)
+        all_reviews = reviews.reviews_of(session, record_id)
+        shown = reviews.visible_reviews(session, user, record_id)
+        names = {u.id: u.name for u in session.scalars(select(User).where(
+            User.id.in_([r.reviewer_id for r in shown])))}
+        in_sample = session.scalar(select(SampleRecord.id).where(
+            SampleRecord.record_id == record_id).limit(1)) is not None
+    grounds = classify(record.grounds)
+    mine = any(r.reviewer_id == user.id for r in all_reviews)
+    return page(request, "workspace/review/record.html", {
+        "title": f"Search record {record_id}", "record": record, "highlighted": highlight(record.grounds, grounds),
+        "evidence": grounds.evidence, "classes": ClassNames, "shown": shown, "names": names, "mine": mine,
+        "count": len(all_reviews), "can_review": in_sample and not mine and len(all_reviews) < 2,
+        "can_edit_grounds": _panel_task(user) and record.source == "warehouse" and not all_reviews,
+        "sample": sample, "labels": agreement.ITEM_LABELS})
+
+
+def _yes_no(form: Any, name: str) -> bool:
+    value = str(form.get(name, ""))
+    if value not in ("yes", "no"):
+        raise Invalid(name, f"answer '{agreement.ITEM_LABELS[name]}' with yes or no")
+    return value == "yes"
+
+
+@router.post("/workspace/review/records/{record_id}/reviews")
+async def submit_review(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int) -> Response:
+    form = await request.form()
+    answers = reviews.Answers(
+        object_stated=_yes_no(form, "object_stated"), grounds_stated=_yes_no(form, "grounds_stated"),
+        reasonable_suspicion=_yes_no(form, "reasonable_suspicion"), smell_only=_yes_no(form, "smell_only"),
+        body_worn_video=str(form.get("body_worn_video", "")), conduct=str(form.get("conduct", "")),
+        grounds_class=str(form.get("grounds_class", "")), notes=str(form.get("notes", "")).strip())
+    with ws.session(accounts.actor(user)) as session:
+        reviews.submit(session, user, record_id, answers)
+    sample = str(form.get("sample", ""))
+    if sample.isdigit():
+        return redirect(request, f"/workspace/review/samples/{int(sample)}")
+    return redirect(request, f"/workspace/review/records/{record_id}")
+
+
+@router.post("/workspace/review/records/{record_id}/grounds")
+def edit_grounds(request: Request, ws: WorkspaceDep, user: PanelMember, record_id: int,
+                 grounds: Annotated[str, Form(max_length=20_000)]) -> Response:
+    with ws.session(accounts.actor(user)) as session:
+        records.edit_grounds(session, record_id, grounds)
+    return redirect(request, f"/workspace/review/records/{record_id}")
+
+
+# ---------------------------------------------------------------- results
+
+
+def _scope(session: Any, sample: int | None) -> list[int] | None:
+    return None if sample is None else sampling.sample_record_ids(session, sample)
+
+
+@router.get("/workspace/review/results")
+def results_page(request: Request, ws: WorkspaceDep, user: AnyRole,
+                 sample: Annotated[int | None, Query()] = None) -> Response:
+    with ws.session() as session:
+        ids = _scope(session, sample)
+        rows = results.results(session, ids)
+        kappas = agreement.agreement(session, ids if ids is not None else _all_sampled(session))
+        samples = list(session.scalars(select(ReviewSample).order_by(ReviewSample.id)))
+    table = [{"group": r.group, "counts": r.counts, "rates": r.rates} for r in rows]
+    return page(request, "workspace/review/results.html", {
+        "title": "Review results", "table": table, "kappas": kappas, "labels": agreement.ITEM_LABELS,
+        "samples": samples, "sample": sample, "public": False})
+
+
+def _all_sampled(session: Any) -> list[int]:
+    return list(session.scalars(select(SampleRecord.record_id).distinct()))
+
+
+@router.get("/review/results")
+def public_results_page(request: Request, ws: WorkspaceDep, sample: Annotated[int | None, Query()] = None) -> Response:
+    with ws.session() as session:
+        rows = results.public(results.results(session, _scope(session, sample)))
+        samples = list(session.scalars(select(ReviewSample).order_by(ReviewSample.id)))
+    return page(request, "workspace/review/results.html", {
+        "title": "Search-record review: results", "table": rows, "samples": samples, "sample": sample,
+        "public": True})
+
+
+class GroupFigures(BaseModel):
+    group: str = Field(description="Self-defined ethnic group (five groups, Not stated), or All")
+    counts: dict[str, int | str] = Field(description='Counts; 1-4 shown as "<5"')
+    rates: dict[str, float | None] = Field(description="Shares and find rates; null when undefined or suppressed")
+    suppressed: list[str] = Field(description="Rates hidden because their numerator or denominator is 1-4")
+
+
+class ReviewResults(BaseModel):
+    sample: int | None = Field(description="The sample these figures are for; null for every sampled record")
+    groups: list[GroupFigures]
+
+
+@api_router.get("/review/results", response_model=ReviewResults, responses=error_responses(404, 422),
+                summary="Search-record review results by ethnic group (small counts suppressed)")
+def public_results(ws: WorkspaceDep, sample: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ReviewResults:
+    """Shares of reviewed records with insufficient grounds (both reviewers said no reasonable suspicion),
+    disputed, smell-only, and find rates, by self-defined ethnic group; every count of 1-4 is "<5" and any
+    share resting on such a count is null."""
+    with ws.session() as session:
+        rows = results.public(results.results(session, _scope(session, sample)))
+    return ReviewResults(sample=sample, groups=[GroupFigures(**row) for row in rows])

@@ -1,0 +1,127 @@
+"""What the reviews found, by self-defined ethnic group (the five groups plus Not stated), with every count
+exact for the workspace and a public version with small cells suppressed.
+
+Definitions (each a choice the panel can read on the results page):
+- A record is *reviewed* once it has its two reviews. It counts as *insufficient grounds* when BOTH reviewers
+  answered "no" to "grounds amount to reasonable suspicion", *sufficient* when both answered "yes", and
+  *disputed* when they differ. Shares are over reviewed records.
+- *Smell only*: for a reviewed record, both reviewers answered "yes" to "smell of cannabis the only ground"
+  (both "no": not smell only; they differ: disputed, left out of the share). A record not yet reviewed twice
+  counts by the classifier's class (`smell_only`), except when it has no grounds text yet (unknown, left out).
+  The share is over records whose smell-only status is known.
+- A *find*: the outcome is linked to the object of search where the record says; where it does not, any outcome
+  other than no further action. A record with neither is left out of find rates. Find rates are given for all
+  records, for those with insufficient and sufficient grounds, and for smell-only and not smell-only ones.
+- Public: every count of 1-4 is "<5", and a share whose numerator or denominator is 1-4 is not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scrutiny.workspace.models.review import Review, SampleRecord, SearchRecord
+from scrutiny.workspace.review.vocab import ETHNIC_GROUPS, is_find
+from scrutiny.workspace.suppression import SUPPRESS_BELOW, public_count
+
+ALL = "All"
+COUNTS = ("records", "reviewed", "insufficient", "sufficient", "disputed", "smell_only", "not_smell_only",
+          "smell_disputed", "smell_known", "finds", "find_known", "finds_insufficient", "find_known_insufficient",
+          "finds_sufficient", "find_known_sufficient", "finds_smell_only", "find_known_smell_only",
+          "finds_not_smell_only", "find_known_not_smell_only")
+RATES: dict[str, tuple[str, str]] = {
+    "insufficient_share": ("insufficient", "reviewed"),
+    "disputed_share": ("disputed", "reviewed"),
+    "smell_only_share": ("smell_only", "smell_known"),
+    "find_rate": ("finds", "find_known"),
+    "find_rate_insufficient": ("finds_insufficient", "find_known_insufficient"),
+    "find_rate_sufficient": ("finds_sufficient", "find_known_sufficient"),
+    "find_rate_smell_only": ("finds_smell_only", "find_known_smell_only"),
+    "find_rate_not_smell_only": ("finds_not_smell_only", "find_known_not_smell_only"),
+}
+
+
+@dataclass
+class GroupResult:
+    group: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return {name: (self.counts[num] / self.counts[den] if self.counts[den] else None)
+                for name, (num, den) in RATES.items()}
+
+
+def _verdict(answers: Sequence[bool]) -> str:
+    if len(answers) < 2:
+        return "pending"
+    if all(answers):
+        return "yes"
+    return "no" if not any(answers) else "disputed"
+
+
+def _tally(result: GroupResult, record: SearchRecord, reviews: Sequence[Review]) -> None:
+    c = result.counts
+    c["records"] += 1
+    grounds = _verdict([r.reasonable_suspicion for r in reviews])
+    if grounds != "pending":
+        c["reviewed"] += 1
+        c[{"no": "insufficient", "yes": "sufficient", "disputed": "disputed"}[grounds]] += 1
+    smell = _verdict([r.smell_only for r in reviews])
+    if smell == "pending":
+        smell = "unknown" if not record.grounds.strip() else ("yes" if record.grounds_class == "smell_only" else "no")
+    if smell == "disputed":
+        c["smell_disputed"] += 1
+    elif smell != "unknown":
+        c["smell_known"] += 1
+        c["smell_only" if smell == "yes" else "not_smell_only"] += 1
+    find = is_find(record.outcome, record.outcome_linked)
+    if find is None:
+        return
+    subsets = [""]
+    subsets += {"no": ["_insufficient"], "yes": ["_sufficient"]}.get(grounds, [])
+    subsets += {"yes": ["_smell_only"], "no": ["_not_smell_only"]}.get(smell, [])
+    for suffix in subsets:
+        c[f"find_known{suffix}"] += 1
+        c[f"finds{suffix}"] += int(find)
+
+
+def results(session: Session, record_ids: Sequence[int] | None = None) -> list[GroupResult]:
+    """One row per ethnic group, then All, over `record_ids` (default: every record in any sample)."""
+    if record_ids is None:
+        record_ids = list(session.scalars(select(SampleRecord.record_id).distinct()))
+    ids = list(dict.fromkeys(record_ids))
+    rows = {g: GroupResult(g) for g in (*ETHNIC_GROUPS, ALL)}
+    reviews: dict[int, list[Review]] = {}
+    records: list[SearchRecord] = []
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start : start + 500]
+        records += session.scalars(select(SearchRecord).where(SearchRecord.id.in_(chunk)))
+        for review in session.scalars(select(Review).where(Review.record_id.in_(chunk)).order_by(Review.slot)):
+            reviews.setdefault(review.record_id, []).append(review)
+    for record in records:
+        for group in (record.ethnic_group, ALL):
+            _tally(rows[group], record, reviews.get(record.id, []))
+    return list(rows.values())
+
+
+def _small(n: int) -> bool:
+    return 0 < n < SUPPRESS_BELOW
+
+
+def public(rows: Sequence[GroupResult]) -> list[dict[str, Any]]:
+    """The same figures for anyone to see: counts of 1-4 as "<5", and shares resting on such a count hidden."""
+    out = []
+    for row in rows:
+        rates = row.rates
+        shown = {name: (None if _small(row.counts[num]) or _small(row.counts[den]) else rates[name])
+                 for name, (num, den) in RATES.items()}
+        out.append({"group": row.group, "counts": {k: public_count(v) for k, v in row.counts.items()},
+                    "rates": shown,
+                    "suppressed": [name for name, (num, den) in RATES.items()
+                                   if _small(row.counts[num]) or _small(row.counts[den])]})
+    return out
