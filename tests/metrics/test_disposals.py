@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from scrutiny.bias.outcome_test import wilson
 from scrutiny.metrics.disposals import disposals_document
+from scrutiny.metrics.intervals import wilson
 from scrutiny.metrics.scope import resolve_scope
 from tests.conftest import shared, write_archive
 from tests.metrics.test_fixture_metrics import DRUGS_ACT, NFA, PACE, S60, row

@@ -13,7 +13,6 @@ The counts are one Ibis query over the scope; the arithmetic on the few grouped 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -21,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
-from scrutiny.metrics.intervals import SUPPRESS_BELOW, Z95, share
+from scrutiny.metrics.intervals import SUPPRESS_BELOW, share, wilson
 from scrutiny.metrics.scope import Scope, in_scope
 
 UNKNOWN = "unknown"
@@ -55,25 +54,6 @@ CANNOT_SHOW = (
     "Recorded outcomes depend on what officers record; ethnicity recorded as not stated or missing is left "
     "out of the groups, and could change the picture if it is not missing at random.",
 )
-
-
-@dataclass(frozen=True)
-class Interval:
-    low: float | None
-    high: float | None
-
-
-def wilson(hits: int, n: int, z: float = Z95) -> Interval:
-    """Wilson score interval for hits out of n: (p + z²/2n ± z √(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
-    if n <= 0:
-        return Interval(None, None)
-    if not 0 <= hits <= n:
-        raise ValueError(f"hits {hits} not between 0 and n {n}")
-    p = hits / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
 
 
 def difference(hits_a: int, n_a: int, hits_c: int, n_c: int) -> dict[str, Any]:

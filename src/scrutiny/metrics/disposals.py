@@ -15,10 +15,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from scrutiny.bias.outcome_test import wilson
 from scrutiny.metrics import counts
 from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
-from scrutiny.metrics.intervals import share
+from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, in_scope
 
 UNKNOWN = "unknown"  # ethnicity not stated or not recorded; age range not recorded

@@ -1,4 +1,5 @@
-"""Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (DESIGN.md)."""
+"""Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (DESIGN.md), and the
+Wilson score interval every share with an interval uses (hit rates, disposal mixes, diversion KPIs)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,22 @@ def rate_ratio(a: int, pop_a: int | None, c: int, pop_c: int | None, unknown: in
     low = (a / pop_a) / ((c + unknown) / pop_c)
     high = ((a + unknown) / pop_a) / (c / pop_c)
     return Ratio(ratio, math.exp(math.log(ratio) - spread), math.exp(math.log(ratio) + spread), False, (low, high))
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float | None
+    high: float | None
+
+
+def wilson(hits: int, n: int, z: float = Z95) -> Interval:
+    """Wilson score interval for hits out of n: (p + z²/2n ± z √(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
+    if n <= 0:
+        return Interval(None, None)
+    if not 0 <= hits <= n:
+        raise ValueError(f"hits {hits} not between 0 and n {n}")
+    p = hits / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return Interval(max(0.0, centre - half), min(1.0, centre + half))
