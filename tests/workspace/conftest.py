@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
 from scrutiny.web import create_app, get_settings
@@ -41,6 +42,13 @@ def _admin_connection() -> psycopg.Connection[Any]:
             pytest.skip(f"PostgreSQL not reachable at {POSTGRES} and SCRUTINY_SKIP_POSTGRES=1")
         pytest.fail(f"PostgreSQL not reachable at {POSTGRES} ({exc}); start it with `{START_POSTGRES}` "
                     "(or set SCRUTINY_SKIP_POSTGRES=1 to skip the PostgreSQL half)", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its lightest in tests (still argon2id): hashing at the production cost (64 MiB, 3 passes)
+    in every login would dominate the suite on CI's two cores, and the cost is not what these tests test."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

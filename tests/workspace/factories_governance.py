@@ -6,9 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pytest
-from argon2 import PasswordHasher
-
 from scrutiny.workspace import accounts, governance, panels, recommendations
 from scrutiny.workspace.database import Workspace
 
@@ -68,9 +65,3 @@ def recommendation(ws: Workspace, source: int, target: int, *, made_on: date, du
         rec = recommendations.create_recommendation(s, recommendations.RecommendationFields(
             text=text, from_body_id=source, to_body_id=target, made_on=made_on, response_due=due, panel_id=panel_id))
         return rec.id
-
-
-@pytest.fixture
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lightest for these tests: logging in is not what they test, and the suite shares 2 cores."""
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -21,9 +21,7 @@ from scrutiny.workspace.governance_diagram import layers, layout
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.governance import Body, BodyKind, Relation, RelationKind
 from tests.workspace.conftest import Browser
-from tests.workspace.factories_governance import IMG, SCRIPT, cheap_passwords, three_bodies
-
-pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
+from tests.workspace.factories_governance import IMG, SCRIPT, three_bodies
 
 EXPECTED = {
     "bodies": [

@@ -13,9 +13,7 @@ from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.accounts import Role, User
 from tests.workspace.conftest import Browser
-from tests.workspace.factories_governance import IMG, MEMBERS, SCRIPT, cheap_passwords, panel_with_members
-
-pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
+from tests.workspace.factories_governance import IMG, MEMBERS, SCRIPT, panel_with_members
 
 
 def test_composition_counts_suppression_and_refusals(ws: Workspace) -> None:

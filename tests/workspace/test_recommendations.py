@@ -21,13 +21,10 @@ from tests.workspace.conftest import Browser
 from tests.workspace.factories_governance import (
     IMG,
     SCRIPT,
-    cheap_passwords,
     panel_with_members,
     recommendation,
     three_bodies,
 )
-
-pytestmark = pytest.mark.usefixtures(cheap_passwords.__name__)
 
 TODAY = date(2025, 6, 1)
 
