@@ -18,7 +18,7 @@ api_router = APIRouter(prefix=api.PREFIX)  # JSON, in the OpenAPI document
 router.include_router(auth.router)
 
 # Each part of the workspace is a module with `router` (pages) and optionally `api_router`.
-PARTS = ("panels", "governance", "recommendations", "review", "diversion", "disposals", "community")
+PARTS = ("panels", "governance", "recommendations", "review", "diversion", "strategy", "disposals", "community")
 
 
 def _include_parts() -> None:

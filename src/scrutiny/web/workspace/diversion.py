@@ -1,0 +1,252 @@
+"""The diversion pathway: the workspace's case pages (role panel_member), CSV import and export, the public
+outcome page `/diversion` and `GET /api/v1/diversion/kpis` (both suppressed below 5). The strategy pages are
+the workspace part `strategy` beside this module."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from scrutiny.web.schemas import ErrorResponse
+from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
+from scrutiny.web.workspace.render import page, redirect
+from scrutiny.workspace import accounts
+from scrutiny.workspace.diversion import cases as service
+from scrutiny.workspace.diversion import csv_io, kpis
+from scrutiny.workspace.errors import Invalid
+from scrutiny.workspace.models.diversion import (
+    AgeBand,
+    Completed,
+    EthnicGroup,
+    Intervention,
+    RecontactKind,
+    ReferralSource,
+)
+
+router = APIRouter()
+api_router = APIRouter(tags=["diversion"])
+LONDON = ZoneInfo("Europe/London")
+MAX_FIELD = 2000
+FORM_FIELDS = (*service.CASE_FIELDS, "contact_date", "kind")
+BY_LABELS = {"ethnicity": "Ethnic group (self-defined)", "age_band": "Age band", "borough": "Borough"}
+PublicCount = int | str  # a count, or "<5" for 1-4
+
+
+def today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """The select boxes' options: (value, text) pairs, a blank first where the field may be blank."""
+    def of(kind: Any, blank: str | None = None) -> list[tuple[str, str]]:
+        return ([("", blank)] if blank is not None else []) + [(m.value, m.value) for m in kind]
+    return {"ethnic_group": of(EthnicGroup), "age_band": of(AgeBand), "referral_source": of(ReferralSource),
+            "intervention": of(Intervention, "not decided yet"), "completed": of(Completed),
+            "eligible": [("", "not checked yet"), ("yes", "yes"), ("no", "no")], "kind": of(RecontactKind)}
+
+
+async def case_form(request: Request) -> dict[str, str]:
+    """The posted case fields as strings (unknown fields ignored, each at most MAX_FIELD characters)."""
+    form = await request.form()
+    out: dict[str, str] = {}
+    for name in FORM_FIELDS:
+        value = form.get(name)
+        text = value if isinstance(value, str) else ""
+        if len(text) > MAX_FIELD:
+            raise Invalid(name, f"at most {MAX_FIELD} characters")
+        out[name] = text
+    return out
+
+
+CaseForm = Annotated[dict[str, str], Depends(case_form)]
+
+
+# ---- workspace pages --------------------------------------------------------------------------------------
+
+
+@router.get("/workspace/diversion")
+def index(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
+    with ws.session() as session:
+        found = service.list_cases(session)
+        summary = kpis.kpis([kpis.record(c) for c in found], today())
+    return page(request, "workspace/diversion/index.html", {"title": "Diversion cases", "cases": found,
+                                                            "summary": summary, "as_of": today()})
+
+
+def _case_page(request: Request, ws: WorkspaceDep, case_id: int | None, *, errors: dict[str, str] | None = None,
+               form: dict[str, str] | None = None, status: int = 200) -> Response:
+    case = None
+    values = {**dict.fromkeys(FORM_FIELDS, ""), "completed": Completed.unknown.value}
+    if case_id is not None:
+        with ws.session() as session:
+            case = service.get_case(session, case_id)
+            values.update(service.form_values(case))
+            recontacts = list(case.recontacts)
+    title = f"Diversion case {case.id}" if case is not None else "New diversion case"
+    return page(request, "workspace/diversion/case.html", {
+        "title": title, "case": case, "recontacts": recontacts if case is not None else [],
+        "values": {**values, **(form or {})}, "choices": choices(), "errors": errors or {}}, status)
+
+
+@router.get("/workspace/diversion/new")
+def new_case(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
+    return _case_page(request, ws, None)
+
+
+@router.post("/workspace/diversion")
+def create_case(request: Request, ws: WorkspaceDep, user: PanelMember, form: CaseForm) -> Response:
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            case = service.create_case(session, service.parse_case(form))
+    except Invalid as exc:
+        return _case_page(request, ws, None, errors={exc.field: exc.message}, form=form, status=422)
+    return redirect(request, f"/workspace/diversion/{case.id}")
+
+
+def _import_context() -> dict[str, Any]:
+    return {"title": "Import diversion cases", "problems": [], "result": None}
+
+
+@router.get("/workspace/diversion/import")
+def import_form(request: Request, user: PanelMember) -> Response:
+    return page(request, "workspace/diversion/import.html", _import_context())
+
+
+@router.post("/workspace/diversion/import")
+def import_file(request: Request, ws: WorkspaceDep, user: PanelMember, file: UploadFile) -> Response:
+    """All or nothing: a faulty row leaves the workspace as it was and lists every fault by row and column."""
+    data = file.file.read(csv_io.MAX_BYTES + 1)
+    context = _import_context()
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            result = csv_io.import_cases(session, data)
+    except csv_io.ImportRejected as exc:
+        return page(request, "workspace/diversion/import.html", {**context, "problems": exc.problems}, 422)
+    return page(request, "workspace/diversion/import.html", {**context, "result": result})
+
+
+@router.get("/workspace/diversion/export.csv")
+def export(ws: WorkspaceDep, user: PanelMember) -> Response:
+    """Every case in the import's columns; by construction no name, date of birth or address (none is kept)."""
+    with ws.session() as session:
+        text = csv_io.export_cases(session)
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="diversion-cases-{today().isoformat()}.csv"',
+        "Cache-Control": "no-store"})
+
+
+@router.get("/workspace/diversion/{case_id}")
+def edit_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int) -> Response:
+    return _case_page(request, ws, case_id)
+
+
+@router.post("/workspace/diversion/{case_id}")
+def update_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            service.update_case(session, case_id, service.parse_case(form))
+    except Invalid as exc:
+        return _case_page(request, ws, case_id, errors={exc.field: exc.message}, form=form, status=422)
+    return redirect(request, f"/workspace/diversion/{case_id}")
+
+
+@router.post("/workspace/diversion/{case_id}/recontacts")
+def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            kind = service.parse_choice("kind", RecontactKind, form["kind"], default=RecontactKind.stop)
+            service.add_recontact(session, case_id, service.parse_date("contact_date", form["contact_date"]),
+                                  kind or RecontactKind.stop)
+    except Invalid as exc:
+        return _case_page(request, ws, case_id, errors={exc.field: exc.message}, status=422)
+    return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
+
+
+@router.post("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")
+def delete_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int,
+                     recontact_id: int) -> Response:
+    with ws.session(accounts.actor(user)) as session:
+        service.delete_recontact(session, case_id, recontact_id)
+    return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
+
+
+# ---- public: page and API ---------------------------------------------------------------------------------
+
+
+class ShareOut(BaseModel):
+    """numerator ÷ denominator with a Wilson 95% interval; withheld (`suppressed`) when either is 1-4."""
+
+    numerator: PublicCount
+    denominator: PublicCount
+    share: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+
+
+class MedianOut(BaseModel):
+    cases: PublicCount = Field(description="cases with a first contact by the as-of date")
+    median_days: float | None = Field(description="median days from referral to first contact")
+    suppressed: bool
+
+
+class KpisOut(BaseModel):
+    referrals: PublicCount
+    eligible: PublicCount
+    uptake: ShareOut = Field(description="eligible referrals who attended a first appointment")
+    completion: ShareOut = Field(description="of those who started an intervention, the share who completed it")
+    days_to_first_contact: MedianOut
+    recontact_6m: ShareOut = Field(description="police re-contact within 6 months of referral, over cases "
+                                               "referred at least 6 months before as_of")
+    recontact_12m: ShareOut = Field(description="police re-contact within 12 months of referral, over cases "
+                                                "referred at least 12 months before as_of")
+
+
+class GroupKpisOut(KpisOut):
+    group: str
+
+
+class DiversionKpisOut(BaseModel):
+    """The diversion scheme's outcome measures, every count of 1-4 shown as "<5" (DESIGN.md Privacy)."""
+
+    as_of: date
+    by: Literal["ethnicity", "age_band", "borough"] | None
+    overall: KpisOut
+    groups: list[GroupKpisOut]
+    notes: list[str]
+
+
+By = Annotated[Literal["ethnicity", "age_band", "borough"] | None,
+               Query(description="a breakdown: ethnic group (self-defined), age band or borough")]
+AsOf = Annotated[date | None, Query(description="count what was recorded by this date (YYYY-MM-DD); today if left "
+                                                "out")]
+
+
+def public_report(ws: WorkspaceDep, as_of: date | None, by: kpis.By | None) -> dict[str, Any]:
+    when = as_of or today()
+    with ws.session() as session:
+        records = [kpis.record(c) for c in service.list_cases(session)]
+    return kpis.report(records, when, by, public=True)
+
+
+@api_router.get("/diversion/kpis", response_model=DiversionKpisOut,
+                responses={422: {"model": ErrorResponse, "description": "A parameter is not valid."}},
+                summary="Diversion scheme outcomes: referrals, uptake, completion, waits, police re-contact")
+def api_kpis(ws: WorkspaceDep, as_of: AsOf = None, by: By = None) -> DiversionKpisOut:
+    """Overall and, with `by`, per ethnic group, age band or borough. Counts of 1-4 are "<5" and a share
+    resting on 1-4 cases is withheld. Re-contact counts only cases whose 6 / 12 months had passed by `as_of`
+    (the notes give the dates)."""
+    return DiversionKpisOut.model_validate(public_report(ws, as_of, by))
+
+
+@router.get("/diversion")
+def public_page(request: Request, ws: WorkspaceDep, as_of: AsOf = None, by: By = None) -> Response:
+    report = public_report(ws, as_of, by)
+    return page(request, "workspace/diversion/kpis.html", {
+        "title": "Drug diversion scheme: outcomes", "report": report, "by_labels": BY_LABELS, "by": by,
+        "as_of": report["as_of"]})

@@ -1,0 +1,220 @@
+"""Strategic priorities and their indicators: the workspace's forms (role panel_member), the progress page
+in the workspace and in public (`/strategy/{id}`), and the progress as JSON (the workspace part `strategy`).
+
+The figures come from the warehouse through `app.state.metrics` (the API's cache) and from the diversion
+cases; the public page withholds a diversion figure resting on 1-4 cases, the workspace page does not."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from scrutiny.web.schemas import ErrorResponse
+from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
+from scrutiny.web.workspace.render import page, redirect
+from scrutiny.workspace import accounts
+from scrutiny.workspace import strategy as service
+from scrutiny.workspace.diversion import cases as case_service
+from scrutiny.workspace.diversion.kpis import record
+from scrutiny.workspace.errors import Invalid
+from scrutiny.workspace.models.strategy import Granularity, IndicatorMetric, StrategyPriority, TargetDirection
+
+router = APIRouter()
+api_router = APIRouter(tags=["strategy"])
+Short = Annotated[str, Form(max_length=600)]
+Text = Annotated[str, Form(max_length=5000)]
+LONDON = ZoneInfo("Europe/London")
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _metrics(request: Request) -> service.MetricsGetter:
+    getter: service.MetricsGetter = request.app.state.metrics
+    return getter
+
+
+def _choices() -> dict[str, list[tuple[str, str]]]:
+    return {
+        "metric": [(m.value, service.METRIC_LABELS[m]) for m in IndicatorMetric],
+        "direction": [(d.value, service.DIRECTION_WORDS[d]) for d in TargetDirection],
+        "granularity": [("month", "each month"), ("quarter", "each quarter")],
+    }
+
+
+def _progress(request: Request, ws: WorkspaceDep, priority_id: int, *,
+              public: bool) -> tuple[StrategyPriority, list[service.IndicatorProgress]]:
+    with ws.session() as session:
+        priority = service.get_priority(session, priority_id)
+        cases = [record(c) for c in case_service.list_cases(session)] if any(
+            i.metric == IndicatorMetric.diversion_completion for i in priority.indicators) else []
+        rows = service.progress(priority, _metrics(request), cases, _today(), public=public)
+    return priority, rows
+
+
+def _granularity(text: str) -> Granularity:
+    try:
+        return Granularity(text)
+    except ValueError:
+        raise Invalid("granularity", "choose each month or each quarter") from None
+
+
+# ---- workspace pages --------------------------------------------------------------------------------------
+
+
+def _index(request: Request, ws: WorkspaceDep, *, errors: dict[str, str] | None = None,
+           form: dict[str, str] | None = None, status: int = 200) -> Response:
+    with ws.session() as session:
+        priorities = service.list_priorities(session)
+    return page(request, "workspace/strategy/index.html", {
+        "title": "Strategic priorities", "priorities": priorities, "choices": _choices(), "errors": errors or {},
+        "form": form or {"title": "", "description": "", "start_month": "", "end_month": "", "granularity": "month"}},
+        status)
+
+
+@router.get("/workspace/strategy")
+def index(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
+    return _index(request, ws)
+
+
+@router.post("/workspace/strategy")
+def create(request: Request, ws: WorkspaceDep, user: PanelMember, title: Short = "", description: Text = "",
+           start_month: Short = "", end_month: Short = "", granularity: Short = "month") -> Response:
+    form = {"title": title, "description": description, "start_month": start_month, "end_month": end_month,
+            "granularity": granularity}
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            priority = service.create_priority(session, title, description, start_month, end_month,
+                                               _granularity(granularity))
+    except Invalid as exc:
+        return _index(request, ws, errors={exc.field: exc.message}, form=form, status=422)
+    return redirect(request, f"/workspace/strategy/{priority.id}")
+
+
+def _detail(request: Request, ws: WorkspaceDep, priority_id: int, *, errors: dict[str, str] | None = None,
+            form: dict[str, str] | None = None, status: int = 200) -> Response:
+    priority, rows = _progress(request, ws, priority_id, public=False)
+    values = {"title": priority.title, "description": priority.description, "start_month": priority.start_month,
+              "end_month": priority.end_month, "granularity": priority.granularity.value,
+              "metric": IndicatorMetric.drugs_share.value, "direction": TargetDirection.at_most.value, "target": "",
+              "force": "", "area": ""}
+    return page(request, "workspace/strategy/priority.html", {
+        "title": priority.title, "priority": priority, "rows": rows, "choices": _choices(), "public": False,
+        "errors": errors or {}, "form": {**values, **(form or {})}}, status)
+
+
+@router.get("/workspace/strategy/{priority_id}")
+def detail(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int) -> Response:
+    return _detail(request, ws, priority_id)
+
+
+@router.post("/workspace/strategy/{priority_id}")
+def update(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int, title: Short = "",
+           description: Text = "", start_month: Short = "", end_month: Short = "",
+           granularity: Short = "month") -> Response:
+    form = {"title": title, "description": description, "start_month": start_month, "end_month": end_month,
+            "granularity": granularity}
+    try:
+        with ws.session(accounts.actor(user)) as session:
+            service.update_priority(session, priority_id, title, description, start_month, end_month,
+                                    _granularity(granularity))
+    except Invalid as exc:
+        return _detail(request, ws, priority_id, errors={exc.field: exc.message}, form=form, status=422)
+    return redirect(request, f"/workspace/strategy/{priority_id}")
+
+
+@router.post("/workspace/strategy/{priority_id}/indicators")
+def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int, metric: Short = "",
+                  direction: Short = "", target: Short = "", force: Short = "", area: Short = "") -> Response:
+    form = {"metric": metric, "direction": direction, "target": target, "force": force, "area": area}
+    try:
+        try:
+            chosen, way = IndicatorMetric(metric), TargetDirection(direction)
+        except ValueError:
+            raise Invalid("metric", "choose a figure and a direction from the lists") from None
+        with ws.session(accounts.actor(user)) as session:
+            service.add_indicator(session, priority_id, chosen, way, service.parse_target(target), force, area)
+    except Invalid as exc:
+        return _detail(request, ws, priority_id, errors={exc.field: exc.message}, form=form, status=422)
+    return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
+
+
+@router.post("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")
+def delete_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
+                     indicator_id: int) -> Response:
+    with ws.session(accounts.actor(user)) as session:
+        service.delete_indicator(session, priority_id, indicator_id)
+    return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
+
+
+# ---- public -------------------------------------------------------------------------------------------------
+
+
+@router.get("/strategy")
+def public_list(request: Request, ws: WorkspaceDep) -> Response:
+    with ws.session() as session:
+        priorities = service.list_priorities(session)
+    return page(request, "workspace/strategy/public_list.html", {"title": "Strategic priorities",
+                                                                 "priorities": priorities})
+
+
+@router.get("/strategy/{priority_id}")
+def public_page(request: Request, ws: WorkspaceDep, priority_id: int) -> Response:
+    priority, rows = _progress(request, ws, priority_id, public=True)
+    return page(request, "workspace/strategy/public.html", {"title": priority.title, "priority": priority,
+                                                            "rows": rows, "public": True})
+
+
+class PointOut(BaseModel):
+    period: str
+    value: float | None
+    status: str  # met, not met, no data, suppressed
+
+
+class IndicatorOut(BaseModel):
+    id: int
+    metric: IndicatorMetric
+    name: str
+    direction: TargetDirection
+    target: float
+    scope: str
+    whole_period: PointOut
+    periods: list[PointOut]
+    notes: list[str]
+
+
+class PriorityOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    start_month: str
+    end_month: str
+    granularity: Granularity
+    indicators: list[IndicatorOut]
+
+
+def _point(p: service.Point) -> PointOut:
+    return PointOut(period=p.label, value=p.value, status=p.status)
+
+
+@api_router.get("/strategy/{priority_id}", response_model=PriorityOut,
+                responses={404: {"model": ErrorResponse, "description": "No such priority."}},
+                summary="A strategic priority's indicators against their targets, period by period")
+def api_priority(request: Request, ws: WorkspaceDep, priority_id: int) -> PriorityOut:
+    """Each indicator per month or quarter: its value and "met", "not met", "no data" or "suppressed" (a
+    diversion figure resting on 1-4 cases)."""
+    priority, rows = _progress(request, ws, priority_id, public=True)
+    indicators = [IndicatorOut(id=r.indicator.id, metric=r.indicator.metric, name=r.name,
+                               direction=r.indicator.direction, target=r.indicator.target, scope=r.scope_text,
+                               whole_period=_point(r.whole), periods=[_point(p) for p in r.points], notes=r.notes)
+                  for r in rows]
+    return PriorityOut(id=priority.id, title=priority.title, description=priority.description,
+                       start_month=priority.start_month, end_month=priority.end_month,
+                       granularity=priority.granularity, indicators=indicators)
+

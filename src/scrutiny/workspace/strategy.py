@@ -1,0 +1,299 @@
+"""Strategic priorities and their indicators: is the police's own target being met, month by month?
+
+An indicator follows one figure computed elsewhere — never here: the drug-search share and the find rate come
+from the warehouse metrics document (`object_groups.drugs.share`, `outcomes.find_rate`; the `monthly` list for
+months), diversion completion from `workspace.diversion.kpis`. The metrics document is fetched through a
+getter the caller passes (the web app's cached `app.state.metrics`), so this module stays free of the web
+layer and tests can use a real small warehouse. A period with no data says so; it never fails the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scrutiny.catalog import check_force
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.scope import ALL_FORCES, Scope, month_start
+from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
+from scrutiny.workspace.errors import Invalid, NotFound
+from scrutiny.workspace.models.strategy import (
+    Granularity,
+    IndicatorMetric,
+    StrategyIndicator,
+    StrategyPriority,
+    TargetDirection,
+)
+from scrutiny.workspace.suppression import SUPPRESS_BELOW
+
+MetricsGetter = Callable[[Scope], dict[str, Any]]
+Status = Literal["met", "not met", "no data", "suppressed"]
+MAX_MONTHS = 120  # ten years: a strategy longer than that is several
+METRIC_LABELS = {
+    IndicatorMetric.drugs_share: "Share of searches for drugs",
+    IndicatorMetric.find_rate: "Find rate (searches with an outcome other than no further action)",
+    IndicatorMetric.diversion_completion: "Diversion: share who completed the intervention they started",
+}
+DIRECTION_WORDS = {TargetDirection.at_most: "at most", TargetDirection.at_least: "at least"}
+WAREHOUSE_METRICS = (IndicatorMetric.drugs_share, IndicatorMetric.find_rate)
+TOLERANCE = 1e-9  # a share equal to its target meets it despite float rounding
+
+
+# ---- storing priorities and indicators -------------------------------------------------------------------
+
+
+def _month(name: str, text: str) -> str:
+    try:
+        return month_start(text.strip()).strftime("%Y-%m")
+    except ScrutinyError:
+        raise Invalid(name, f"{text.strip()!r} is not a month: use YYYY-MM, e.g. 2019-04") from None
+
+
+def _check_priority(title: str, start: str, end: str) -> tuple[str, str, str]:
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid("title", "is required")
+    if len(title) > 200:
+        raise Invalid("title", "at most 200 characters")
+    first, last = _month("start_month", start), _month("end_month", end)
+    if last < first:
+        raise Invalid("end_month", f"the end ({last}) is before the start ({first})")
+    if len(months(first, last)) > MAX_MONTHS:
+        raise Invalid("end_month", f"a priority can span at most {MAX_MONTHS} months")
+    return title, first, last
+
+
+def create_priority(session: Session, title: str, description: str, start: str, end: str,
+                    granularity: Granularity = Granularity.month) -> StrategyPriority:
+    title, first, last = _check_priority(title, start, end)
+    priority = StrategyPriority(title=title, description=description.strip()[:5000], start_month=first,
+                                end_month=last, granularity=granularity)
+    session.add(priority)
+    session.flush()
+    return priority
+
+
+def update_priority(session: Session, priority_id: int, title: str, description: str, start: str, end: str,
+                    granularity: Granularity) -> StrategyPriority:
+    priority = get_priority(session, priority_id)
+    title, first, last = _check_priority(title, start, end)
+    for name, value in (("title", title), ("description", description.strip()[:5000]), ("start_month", first),
+                        ("end_month", last), ("granularity", granularity)):
+        if getattr(priority, name) != value:
+            setattr(priority, name, value)
+    session.flush()
+    return priority
+
+
+def get_priority(session: Session, priority_id: int) -> StrategyPriority:
+    priority = session.get(StrategyPriority, priority_id, options=[selectinload(StrategyPriority.indicators)])
+    if priority is None:
+        raise NotFound(f"no strategic priority {priority_id}")
+    return priority
+
+
+def list_priorities(session: Session) -> Sequence[StrategyPriority]:
+    return session.scalars(select(StrategyPriority).order_by(StrategyPriority.start_month.desc(),
+                                                             StrategyPriority.id)).all()
+
+
+def parse_target(text: str) -> float:
+    """A share as 0.4 or 40%."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise Invalid("target", f"{raw!r} is not a number: write a share such as 0.40 or 40%") from None
+    if not 0 <= value <= 1:
+        raise Invalid("target", "a share target lies between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def add_indicator(session: Session, priority_id: int, metric: IndicatorMetric, direction: TargetDirection,
+                  target: float, force: str = "", area: str | None = None) -> StrategyIndicator:
+    priority = get_priority(session, priority_id)
+    force = force.strip()
+    area = " ".join((area or "").split()) or None
+    if metric in WAREHOUSE_METRICS:
+        if not force:
+            raise Invalid("force", "a warehouse figure needs a force (e.g. metropolitan)")
+        if force != ALL_FORCES:
+            try:
+                check_force(force)
+            except ScrutinyError as exc:
+                raise Invalid("force", str(exc)) from None
+    if area is not None and len(area) > 100:
+        raise Invalid("area", "at most 100 characters")
+    indicator = StrategyIndicator(metric=metric, direction=direction, target=target, force=force, area=area)
+    priority.indicators.append(indicator)
+    session.flush()
+    return indicator
+
+
+def delete_indicator(session: Session, priority_id: int, indicator_id: int) -> None:
+    indicator = session.get(StrategyIndicator, indicator_id)
+    if indicator is None or indicator.priority_id != priority_id:
+        raise NotFound(f"no indicator {indicator_id} on priority {priority_id}")
+    session.delete(indicator)
+    session.flush()
+
+
+# ---- progress over time ----------------------------------------------------------------------------------
+
+
+def months(first: str, last: str) -> list[str]:
+    out, day, end = [], month_start(first), month_start(last)
+    while day <= end:
+        out.append(day.strftime("%Y-%m"))
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return out
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first: str  # YYYY-MM
+    last: str  # YYYY-MM
+
+
+def periods(priority: StrategyPriority) -> list[Period]:
+    """Each month, or each calendar quarter (cut to the priority's first and last month)."""
+    every = months(priority.start_month, priority.end_month)
+    if priority.granularity == Granularity.month:
+        return [Period(m, m, m) for m in every]
+    quarters: dict[str, list[str]] = {}
+    for m in every:
+        quarters.setdefault(f"{m[:4]} Q{(int(m[5:]) - 1) // 3 + 1}", []).append(m)
+    return [Period(label, ms[0], ms[-1]) for label, ms in quarters.items()]
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float | None
+    status: Status
+    numerator: int | None = None  # diversion only: completed, of
+    denominator: int | None = None
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: StrategyIndicator
+    name: str
+    target_text: str
+    scope_text: str
+    points: list[Point]
+    whole: Point  # the whole period at once
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Point | None:
+        """The last period with a verdict, for the headline."""
+        decided = [p for p in self.points if p.status in ("met", "not met")]
+        return decided[-1] if decided else None
+
+
+def verdict(value: float | None, indicator: StrategyIndicator) -> Status:
+    if value is None:
+        return "no data"
+    if indicator.direction == TargetDirection.at_most:
+        return "met" if value <= indicator.target + TOLERANCE else "not met"
+    return "met" if value >= indicator.target - TOLERANCE else "not met"
+
+
+def _from_document(doc: dict[str, Any], metric: IndicatorMetric) -> float | None:
+    if metric == IndicatorMetric.drugs_share:
+        value = doc["object_groups"]["drugs"]["share"]
+    else:
+        value = doc["outcomes"]["find_rate"]
+    return float(value) if value is not None else None
+
+
+def _warehouse(indicator: StrategyIndicator, priority: StrategyPriority, metrics: MetricsGetter,
+               spans: list[Period]) -> tuple[list[Point], Point, list[str]]:
+    notes: list[str] = []
+    scope = Scope(indicator.force, indicator.area, priority.start_month, priority.end_month)
+    try:
+        whole_doc: dict[str, Any] | None = metrics(scope)
+    except ScrutinyError as exc:
+        whole_doc = None
+        notes.append(f"No warehouse data for this scope and period ({exc}).")
+    whole_value = _from_document(whole_doc, indicator.metric) if whole_doc else None
+    whole = Point("whole period", whole_value, verdict(whole_value, indicator))
+    if whole_doc is None:
+        return [Point(p.label, None, "no data") for p in spans], whole, notes
+    points: list[Point] = []
+    if priority.granularity == Granularity.month:
+        key = "drugs_share" if indicator.metric == IndicatorMetric.drugs_share else "find_rate"
+        monthly = {row["month"]: row for row in whole_doc.get("monthly", [])}
+        for p in spans:
+            row = monthly.get(p.first)
+            value = None if row is None or row.get(key) is None else float(row[key])
+            points.append(Point(p.label, value, verdict(value, indicator)))
+        return points, whole, notes
+    for p in spans:
+        try:
+            value = _from_document(metrics(Scope(indicator.force, indicator.area, p.first, p.last)),
+                                   indicator.metric)
+        except ScrutinyError:
+            value = None
+        points.append(Point(p.label, value, verdict(value, indicator)))
+    return points, whole, notes
+
+
+def _diversion_point(label: str, cases: Sequence[CaseRecord], first: str, last: str, as_of: date,
+                     indicator: StrategyIndicator, public: bool) -> Point:
+    start, end = month_start(first), month_start(last)
+    cohort = [c for c in cases if start <= c.referral_date.replace(day=1) <= end]
+    completion = kpis(cohort, as_of).completion
+    if completion.denominator == 0:
+        return Point(label, None, "no data", 0, 0)
+    if public and any(0 < n < SUPPRESS_BELOW for n in (completion.numerator, completion.denominator)):
+        return Point(label, None, "suppressed")
+    return Point(label, completion.share, verdict(completion.share, indicator), completion.numerator,
+                 completion.denominator)
+
+
+def _diversion(indicator: StrategyIndicator, priority: StrategyPriority, cases: Sequence[CaseRecord],
+               as_of: date, spans: list[Period], public: bool) -> tuple[list[Point], Point, list[str]]:
+    chosen = [c for c in cases if indicator.area is None or c.borough.lower() == indicator.area.lower()]
+    points = [_diversion_point(p.label, chosen, p.first, p.last, as_of, indicator, public) for p in spans]
+    whole = _diversion_point("whole period", chosen, priority.start_month, priority.end_month, as_of, indicator,
+                             public)
+    notes = [f"Completion of the cases referred in each period, as recorded by {as_of.isoformat()}; "
+             "an outcome still unknown counts as not completed."]
+    if public:
+        notes.append("A period resting on 1–4 cases is not shown (DESIGN.md Privacy).")
+    return points, whole, notes
+
+
+def describe_target(indicator: StrategyIndicator) -> str:
+    return f"{DIRECTION_WORDS[indicator.direction]} {indicator.target:.0%}"
+
+
+def describe_scope(indicator: StrategyIndicator) -> str:
+    if indicator.metric == IndicatorMetric.diversion_completion:
+        return f"diversion cases in {indicator.area}" if indicator.area else "all diversion cases"
+    return f"{indicator.force}" + (f", {indicator.area}" if indicator.area else "")
+
+
+def progress(priority: StrategyPriority, metrics: MetricsGetter, cases: Sequence[CaseRecord], as_of: date, *,
+             public: bool) -> list[IndicatorProgress]:
+    """Each indicator per period against its target (`public`: diversion cells under 5 withheld)."""
+    spans = periods(priority)
+    out = []
+    for indicator in priority.indicators:
+        if indicator.metric in WAREHOUSE_METRICS:
+            points, whole, notes = _warehouse(indicator, priority, metrics, spans)
+        else:
+            points, whole, notes = _diversion(indicator, priority, cases, as_of, spans, public)
+        out.append(IndicatorProgress(indicator, METRIC_LABELS[indicator.metric], describe_target(indicator),
+                                     describe_scope(indicator), points, whole, notes))
+    return out
+
+
