@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from scrutiny.cli import bias, disposal, fetch, governance, grounds, metrics, report, serve, synth, warehouse, workspace
+from scrutiny.cli import (
+    bias,
+    community,
+    disposal,
+    fetch,
+    governance,
+    grounds,
+    metrics,
+    report,
+    serve,
+    synth,
+    warehouse,
+    workspace,
+)
 
 app = typer.Typer(
     help="Scrutiny: load public stop-and-search data and hold police to account with evidence.",
@@ -22,6 +35,7 @@ workspace.register(app)
 grounds.register(app)
 disposal.register(app)
 governance.register(app)
+community.register(app)
 
 
 def main() -> None:

@@ -43,9 +43,11 @@ def run(settings: Settings, host: str, port: int, *, access_log: bool = True) ->
     import uvicorn
 
     from scrutiny.web.app import create_app, settle
+    from scrutiny.web.workspace.community import startup_purge
 
     app = create_app(settings)
     app.state.workspace.upgrade()  # the workspace's schema at this version's (created on first start)
+    startup_purge(app.state.workspace)  # contact details past their retention period go before anyone looks
     settle(app)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
 

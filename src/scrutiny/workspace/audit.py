@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,7 @@ def actor_of(session: Session) -> Actor | None:
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -76,8 +76,10 @@ def _changed(obj: Any) -> bool:
 
 
 def _identity(obj: Any) -> str:
-    key = inspect(obj).identity
-    return "/".join(str(part) for part in key) if key else "?"
+    """The row's primary key, read from the object: a new row's identity key is not set yet after the flush."""
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key)
 
 
 def _audited(objects: Any) -> list[Any]:

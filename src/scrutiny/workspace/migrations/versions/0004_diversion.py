@@ -1,7 +1,7 @@
 """diversion cases, police re-contacts, strategic priorities and their indicators
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22
 
 No column for a name, date of birth or address exists in these tables: a diversion case names its person
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 ETHNIC_GROUP = sa.Enum('Asian', 'Black', 'Mixed', 'White', 'Other', 'Not stated',

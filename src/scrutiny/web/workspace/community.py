@@ -1,0 +1,399 @@
+"""Community stop reports on the web: the public form (/report), know your rights (/rights), the published
+counts (/community-reports), the complaint letter, and the panels' moderation pages.
+
+The public submission (the form's POST /report and the API's POST /api/v1/community-reports) is the one
+workspace write made without a logged-in account: its session acts as `reports.PUBLIC_FORM` ("public form"),
+so the audit log still says who wrote. It carries no cookie authority, so it needs no CSRF token; instead it
+is guarded by
+  - a rate limit per client address (`ratelimit.LIMIT` reports per `ratelimit.WINDOW_SECONDS`; 429 with
+    Retry-After), counting accepted reports (and honeypot catches) only, so a person fixing a mistake in the
+    form is not locked out;
+  - a body size limit (`MAX_BODY` bytes; 413), enforced while reading the body, not from Content-Length;
+  - a honeypot: a field named "website", hidden from people, that robots fill in; when it is filled the answer
+    is the same 201 as for a real report, but nothing is stored;
+  - validation that names the field at fault (422).
+The report is committed (for SQLite: WAL with the default synchronous=FULL) before the 201 is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics import Scope
+from scrutiny.web.pages.common import ENV
+from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep, workspace
+from scrutiny.web.workspace.render import page, redirect
+from scrutiny.workspace import accounts
+from scrutiny.workspace.community import letters, moderation, places, reports, summary
+from scrutiny.workspace.community.ratelimit import RateLimiter
+from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
+from scrutiny.workspace.database import Workspace
+from scrutiny.workspace.errors import Invalid, NotFound
+from scrutiny.workspace.models.community import AgeBand, Answer, CommunityReport, EthnicGroup, Outcome, ReportStatus
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(tags=["community reports"])
+MAX_BODY = 16 * 1024
+T = "workspace/community/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+ANSWER_LABELS = {Answer.yes.value: "Yes", Answer.no.value: "No", Answer.not_sure.value: "Not sure"}
+OUTCOME_LABELS = {
+    Outcome.no_further_action.value: "Nothing: I was allowed to go", Outcome.arrest.value: "I was arrested",
+    Outcome.penalty_notice.value: "A fine (penalty notice)", Outcome.drugs_warning.value: "A cannabis or khat warning",
+    Outcome.community_resolution.value: "A community resolution", Outcome.summons.value: "A summons to court",
+    Outcome.other.value: "Something else", Outcome.not_sure.value: "Not sure",
+}
+AGE_LABELS = {a.value: a.value.capitalize() for a in AgeBand}
+GROUP_LABELS = {EthnicGroup.asian.value: "Asian or Asian British", EthnicGroup.black.value: "Black or Black British",
+                EthnicGroup.mixed.value: "Mixed or multiple ethnic groups", EthnicGroup.white.value: "White",
+                EthnicGroup.other.value: "Another ethnic group", EthnicGroup.not_stated.value: "I'd rather not say"}
+QUESTIONS = (
+    ("grounds_given", "Did the officer tell you why (the grounds)?"),
+    ("name_given", "Did the officer tell you their name or number?"),
+    ("station_given", "Did they tell you which police station they work from?"),
+    ("power_given", "Did they tell you which law (power) they were using?"),
+    ("record_offered", "Were you told you could have a copy of the search record?"),
+    ("body_camera", "Was the officer's body-worn camera on?"),
+    ("outer_clothing_removed", "Were you asked to take off more than your coat, jacket or gloves?"),
+)
+
+YesNo = Literal["yes", "no", "not_sure"]
+
+
+class CommunityReportIn(BaseModel):
+    """A report of a stop or search, in the person's own terms. Only `date`, `kind` and a place (a borough,
+    or a map pin as latitude and longitude, rounded to a ~200 m grid before it is stored) are required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date = Field(description="The day it happened (not in the future, at most 2 years ago).")
+    time: dt.time | None = Field(None, description="About what time (HH:MM), if you remember.")
+    borough: str | None = Field(None, description="ONS code of the London borough, E09000001 to E09000033.")
+    latitude: float | None = Field(None, description="Map pin; rounded to a 0.002° grid before it is stored.")
+    longitude: float | None = Field(None, description="Map pin; rounded to a 0.003° grid before it is stored.")
+    kind: Literal["search", "stop"] = Field(description="Searched, or stopped and questioned only.")
+    suspected_of: str | None = Field(None, max_length=2000)
+    grounds_given: YesNo | None = None
+    name_given: YesNo | None = None
+    station_given: YesNo | None = None
+    power_given: YesNo | None = None
+    power_stated: str | None = Field(None, max_length=500)
+    record_offered: YesNo | None = None
+    body_camera: YesNo | None = None
+    searched_for: str | None = Field(None, max_length=2000)
+    found: str | None = Field(None, max_length=2000)
+    outcome: Literal["no_further_action", "arrest", "penalty_notice", "drugs_warning", "community_resolution",
+                     "summons", "other", "not_sure"] | None = None
+    outer_clothing_removed: YesNo | None = None
+    age_band: Literal["under 10", "10-17", "18-24", "25-34", "over 34"] | None = None
+    ethnicity_text: str | None = Field(None, max_length=200, description="Your ethnicity in your own words.")
+    ethnic_group: Literal["asian", "black", "mixed", "white", "other", "not_stated"] | None = None
+    respect: int | None = Field(None, ge=1, le=5, description="How respectfully you were treated, 1 to 5.")
+    account: str | None = Field(None, max_length=6000, description="What happened, in your own words. Never "
+                                "published unless a moderator approves it.")
+    contact_email: str | None = Field(None, max_length=254)
+    contact_phone: str | None = Field(None, max_length=40)
+    contact_consent: bool = Field(False, description="Required to keep contact details; they are deleted "
+                                  "after the retention period (90 days by default).")
+    website: str | None = Field(None, description="Leave empty (a field for robots).")
+
+
+class CommunityReportAccepted(BaseModel):
+    reference: str = Field(description="The report's random reference.")
+    letter_token: str = Field(description="Fetches your complaint letter once per format within a day "
+                              "(POST /report/letter with token and format). Keep it to yourself.")
+
+
+class CommunitySummaryCell(BaseModel):
+    borough_code: str | None
+    borough_name: str
+    month: str
+    reports: int | str = Field(description="Published community reports; 1-4 shown as \"<5\".")
+    searched: int | str = Field(description="Of which the person was searched; 1-4 shown as \"<5\".")
+    official_searches: int | None = Field(description="Searches recorded by the police for the same borough and "
+                                          "month in the loaded data (null: not loaded).")
+
+
+class CommunitySummary(BaseModel):
+    cells: list[CommunitySummaryCell]
+
+
+# --- guards for the public write ---------------------------------------------------------------------------
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_capped(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing it as soon as it passes `limit` bytes (whatever Content-Length claims)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge
+    return bytes(body)
+
+
+def limiter(request: Request) -> RateLimiter:
+    """The app's limiter for public reports (made on first use; tests may replace it)."""
+    state = request.app.state
+    if not hasattr(state, "community_limiter"):
+        state.community_limiter = RateLimiter()
+    found: RateLimiter = state.community_limiter
+    return found
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _store(ws: Workspace, data: dict[str, Any]) -> reports.Submitted:
+    """Commit the report before returning, so the 201 that follows is never for a report that is lost."""
+    with ws.session(reports.PUBLIC_FORM) as session:
+        return reports.submit(session, data)
+
+
+def purge_once(request: Request) -> None:
+    """Contact details past their retention go at the app's first public request (as well as at start-up
+    where the server runs `startup_purge`, by the CLI, and on each moderation page)."""
+    state = request.app.state
+    if getattr(state, "community_purged", False):
+        return
+    startup_purge(workspace(request))
+    state.community_purged = True
+
+
+def startup_purge(ws: Workspace) -> int:
+    with ws.session(RETENTION) as session:
+        return purge_expired_contacts(session, datetime.now(UTC))
+
+
+# --- the public form -------------------------------------------------------------------------------------
+
+def _form_context(form: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {"title": "Report a stop or search", "form": form, "errors": errors,
+            "boroughs": list(places.boroughs().values()), "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS,
+            "today": datetime.now(reports.LONDON).date().isoformat(),
+            "retention_days": reports.contact_retention_days()}
+
+
+@router.get("/report")
+def report_form(request: Request) -> Response:
+    purge_once(request)
+    return page(request, T + "report.html", _form_context({}, {}))
+
+
+def _too_many(request: Request) -> int:
+    return limiter(request).retry_after(client_key(request))
+
+
+@router.post("/report")
+async def report_submit(request: Request) -> Response:
+    wait = _too_many(request)
+    if wait:
+        response = page(request, T + "refused.html", {
+            "title": "Too many reports", "message": f"Too many reports from this connection. Please wait "
+            f"{max(1, wait // 60)} minute(s) and try again."}, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    try:
+        body = await read_capped(request)
+    except TooLarge:
+        return page(request, T + "refused.html", {
+            "title": "Too long", "message": "The report is too long to send. Please shorten what you wrote "
+            "and try again."}, 413)
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=60)
+    except (UnicodeDecodeError, ValueError):
+        parsed = {}
+    form = {key: values[0] for key, values in parsed.items()}
+    try:
+        submitted = await run_in_threadpool(_store, workspace(request), form)
+    except Invalid as exc:
+        return page(request, T + "report.html", _form_context(form, {exc.field: exc.message}), 422)
+    limiter(request).hit(client_key(request))
+    return page(request, T + "thanks.html", {"title": "Thank you", "reference": submitted.reference,
+                                             "letter_token": submitted.letter_token}, 201)
+
+
+@router.post("/report/letter")
+def report_letter(request: Request, ws: WorkspaceDep, token: Annotated[str, Form(max_length=100)],
+                  format: Annotated[Literal["text", "pdf"], Form()] = "text") -> Response:
+    """The person's complaint letter, fetched with the token they were shown (POSTed, so it stays out of the
+    address bar and history). Each format can be fetched once."""
+    with ws.session(reports.PUBLIC_FORM) as session:
+        report = letters.take(session, token, format)
+        letter = letters.compose(report)
+        # made inside the transaction: if making the PDF fails, the token is not used up
+        content = letter.text().encode() if format == "text" else letter_pdf(letter)
+    kind, name = ("text/plain; charset=utf-8", "complaint-letter.txt") if format == "text" else \
+        ("application/pdf", "complaint-letter.pdf")
+    return Response(content, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def letter_html(letter: letters.Letter) -> str:
+    """The letter as an HTML page for the PDF (autoescaped: the person's words are text, never markup)."""
+    return ENV.get_template(T + "letter.html").render(letter=letter)
+
+
+def letter_pdf(letter: letters.Letter) -> bytes:
+    from scrutiny.report.pdf import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="scrutiny-letter-") as folder:
+        out = Path(folder) / "letter.pdf"
+        write_pdf(letter_html(letter), out)
+        return out.read_bytes()
+
+
+@router.get("/rights")
+def rights(request: Request) -> Response:
+    return page(request, T + "rights.html", {"title": "Your rights if you are stopped and searched"})
+
+
+# --- published counts ------------------------------------------------------------------------------------
+
+def _official(request: Request, cell: summary.Cell) -> int | None:
+    """Searches the police recorded for the same borough and month, if that month is in the warehouse."""
+    if cell.force is None or cell.borough_code is None:
+        return None
+    try:
+        doc = request.app.state.metrics(Scope(force=cell.force, area=cell.borough_code, start=cell.month,
+                                              end=cell.month))
+    except ScrutinyError:
+        return None
+    searches = doc.get("searches")
+    return int(searches) if isinstance(searches, int) else None
+
+
+def _summary(request: Request) -> tuple[list[CommunitySummaryCell], list[str]]:
+    purge_once(request)
+    with workspace(request).session() as session:
+        cells = summary.cells(session)
+        quotes = summary.approved_accounts(session)
+    rows = [CommunitySummaryCell(borough_code=c.borough_code, borough_name=c.borough_name, month=c.month,
+                                 reports=c.reports, searched=c.searches, official_searches=_official(request, c))
+            for c in cells]
+    return rows, quotes
+
+
+@router.get("/community-reports")
+def public_summary(request: Request) -> Response:
+    rows, quotes = _summary(request)
+    return page(request, T + "public.html", {"title": "Community reports", "rows": rows, "quotes": quotes})
+
+
+# --- moderation ------------------------------------------------------------------------------------------
+
+STATUS_FILTERS = {s.value: s for s in ReportStatus}
+
+
+@router.get("/workspace/community-reports")
+def moderation_list(request: Request, user: PanelMember, ws: WorkspaceDep, status: str | None = None) -> Response:
+    chosen = STATUS_FILTERS.get(status or "")
+    now = datetime.now(UTC)
+    with ws.session(RETENTION) as session:
+        purge_expired_contacts(session, now)  # an expired address is never shown, even if the server ran long
+    with ws.session() as session:
+        found = moderation.reports(session, user, chosen)
+        counts = moderation.counts(session, user)
+    return page(request, T + "moderate.html", {
+        "title": "Community reports", "reports": found, "counts": counts, "status": chosen,
+        "borough": places.borough, "now": now})
+
+
+@router.get("/workspace/community-reports/{report_id}")
+def moderation_detail(request: Request, user: PanelMember, ws: WorkspaceDep, report_id: str) -> Response:
+    now = datetime.now(UTC)
+    with ws.session(RETENTION) as session:
+        purge_expired_contacts(session, now)
+    with ws.session() as session:
+        report = moderation.get(session, user, report_id)
+    return page(request, T + "detail.html", _detail_context(report, now))
+
+
+def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
+    return {"title": "Community report", "report": report, "contact": moderation.contact(report, now),
+            "borough": places.borough(report.borough_code), "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "outcomes": OUTCOME_LABELS, "groups": GROUP_LABELS}
+
+
+@router.post("/workspace/community-reports/{report_id}/{action}")
+def moderation_action(request: Request, user: PanelMember, ws: WorkspaceDep, report_id: str,
+                      action: str) -> Response:
+    if action not in moderation.ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    with ws.session(accounts.actor(user)) as session:
+        moderation.moderate(session, user, report_id, action)
+    return redirect(request, f"/workspace/community-reports/{report_id}")
+
+
+# --- the JSON API ----------------------------------------------------------------------------------------
+
+def _validation_error(exc: ValidationError) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)])
+
+
+@api_router.post(
+    "/community-reports", status_code=201, response_model=CommunityReportAccepted,
+    summary="Report a stop or search (public, no account)",
+    responses={413: {"description": "Body larger than 16 KB"}, 422: {"description": "A field is not valid"},
+               429: {"description": "Too many reports from this address; see Retry-After"}},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": CommunityReportIn.model_json_schema()}}}},
+)
+async def api_submit(request: Request) -> Response:
+    """Store a community report. Public: no login, no CSRF token (it carries no cookie authority). Limited to
+    5 accepted reports per address per 10 minutes and 16 KB. Contact details need `contact_consent`."""
+    wait = _too_many(request)
+    if wait:
+        return JSONResponse({"detail": [{"loc": [], "msg": "too many reports from this address: try again later",
+                                         "type": "rate_limited"}]}, 429, headers={"Retry-After": str(wait)})
+    try:
+        body = await read_capped(request)
+    except TooLarge:
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": f"the report is larger than {MAX_BODY} bytes",
+                                         "type": "too_large"}]}, 413)
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid("body", "not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise Invalid("body", "send a JSON object")
+    if not reports.is_robot(raw):
+        try:
+            model = CommunityReportIn.model_validate(raw)
+        except ValidationError as exc:
+            raise _validation_error(exc) from None
+        raw = model.model_dump(mode="json", exclude_none=True)
+    submitted = await run_in_threadpool(_store, workspace(request), raw)
+    limiter(request).hit(client_key(request))
+    accepted = CommunityReportAccepted(reference=submitted.reference, letter_token=submitted.letter_token)
+    return JSONResponse(accepted.model_dump(), 201, headers={"Cache-Control": "no-store"})
+
+
+@api_router.get("/community-reports/summary", response_model=CommunitySummary,
+                summary="Published community reports by borough and month (counts of 1-4 shown as \"<5\")")
+def api_summary(request: Request) -> CommunitySummary:
+    """Only reports a panel has published count. Beside each cell, the searches the police recorded for the
+    same borough and month, when that month is loaded."""
+    rows, _ = _summary(request)
+    return CommunitySummary(cells=rows)

@@ -1,0 +1,25 @@
+"""An app factory that reads its configuration from the environment, for `uvicorn --factory`:
+
+    SCRUTINY_WORKSPACE=sqlite:///ws.sqlite python -m uvicorn --factory scrutiny.web.workspace.community_app:app
+
+($SCRUTINY_DB names the warehouse, as for `scrutiny serve`). It deletes expired contact details of community
+reports before serving, as start-up should; the community tests use it to kill a real server mid-flight."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from scrutiny.web.app import create_app
+from scrutiny.web.settings import get_settings
+from scrutiny.web.workspace.community import startup_purge
+from scrutiny.workspace.errors import SchemaOutOfDate
+
+
+def app() -> FastAPI:
+    made = create_app(get_settings())
+    try:
+        startup_purge(made.state.workspace)
+        made.state.community_purged = True
+    except SchemaOutOfDate:  # serve anyway: the pages say to run `scrutiny workspace upgrade`
+        pass
+    return made

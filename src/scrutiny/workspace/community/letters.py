@@ -1,0 +1,156 @@
+"""The complaint letter a person sends themselves, built from their own report.
+
+It is addressed to the professional standards department of the force that polices the borough (from
+professional_standards.csv, entries as the forces publish them), else to "the force's professional standards
+department" with the IOPC as the way in. The letter holds the person's own words, so it is fetched only with
+the token shown to them after submitting: once per format, within `LETTER_HOURS`. This module makes the
+letter's content and its plain text; the web layer lays the same content out as HTML for the PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scrutiny.workspace.community import places
+from scrutiny.workspace.community.reports import token_hash
+from scrutiny.workspace.errors import NotFound
+from scrutiny.workspace.models.community import Answer, CommunityReport, Outcome, StopKind
+
+Format = Literal["text", "pdf"]
+ANSWER_WORDS = {Answer.yes: "yes", Answer.no: "no", Answer.not_sure: "I am not sure"}
+OUTCOME_WORDS = {
+    Outcome.no_further_action: "no further action", Outcome.arrest: "I was arrested",
+    Outcome.penalty_notice: "a penalty notice (fine)", Outcome.drugs_warning: "a cannabis or khat warning",
+    Outcome.community_resolution: "a community resolution", Outcome.summons: "a summons to court",
+    Outcome.other: "something else", Outcome.not_sure: "I am not sure",
+}
+QUESTIONS = (  # (column, how the letter asks it)
+    ("grounds_given", "Did the officer tell me why I was being searched (the grounds)?"),
+    ("name_given", "Did the officer give their name or number?"),
+    ("station_given", "Did the officer tell me which police station they work from?"),
+    ("power_given", "Did the officer tell me which law (power) they were using?"),
+    ("record_offered", "Was I told I could have a copy of the search record?"),
+    ("body_camera", "Was the officer's body-worn camera on?"),
+    ("outer_clothing_removed", "Was I asked to remove more than my outer coat, jacket or gloves?"),
+)
+WORDS = ("suspected_of", "power_stated", "searched_for", "found")
+WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
+               "searched_for": "What they said they were looking for", "found": "What was found"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    to: list[str]  # the addressee, line by line
+    send_by: list[str]  # how to send it
+    date: str
+    subject: str
+    opening: str
+    facts: list[tuple[str, str]]  # (question, answer), the person's answers
+    own_words: str | None  # the person's free text: only ever in their own letter
+    requests: list[str]
+    closing: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [*self.to, "", self.date, "", f"Subject: {self.subject}", "", "Dear Sir or Madam,", "",
+                 self.opening]
+        if self.facts:
+            lines += ["", "What happened:"] + [f"- {question} {answer}" for question, answer in self.facts]
+        if self.own_words:
+            lines += ["", "In my own words:", self.own_words]
+        lines += ["", "I ask you to:"] + [f"- {r}" for r in self.requests]
+        lines += ["", *self.closing, "", "How to send this letter:", *[f"- {s}" for s in self.send_by]]
+        return "\n".join(lines) + "\n"
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _where(report: CommunityReport) -> str:
+    found = places.borough(report.borough_code)
+    if found is not None:
+        return f"in {found.name}, London"
+    return f"near latitude {report.latitude}, longitude {report.longitude} (to within about 200 metres)"
+
+
+def _addressee(report: CommunityReport) -> tuple[list[str], list[str]]:
+    department = places.department_for(report.borough_code)
+    iopc = (f"If you are not sure which force it was, you can also complain through the Independent Office for "
+            f"Police Conduct (IOPC) at {places.IOPC_URL}, which passes complaints to the force.")
+    if department is None:
+        return (["The Professional Standards Department", "of the police force that stopped me"],
+                ["Send it to the professional standards department of the force that stopped you (its website "
+                 "has a complaints page).", iopc])
+    to = [department.department, department.force_name]
+    send = []
+    if department.online_form:
+        send.append(f"Online: copy this letter into the {department.force_name}'s complaint form at "
+                    f"{department.online_form}")
+    if department.postal_address:
+        to += department.postal_address.split(";")
+        send.append(f"By post to the address at the top: {department.postal_address.replace(';', ', ')}")
+    send.append(f"Or through the Independent Office for Police Conduct (IOPC) at {places.IOPC_URL}.")
+    return to, send
+
+
+def compose(report: CommunityReport, today: date | None = None) -> Letter:
+    """The letter for `report`, in plain words, with only what the person told us."""
+    today = today or datetime.now(UTC).date()
+    what = "searched" if report.kind == StopKind.search else "stopped"
+    when = _day(report.occurred_on) + (f" at about {report.occurred_time}" if report.occurred_time else "")
+    facts: list[tuple[str, str]] = []
+    for name in WORDS:
+        value = getattr(report, name)
+        if value:
+            facts.append((f"{WORD_LABELS[name]}:", value))
+    for name, question in QUESTIONS:
+        answer = getattr(report, name)
+        if answer is not None:
+            facts.append((question, ANSWER_WORDS[answer]))
+    if report.outcome is not None:
+        facts.append(("What happened in the end:", OUTCOME_WORDS[report.outcome]))
+    if report.respect is not None:
+        facts.append(("How respectfully I was treated, from 1 (not at all) to 5 (very):", str(report.respect)))
+    to, send_by = _addressee(report)
+    requests = ["record my complaint and tell me who is dealing with it;",
+                "send me a copy of the record of the search, if one was made (I am entitled to one under PACE "
+                "Code A if I ask within three months);",
+                "keep any body-worn video of the stop, so it is not deleted before my complaint is looked at;",
+                "look into what happened and tell me the outcome."]
+    return Letter(
+        to=to, send_by=send_by, date=_day(today), subject=f"Complaint about a stop and search on {when}",
+        opening=f"I am complaining about how I was {what} by police officers on {when} {_where(report)}.",
+        facts=facts, own_words=report.account, requests=requests,
+        closing=["Yours faithfully,", "", "[your name]", "[your address, email or phone, so they can reply]"],
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def take(session: Session, token: str, fmt: Format, now: datetime | None = None) -> CommunityReport:
+    """The report behind a letter token, marking this format as taken (each format once, within the time).
+
+    Open the session with `reports.PUBLIC_FORM`: the person fetching it has no account."""
+    now = now or datetime.now(UTC)
+    gone = NotFound("this letter link has been used or has expired: the letter is fetched once per format, "
+                    "within a day of sending the report")
+    report = session.scalar(select(CommunityReport).where(CommunityReport.letter_token_hash == token_hash(token)))
+    if report is None or report.letter_expires_at is None or _aware(report.letter_expires_at) <= now:
+        raise gone
+    if (report.letter_text_taken if fmt == "text" else report.letter_pdf_taken):
+        raise gone
+    if fmt == "text":
+        report.letter_text_taken = True
+    else:
+        report.letter_pdf_taken = True
+    if report.letter_text_taken and report.letter_pdf_taken:
+        report.letter_token_hash = None  # both fetched: nothing left to fetch with it
+    session.flush()
+    return report

@@ -1,0 +1,79 @@
+"""Where a stop happened, as far as Scrutiny keeps it: a London borough (ONS code), or a map pin rounded to a
+grid of about 200 m before it is stored, and which force's professional standards department hears complaints.
+
+Pins: latitude to a 0.002° grid (222 m north–south) and longitude to a 0.003° grid (about 208 m east–west at
+London's latitude, 51.5°N; 191–214 m across England and Wales). The exact point a person tapped is never
+stored, logged or echoed back: only the grid point is.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from scrutiny.workspace.errors import Invalid
+
+HERE = Path(__file__).resolve().parent
+LAT_STEP = 0.002
+LON_STEP = 0.003
+# England and Wales, generously (PACE Code A applies there); a pin outside is a slip of the finger.
+LAT_RANGE = (49.8, 55.9)
+LON_RANGE = (-6.5, 1.8)
+IOPC_URL = "https://www.policeconduct.gov.uk/"
+
+
+@dataclass(frozen=True)
+class Borough:
+    code: str
+    name: str
+    force: str  # the force id in the catalogue that polices it
+
+
+@dataclass(frozen=True)
+class Department:
+    force: str
+    force_name: str
+    department: str
+    postal_address: str
+    online_form: str
+
+
+@cache
+def boroughs() -> dict[str, Borough]:
+    """The 33 London boroughs by ONS code, in code order (E09000001 is the City of London, its own force)."""
+    with (HERE / "boroughs.csv").open(newline="", encoding="utf-8") as f:
+        return {row["area_code"]: Borough(row["area_code"], row["area_name"], row["force"])
+                for row in csv.DictReader(f)}
+
+
+@cache
+def departments() -> dict[str, Department]:
+    """Professional standards departments as the forces publish them: only entries we are sure of."""
+    with (HERE / "professional_standards.csv").open(newline="", encoding="utf-8") as f:
+        return {row["force"]: Department(row["force"], row["force_name"], row["department"],
+                                         row["postal_address"], row["online_form"]) for row in csv.DictReader(f)}
+
+
+def borough(code: str | None) -> Borough | None:
+    return boroughs().get(code) if code else None
+
+
+def department_for(borough_code: str | None) -> Department | None:
+    found = borough(borough_code)
+    return departments().get(found.force) if found else None
+
+
+def snap(value: float, step: float) -> float:
+    """`value` on a grid of `step` degrees (rounded to 4 places so the stored number is the grid point)."""
+    return round(round(value / step) * step, 4)
+
+
+def rounded_pin(latitude: float, longitude: float) -> tuple[float, float]:
+    """The grid point for a pin, refusing one outside England and Wales (naming the field at fault)."""
+    if not LAT_RANGE[0] <= latitude <= LAT_RANGE[1]:
+        raise Invalid("latitude", "the map pin is not in England or Wales")
+    if not LON_RANGE[0] <= longitude <= LON_RANGE[1]:
+        raise Invalid("longitude", "the map pin is not in England or Wales")
+    return snap(latitude, LAT_STEP), snap(longitude, LON_STEP)

@@ -1,0 +1,219 @@
+"""Checking and storing a community report: the one workspace write made without a logged-in account.
+
+The public form and the JSON API both end here, with the submitted values as strings (or JSON scalars); every
+refusal is `Invalid(field, ...)` naming the form field. Text is stored as typed (only trimmed at the ends):
+escaping is the job of whatever shows it. The session must act as `PUBLIC_FORM`, so the audit log says who
+wrote it. Contact details are kept only with the consent box ticked, and only for `contact_retention_days()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from scrutiny.workspace.accounts import EMAIL
+from scrutiny.workspace.audit import Actor
+from scrutiny.workspace.community import places
+from scrutiny.workspace.errors import Invalid
+from scrutiny.workspace.models.community import (
+    AgeBand,
+    Answer,
+    CommunityReport,
+    EthnicGroup,
+    Outcome,
+    StopKind,
+)
+
+PUBLIC_FORM = Actor(None, "public form")  # the only actor that writes without an account: see `submit`
+LONDON = ZoneInfo("Europe/London")  # people give the date and time on the clock where they were stopped
+MAX_YEARS = 2
+DEFAULT_RETENTION_DAYS = 90
+LETTER_HOURS = 24  # the complaint letter can be fetched (once per format) for this long after submitting
+HONEYPOT = "website"  # a field hidden from people; only a form-filling robot fills it in
+TEXT_LIMITS = {"suspected_of": 2000, "power_stated": 500, "searched_for": 2000, "found": 2000,
+               "ethnicity_text": 200, "account": 6000}
+ANSWERS = ("grounds_given", "name_given", "station_given", "power_given", "record_offered", "body_camera",
+           "outer_clothing_removed")
+PHONE = re.compile(r"^\+?[0-9 ()\-]{7,30}$")
+E = TypeVar("E", bound=Enum)
+
+
+def contact_retention_days() -> int:
+    """How long contact details are kept: $SCRUTINY_CONTACT_RETENTION_DAYS, else 90 days."""
+    value = os.environ.get("SCRUTINY_CONTACT_RETENTION_DAYS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_RETENTION_DAYS
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _text(data: Mapping[str, Any], name: str, limit: int) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(name, "must be text")
+    value = value.strip()
+    if "\x00" in value:
+        raise Invalid(name, "contains a character that cannot be stored")
+    if len(value) > limit:
+        raise Invalid(name, f"please keep this under {limit} characters (it has {len(value)})")
+    return value or None
+
+
+def _choice(data: Mapping[str, Any], name: str, kind: type[E]) -> E | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    for member in kind:
+        if value == member.value:
+            return member
+    allowed = ", ".join(str(m.value) for m in kind)
+    raise Invalid(name, f"choose one of: {allowed}")
+
+
+def _number(data: Mapping[str, Any], name: str) -> float | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise Invalid(name, "must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise Invalid(name, "must be a number, like 51.5074") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise Invalid(name, "must be a number, like 51.5074")
+    return number
+
+
+def _checked(data: Mapping[str, Any], name: str) -> bool:
+    value = data.get(name)
+    return value is True or (isinstance(value, str) and value.lower() in ("on", "yes", "true", "1"))
+
+
+def _when(data: Mapping[str, Any], now: datetime) -> tuple[date, time | None]:
+    raw_day, raw_time = data.get("date"), data.get("time")
+    if not isinstance(raw_day, str) or not raw_day.strip():
+        raise Invalid("date", "say which day it happened")
+    try:
+        day = date.fromisoformat(raw_day.strip())
+    except ValueError:
+        raise Invalid("date", "give the day as a date, like 2026-03-14") from None
+    at: time | None = None
+    if isinstance(raw_time, str) and raw_time.strip():
+        try:
+            at = time.fromisoformat(raw_time.strip()).replace(second=0, microsecond=0, tzinfo=None)
+        except ValueError:
+            raise Invalid("time", "give the time like 17:30") from None
+    elif raw_time not in (None, ""):
+        raise Invalid("time", "give the time like 17:30")
+    local = now.astimezone(LONDON)
+    today = local.date()
+    if day > today or (day == today and at is not None and at > local.time().replace(tzinfo=None)):
+        raise Invalid("time" if day == today else "date", "this is in the future")
+    try:
+        earliest = today.replace(year=today.year - MAX_YEARS)
+    except ValueError:  # 29 February
+        earliest = today.replace(year=today.year - MAX_YEARS, day=28)
+    if day < earliest:
+        raise Invalid("date", f"reports can only be about the last {MAX_YEARS} years")
+    return day, at
+
+
+def _where(data: Mapping[str, Any]) -> tuple[str | None, float | None, float | None]:
+    code = data.get("borough") or None
+    if code is not None and (not isinstance(code, str) or places.borough(code) is None):
+        raise Invalid("borough", "choose a London borough from the list")
+    latitude, longitude = _number(data, "latitude"), _number(data, "longitude")
+    if (latitude is None) != (longitude is None):
+        raise Invalid("longitude" if longitude is None else "latitude", "a map pin needs both latitude and longitude")
+    if latitude is not None and longitude is not None:
+        latitude, longitude = places.rounded_pin(latitude, longitude)
+    if code is None and latitude is None:
+        raise Invalid("borough", "choose the borough where it happened (or drop a map pin)")
+    return code, latitude, longitude
+
+
+def _contact(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    email = _text(data, "contact_email", 254)
+    phone = _text(data, "contact_phone", 40)
+    if (email or phone) and not _checked(data, "contact_consent"):
+        raise Invalid("contact_consent", "tick the box to let us keep your contact details, or leave them out")
+    if email and not EMAIL.match(email):
+        raise Invalid("contact_email", "this does not look like an email address")
+    if phone and not (PHONE.match(phone) and 7 <= sum(c.isdigit() for c in phone) <= 15):
+        raise Invalid("contact_phone", "use digits, spaces and + only, like 07700 900123")
+    return email, phone
+
+
+def _respect(data: Mapping[str, Any]) -> int | None:
+    value = data.get("respect")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or str(value) not in {"1", "2", "3", "4", "5"}:
+        raise Invalid("respect", "choose from 1 (not at all) to 5 (very respectfully)")
+    return int(value)
+
+
+def is_robot(data: Mapping[str, Any]) -> bool:
+    """The honeypot: a field people never see (and so leave empty) but form-filling robots fill in."""
+    value = data.get(HONEYPOT)
+    return value not in (None, "")
+
+
+def build(data: Mapping[str, Any], now: datetime) -> CommunityReport:
+    """A new report from submitted values, every value checked; raises `Invalid` naming the first bad field."""
+    day, at = _when(data, now)
+    code, latitude, longitude = _where(data)
+    kind = _choice(data, "kind", StopKind)
+    if kind is None:
+        raise Invalid("kind", "say whether you were searched or only stopped")
+    texts = {name: _text(data, name, limit) for name, limit in TEXT_LIMITS.items()}
+    answers = {name: _choice(data, name, Answer) for name in ANSWERS}
+    email, phone = _contact(data)
+    report = CommunityReport(
+        id=secrets.token_urlsafe(16), occurred_on=day, occurred_time=f"{at:%H:%M}" if at else None,
+        borough_code=code, latitude=latitude, longitude=longitude, kind=kind,
+        outcome=_choice(data, "outcome", Outcome),
+        age_band=_choice(data, "age_band", AgeBand), ethnic_group=_choice(data, "ethnic_group", EthnicGroup),
+        respect=_respect(data), contact_email=email, contact_phone=phone,
+        contact_expires_at=now + timedelta(days=contact_retention_days()) if email or phone else None,
+        account_approved=False, letter_text_taken=False, letter_pdf_taken=False,
+        **texts, **answers,
+    )
+    return report
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str  # the report's id: random, shown to the person
+    letter_token: str  # shown once to the person; only its hash is stored
+    stored: bool  # False for a honeypot catch: nothing was written
+
+
+def submit(session: Session, data: Mapping[str, Any], now: datetime | None = None) -> Submitted:
+    """Check and store a report (open the session with `PUBLIC_FORM`). A filled-in honeypot is answered the
+    same way as a real report but nothing is stored, so a robot learns nothing from the answer."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)  # SQLite keeps times as UTC text without a zone
+    letter_token = secrets.token_urlsafe(32)
+    if is_robot(data):
+        return Submitted(secrets.token_urlsafe(16), letter_token, stored=False)
+    report = build(data, now)
+    report.created_at = now
+    report.letter_token_hash = token_hash(letter_token)
+    report.letter_expires_at = now + timedelta(hours=LETTER_HOURS)
+    session.add(report)
+    session.flush()
+    return Submitted(report.id, letter_token, stored=True)
