@@ -5,7 +5,6 @@ The browser must ask no host but the test server, and /report and /rights must n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,8 @@ from tests.workspace.factories_community import valid
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 375, "height": 812}
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian packages chromium and chromium-driver)")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _publish_more(ws: Workspace, moderator_email: str, n: int, day: str) -> None:
@@ -104,3 +90,24 @@ def test_report_moderate_publish_on_a_phone(browser: Any, tmp_path: Path) -> Non
     assert hosts == {urlsplit(live.url).netloc}
     app.state.workspace.dispose()
     ws.dispose()
+
+
+def test_use_where_i_am_now_fills_the_pin(browser: Any, tmp_path: Path) -> None:
+    """The phone's own location fills the pin (the browser's geolocation, no other host asked)."""
+    app = create_app(get_settings(tmp_path / "none.duckdb", workspace_url=f"sqlite:///{tmp_path / 'ws.sqlite'}"))
+    app.state.workspace.upgrade()
+    with LiveServer(app) as live:
+        context = browser.new_context(viewport=PHONE, geolocation={"latitude": 51.46271, "longitude": -0.11487},
+                                      permissions=["geolocation"])
+        page = context.new_page()
+        hosts: set[str] = set()
+        page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+        page.goto(f"{live.url}/report")
+        page.locator("summary", has_text="map pin").click()
+        page.locator("#locate").click()
+        page.wait_for_function("document.getElementById('f-latitude').value !== ''")
+        assert (page.input_value("#f-latitude"), page.input_value("#f-longitude")) == ("51.4627", "-0.1149")
+        assert "rounded" in page.inner_text("#locate-status")
+        context.close()
+        assert hosts == {f"127.0.0.1:{live.port}"}
+    app.state.workspace.dispose()

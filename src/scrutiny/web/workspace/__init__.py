@@ -18,7 +18,8 @@ api_router = APIRouter(prefix=api.PREFIX)  # JSON, in the OpenAPI document
 router.include_router(auth.router)
 
 # Each part of the workspace is a module with `router` (pages) and optionally `api_router`.
-PARTS = ("panels", "governance", "recommendations", "review", "diversion", "strategy", "disposals", "community")
+PARTS = ("panels", "governance", "recommendations", "review", "diversion", "strategy", "disposals", "disposal_records",
+         "community")
 
 
 def _include_parts() -> None:

@@ -29,7 +29,7 @@ from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, Wareho
 from scrutiny.web.errors import ApiError
 from scrutiny.web.pages.common import default_force, selection, status_of
 from scrutiny.web.pages.lookups import force_areas, loaded_forces
-from scrutiny.web.schemas import Basis, GroupName, Model, OutcomeClassName, Share, error_responses
+from scrutiny.web.schemas import GroupName, Model, OutcomeClassName, ScopeOut, Share, error_responses
 from scrutiny.web.workspace.render import page
 from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Disposal, compare, load_policies
 
@@ -55,15 +55,6 @@ DISPOSAL_LABELS = {
 GROUP_LABELS = {"unknown": "Not stated or not recorded"}
 
 # ---- response models ---------------------------------------------------------------------------------------
-
-
-class DisposalScope(Model):
-    force: str
-    area: str | None = Field(description="Area code, when the scope is one area.")
-    area_name: str | None
-    from_: str = Field(alias="from", description="First month, YYYY-MM.")
-    to: str = Field(description="Last month, YYYY-MM (inclusive).")
-    ethnicity: Basis
 
 
 class Proportion(Model):
@@ -101,7 +92,7 @@ class AgeMix(Mix):
 class DisposalsDocument(Model):
     """What happened after searches of people for drugs, by ethnic group and by age range."""
 
-    scope: DisposalScope
+    scope: ScopeOut
     drug_searches: int = Field(description="Searches for drugs, vehicle-only ones included.")
     person_drug_searches: int = Field(description="Searches of people for drugs: the rows below count these.")
     outcome_classes: list[OutcomeClassName]
