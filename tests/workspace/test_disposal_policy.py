@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from scrutiny.cli import disposal as disposal_cli
 from scrutiny.errors import ScrutinyError, SourceRefused
-from scrutiny.workspace.disposal_equity import check, compliance, disposal_mix, read_records
+from scrutiny.workspace.disposal_equity import check, compliance, disposal_mix, read_records, read_records_bytes
 from scrutiny.workspace.disposal_policy import (
     Case,
     Disposal,
@@ -363,3 +363,19 @@ def test_cli_list_and_errors() -> None:
                                                     "--drug", "cannabis", "--age", "19", "--prior",
                                                     "2024-01-03:cannabis", code=1)
     assert "choose a policy" in run("--date", "2024-03-01", code=1)
+
+
+@pytest.mark.parametrize(("line", "fields"), [("p1,2024-01-02,cannabis", 3),
+                                              ("p1,2024-01-02,cannabis,19,arrest_charge,x,y", 7)])
+def test_rows_of_the_wrong_width_are_refused_by_line(tmp_path: Path, line: str, fields: int) -> None:
+    text = f"person_id,date,drug,age,actual_disposal\np0,2024-01-01,cannabis,19,cannabis_warning\n{line}\n"
+    path = tmp_path / "short.csv"
+    path.write_text(text, encoding="utf-8")
+    for read in (lambda: read_records(path), lambda: read_records_bytes(text.encode(), "short.csv")):
+        with pytest.raises(SourceRefused, match=f"short.csv line 3: {fields} fields, but the header names 5"):
+            read()
+
+
+def test_records_from_memory_equal_records_from_the_file() -> None:
+    path = Path(__file__).parent / "data" / "disposal_cases.csv"
+    assert read_records_bytes(path.read_bytes(), path.name) == read_records(path)

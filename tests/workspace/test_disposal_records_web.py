@@ -111,10 +111,21 @@ def test_a_bad_row_is_refused_naming_line_and_column(member: Any) -> None:
     assert unknown.status_code == 422 and "choose one of the policies" in unknown.text
 
 
-def test_too_large_is_413(member: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits(member: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(disposal_records, "MAX_SHOWN", 2)
+    shown = upload(member, CASES.read_bytes())
+    assert "The first 2 of 9 records are listed" in shown.text and 'id="row-3"' in shown.text
+    assert 'id="row-4"' not in shown.text and row_text(shown.text, "differs-all").startswith("All records 9 8 3 ")
+    monkeypatch.setattr(disposal_records, "MAX_PER_PERSON", 1)
+    per_person = upload(member, CASES.read_bytes())
+    assert per_person.status_code == 422
+    assert "person_id &#39;p1&#39; has 2 records: at most 1 per person" in per_person.text
+    monkeypatch.setattr(disposal_records, "MAX_RECORDS", 8)
+    many = upload(member, CASES.read_bytes())
+    assert many.status_code == 422 and "9 records: this page checks at most 8 at a time" in many.text
     monkeypatch.setattr(disposal_records, "MAX_BYTES", 100)
     response = upload(member, CASES.read_bytes())
-    assert response.status_code == 413 and "larger than" in response.text
+    assert response.status_code == 413 and "the file is larger than" in response.text
 
 
 def test_text_from_the_file_is_escaped(member: Any) -> None:

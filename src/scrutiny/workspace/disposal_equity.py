@@ -11,7 +11,9 @@ published from them must go through the suppression of small counts (DESIGN.md "
 
 from __future__ import annotations
 
+import bisect
 import csv
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -115,24 +117,46 @@ def _record(line: int, row: dict[str, str], name: str) -> Record:
 
 
 def read_records(path: Path) -> list[Record]:
-    """Every row of a disposal CSV, checked; a bad row refuses the whole file, naming its line and column.
-
-    Columns other than those named here (a name, an address) are never read, so they cannot reach an output.
-    """
+    """Every row of a disposal CSV file, checked; a bad row refuses the whole file, naming its line and column."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in reader.fieldnames or []]
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                raise SourceRefused(path, f"no column {missing[0]!r} (needs {', '.join(REQUIRED)}; may have "
-                                          f"{', '.join(OPTIONAL)})")
-            reader.fieldnames = header
-            rows = [(reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())]
+            return _read(f, path)
     except FileNotFoundError:
         raise SourceRefused(path, "no such file") from None
     except UnicodeDecodeError as exc:
         raise SourceRefused(path, f"not UTF-8 (byte {exc.start})") from None
+
+
+def read_records_bytes(data: bytes, name: str) -> list[Record]:
+    """The same for an upload held in memory (the workspace page never writes it to disk)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceRefused(name, f"not UTF-8 (byte {exc.start})") from None
+    return _read(io.StringIO(text, newline=""), Path(name))
+
+
+def _read(f: Iterable[str], path: Path) -> list[Record]:
+    """Columns other than those named here (a name, an address) are never read, so they cannot reach an output."""
+    try:
+        reader = csv.DictReader(f)
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise SourceRefused(path, f"no column {missing[0]!r} (needs {', '.join(REQUIRED)}; may have "
+                                      f"{', '.join(OPTIONAL)})")
+        reader.fieldnames = header
+        rows = []
+        for row in reader:
+            values = [v for k, v in row.items() if k is not None]
+            if not any((v or "").strip() for v in values):
+                continue
+            extra = row.get(None) or []  # DictReader puts cells beyond the header under None, missing ones are None
+            if extra or any(v is None for v in values):
+                width = sum(v is not None for v in values) + len(extra)
+                raise SourceRefused(path, f"{path.name} line {reader.line_num}: {width} fields, but the header names "
+                                          f"{len(header)}")
+            rows.append((reader.line_num, row))
     except csv.Error as exc:
         raise SourceRefused(path, f"not a readable CSV: {exc}") from None
     try:
@@ -143,22 +167,27 @@ def read_records(path: Path) -> list[Record]:
 
 def case_of(record: Record, records: Sequence[Record]) -> Case:
     """The record as a case: the person's records dated before it are its prior disposals."""
-    priors = tuple(Prior(r.date, r.drug, r.actual) for r in sorted(records, key=lambda r: (r.date, r.line))
-                   if r.person_id == record.person_id and r.date < record.date)
+    history = sorted((r for r in records if r.person_id == record.person_id), key=lambda r: (r.date, r.line))
+    return _case(record, history)
+
+
+def _case(record: Record, history: Sequence[Record]) -> Case:
+    """`history`: the person's records sorted by date; the priors are those strictly before the record's date."""
+    before = bisect.bisect_left([r.date for r in history], record.date)
+    priors = tuple(Prior(r.date, r.drug, r.actual) for r in history[:before])
     return Case(record.person_id, record.date, record.drug, record.age, priors, record.admits, record.on_bail,
                 record.intent)  # type: ignore[arg-type]
 
 
 def check(policy: Policy, records: Sequence[Record]) -> list[Checked]:
-    """Each record with the decision the policy recommends for it, in the records' order."""
+    """Each record with the decision the policy recommends for it, in the records' order. Each person's records
+    are sorted once, so a long history costs n log n, not a sort per record."""
     by_person: dict[str, list[Record]] = {}
     for r in records:
         by_person.setdefault(r.person_id, []).append(r)
-    out = []
-    for r in records:
-        case = case_of(r, by_person[r.person_id])
-        out.append(Checked(r, case, evaluate(policy, case)))
-    return out
+    for history in by_person.values():
+        history.sort(key=lambda r: (r.date, r.line))
+    return [Checked(r, case := _case(r, by_person[r.person_id]), evaluate(policy, case)) for r in records]
 
 
 def _groups(records: Iterable[Record]) -> list[str]:

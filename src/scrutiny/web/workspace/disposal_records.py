@@ -10,11 +10,9 @@ either). The figures are those of `scrutiny disposal --cases` (workspace.disposa
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
-from typing import IO, Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -23,43 +21,31 @@ from scrutiny.errors import SourceRefused
 from scrutiny.web.workspace.deps import PanelMember
 from scrutiny.web.workspace.disposals import DISPOSAL_LABELS
 from scrutiny.web.workspace.render import page
-from scrutiny.workspace.disposal_equity import ALL, OPTIONAL, REQUIRED, UNKNOWN, Checked, Record, check, compliance
-from scrutiny.workspace.disposal_equity import disposal_mix, read_records
+from scrutiny.workspace import disposal_equity as equity
 from scrutiny.workspace.disposal_policy import Disposal, list_policies, load_policy
 
 router = APIRouter()
 TEMPLATE = "workspace/disposals/records.html"
 URL = "/workspace/disposals/records"
 MAX_BYTES = 5 * 2**20
+MAX_RECORDS = 20_000  # with MAX_PER_PERSON, keeps a check to seconds (see _read)
+MAX_PER_PERSON = 50
 MAX_SHOWN = 1000  # rows listed on the page; the figures always use every row
-GROUP_LABELS = {UNKNOWN: "Not stated", ALL: "All records"}
+GROUP_LABELS = {equity.UNKNOWN: "Not stated", equity.ALL: "All records"}
 
 
-@dataclass(frozen=True)
-class _Upload:
-    """Just enough of a `Path` for `read_records`, over the uploaded bytes: the file never touches the disk."""
-
-    data: bytes
-    name: str
-
-    def open(self, encoding: str, newline: str) -> IO[str]:
-        return io.TextIOWrapper(io.BytesIO(self.data), encoding=encoding, newline=newline)
-
-    def __fspath__(self) -> str:  # SourceRefused(path, ...) makes a Path of it for its message
-        return self.name
-
-
-def _short_row(upload: _Upload) -> str | None:
-    """A row with fewer fields than the header (read_records would fail on its missing cells), named by line."""
-    try:
-        reader = csv.reader(io.StringIO(upload.data.decode("utf-8-sig"), newline=""))
-        width = len(next(reader, []))
-        for row in reader:
-            if any(cell.strip() for cell in row) and len(row) < width:
-                return f"{upload.name} line {reader.line_num}: {len(row)} fields, but the header names {width}"
-    except (UnicodeDecodeError, csv.Error):
-        return None  # read_records says what is wrong, in its words
-    return None
+def _read(data: bytes, name: str) -> list[equity.Record]:
+    """The records, refused (SourceRefused) when malformed or too many for one page to check in seconds: each
+    record's case carries all the person's earlier records, so the work grows with the square of their number."""
+    records = equity.read_records_bytes(data, name)
+    if len(records) > MAX_RECORDS:
+        raise SourceRefused(name, f"{len(records)} records: this page checks at most {MAX_RECORDS} at a "
+                            "time; split the file by period (`scrutiny disposal --cases` has no limit)")
+    person, count = Counter(r.person_id for r in records).most_common(1)[0] if records else ("", 0)
+    if count > MAX_PER_PERSON:
+        raise SourceRefused(name, f"person_id {person!r} has {count} records: at most {MAX_PER_PERSON} "
+                            "per person here (`scrutiny disposal --cases` has no limit)")
+    return records
 
 
 def _pct(value: float | None) -> str:
@@ -76,23 +62,24 @@ def _label(group: str) -> str:
     return GROUP_LABELS.get(group, group)
 
 
-def _results(records: list[Record], checked: list[Checked]) -> dict[str, Any]:
-    mix = disposal_mix(records)
-    shown = [d.value for d in Disposal if next(r for r in mix if r["group"] == ALL)["disposals"][d.value]["count"]]
+def _results(records: list[equity.Record], checked: list[equity.Checked]) -> dict[str, Any]:
+    mix = equity.disposal_mix(records)
+    everyone = next(r for r in mix if r["group"] == equity.ALL)
+    shown = [d.value for d in Disposal if everyone["disposals"][d.value]["count"]]  # disposals given at all
     return {
         "disposals": [(d, DISPOSAL_LABELS.get(d, d)) for d in shown],
         "mix": [{"group": r["group"], "label": _label(r["group"]), "records": r["records"],
                  "cells": {d: _share(r["disposals"][d]) for d in shown}} for r in mix],
         "compliance": [{"group": r["group"], "label": _label(r["group"]), "records": r["records"],
                         "covered": r["covered"], "differs": _share(r["differs"]),
-                        "charged": _share(r["charged_not_recommended"])} for r in compliance(checked)],
+                        "charged": _share(r["charged_not_recommended"])} for r in equity.compliance(checked)],
         "rows": checked[:MAX_SHOWN], "total": len(checked),
     }
 
 
 def _context(**extra: Any) -> dict[str, Any]:
-    return {"title": "Disposal records against a policy", "policies": list_policies(), "required": REQUIRED,
-            "optional": OPTIONAL, "max_mb": MAX_BYTES // 2**20, "max_shown": MAX_SHOWN, "labels": DISPOSAL_LABELS,
+    return {"title": "Disposal records against a policy", "policies": list_policies(), "labels": DISPOSAL_LABELS,
+            "required": equity.REQUIRED, "optional": equity.OPTIONAL, "max_mb": MAX_BYTES // 2**20,
             "results": None, "policy": None, **extra}
 
 
@@ -102,29 +89,29 @@ def records_form(request: Request, user: PanelMember) -> Response:
 
 
 @router.post(URL)
-async def records_check(request: Request, user: PanelMember, file: Annotated[UploadFile | None, File()] = None,
-                        policy: Annotated[str, Form(max_length=100)] = "") -> Response:
-    """Refusals are shown on the form (413 too large, 422 otherwise), naming the line and column at fault."""
+def records_check(request: Request, user: PanelMember, file: Annotated[UploadFile | None, File()] = None,
+                  policy: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Refusals are shown on the form (413 too large, 422 otherwise), naming the line and column at fault.
+
+    A plain `def`, so FastAPI runs it in a worker thread: checking a large file takes seconds of CPU, which
+    must not stall every other request on the event loop.
+    """
     form = {"policy": policy}
     if policy not in list_policies():  # only built-in names: load_policy would also open a .toml path
         return page(request, TEMPLATE, _context(form=form, errors={"policy": "choose one of the policies"}), 422)
-    data = await file.read(MAX_BYTES + 1) if file is not None else b""
+    data = file.file.read(MAX_BYTES + 1) if file is not None else b""
     if file is not None:
-        await file.close()
+        file.file.close()
     if len(data) > MAX_BYTES:
         return page(request, TEMPLATE, _context(form=form, errors={
             "file": f"the file is larger than {MAX_BYTES // 2**20} MB: split it and check each part"}), 413)
     if not data.strip():
         return page(request, TEMPLATE, _context(form=form, errors={"file": "choose a CSV file of records"}), 422)
-    upload = _Upload(data, Path((file.filename if file else None) or "upload.csv").name[:100] or "upload.csv")
-    problem = _short_row(upload)
-    if problem is None:
-        try:
-            records = read_records(cast(Path, upload))
-        except SourceRefused as exc:
-            problem = exc.reason
-    if problem is not None:
-        return page(request, TEMPLATE, _context(form=form, errors={"file": problem}), 422)
+    name = Path((file.filename if file else None) or "upload.csv").name[:100] or "upload.csv"
+    try:
+        records = _read(data, name)
+    except SourceRefused as exc:
+        return page(request, TEMPLATE, _context(form=form, errors={"file": exc.reason}), 422)
     chosen = load_policy(policy)
-    return page(request, TEMPLATE, _context(form=form, policy=chosen, filename=upload.name,
-                                            results=_results(records, check(chosen, records))))
+    return page(request, TEMPLATE, _context(form=form, policy=chosen, filename=name,
+                                            results=_results(records, equity.check(chosen, records))))
