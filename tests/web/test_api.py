@@ -395,8 +395,12 @@ def test_no_warehouse_is_a_503_saying_how_to_load_one(tmp_path: Path) -> None:
 
 def test_openapi_describes_the_metrics_document(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
-    assert set(spec["paths"]) == {f"{API}/{p}" for p in ("metrics", "bias", "forces", "areas", "months", "searches",
-                                                          "searches.csv", "searches.parquet")}
+    assert set(spec["paths"]) == {f"{API}/{p}" for p in (
+        "metrics", "bias", "forces", "areas", "months", "searches", "searches.csv", "searches.parquet",
+        # the workspace's public reads and writes (tests/workspace)
+        "panels", "panels/{panel_id}", "recommendations", "recommendations/{recommendation_id}", "governance",
+        "review/results", "disposals", "disposal-policies", "diversion/kpis", "strategy/{priority_id}",
+        "community-reports", "community-reports/summary")}
     document = spec["components"]["schemas"]["MetricsDocument"]
     assert {"scope", "searches", "person_searches", "object_groups", "targets", "outcomes", "age", "children",
             "strip_searches", "child_strip_searches", "disproportionality", "age_specific",
