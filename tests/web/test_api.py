@@ -509,3 +509,12 @@ def test_cache_version_follows_the_warehouse_file(fresh_db: Path, tmp_path: Path
     assert ingest_process(tmp_path / "march", "--db", fresh_db).returncode == 0
     assert warehouse_version(fresh_db) != before
     assert warehouse_version(tmp_path / "none.duckdb") is None
+
+
+def test_405_lists_every_method_of_the_path_and_undecodable_json_is_a_422(client: TestClient) -> None:
+    """GET and POST of /recommendations are separate routes: Allow must name both (Starlette names one)."""
+    assert client.options(f"{API}/recommendations").headers["allow"] == "GET, POST"
+    assert client.delete(f"{API}/recommendations/7").headers["allow"] == "GET, PATCH"
+    assert client.delete(f"{API}/metrics").headers["allow"] == "GET"
+    response = client.post(f"{API}/recommendations", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][0] == "body"

@@ -139,6 +139,8 @@ def test_the_honeypot_is_answered_but_nothing_is_stored(web: Web, ws: Workspace)
     page = public.post("/report", recent(website="http://spam.example"), csrf=False)
     assert page.status_code == 201 and "Thank you" in page.text
     assert _count(ws) == 0
+    wrong = public.client.post(API, json={**_as_json(recent()), "website": {}})  # only filled-in text is a robot
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"][-1] == "website"
 
 
 def test_hostile_text_is_kept_verbatim_and_shown_escaped(web: Web, ws: Workspace, make_user: MakeUser) -> None:

@@ -125,5 +125,8 @@ def test_public_page_and_api_suppress_small_cells(web: Callable[[], Browser], ma
     page = public.get("/diversion?as_of=2025-01-31&by=age_band")
     assert page.status_code == 200 and "&lt;5" in page.text and "P-A" not in page.text
     assert public.get("/api/v1/diversion/kpis?by=colour").status_code == 422
+    for as_of in ("0", "20250131", "2025-13-01"):  # a bare number is not a date, whatever pydantic makes of it
+        refused = public.get(f"/api/v1/diversion/kpis?as_of={as_of}")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "as_of"]
     spec = public.get("/api/v1/openapi.json").json()
     assert "/api/v1/diversion/kpis" in spec["paths"] and "DiversionKpisOut" in spec["components"]["schemas"]

@@ -10,6 +10,7 @@ searches in scope), 503 the warehouse missing or kept busy by an ingest, 500 a b
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,8 @@ from scrutiny.workspace.errors import Invalid, WorkspaceError
 
 log = logging.getLogger("scrutiny.web")
 RETRY_AFTER_SECONDS = "2"
+HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
+BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot decode
 
 
 class ApiError(ScrutinyError):
@@ -65,14 +68,29 @@ def describe(exc: Exception) -> tuple[int, list[dict[str, Any]], dict[str, str]]
         return exc.status, [_item(loc, str(exc), type(exc).__name__)], {}
     if isinstance(exc, ScrutinyError):  # what metrics/ says of a scope it has no data for
         return 404, [_item(("query",), str(exc), "not_found")], {}
+    if isinstance(exc, HTTPException) and exc.status_code == 400 and exc.detail == BODY_NOT_PARSED:
+        return 422, [_item(("body",), "the body could not be read: send UTF-8 JSON", "json_invalid")], {}
     if isinstance(exc, HTTPException):
         return exc.status_code, [_item((), str(exc.detail), "http")], dict(exc.headers or {})
     log.exception("unhandled error", exc_info=exc)
     return 500, [_item((), "internal error: the server log has the details", "internal")], {}
 
 
+def allowed_methods(request: Request) -> str | None:
+    """Every method the OpenAPI document lists for this path. Starlette answers 405 with the methods of the
+    first route whose path matches, which is wrong where GET and POST of one path are separate routes."""
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return ", ".join(sorted(m.upper() for m in operations if m.upper() in HTTP_METHODS))
+    return None
+
+
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     status, detail, headers = describe(exc)
+    allowed = allowed_methods(request) if status == 405 else None
+    if allowed:
+        headers = {**headers, "Allow": allowed}
     return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
 

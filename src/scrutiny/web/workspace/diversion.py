@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from scrutiny.web.errors import bad_parameter
 from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page, redirect
@@ -223,8 +224,18 @@ class DiversionKpisOut(BaseModel):
 
 By = Annotated[Literal["ethnicity", "age_band", "borough"] | None,
                Query(description="a breakdown: ethnic group (self-defined), age band or borough")]
-AsOf = Annotated[date | None, Query(description="count what was recorded by this date (YYYY-MM-DD); today if left "
-                                                "out")]
+AsOf = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                   description="count what was recorded by this date (YYYY-MM-DD); today if left out")]
+
+
+def _as_of(value: str | None) -> date | None:
+    """The date, strictly YYYY-MM-DD (a bare number is not a date here, whatever pydantic would make of it)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad_parameter("as_of", f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def public_report(ws: WorkspaceDep, as_of: date | None, by: kpis.By | None) -> dict[str, Any]:
@@ -241,12 +252,12 @@ def api_kpis(ws: WorkspaceDep, as_of: AsOf = None, by: By = None) -> DiversionKp
     """Overall and, with `by`, per ethnic group, age band or borough. Counts of 1-4 are "<5" and a share
     resting on 1-4 cases is withheld. Re-contact counts only cases whose 6 / 12 months had passed by `as_of`
     (the notes give the dates)."""
-    return DiversionKpisOut.model_validate(public_report(ws, as_of, by))
+    return DiversionKpisOut.model_validate(public_report(ws, _as_of(as_of), by))
 
 
 @router.get("/diversion")
 def public_page(request: Request, ws: WorkspaceDep, as_of: AsOf = None, by: By = None) -> Response:
-    report = public_report(ws, as_of, by)
+    report = public_report(ws, _as_of(as_of), by)
     return page(request, "workspace/diversion/kpis.html", {
         "title": "Drug diversion scheme: outcomes", "report": report, "by_labels": BY_LABELS, "by": by,
         "as_of": report["as_of"]})

@@ -170,7 +170,7 @@ def _respect(data: Mapping[str, Any]) -> int | None:
 def is_robot(data: Mapping[str, Any]) -> bool:
     """The honeypot: a field people never see (and so leave empty) but form-filling robots fill in."""
     value = data.get(HONEYPOT)
-    return value not in (None, "")
+    return isinstance(value, str) and value != ""  # anything else in it is checked, and refused, like any field
 
 
 def build(data: Mapping[str, Any], now: datetime) -> CommunityReport:
