@@ -44,5 +44,7 @@ echo "Report: $(pwd)/$REPORT (and ${REPORT%.html}.pdf)"
 if [ "${DEMO_SERVE:-1}" != "0" ]; then
   PORT="${PORT:-8000}"
   echo "Dashboard: http://127.0.0.1:$PORT/   API: http://127.0.0.1:$PORT/api/v1/docs   (Ctrl-C stops it)"
+  echo "Workspace: http://127.0.0.1:$PORT/workspace  (first admin: $SCRUTINY user create --admin EMAIL)"
+  echo "Report a stop: http://127.0.0.1:$PORT/report"
   exec $SCRUTINY serve --host 127.0.0.1 --port "$PORT"
 fi
