@@ -297,10 +297,13 @@ def test_rate_limit_holds_across_threads(server: LoopbackServer) -> None:
         list(pool.map(lambda _: client.forces(), range(60)))
     times = sorted(r.time for r in server.requests)
     assert len(times) == 60
-    assert times[29] - times[0] < 0.5  # the burst goes out at once
-    assert 1.9 <= times[-1] - times[0] < 5.0
-    # after the burst the other 30 are spread over about 2 s, not bunched at the end
-    assert times[-1] - times[30] >= 1.7
+    # Never faster than the limit allows: by time t after the first, at most 30 + 15 t requests (lower bounds hold
+    # on any machine; a loaded one only makes them later).
+    for i, t in enumerate(times):
+        assert t - times[0] >= (i + 1 - 30) / 15 - 0.05, f"request {i + 1} came {t - times[0]:.3f} s in"
+    # The burst is not throttled: without it the first 30 alone would take 30 / 15 = 2 s.
+    assert times[29] - times[0] < 1.5
+    assert times[-1] - times[0] < 30  # and the limiter never stalls
 
 
 def test_429_retry_after_is_honoured(server: LoopbackServer) -> None:
