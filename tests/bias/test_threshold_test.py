@@ -1,7 +1,8 @@
 """Simulation study of the threshold test: planted thresholds must be recovered at close to nominal coverage.
 
 Needs the optional extra (``pip install 'scrutiny[bias]'``); skipped with that message without it.
-Draws are fewer than a real fit's, to keep the module to a few minutes on two cores.
+Each fit is a full one (2 chains, 1,000 warm-up and 1,000 draws: about a minute on two cores), so that its
+intervals are trustworthy; every interval test first asserts the fit converged.
 """
 
 from __future__ import annotations
@@ -19,12 +20,8 @@ from scrutiny.bias.threshold_test import (
     simulate,
 )
 
-FIT = {"warmup": 300, "draws": 300, "chains": 2, "max_tree_depth": 8}
+FIT = {"warmup": 1000, "draws": 1000, "chains": 2}
 REPLICATIONS = 2
-# The simulation study is not finished: at draws a CI run can afford, these fits do not converge (R-hat
-# 1.5-1.7, ESS < 10), so their intervals prove nothing. The tests assert convergence first and are expected
-# to fail until the sampler is fixed (strict: an unexpected pass is reported, so the marks come off then).
-NOT_CONVERGED = pytest.mark.xfail(strict=True, reason="simulation fits do not converge at CI draws yet")
 
 
 def _converged(result: ThresholdResult) -> None:
@@ -41,7 +38,6 @@ def planted_fits() -> list[tuple[np.ndarray, ThresholdResult]]:
     return fits
 
 
-@NOT_CONVERGED
 def test_planted_thresholds_inside_intervals_at_near_nominal_coverage(
     planted_fits: list[tuple[np.ndarray, ThresholdResult]],
 ) -> None:
@@ -55,7 +51,6 @@ def test_planted_thresholds_inside_intervals_at_near_nominal_coverage(
     assert covered >= total - 1, f"coverage {covered}/{total}"
 
 
-@NOT_CONVERGED
 def test_planted_lower_threshold_for_black_group_is_found(
     planted_fits: list[tuple[np.ndarray, ThresholdResult]],
 ) -> None:
@@ -73,11 +68,10 @@ def test_diagnostics_reported(planted_fits: list[tuple[np.ndarray, ThresholdResu
         assert d.seconds_per_effective_sample == pytest.approx(d.seconds / d.min_ess)
         assert result.converged == (d.max_rhat < 1.05 and d.min_ess >= 100 and d.divergences <= 1)
         assert len(result.cells) == 30 * 4
-        assert result.rms_search_rate < 0.005 and result.rms_hit_rate < 0.05
+        assert result.rms_search_rate < 0.001 and result.rms_hit_rate < 0.05
         assert "synthetic" in result.caveats[-2] or "synthetic" in " ".join(result.caveats)
 
 
-@NOT_CONVERGED
 def test_equal_thresholds_not_reported_as_different() -> None:
     sim = simulate(n_areas=30, seed=7, **equal_threshold_parameters())
     assert np.ptp(sim.p_group) < 0.01  # planted: the same threshold for every group

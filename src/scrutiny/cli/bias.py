@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,6 +104,9 @@ def bias(
         bool, typer.Option("--threshold/--no-threshold", help="Also run the threshold test (needs NumPyro; slow).")
     ] = True,
     draws: Annotated[int, typer.Option("--draws", min=100, help="Posterior draws per chain (threshold test).")] = 1000,
+    warmup: Annotated[
+        int, typer.Option("--warmup", min=100, help="Warm-up (adaptation) iterations per chain (threshold test).")
+    ] = 1000,
     exposure: Annotated[
         Path | None,
         typer.Option("--exposure", help="CSV with columns area_code, group, exposure, instead of Census residents."),
@@ -116,7 +120,8 @@ def bias(
 
     with user_errors():
         doc = compute_bias(resolve_db(db), Scope(force, area, start, end, ethnicity.value), by is By.area,
-                           threshold, exposure, draws=draws, warmup=draws)
+                           threshold, exposure, draws=draws, warmup=warmup,
+                           progress=threshold and sys.stderr.isatty())
     if threshold and not doc["threshold_test"]["available"]:
         err_console.print(f"the threshold test is not available; to install it: {doc['threshold_test']['install']}",
                           highlight=False, markup=False)
