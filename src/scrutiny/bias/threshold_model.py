@@ -9,8 +9,12 @@ posterior ridge that NUTS crosses only with 1,000-step trajectories. So each cel
 search rate instead, s = logit⁻¹(logit ŝ + w z) with ŝ the observed rate and w its standard error on the
 logit scale (z is about standard normal a posteriori), and t is solved from s, φ and δ (s falls in t, with
 Q⁻¹(s) ≤ t ≤ Q⁻¹(s) + δ). The prior on t then needs the Jacobian |dt/dz| = s(1 − s) w / f(t), f the
-signal density at t. Area effects are centred (the data on each area is strong) and sum to zero through an
-orthonormal basis of the zero-sum subspace, so their prior is a plain normal on n − 1 coordinates.
+signal density at t. Cells with fewer than ``FEW_SEARCHES`` searches, where the data cannot pin the rate,
+keep a non-centred threshold instead. Area effects are centred (the data on each area is strong) and sum to
+zero through an orthonormal basis of the zero-sum subspace, so their prior is a plain normal on n − 1
+coordinates. And each group's logit φ is measured from the curve along which that group's pooled rates are
+fitted as δ varies (``_ridges``), which turns the bent φ-δ ridge of the intercepts into a nearly straight one.
+NUTS then runs with a dense mass matrix over the group and area parameters (``threshold_test.fit``).
 """
 
 from __future__ import annotations
