@@ -403,13 +403,6 @@ def fit_threshold_test(
     return fit(inputs, **options)
 
 
-def _norm_isf(q: float) -> float:
-    """Upper-tail normal quantile (Q⁻¹), from the standard library."""
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(1.0 - q)
-
-
 @dataclass(frozen=True)
 class Simulated:
     """Synthetic inputs and the planted truth (per-cell parameters and the group thresholds as reported)."""
