@@ -85,6 +85,7 @@ def main() -> int:
                                                                              list(GROUPS)),
         "simulated, seed 100 (30 x 4)": (sim.exposure, sim.searches, sim.hits, sim.areas, sim.groups),
     }
+    baseline = None if args.skip_baseline else _baseline_module()
     rows: list[dict[str, Any]] = []
     results = {}
     for name, (n, s, h, area_codes, groups) in datasets.items():
@@ -94,9 +95,9 @@ def main() -> int:
         d = result.diagnostics
         rows.append({"data": name, "model": "scrutiny", "wall_s": time.perf_counter() - started,
                      "max_rhat": d.max_rhat, "min_ess": d.min_ess, "divergences": d.divergences})
-        if not args.skip_baseline:
+        if baseline is not None:
             started = time.perf_counter()
-            out = _baseline_module().fit_baseline(np.asarray(n, np.float64), np.asarray(s, np.float64),
+            out = baseline.fit_baseline(np.asarray(n, np.float64), np.asarray(s, np.float64),
                                                   np.asarray(h, np.float64), groups.index("White"), **BASELINE)
             rows.append({"data": name, "model": "baseline (first commit)", "wall_s": time.perf_counter() - started,
                          "max_rhat": out["max_rhat"], "min_ess": out["min_ess"], "divergences": None})

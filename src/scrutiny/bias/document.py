@@ -55,10 +55,10 @@ def threshold_available() -> bool:
     return hasattr(module, "fit_threshold_test")
 
 
-def _exposure(backend: ibis.BaseBackend, scope: Scope, areas: list[str], exposure_csv: Path | None) -> Exposure:
+def _exposure(backend: ibis.BaseBackend, areas: set[str], exposure_csv: Path | None) -> Exposure:
     if exposure_csv is not None:
         return read_exposure_csv(exposure_csv)
-    return census_exposure(backend, sorted(set(areas) | set(scope_areas(backend, scope))))
+    return census_exposure(backend, sorted(areas))
 
 
 def threshold_inputs(
@@ -84,7 +84,7 @@ def threshold_inputs(
         notes.append(f"{int(outside.known.sum()):,} searches in areas outside the force's own "
                      f"({', '.join(sorted(set(searched) - own)[:10])}) are left out of the threshold test.")
         searched = [a for a in searched if a in own]
-    exposure = _exposure(backend, scope, searched, exposure_csv)
+    exposure = _exposure(backend, set(searched) | own, exposure_csv)
     areas = check_covers(exposure, searched)
     index = {(a, g): (i, j) for i, a in enumerate(areas) for j, g in enumerate(GROUPS)}
     searches = np.zeros((len(areas), len(GROUPS)), dtype=np.int64)

@@ -115,23 +115,28 @@ def _ndtri(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
-def _pooled_logit_phi(search_rate: float, hit_rate: float, delta: float) -> float:
-    """logit φ for which one cell with δ = ``delta`` has the pooled search and hit rates (bisection on t)."""
+def upper_tail(x: float) -> float:
+    """Q(x) = 1 − Φ(x), from the standard library (for set-up work outside JAX)."""
     from statistics import NormalDist
 
-    def q(x: float) -> float:
-        return 1.0 - NormalDist().cdf(x)
+    return 1.0 - NormalDist().cdf(x)
 
+
+def _pooled_logit_phi(search_rate: float, hit_rate: float, delta: float) -> float:
+    """logit φ for which one cell with δ = ``delta`` has the pooled search and hit rates.
+
+    Bisection on t: φ = found / Q(t − δ) meets φ Q(t − δ) = found, and (1 − φ) Q(t) = s − found falls in t.
+    """
     found = search_rate * min(max(hit_rate, 1e-6), 1 - 1e-6)
     lo, hi = -_ndtri(search_rate), -_ndtri(search_rate) + delta
-    for _ in range(100):  # φ Q(t−δ) = found and (1−φ) Q(t) = s − found, both as t varies: solve for t
+    for _ in range(100):
         t = (lo + hi) / 2
-        phi = found / q(t - delta)
-        if (1 - phi) * q(t) > search_rate - found:
+        phi = found / upper_tail(t - delta)
+        if (1 - phi) * upper_tail(t) > search_rate - found:
             lo = t
         else:
             hi = t
-    phi = min(max(found / q((lo + hi) / 2 - delta), 1e-6), 1 - 1e-6)
+    phi = min(max(found / upper_tail((lo + hi) / 2 - delta), 1e-6), 1 - 1e-6)
     return math.log(phi / (1 - phi))
 
 

@@ -453,9 +453,9 @@ def simulate(
     logit_phi = mu_phi + np.asarray(phi_group)[None, :] + phi_area[:, None]
     delta = np.exp(mu_delta + np.asarray(delta_group)[None, :] + delta_area[:, None])
     phi = _sigmoid(logit_phi)
-    from statistics import NormalDist
+    from scrutiny.bias.threshold_model import upper_tail
 
-    q = np.vectorize(lambda x: 1.0 - NormalDist().cdf(x))
+    q = np.vectorize(upper_tail)
     found = phi * q(t - delta)
     search_rate = found + (1 - phi) * q(t)
     hit_rate = found / search_rate
