@@ -72,12 +72,12 @@ def main() -> int:
     from scrutiny.bias.document import threshold_inputs
     from scrutiny.bias.threshold_test import _jax, fit_threshold_test, simulate
     from scrutiny.metrics.categories import GROUPS
-    from scrutiny.metrics.scope import resolve_scope
+    from scrutiny.metrics.scope import Scope, resolve_scope
 
     jax = _jax(2)
     backend = ibis.duckdb.connect(str(_warehouse()), read_only=True)
-    exposure, searches, hits, areas, _, notes = threshold_inputs(backend, resolve_scope(backend, SCOPE[0], None,
-                                                                                       *SCOPE[1:]))
+    exposure, searches, hits, areas, _, notes = threshold_inputs(backend, resolve_scope(backend, Scope(SCOPE[0], None,
+                                                                                             *SCOPE[1:])))
     backend.disconnect()
     sim = simulate(n_areas=30, seed=100).inputs
     datasets = {

@@ -23,7 +23,8 @@ class UnknownForce(ScrutinyError):
 
     def __init__(self, force: str) -> None:
         self.force = force
-        super().__init__(f"unknown force {force!r}: see `scrutiny forces` for the data.police.uk ids")
+        super().__init__(f"unknown force {force!r}: expected a data.police.uk force id such as metropolitan or "
+                         "west-midlands (every id is in catalog/forces.csv and at /api/v1/forces)")
 
 
 class SourceUnavailable(ScrutinyError):

@@ -109,7 +109,7 @@ def backend(bias_db: Path) -> Iterator[ibis.BaseBackend]:
 
 
 def scope_of(backend: ibis.BaseBackend, area: str | None = None, ethnicity: str = "self") -> Scope:
-    return resolve_scope(backend, "kent", area, "2024-01", "2024-01", ethnicity)
+    return resolve_scope(backend, Scope("kent", area, "2024-01", "2024-01", ethnicity))
 
 
 def test_wilson_and_newcombe_match_the_published_examples() -> None:
@@ -192,7 +192,7 @@ def test_scope_errors(backend: ibis.BaseBackend) -> None:
     with pytest.raises(ScrutinyError, match="unknown area 'Narnia'"):
         scope_of(backend, "Narnia")
     with pytest.raises(ScrutinyError, match="no searches for kent"):
-        resolve_scope(backend, "kent", None, "2023-01", "2023-02")
+        resolve_scope(backend, Scope("kent", None, "2023-01", "2023-02"))
 
 
 def test_census_exposure_and_threshold_inputs(backend: ibis.BaseBackend) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from scrutiny.bias.document import threshold_inputs
 from scrutiny.metrics.categories import GROUPS
-from scrutiny.metrics.scope import resolve_scope
+from scrutiny.metrics.scope import Scope, resolve_scope
 from tests.conftest import shared
 
 MONTHS = ["2018-04", "2018-05", "2018-06", "2018-07", "2018-08", "2018-09"]
@@ -37,7 +37,7 @@ def met(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
 
 @pytest.mark.shared_data
 def test_only_the_forces_own_boroughs(met: ibis.BaseBackend) -> None:
-    scope = resolve_scope(met, "metropolitan", None, MONTHS[0], MONTHS[-1])
+    scope = resolve_scope(met, Scope("metropolitan", None, MONTHS[0], MONTHS[-1]))
     exposure, searches, hits, areas, _, notes = threshold_inputs(met, scope)
     assert len(areas) == 32 and CITY not in areas and all(a.startswith("E09") for a in areas)
     assert exposure.shape == searches.shape == (32, len(GROUPS))

@@ -2,10 +2,31 @@
 
 It never touches the warehouse or `scrutiny.metrics`: it reads the data.police.uk archive CSVs, the Census 2021
 files and the geography files in ../shared/data directly, and follows the definitions in DESIGN.md ("Metric
-definitions") and the JSON contract word for word, so the two implementations can be compared figure by figure.
+definitions"), its JSON contract and docs/lens-contract.md (the lens, several forces, person-months, trends)
+word for word, so the two implementations can be compared figure by figure.
 
-Only the force list (`src/scrutiny/catalog/forces.csv`: force id -> police force area code) is shared with the
-package, because it is reference data rather than logic.
+Only the force list (`src/scrutiny/catalog/forces.csv`: force id -> name, police force area code) is read from
+the package, because it is reference data rather than logic. The object groups, powers and targets are written
+out below on purpose (a test checks that their keys agree with the package's catalogue files).
+
+What the warehouse holds is given to `compute` as the list of stop-and-search files that were ingested
+(`stop_search_files`); the boundaries are the London boroughs of `geography/` (what `scrutiny ingest geography`
+loads).
+
+Readings of the contract where it leaves room (each is marked "Reading:" where it is applied):
+- `--force all` and a list of two or more ids are "several forces" for targets, even if one force is used.
+- `purpose_name`, `power_name` (outside the catalogue), breakdown purpose names and the wording of
+  `targets_note` beyond the contract's own examples are free text: they are `Wording` values, and the comparison
+  checks only that a non-empty string is there.
+- `unknown_bounds` uses the rated person searches of unknown ethnicity (it belongs to `disproportionality`).
+- Strip searches are "not published" (null) when no row of the scope before the lens fills the column.
+- `coverage[].missing` lists every month of the period the force does not cover (not only the gaps between its
+  first and last loaded month).
+- A force's age-specific residents exist only when every one of its authorities is in the Census by single year
+  of age, with Westminster standing for the City and Westminster together (as that table publishes them); the
+  City of London alone has none. A scope's age-specific population is null when any unit has none.
+- A scope with no population unit (BTP alone) has null populations (not 0), in `disproportionality` and `trend`.
+- A trend window with no covered month has `searches` null and `suppressed` true.
 """
 
 from __future__ import annotations
@@ -14,8 +35,10 @@ import csv
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +50,7 @@ from shapely.geometry import shape
 REPO = Path(__file__).resolve().parents[2]
 DATA = (REPO / ".." / "shared" / "data").resolve()
 FORCES_CSV = REPO / "src" / "scrutiny" / "catalog" / "forces.csv"
+ARCHIVE = "police_uk/archive"
 
 GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
 AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
@@ -34,6 +58,18 @@ AGE_SPECIFIC = {"10-17": range(10, 18), "18-24": range(18, 25), "25-34": range(2
 PERSON_TYPES = ("Person search", "Person and Vehicle search")
 UNKNOWN = "unknown"
 Z95 = 1.96
+
+# Pseudo areas (lens contract, "Areas and data quality").
+OUTSIDE = "outside"
+NO_LOCATION = "no_location"
+PSEUDO_AREA_NAMES = {OUTSIDE: "Outside the loaded boundaries", NO_LOCATION: "No location"}
+
+
+class Wording(str):
+    """Plain words whose exact wording the contract leaves open: compared only as 'a non-empty string'."""
+
+    __slots__ = ()
+
 
 # DESIGN.md, "Object groups" (written out here on purpose, not read from the package's catalog).
 OBJECT_GROUP = {
@@ -47,8 +83,70 @@ OBJECT_GROUP = {
     "Articles for use in criminal damage": "key_crime",
 }
 SECTION_60 = "Criminal Justice and Public Order Act 1994 (section 60)"
+LEGISLATION_GROUP = {SECTION_60: "weapons"}
 OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
+PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime", "other": "other purposes"}
 TARGETS = (("weapons", ">=", 0.2), ("key_crime", ">=", 0.4), ("drugs", "<=", 0.4))
+TARGETS_BY_FORCE = {"metropolitan": TARGETS}  # the lens contract: the Met's 2016 targets, for the Met only
+
+# The lens contract, "--power": the published `Legislation` -> short key, and the keys' plain names (these names
+# are the catalogue's, copied, since a power's name is reference data).
+POWER_OF_LEGISLATION = {
+    "Police and Criminal Evidence Act 1984 (section 1)": "s1",
+    "Misuse of Drugs Act 1971 (section 23)": "s23",
+    SECTION_60: "s60",
+    "Firearms Act 1968 (section 47)": "s47",
+    "Criminal Justice Act 1988 (section 139B)": "s139b",
+    "Terrorism Act 2000 (section 43)": "s43",
+    "Terrorism Act 2000 (section 43A)": "s43a",
+    "Terrorism Act 2000 (section 47A)": "s47a",
+    "Psychoactive Substances Act 2016 (s36(2))": "psa_s36",
+    "Psychoactive Substances Act 2016 (s37(2))": "psa_s37",
+    "Police and Criminal Evidence Act 1984 (section 6)": "pace_s6",
+    "Aviation Security Act 1982 (section 27(1))": "asa_s27",
+    "Customs and Excise Management Act 1979 (section 163)": "cemas_s163",
+    "Crossbows Act 1987 (section 4)": "crossbows_s4",
+    "Deer Act 1991 (section 12)": "deer_s12",
+    "Poaching Prevention Act 1862 (section 2)": "poaching_s2",
+    "Protection of Badgers Act 1992 (section 11)": "badgers_s11",
+    "Wildlife and Countryside Act 1981 (section 19)": "wildlife_s19",
+    "Conservation of Seals Act 1970 (section 4)": "seals_s4",
+    "Hunting Act 2004 (section 8)": "hunting_s8",
+    "Sporting Events Act 1985 (section 7)": "sporting_s7",
+    "Public Stores Act 1875 (section 6)": "public_stores_s6",
+    "Environmental Protection Act 1990 (section 34B )": "epa_s34b",
+    "Environmental Protection Act 1990 (section 34B)": "epa_s34b",
+}
+NOT_RECORDED = "not_recorded"
+OTHER_POWER = "other"
+POWER_NAMES: dict[str, str] = {
+    "s1": "PACE section 1: stolen or prohibited articles",
+    "s23": "Misuse of Drugs Act section 23: controlled drugs",
+    "s60": "Section 60: no suspicion needed in an authorised area",
+    "s47": "Firearms Act section 47: firearms",
+    "s139b": "Criminal Justice Act section 139B: blades on school premises",
+    "s43": "Terrorism Act section 43: a suspected terrorist",
+    "s43a": "Terrorism Act section 43A: vehicles of a suspected terrorist",
+    "s47a": "Terrorism Act section 47A: no suspicion needed in an authorised area",
+    "psa_s36": "Psychoactive Substances Act section 36: persons",
+    "psa_s37": "Psychoactive Substances Act section 37: vehicles, vessels",
+    "pace_s6": "PACE section 6: statutory undertakers",
+    "asa_s27": "Aviation Security Act section 27: airports",
+    "cemas_s163": "Customs and Excise Management Act section 163",
+    "crossbows_s4": "Crossbows Act section 4",
+    "deer_s12": "Deer Act section 12",
+    "poaching_s2": "Poaching Prevention Act section 2",
+    "badgers_s11": "Protection of Badgers Act section 11",
+    "wildlife_s19": "Wildlife and Countryside Act section 19",
+    "seals_s4": "Conservation of Seals Act section 4",
+    "hunting_s8": "Hunting Act section 8",
+    "sporting_s7": "Sporting Events (Control of Alcohol etc.) Act section 7",
+    "public_stores_s6": "Public Stores Act section 6",
+    "epa_s34b": "Environmental Protection Act section 34B: waste carriers",
+}
+# Reading: the contract names no plain name for these two keys.
+POWER_WORDING = {NOT_RECORDED: "power not recorded", OTHER_POWER: "other powers"}
+POWERS = (*POWER_NAMES, NOT_RECORDED, OTHER_POWER)
 
 # DESIGN.md, "Outcome classes".
 OUTCOME_CLASS = {
@@ -89,6 +187,8 @@ OLD_CODE = re.compile(r"\(([ABMWO])\d+\)\s*$")
 CITY_OF_LONDON = "E09000001"
 WESTMINSTER = "E09000033"
 
+STOP_SEARCH_FILE = re.compile(r"^(\d{4}-\d{2})-(.+)-stop-and-search\.csv$")
+
 
 # ----------------------------------------------------------------------------------------------- row mappings
 
@@ -109,9 +209,16 @@ def officer_defined_group(text: str) -> str:
 
 
 def object_group(obj: str, legislation: str) -> str:
-    if legislation == SECTION_60:
-        return "weapons"
+    """The legislation rule first (section 60 is weapons whatever its object), then the object, else other."""
+    if legislation in LEGISLATION_GROUP:
+        return LEGISLATION_GROUP[legislation]
     return OBJECT_GROUP.get(obj, "other")
+
+
+def power_of(legislation: str) -> str:
+    if legislation == "":
+        return NOT_RECORDED
+    return POWER_OF_LEGISLATION.get(legislation, OTHER_POWER)
 
 
 def outcome_class(outcome: str) -> str:
@@ -120,40 +227,105 @@ def outcome_class(outcome: str) -> str:
     return OUTCOME_CLASS.get(outcome, "other")
 
 
-# ----------------------------------------------------------------------------------------------- raw searches
+# ----------------------------------------------------------------------------------------------- months
 
 
 def months_between(start: str, end: str) -> list[str]:
     return [p.strftime("%Y-%m") for p in pd.period_range(start, end, freq="M")]
 
 
+def quarter_of(month: str) -> str:
+    year, number = month.split("-")
+    return f"{year} Q{(int(number) - 1) // 3 + 1}"
+
+
+def trend_windows(period: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
+    """The contract's windows: every month; every calendar quarter meeting the period, clipped to it; every
+    12 consecutive months inside the period, one per end month."""
+    quarters: dict[str, list[str]] = {}
+    for month in period:
+        quarters.setdefault(quarter_of(month), []).append(month)
+    rolling = [(f"12 months to {period[i]}", period[i - 11:i + 1]) for i in range(11, len(period))]
+    return {"monthly": [(m, [m]) for m in period], "quarterly": list(quarters.items()), "rolling_12": rolling}
+
+
+# ----------------------------------------------------------------------------------------------- raw searches
+
+
+def stop_search_files(data: Path = DATA, *folders: str | Path) -> tuple[Path, ...]:
+    """The stop-and-search files under the folders (relative to `data`, default the whole archive): what an
+    `scrutiny ingest` of those folders loads."""
+    found: set[Path] = set()
+    for folder in folders or (ARCHIVE,):
+        root = data / folder
+        if root.is_file():
+            found.add(root)
+        else:
+            found.update(p for p in root.rglob("*-stop-and-search.csv") if STOP_SEARCH_FILE.match(p.name))
+    return tuple(sorted(found))
+
+
+def file_month_force(path: Path) -> tuple[str, str]:
+    match = STOP_SEARCH_FILE.match(path.name)
+    if not match:
+        raise ValueError(f"not an archive stop-and-search file name: {path}")
+    return match[1], match[2]
+
+
+def forces_in_files(files: Iterable[Path], start: str, end: str) -> list[str]:
+    """The forces with a file for a month of the period (every published file has rows), sorted."""
+    period = set(months_between(start, end))
+    return sorted({force for month, force in map(file_month_force, files) if month in period})
+
+
 def _raw_file(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
 
 
-@lru_cache(maxsize=8)
-def load_searches(force: str, start: str, end: str, data: Path = DATA) -> pd.DataFrame:
-    """Every row of the force's stop-and-search files for the months, with the derived columns (cached: do not
-    modify the frame returned)."""
-    frames = []
-    for month in months_between(start, end):
-        path = data / "police_uk" / "archive" / month / f"{month}-{force}-stop-and-search.csv"
-        if path.exists():
-            frames.append(_raw_file(path).assign(month=month))
-    if not frames:
-        raise FileNotFoundError(f"no stop-and-search files for {force} {start}..{end} under {data}")
-    df = pd.concat(frames, ignore_index=True)
-    df["person"] = df["Type"].isin(PERSON_TYPES)
-    df["self_group"] = df["Self-defined ethnicity"].map(self_defined_group)
-    df["officer_group"] = df["Officer-defined ethnicity"].map(officer_defined_group)
+def _check_loadable(df: pd.DataFrame, month: str, path: Path) -> None:
+    """The reference reports no rejected rows: make sure the loader's rules (README "Loading data") reject none."""
+    when = pd.to_datetime(df["Date"], utc=True, errors="coerce", format="ISO8601")
+    start = pd.Timestamp(f"{month}-01", tz="UTC")
+    end = start + pd.offsets.MonthBegin(1)
+    latitude = pd.to_numeric(df["Latitude"], errors="coerce")
+    longitude = pd.to_numeric(df["Longitude"], errors="coerce")
+    bad = (when.isna() | (when < start - pd.Timedelta(days=1)) | (when >= end + pd.Timedelta(days=1))
+           | ((df["Latitude"] == "") != (df["Longitude"] == ""))
+           | ((df["Latitude"] != "") & (latitude.isna() | (latitude.abs() > 90)))
+           | ((df["Longitude"] != "") & (longitude.isna() | (longitude.abs() > 180))))
+    if bad.any():
+        raise AssertionError(f"{path}: {int(bad.sum())} row(s) the loader would reject; the reference assumes none")
+
+
+@cache
+def load_file(path: Path, data: Path = DATA) -> pd.DataFrame:
+    """One archive file's rows with the derived columns (cached: do not modify the frame returned)."""
+    month, force = file_month_force(path)
+    raw = _raw_file(path)
+    _check_loadable(raw, month, path)
+    df = pd.DataFrame({"force": force, "month": month}, index=raw.index)
+    df["person"] = raw["Type"].isin(PERSON_TYPES)
+    df["self_group"] = raw["Self-defined ethnicity"].map(self_defined_group)
+    df["officer_group"] = raw["Officer-defined ethnicity"].map(officer_defined_group)
     df["object_group"] = [
-        object_group(obj, leg) for obj, leg in zip(df["Object of search"], df["Legislation"], strict=True)
+        object_group(obj, leg) for obj, leg in zip(raw["Object of search"], raw["Legislation"], strict=True)
     ]
-    df["outcome_class"] = df["Outcome"].map(outcome_class)
-    df["age"] = df["Age range"].where(df["Age range"].isin(AGE_RANGES), UNKNOWN)
-    area_code = assign_areas(df["Latitude"], df["Longitude"], data)
-    df["area_code"] = area_code
+    df["power"] = raw["Legislation"].map(power_of)
+    df["outcome_class"] = raw["Outcome"].map(outcome_class)
+    df["linked"] = raw["Outcome linked to object of search"]
+    df["strip"] = raw["Removal of more than just outer clothing"]
+    df["age"] = raw["Age range"].where(raw["Age range"].isin(AGE_RANGES), UNKNOWN)
+    df["area_code"] = assign_areas(raw["Latitude"], raw["Longitude"], data)
     return df
+
+
+def load_searches(files: Iterable[Path], data: Path = DATA) -> pd.DataFrame:
+    frames = [load_file(path, data) for path in files]
+    if not frames:
+        return pd.DataFrame({column: pd.Series(dtype=bool if column == "person" else object) for column in (
+            "force", "month", "person", "self_group", "officer_group", "object_group", "power", "outcome_class",
+            "linked", "strip", "age", "area_code")})
+    return pd.concat(frames, ignore_index=True)
 
 
 # ----------------------------------------------------------------------------------------------- geography
@@ -170,28 +342,42 @@ def boroughs(data: Path = DATA) -> tuple[list[str], dict[str, str], list[Any]]:
     return codes, names, [shape(feat["geometry"]) for feat in features]
 
 
+@cache
+def _borough_tree(data: Path = DATA) -> Any:
+    return shapely.STRtree(boroughs(data)[2])
+
+
 def assign_areas(latitude: pd.Series, longitude: pd.Series, data: Path = DATA) -> np.ndarray:
-    """The borough whose polygon covers the point (the lowest code on a border); 'unknown' otherwise."""
-    codes, _, geoms = boroughs(data)
-    result = np.full(len(latitude), UNKNOWN, dtype=object)
+    """The borough whose polygon covers the point (the lowest code on a border); `outside` for a point no borough
+    covers; `no_location` without coordinates."""
+    codes, _, _ = boroughs(data)
     located = ((latitude != "") & (longitude != "")).to_numpy()
+    result = np.where(located, OUTSIDE, NO_LOCATION).astype(object)
     if not located.any():
         return result
     index = np.flatnonzero(located)
     points = shapely.points(longitude.to_numpy()[index].astype(float), latitude.to_numpy()[index].astype(float))
-    tree = shapely.STRtree(geoms)
-    point_i, geom_i = tree.query(points, predicate="intersects")
+    point_i, geom_i = _borough_tree(data).query(points, predicate="intersects")
     best = pd.Series(geom_i).groupby(point_i).min()  # geoms are sorted by code: the smallest index is the lowest code
     result[index[best.index.to_numpy()]] = np.asarray(codes, dtype=object)[best.to_numpy()]
     return result
 
 
 @cache
+def forces_catalogue() -> dict[str, tuple[str, str]]:
+    """Force id -> (name, police force area code or '')."""
+    with FORCES_CSV.open(encoding="utf-8") as f:
+        return {row["id"]: (row["name"], row["pfa_code"]) for row in csv.DictReader(f)}
+
+
+def force_name(force: str) -> str:
+    return forces_catalogue().get(force, (force, ""))[0]
+
+
+@cache
 def force_local_authorities(force: str, data: Path = DATA) -> tuple[str, ...] | None:
     """The force's local authorities (LAD20 codes), or None for a force with no area (e.g. btp)."""
-    with FORCES_CSV.open(encoding="utf-8") as f:
-        pfa = {row["id"]: row["pfa_code"] for row in csv.DictReader(f)}
-    code = pfa.get(force, "")
+    code = forces_catalogue().get(force, ("", ""))[1]
     if not code:
         return None
     with (data / "geography" / "local_authority_to_police_force_2020.csv").open(encoding="utf-8-sig") as f:
@@ -244,6 +430,34 @@ def population_all_ages(data: Path = DATA) -> dict[str, dict[str, int]]:
 
 
 @cache
+def population_by_police_force_area(data: Path = DATA) -> dict[str, dict[str, int]]:
+    """Police force area code -> five groups -> Census 2021 residents (the table by police force area)."""
+    df = pd.read_csv(data / "census2021" / "ethnicity_5_groups_by_police_force_area_2011_2021.csv", dtype=str,
+                     keep_default_na=False)
+    df = df[df["Census Year"].str.strip() == "2021"]
+    result: dict[str, dict[str, int]] = {}
+    for code, heading, value in zip(df["Geocode"], df["Self-defined ethnicity"], df["Population"], strict=True):
+        group = _group_of_heading(heading)
+        assert group, heading
+        result.setdefault(code.strip(), dict.fromkeys(GROUPS, 0))[group] += int(value.replace(",", ""))
+    return result
+
+
+@cache
+def force_residents(force: str, data: Path = DATA) -> dict[str, int] | None:
+    """The force's residents by group: the sum of its local authorities; where the lookup's authority codes are
+    not all in the Census (Northamptonshire's changed in 2021), the Census table by police force area. None for a
+    force that polices no resident population (btp)."""
+    las = force_local_authorities(force, data)
+    if not las:
+        return None
+    pop = population_all_ages(data)
+    if all(la in pop for la in las):
+        return {g: sum(pop[la][g] for la in las) for g in GROUPS}
+    return population_by_police_force_area(data).get(forces_catalogue()[force][1])
+
+
+@cache
 def population_by_age(data: Path = DATA) -> dict[str, dict[tuple[str, str], int]]:
     """Geography code -> (age range, group) -> residents, summed over single years and both sexes ('c' = 0)."""
     df = pd.read_csv(data / "census2021" / "ethnicity_age_sex_by_local_authority.csv", dtype=str,
@@ -267,24 +481,60 @@ def population_by_age(data: Path = DATA) -> dict[str, dict[tuple[str, str], int]
     return result
 
 
-# ----------------------------------------------------------------------------------------------- the document
+def age_residents(las: tuple[str, ...] | None, data: Path = DATA) -> dict[tuple[str, str], int] | None:
+    """(age range, group) -> residents of the authorities, or None. The Census by single year publishes the City
+    with Westminster under E09000001: Westminster stands for both, and the City alone has no figure."""
+    by_age = population_by_age(data)
+    if not las or CITY_OF_LONDON in las:
+        return None
+    codes = tuple(CITY_OF_LONDON if la == WESTMINSTER else la for la in las)
+    if any(la not in by_age for la in codes):
+        return None
+    return {key: sum(by_age[la][key] for la in codes) for key in by_age[codes[0]]}
+
+
+# ----------------------------------------------------------------------------------------------- helpers
 
 
 @dataclass(frozen=True)
 class Scope:
-    force: str
+    force: str | tuple[str, ...]  # one id, "all", "a,b" or a tuple of ids
     start: str
     end: str
     area: str | None = None
     ethnicity: str = "self"
+    purpose: str | None = None
+    power: str | None = None
+
+    def forces_text(self) -> str:
+        """The `--force` argument as a user would type it."""
+        return self.force if isinstance(self.force, str) else ",".join(self.force)
+
+
+def normalise_forces(force: str | tuple[str, ...]) -> tuple[str, list[str] | None]:
+    """(echo, listed ids) — listed is None for `all`. Ids trimmed, de-duplicated and sorted."""
+    text = force if isinstance(force, str) else ",".join(force)
+    if text.strip() == "all":
+        return "all", None
+    listed = sorted({part.strip() for part in text.split(",") if part.strip()})
+    return ",".join(listed), listed
+
+
+def exact(value: Fraction | None) -> int | float | None:
+    """The contract: a population is exact, an integer when whole, else a float."""
+    if value is None:
+        return None
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def _div(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _rate(count: int, population: int | None) -> float | None:
-    return count / population * 1000 if population else None
+def _rate(count: int | None, population: Fraction | int | None) -> float | None:
+    if count is None or not population:
+        return None
+    return count / float(population) * 1000
 
 
 def _find_rate(classes: pd.Series) -> float | None:
@@ -296,39 +546,139 @@ def _arrest_rate(classes: pd.Series) -> float | None:
     return _div(int((classes == "arrest").sum()), int((classes != UNKNOWN).sum()))
 
 
-def _ratio(a: int, pg: int | None, c: int, pw: int | None) -> float | None:
+def _ratio(a: int, pg: Fraction | int | None, c: int, pw: Fraction | int | None) -> float | None:
     rate_g, rate_w = _rate(a, pg), _rate(c, pw)
     if rate_g is None or not rate_w:
         return None
     return rate_g / rate_w
 
 
-def compute(scope: Scope, data: Path = DATA) -> dict[str, Any]:
-    df = load_searches(scope.force, scope.start, scope.end, data)
+def _ratio_with_interval(a: int | None, pg: Fraction | None, c: int | None, pw: Fraction | None,
+                         white: bool = False) -> dict[str, Any]:
+    """ratio_vs_white, the 95% interval and suppression, as `disproportionality` defines them."""
+    suppressed = a is None or c is None or a < 10 or c < 10
+    entry: dict[str, Any] = {"ratio": None, "ci_low": None, "ci_high": None, "suppressed": suppressed}
+    if suppressed:
+        return entry
+    assert a is not None and c is not None
+    ratio = _ratio(a, pg, c, pw)
+    if ratio is None:
+        return entry
+    entry["ratio"] = ratio
+    if not white:
+        half = Z95 * math.sqrt(1 / a + 1 / c)
+        entry["ci_low"] = math.exp(math.log(ratio) - half)
+        entry["ci_high"] = math.exp(math.log(ratio) + half)
+    return entry
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A population unit: residents by group, by (age range, group) (or None), and the months it covers."""
+    residents: dict[str, int]
+    age: dict[tuple[str, str], int] | None
+    months: frozenset[str]
+
+
+def weighted(units: list[Unit], window: list[str], value: Any) -> Fraction | None:
+    """Σ over units of value(unit) × (months of the window the unit covers) / (months in the window); None when
+    there is no unit or a unit has no value."""
+    if not units:
+        return None
+    total = Fraction(0)
+    for unit in units:
+        v = value(unit)
+        if v is None:
+            return None
+        total += Fraction(v * len(unit.months.intersection(window)), len(window))
+    return total
+
+
+# ----------------------------------------------------------------------------------------------- the document
+
+
+def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None) -> dict[str, Any]:
+    """The metrics document of the scope, over the stop-and-search `files` (default: the whole archive)."""
+    if scope.purpose is not None and scope.purpose not in OBJECT_GROUPS:
+        raise ValueError(f"unknown purpose {scope.purpose!r}: known {', '.join(OBJECT_GROUPS)}")
+    if scope.power is not None and scope.power not in POWERS:
+        raise ValueError(f"unknown power {scope.power!r}: known {', '.join(POWERS)}")
+    files = stop_search_files(data) if files is None else tuple(files)
+    period = months_between(scope.start, scope.end)
+    n_months = len(period)
+    echo, listed = normalise_forces(scope.force)
+
+    chosen = []
+    for path in files:
+        month, force = file_month_force(path)
+        if month in period and (listed is None or force in listed):
+            chosen.append(path)
+    force_months = [file_month_force(p) for p in chosen]
+    assert len(set(force_months)) == len(force_months), f"a force-month in two files: {sorted(force_months)}"
+    base = load_searches(chosen, data)  # every search of the scope's forces in the period, before area and lens
+
+    present = sorted(set(base["force"]))
+    scope_forces = present if listed is None else listed
+    used = [f for f in scope_forces if f in present]
+    if not used:
+        raise ValueError(f"no searches for {echo} from {scope.start} to {scope.end}")
+    covered = {f: frozenset(base.loc[base["force"] == f, "month"]) for f in used}
+    residents = {f: force_residents(f, data) for f in scope_forces}
+    authorities = {f: force_local_authorities(f, data) or () for f in used}
+    pop_all = population_all_ages(data)
     _, names, _ = boroughs(data)
-    if scope.area is not None:
-        df = df[df["area_code"] == scope.area]
+
+    def policing_months(code: str) -> frozenset[str]:
+        """The area-scope rule: months covered by any used force that polices the area, else by any used force."""
+        policing = [f for f in used if code in authorities[f]] or used
+        return frozenset().union(*(covered[f] for f in policing))
+
+    # Population units and "rated" searches.
+    if scope.area is None:
+        scoped = base
+        units = [Unit(r, age_residents(force_local_authorities(f, data), data), covered[f])
+                 for f in used if (r := residents[f]) is not None]
+        with_residents = [f for f in used if residents[f] is not None]
+        rated_forces = with_residents or used
+        rated_all = scoped["force"].isin(rated_forces)
+    else:
+        scoped = base[base["area_code"] == scope.area]
+        units = []
+        if scope.area in pop_all:
+            units = [Unit(pop_all[scope.area], age_residents((scope.area,), data), policing_months(scope.area))]
+        rated_all = pd.Series(True, index=scoped.index)
+    unit_months = frozenset().union(*(u.months for u in units)) if units else frozenset().union(*covered.values())
+
+    lens = pd.Series(True, index=scoped.index)
+    if scope.purpose is not None:
+        lens &= scoped["object_group"] == scope.purpose
+    if scope.power is not None:
+        lens &= scoped["power"] == scope.power
+    df = scoped[lens]
+    rated_mask = rated_all[lens]
     n = len(df)
     person = df[df["person"]]
     n_person = len(person)
     group_col = "self_group" if scope.ethnicity == "self" else "officer_group"
+    rated_person = df[df["person"] & rated_mask]
 
-    # Whose residents are the denominator.
-    if scope.area is not None:
-        las: tuple[str, ...] | None = (scope.area,)
-    else:
-        las = force_local_authorities(scope.force, data)
-    pop_all = population_all_ages(data)
+    def population(group: str, window: list[str] = period) -> Fraction | None:
+        return weighted(units, window, lambda u: u.residents[group])
 
-    def population(group: str, areas: tuple[str, ...] | None) -> int | None:
-        if not areas or any(la not in pop_all for la in areas):
-            return None
-        return sum(pop_all[la][group] for la in areas)
+    def age_population(band: str, group: str) -> Fraction | None:
+        return weighted(units, period, lambda u: None if u.age is None else u.age[(band, group)])
+
+    purpose_name = Wording(PURPOSE_NAMES[scope.purpose]) if scope.purpose else None
+    power_name = None
+    if scope.power:
+        power_name = POWER_NAMES[scope.power] if scope.power in POWER_NAMES else Wording(POWER_WORDING[scope.power])
 
     doc: dict[str, Any] = {
-        "scope": {"force": scope.force, "area": scope.area,
+        "scope": {"force": echo, "area": scope.area,
                   "area_name": names.get(scope.area) if scope.area else None,
-                  "from": scope.start, "to": scope.end, "ethnicity": scope.ethnicity},
+                  "from": scope.start, "to": scope.end, "ethnicity": scope.ethnicity,
+                  "forces": used, "purpose": scope.purpose, "power": scope.power,
+                  "purpose_name": purpose_name, "power_name": power_name},
         "searches": n,
         "person_searches": n_person,
     }
@@ -337,22 +687,38 @@ def compute(scope: Scope, data: Path = DATA) -> dict[str, Any]:
     doc["object_groups"] = {
         g: {"count": int(counts.get(g, 0)), "share": _div(int(counts.get(g, 0)), n)} for g in OBJECT_GROUPS
     }
+
+    # Targets: a single force with targets on file, no lens. Reading: `all` and any list of two or more ids are
+    # "several forces", even when only one of them is used.
+    single = listed is not None and len(listed) == 1
+    on_file = TARGETS_BY_FORCE.get(listed[0]) if single and listed else None
+    lensed = scope.purpose is not None or scope.power is not None
     targets = []
-    for group, op, target in TARGETS:
-        actual = doc["object_groups"][group]["share"]
-        met = None if actual is None else (actual >= target if op == ">=" else actual <= target)
-        targets.append({"group": group, "op": op, "target": target, "actual": actual, "met": met})
+    note: str | None = None
+    if on_file and not lensed:
+        for group, op, target in on_file:
+            actual = doc["object_groups"][group]["share"]
+            met = None if actual is None else (actual >= target if op == ">=" else actual <= target)
+            targets.append({"group": group, "op": op, "target": target, "actual": actual, "met": met})
+    elif not lensed:
+        note = (f"No targets are on file for {force_name(used[0] if used else echo)}." if single else
+                "Targets are set per force: none is judged for several forces together.")
+    else:
+        lens_name = " and ".join(str(x) for x in (purpose_name, power_name) if x)
+        text = f"Targets are shares of all searches: they are not judged for searches for {lens_name} alone."
+        # The contract's own example is exact only for a purpose alone on a force with targets.
+        note = text if on_file and scope.power is None and scope.purpose == "drugs" else Wording(text)
     doc["targets"] = targets
+    doc["targets_note"] = note
 
     classes = df["outcome_class"].value_counts()
     outcomes: dict[str, Any] = {
         c: {"count": int(classes.get(c, 0)), "share": _div(int(classes.get(c, 0)), n)} for c in OUTCOME_CLASSES
     }
-    linked = df["Outcome linked to object of search"]
-    published = int((linked != "").sum())
+    published = int((df["linked"] != "").sum())
     outcomes["find_rate"] = _find_rate(df["outcome_class"])
     outcomes["arrest_rate"] = _arrest_rate(df["outcome_class"])
-    outcomes["linked_find_rate"] = _div(int((linked == "True").sum()), published)
+    outcomes["linked_find_rate"] = _div(int((df["linked"] == "True").sum()), published)
     outcomes["linked_coverage"] = _div(published, n)
     doc["outcomes"] = outcomes
 
@@ -360,47 +726,30 @@ def compute(scope: Scope, data: Path = DATA) -> dict[str, Any]:
     doc["age"] = {a: int(ages.get(a, 0)) for a in (*AGE_RANGES, UNKNOWN)}
     children = person["age"].isin(("under 10", "10-17"))
     doc["children"] = int(children.sum())
-    strip_published = bool((df["Removal of more than just outer clothing"] != "").any())
-    stripped = person["Removal of more than just outer clothing"] == "True"
+    # Reading: publication is a property of the forces' files, judged before the lens.
+    strip_published = bool((scoped["strip"] != "").any())
+    stripped = person["strip"] == "True"
     doc["strip_searches"] = int(stripped.sum()) if strip_published else None
     doc["child_strip_searches"] = int((stripped & children).sum()) if strip_published else None
 
-    by_group = person[group_col].value_counts()
+    by_group = rated_person[group_col].value_counts()
     u = int(by_group.get(UNKNOWN, 0))
     c = int(by_group.get("White", 0))
-    pw = population("White", las)
+    pw = population("White")
     disproportionality = []
     for group in GROUPS:
         a = int(by_group.get(group, 0))
-        pg = population(group, las)
-        suppressed = a < 10 or c < 10
-        entry: dict[str, Any] = {"group": group, "searches": a, "population": pg, "rate_per_1000": _rate(a, pg),
-                                 "ratio_vs_white": None, "ci_low": None, "ci_high": None,
-                                 "suppressed": suppressed, "unknown_bounds": None}
-        ratio = _ratio(a, pg, c, pw)
-        if not suppressed and ratio is not None:
-            entry["ratio_vs_white"] = ratio
-            if group != "White":
-                half = Z95 * math.sqrt(1 / a + 1 / c)
-                entry["ci_low"] = math.exp(math.log(ratio) - half)
-                entry["ci_high"] = math.exp(math.log(ratio) + half)
-                entry["unknown_bounds"] = [_ratio(a, pg, c + u, pw), _ratio(a + u, pg, c, pw)]
+        pg = population(group)
+        r = _ratio_with_interval(a, pg, c, pw, white=group == "White")
+        entry: dict[str, Any] = {"group": group, "searches": a, "population": exact(pg), "rate_per_1000": _rate(a, pg),
+                                 "ratio_vs_white": r["ratio"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                                 "suppressed": r["suppressed"], "unknown_bounds": None}
+        if r["ratio"] is not None and group != "White":
+            entry["unknown_bounds"] = [_ratio(a, pg, c + u, pw), _ratio(a + u, pg, c, pw)]
         disproportionality.append(entry)
     doc["disproportionality"] = disproportionality
 
-    # Age-specific rates: the Census by single year merges the City with Westminster under E09000001.
-    by_age = population_by_age(data)
-    if not las or CITY_OF_LONDON in las:
-        age_las: tuple[str, ...] | None = None
-    else:
-        age_las = tuple(CITY_OF_LONDON if la == WESTMINSTER else la for la in las)
-        if any(la not in by_age for la in age_las):
-            age_las = None
-
-    def age_population(band: str, group: str) -> int | None:
-        return None if age_las is None else sum(by_age[la][(band, group)] for la in age_las)
-
-    age_group = person.groupby(["age", group_col]).size()
+    age_group = rated_person.groupby(["age", group_col]).size()
     age_specific = []
     for band in AGE_SPECIFIC:
         c_band = int(age_group.get((band, "White"), 0))
@@ -410,38 +759,94 @@ def compute(scope: Scope, data: Path = DATA) -> dict[str, Any]:
             pg = age_population(band, group)
             suppressed = a < 10 or c_band < 10
             ratio = None if suppressed else _ratio(a, pg, c_band, pw_band)
-            age_specific.append({"age_range": band, "group": group, "searches": a, "population": pg,
+            age_specific.append({"age_range": band, "group": group, "searches": a, "population": exact(pg),
                                  "rate_per_1000": _rate(a, pg), "ratio_vs_white": ratio, "suppressed": suppressed})
     doc["age_specific"] = age_specific
 
-    doc["unknown_ethnicity_share"] = _div(u, n_person)
+    doc["unknown_ethnicity_share"] = _div(int((person[group_col] == UNKNOWN).sum()), n_person)
 
     areas = []
     for code, rows in df.groupby("area_code", sort=False):
         code = str(code)
-        area_person = rows[rows["person"]][group_col].value_counts()
-        black, white = int(area_person.get("Black", 0)), int(area_person.get("White", 0))
-        known = code != UNKNOWN and code in pop_all
-        area_pop = sum(pop_all[code].values()) if known else None
-        bw = None
-        if known and black >= 10 and white >= 10:
-            bw = _ratio(black, pop_all[code]["Black"], white, pop_all[code]["White"])
-        areas.append({"area_code": code, "area_name": names[code] if code != UNKNOWN else UNKNOWN,
-                      "searches": len(rows), "drugs_share": _div(int((rows["object_group"] == "drugs").sum()),
-                                                                 len(rows)),
-                      "population": area_pop, "rate_per_1000": _rate(len(rows), area_pop), "black_white_ratio": bw})
-    areas.sort(key=lambda e: (e["area_code"] == UNKNOWN, e["area_code"]))
+        entry = {"area_code": code, "area_name": PSEUDO_AREA_NAMES.get(code) or names[code], "searches": len(rows),
+                 "drugs_share": _div(int((rows["object_group"] == "drugs").sum()), len(rows)),
+                 "population": None, "rate_per_1000": None, "black_white_ratio": None}
+        if code not in PSEUDO_AREA_NAMES and code in pop_all:
+            weight = Fraction(len(policing_months(code)), n_months)
+            area_pop = sum(pop_all[code].values()) * weight
+            entry["population"] = exact(area_pop)
+            entry["rate_per_1000"] = _rate(len(rows), area_pop)
+            area_person = rows[rows["person"]][group_col].value_counts()
+            black, white = int(area_person.get("Black", 0)), int(area_person.get("White", 0))
+            if black >= 10 and white >= 10:
+                entry["black_white_ratio"] = _ratio(black, pop_all[code]["Black"] * weight,
+                                                    white, pop_all[code]["White"] * weight)
+        areas.append(entry)
+    pseudo_order = {OUTSIDE: 1, NO_LOCATION: 2}
+    areas.sort(key=lambda e: (pseudo_order.get(e["area_code"], 0), e["area_code"]))
     doc["areas"] = areas
 
-    doc["data_quality"] = {"no_location": int((df["Latitude"] == "").sum()),
-                           "no_age": int((person["age"] == UNKNOWN).sum()), "rejected_rows": 0}
+    doc["data_quality"] = {"no_location": int((df["area_code"] == NO_LOCATION).sum()),
+                           "outside_boundaries": int((df["area_code"] == OUTSIDE).sum()),
+                           "no_age": int((person["age"] == UNKNOWN).sum()),
+                           "rejected_rows": 0}  # _check_loadable: no row of the files read is rejected
 
-    monthly = []
-    for month, rows in df.groupby("month", sort=True):
-        monthly.append({"month": str(month), "searches": len(rows),
+    any_covered = frozenset().union(*covered.values())
+    monthly: list[dict[str, Any]] = []
+    for month in period:
+        if month not in any_covered:
+            monthly.append({"month": month, "searches": None, "drugs_share": None, "find_rate": None,
+                            "covered": False})
+            continue
+        rows = df[df["month"] == month]
+        monthly.append({"month": month, "searches": len(rows),
                         "drugs_share": _div(int((rows["object_group"] == "drugs").sum()), len(rows)),
-                        "find_rate": _find_rate(rows["outcome_class"])})
+                        "find_rate": _find_rate(rows["outcome_class"]), "covered": True})
     doc["monthly"] = monthly
+
+    pb, pwh = population("Black"), population("White")
+
+    def breakdown_row(key: str, name: str, mask: pd.Series) -> dict[str, Any]:
+        rows = df[mask]
+        rated = rated_person[mask[rated_person.index]]
+        black = int((rated[group_col] == "Black").sum())
+        white = int((rated[group_col] == "White").sum())
+        r = _ratio_with_interval(black, pb, white, pwh)
+        return {"key": key, "name": name, "searches": len(rows), "share": _div(len(rows), n),
+                "find_rate": _find_rate(rows["outcome_class"]), "arrest_rate": _arrest_rate(rows["outcome_class"]),
+                "black_white": {"black": black, "white": white, **r}}
+
+    power_counts = df["power"].value_counts()
+    power_keys = sorted(power_counts.index, key=lambda k: (-int(power_counts[k]), str(k)))
+    doc["breakdowns"] = {
+        "purpose": [breakdown_row(g, Wording(PURPOSE_NAMES[g]), df["object_group"] == g) for g in OBJECT_GROUPS],
+        "power": [breakdown_row(str(k), POWER_NAMES.get(str(k)) or Wording(POWER_WORDING[str(k)]), df["power"] == k)
+                  for k in power_keys],
+    }
+
+    trend: dict[str, list[dict[str, Any]]] = {}
+    for kind, windows in trend_windows(period).items():
+        entries = []
+        for label, window in windows:
+            months_covered = len(unit_months.intersection(window))
+            in_window = rated_person[rated_person["month"].isin(window)][group_col].value_counts()
+            counts_w = {g: (int(in_window.get(g, 0)) if months_covered else None) for g in GROUPS}
+            pw_window = population("White", window)
+            groups = []
+            for group in GROUPS:
+                pg = population(group, window)
+                r = _ratio_with_interval(counts_w[group], pg, counts_w["White"], pw_window, white=group == "White")
+                groups.append({"group": group, "searches": counts_w[group], "population": exact(pg),
+                               "rate_per_1000": _rate(counts_w[group], pg), "ratio_vs_white": r["ratio"],
+                               "ci_low": r["ci_low"], "ci_high": r["ci_high"], "suppressed": r["suppressed"]})
+            entries.append({"period": label, "from": window[0], "to": window[-1], "months": len(window),
+                            "months_covered": months_covered, "groups": groups})
+        trend[kind] = entries
+    doc["trend"] = trend
+
+    doc["coverage"] = [{"force": f, "name": force_name(f), "months_covered": len(covered.get(f, ())),
+                        "months_in_period": n_months, "missing": [m for m in period if m not in covered.get(f, ())],
+                        "residents": residents[f] is not None} for f in sorted(scope_forces)]
 
     outcomes_by_group = []
     for group in (*GROUPS, UNKNOWN):

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from scrutiny.metrics.disposals import disposals_document
 from scrutiny.metrics.intervals import wilson
-from scrutiny.metrics.scope import resolve_scope
+from scrutiny.metrics.scope import Scope, resolve_scope
 from tests.conftest import shared, write_archive
 from tests.metrics.test_fixture_metrics import DRUGS_ACT, NFA, PACE, S60, row
 
@@ -75,7 +75,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBacke
 
 
 def document(backend: ibis.BaseBackend, ethnicity: str = "self") -> dict[str, Any]:
-    return disposals_document(backend, resolve_scope(backend, "durham", None, "2024-01", "2024-01", ethnicity))
+    return disposals_document(backend, resolve_scope(backend, Scope("durham", None, "2024-01", "2024-01", ethnicity)))
 
 
 def counts(entry: dict[str, Any]) -> dict[str, int]:
@@ -85,8 +85,9 @@ def counts(entry: dict[str, Any]) -> dict[str, int]:
 def test_hand_counted_mix_by_group(backend: ibis.BaseBackend) -> None:
     doc = document(backend)
     assert doc["scope"] == {"force": "durham", "area": None, "area_name": None, "from": "2024-01", "to": "2024-01",
-                            "ethnicity": "self"}
-    assert (doc["drug_searches"], doc["person_drug_searches"]) == (27, 25)
+                            "ethnicity": "self", "purpose": "drugs", "power": None, "purpose_name": "drugs",
+                            "power_name": None}
+    assert (doc["searches"], doc["person_searches"]) == (27, 25)
     groups = {g["group"]: g for g in doc["by_group"]}
     assert list(groups) == ["Asian", "Black", "Mixed", "White", "Other", "unknown"]
     assert {g: e["searches"] for g, e in groups.items()} == {"Asian": 2, "Black": 8, "Mixed": 1, "White": 11,
@@ -178,11 +179,11 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ibis.BaseBa
 @pytest.mark.parametrize("month", REAL_MONTHS)
 def test_real_metropolitan_counts_equal_pandas(real: tuple[ibis.BaseBackend, dict[str, Path]], month: str) -> None:
     backend, files = real
-    doc = disposals_document(backend, resolve_scope(backend, "metropolitan", None, month, month))
+    doc = disposals_document(backend, resolve_scope(backend, Scope("metropolitan", None, month, month)))
     expected = reference(files[month])
     rejected = backend.table("rejects").count().to_pyarrow().as_py()
     assert rejected == 0, "the pandas reference assumes every row loads"
-    assert doc["person_drug_searches"] == len(expected) > 1000
+    assert doc["person_searches"] == len(expected) > 1000
     for entry in doc["by_group"]:
         mine = expected[expected.group == entry["group"]]
         assert entry["searches"] == len(mine), entry["group"]

@@ -103,8 +103,8 @@ def documents(duck: ibis.BaseBackend, pyspark_backend: ibis.BaseBackend) -> Any:
 
     def get(name: str) -> tuple[Scope, Scope, dict[str, Any], dict[str, Any]]:
         if name not in cache:
-            on_duck = resolve_scope(duck, *SCOPES[name])
-            on_spark = resolve_scope(pyspark_backend, *SCOPES[name])
+            on_duck = resolve_scope(duck, Scope(*SCOPES[name]))
+            on_spark = resolve_scope(pyspark_backend, Scope(*SCOPES[name]))
             cache[name] = (on_duck, on_spark, metrics_document(duck, on_duck),
                            metrics_document(pyspark_backend, on_spark))
         return cache[name]
@@ -177,7 +177,7 @@ def test_same_error_for_a_scope_with_no_searches(duck: ibis.BaseBackend, pyspark
     messages = []
     for backend in (duck, pyspark_backend):
         with pytest.raises(ScrutinyError) as caught:
-            resolve_scope(backend, "metropolitan", None, "2019-01", "2019-02")
+            resolve_scope(backend, Scope("metropolitan", None, "2019-01", "2019-02"))
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert "2018-04, 2018-05" in messages[0]

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrutiny.metrics import Scope, compute_metrics
-from scrutiny.metrics.categories import GROUPS, OBJECT_GROUPS, OUTCOME_CLASSES
+from scrutiny.metrics.categories import GROUPS, OUTCOME_CLASSES
+from scrutiny.metrics.lens import OBJECT_GROUPS
 from scrutiny.web import schemas
 from tests.web.conftest import LiveServer, TestClient, make_client, write_march
 
@@ -79,9 +80,10 @@ def test_metrics_equals_compute_metrics_exactly(client: TestClient, web_db: Path
 def test_metrics_keeps_the_hand_counted_figures(client: TestClient) -> None:
     doc = client.get(f"{API}/metrics", params={"force": "kent", "from": "2024-01", "to": "2024-01"}).json()
     assert doc["searches"] == 42 and doc["person_searches"] == 40
-    assert doc["data_quality"] == {"no_location": 2, "no_age": 3, "rejected_rows": 1}
-    assert doc["scope"] == {"force": "kent", "area": None, "area_name": None, "from": "2024-01", "to": "2024-01",
-                            "ethnicity": "self"}
+    assert doc["data_quality"] == {"no_location": 2, "outside_boundaries": 15, "no_age": 3, "rejected_rows": 1}
+    assert doc["scope"] == {"force": "kent", "forces": ["kent"], "area": None, "area_name": None, "from": "2024-01",
+                            "to": "2024-01", "ethnicity": "self", "purpose": None, "power": None,
+                            "purpose_name": None, "power_name": None}
 
 
 def test_metrics_period_defaults_to_what_is_loaded(client: TestClient, web_db: Path) -> None:
@@ -301,7 +303,8 @@ def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Pat
     params = {"force": "kent", "from": "2024-01", "to": "2024-03"}
     with LiveServer(create_app(get_settings(fresh_db))) as server, httpx.Client(base_url=server.url) as http:
         before = http.get(f"{API}/metrics", params=params)
-        assert before.json()["searches"] == 54 and before.json()["monthly"][-1]["month"] == "2024-02"
+        march = {"month": "2024-03", "searches": None, "drugs_share": None, "find_rate": None, "covered": False}
+        assert before.json()["searches"] == 54 and before.json()["monthly"][-1] == march  # missing, not zero
         assert http.get(f"{API}/metrics", params=params).headers["x-scrutiny-cache"] == "hit"
         months = http.get(f"{API}/months", params={"force": "kent"}).json()
         write_march(tmp_path / "march")
@@ -309,7 +312,7 @@ def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Pat
         assert done.returncode == 0, done.stdout + done.stderr
         after = http.get(f"{API}/metrics", params=params)
         assert after.headers["x-scrutiny-cache"] == "miss"
-        assert after.json()["searches"] == 54 + 9 and after.json()["monthly"][-1]["month"] == "2024-03"
+        assert after.json()["searches"] == 54 + 9 and after.json()["monthly"][-1]["searches"] == 9
         assert after.json() == compute_metrics(fresh_db, scope_of(params))
         assert len(http.get(f"{API}/months", params={"force": "kent"}).json()) == len(months) + 1
         assert http.get(f"{API}/metrics", params=params).headers["x-scrutiny-cache"] == "hit"
@@ -406,7 +409,8 @@ def test_openapi_describes_the_metrics_document(client: TestClient) -> None:
             "strip_searches", "child_strip_searches", "disproportionality", "age_specific",
             "unknown_ethnicity_share", "areas", "data_quality"} <= set(document["required"])
     metrics = spec["paths"][f"{API}/metrics"]["get"]
-    assert {p["name"] for p in metrics["parameters"]} == {"force", "area", "from", "to", "ethnicity"}
+    assert {p["name"] for p in metrics["parameters"]} == {"force", "area", "from", "to", "ethnicity", "purpose",
+                                                          "power"}
     assert set(metrics["responses"]) == {"200", "404", "422", "503"}
 
 

@@ -50,14 +50,14 @@ def test_api_disposals_hand_counted(client: TestClient) -> None:
     response = client.get("/api/v1/disposals", params=SCOPE)
     assert response.status_code == 200, response.text
     doc = response.json()
-    assert (doc["drug_searches"], doc["person_drug_searches"]) == (27, 25)
+    assert (doc["searches"], doc["person_searches"]) == (27, 25)
     black = next(g for g in doc["by_group"] if g["group"] == "Black")
     assert black["searches"] == 8 and black["outcomes"]["arrest"]["count"] == 4
     assert black["outcomes"]["arrest"]["ci_low"] == pytest.approx(0.215213, abs=1e-6)
     officer = client.get("/api/v1/disposals", params={**SCOPE, "ethnicity": "officer"}).json()
     assert next(g for g in officer["by_group"] if g["group"] == "Black")["searches"] == 10
     defaulted = client.get("/api/v1/disposals", params={"force": "durham"}).json()  # months loaded
-    assert defaulted["scope"]["from"] == "2024-01" and defaulted["drug_searches"] == 27
+    assert defaulted["scope"]["from"] == "2024-01" and defaulted["searches"] == 27
     assert not keys(doc) & PERSONAL
 
 
@@ -119,7 +119,7 @@ def test_page_shows_the_mix_by_group_with_intervals(client: TestClient) -> None:
     assert '<div class="table-wrap"' in html
     assert 'href="/api/v1/disposals?force=durham&amp;from=2024-01&amp;to=2024-01&amp;ethnicity=self"' in html
     default = client.get("/disposals")  # the first loaded force and its period
-    assert default.status_code == 200 and _cell(default.text, "person_drug_searches") == "25"
+    assert default.status_code == 200 and _cell(default.text, "person_searches") == "25"
 
 
 def test_page_refuses_a_bad_scope_plainly(client: TestClient) -> None:

@@ -150,7 +150,7 @@ def compute_bias(
     connect(db, read_only=True).close()  # a clear error when the file is missing
     backend = ibis.duckdb.connect(str(db), read_only=True)
     try:
-        checked = resolve_scope(backend, scope.force, scope.area, scope.start, scope.end, scope.ethnicity)
+        checked = resolve_scope(backend, scope)
         return bias_document(backend, checked, by_area, run_threshold, exposure_csv, **options)
     finally:
         backend.disconnect()

@@ -12,6 +12,7 @@ from scrutiny.cli import (
     governance,
     grounds,
     metrics,
+    national,
     report,
     serve,
     synth,
@@ -28,6 +29,7 @@ warehouse.register(app)
 fetch.register(app)
 synth.register(app)
 metrics.register(app)
+national.register(app)
 bias.register(app)
 report.register(app)
 serve.register(app)

@@ -12,7 +12,18 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
-from scrutiny.cli.metrics import AreaOption, Basis, EthnicityOption, ForceOption, Format, FromOption, ToOption
+from scrutiny.cli.options import (
+    AreaOption,
+    Basis,
+    EthnicityOption,
+    ForceOption,
+    Format,
+    FromOption,
+    PowerOption,
+    PurposeOption,
+    ToOption,
+    scope_of,
+)
 from scrutiny.config import resolve_db
 
 
@@ -100,6 +111,8 @@ def bias(
     area: AreaOption = None,
     by: Annotated[By, typer.Option("--by", help="group: over the whole scope; area: also per area.")] = By.group,
     ethnicity: EthnicityOption = Basis.self,
+    purpose: PurposeOption = None,
+    power: PowerOption = None,
     threshold: Annotated[
         bool, typer.Option("--threshold/--no-threshold", help="Also run the threshold test (needs NumPyro; slow).")
     ] = True,
@@ -116,10 +129,9 @@ def bias(
 ) -> None:
     """Tests of bias: hit rates by ethnic group (outcome test) and inferred search thresholds (threshold test)."""
     from scrutiny.bias.document import compute_bias
-    from scrutiny.metrics import Scope
 
     with user_errors():
-        doc = compute_bias(resolve_db(db), Scope(force, area, start, end, ethnicity.value), by is By.area,
+        doc = compute_bias(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), by is By.area,
                            threshold, exposure, draws=draws, warmup=warmup,
                            progress=threshold and sys.stderr.isatty())
     if threshold and not doc["threshold_test"]["available"]:

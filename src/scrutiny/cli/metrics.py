@@ -3,75 +3,97 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from scrutiny.cli.common import DbOption, console, print_notes, user_errors
+from scrutiny.cli.options import (
+    AreaOption,
+    Basis,
+    EthnicityOption,
+    ForceOption,
+    Format,
+    FormatOption,
+    FromOption,
+    PowerOption,
+    PurposeOption,
+    ToOption,
+    scope_of,
+)
 from scrutiny.config import resolve_db
-from scrutiny.metrics import Scope, compute_metrics
-
-ForceOption = Annotated[
-    str, typer.Option("--force", help="data.police.uk force id, e.g. metropolitan, or `all` for every force.")
-]
-AreaOption = Annotated[str | None, typer.Option("--area", help="A borough by name or code, e.g. Hackney or E09000012.")]
-FromOption = Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")]
-ToOption = Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (inclusive).")]
+from scrutiny.metrics import compute_metrics
 
 
-class Basis(StrEnum):
-    self = "self"
-    officer = "officer"
-
-
-class Format(StrEnum):
-    json = "json"
-    table = "table"
-
-
-EthnicityOption = Annotated[
-    Basis, typer.Option("--ethnicity", help="Self-defined (as in official statistics) or officer-defined.")
-]
-
-
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
-def _num(value: float | None, digits: int = 2) -> str:
+def num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def print_tables(doc: dict[str, Any]) -> None:
+def count(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def ratio_text(r: dict[str, Any], value_key: str = "ratio_vs_white") -> str:
+    if r["suppressed"]:
+        return "suppressed (<10)"
+    if r[value_key] is None:
+        return "–"
+    interval = f" ({num(r['ci_low'])}–{num(r['ci_high'])})" if r.get("ci_low") is not None else ""
+    return num(r[value_key]) + interval
+
+
+def headline(doc: dict[str, Any]) -> str:
     scope = doc["scope"]
     where = scope["area_name"] or scope["force"]
-    console.print(f"[bold]{where}[/], {scope['from']} to {scope['to']}: {doc['searches']:,} searches "
-                  f"({doc['person_searches']:,} of people), ethnicity {scope['ethnicity']}-defined")
-    targets = Table(title="What searches were for, against the targets", title_justify="left")
+    lens = " ".join(p for p in (f"for {scope['purpose_name']}" if scope["purpose"] else "",
+                                f"under {scope['power_name']}" if scope["power"] else "") if p)
+    return (f"[bold]{where}[/], {scope['from']} to {scope['to']}: {doc['searches']:,} searches "
+            f"{lens + ' ' if lens else ''}({doc['person_searches']:,} of people), "
+            f"ethnicity {scope['ethnicity']}-defined")
+
+
+def print_tables(doc: dict[str, Any]) -> None:
+    console.print(headline(doc))
+    targets = Table(title="What searches were for, against the force's targets", title_justify="left")
     for name in ("object", "count", "share", "target", "met"):
         targets.add_column(name)
     by_group = {t["group"]: t for t in doc["targets"]}
     for group, value in doc["object_groups"].items():
         t = by_group.get(group)
-        targets.add_row(group, f"{value['count']:,}", _pct(value["share"]),
-                        f"{t['op']} {t['target']:.0%}" if t else "", ("met" if t["met"] else "NOT met") if t else "")
+        met = "" if t is None or t["met"] is None else ("met" if t["met"] else "NOT met")
+        targets.add_row(group, f"{value['count']:,}", pct(value["share"]),
+                        f"{t['op']} {t['target']:.0%}" if t else "", met)
     console.print(targets)
+    if doc["targets_note"]:
+        console.print(doc["targets_note"], highlight=False)
     disp = Table(title="Searches per 1,000 residents and ratio to White (95% interval)", title_justify="left")
-    for name in ("group", "searches", "residents", "per 1,000", "ratio", "95% interval"):
+    for name in ("group", "searches", "residents", "per 1,000", "ratio (95% interval)"):
         disp.add_column(name)
     for d in doc["disproportionality"]:
-        ratio = "suppressed (<10)" if d["suppressed"] else _num(d["ratio_vs_white"])
-        interval = f"{_num(d['ci_low'])}–{_num(d['ci_high'])}" if d["ci_low"] is not None else ""
-        disp.add_row(d["group"], f"{d['searches']:,}", "–" if d["population"] is None else f"{d['population']:,}",
-                     _num(d["rate_per_1000"]), ratio, interval)
+        disp.add_row(d["group"], f"{d['searches']:,}", count(d["population"]), num(d["rate_per_1000"]), ratio_text(d))
     console.print(disp)
-    console.print(f"unknown ethnicity: {_pct(doc['unknown_ethnicity_share'])} of searches of people")
+    console.print(f"unknown ethnicity: {pct(doc['unknown_ethnicity_share'])} of searches of people")
+    for kind, title in (("purpose", "By purpose"), ("power", "By power")):
+        table = Table(title=f"{title}: searches, find rate and Black/White ratio", title_justify="left")
+        for name in (kind, "searches", "share", "find rate", "Black/White (95% interval)"):
+            table.add_column(name)
+        for row in doc["breakdowns"][kind]:
+            table.add_row(row["name"], f"{row['searches']:,}", pct(row["share"]), pct(row["find_rate"]),
+                          ratio_text(row["black_white"], "ratio"))
+        console.print(table)
     out = doc["outcomes"]
-    console.print(f"find rate {_pct(out['find_rate'])}, arrest rate {_pct(out['arrest_rate'])}; "
+    console.print(f"find rate {pct(out['find_rate'])}, arrest rate {pct(out['arrest_rate'])}; "
                   f"children searched {doc['children']:,}; strip searches "
                   f"{'not published' if doc['strip_searches'] is None else format(doc['strip_searches'], ',')}")
+    missing = [c for c in doc["coverage"] if c["missing"]]
+    for c in missing:
+        console.print(f"{c['name']}: data for {c['months_covered']} of {c['months_in_period']} months "
+                      f"(missing {', '.join(c['missing'])})", highlight=False)
     print_notes(doc["notes"])
 
 
@@ -81,12 +103,14 @@ def metrics(
     end: ToOption,
     area: AreaOption = None,
     ethnicity: EthnicityOption = Basis.self,
-    output: Annotated[Format, typer.Option("--format", help="json (the documented contract) or table.")] = Format.json,
+    purpose: PurposeOption = None,
+    power: PowerOption = None,
+    output: FormatOption = Format.json,
     db: DbOption = None,
 ) -> None:
-    """The scrutiny figures for a force or borough and a month range (DESIGN.md's JSON document)."""
+    """The scrutiny figures for a force, several forces or a borough and a month range (the JSON document)."""
     with user_errors():
-        doc = compute_metrics(resolve_db(db), Scope(force, area, start, end, ethnicity.value))
+        doc = compute_metrics(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power))
     if output is Format.json:
         typer.echo(json.dumps(doc, indent=2, allow_nan=False))
     else:

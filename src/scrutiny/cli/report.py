@@ -8,9 +8,18 @@ from typing import Annotated
 import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
-from scrutiny.cli.metrics import AreaOption, Basis, EthnicityOption, ForceOption, FromOption, ToOption
+from scrutiny.cli.options import (
+    AreaOption,
+    Basis,
+    EthnicityOption,
+    ForceOption,
+    FromOption,
+    PowerOption,
+    PurposeOption,
+    ToOption,
+    scope_of,
+)
 from scrutiny.config import resolve_db
-from scrutiny.metrics import Scope
 from scrutiny.report.build import write_report
 
 
@@ -21,6 +30,8 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write, e.g. report.html.")],
     area: AreaOption = None,
     ethnicity: EthnicityOption = Basis.self,
+    purpose: PurposeOption = None,
+    power: PowerOption = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4), beside the HTML with .pdf.")] = False,
     pdf_out: Annotated[
         Path | None, typer.Option("--pdf-out", help="Write the PDF here instead (implies --pdf).")
@@ -30,7 +41,8 @@ def report(
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
     pdf_path = pdf_out or (out.with_suffix(".pdf") if pdf else None)
     with user_errors():
-        files = write_report(resolve_db(db), Scope(force, area, start, end, ethnicity.value), out, pdf_path)
+        files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
+                             pdf_path)
     console.print(f"wrote {files.html} ({files.html_bytes / 1024:,.0f} KiB, {files.html_seconds:.1f} s)",
                   highlight=False)
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:

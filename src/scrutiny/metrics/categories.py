@@ -1,4 +1,6 @@
-"""Category mappings as Ibis expressions, read from the catalogue files users can edit."""
+"""Vocabularies of the figures (groups, outcome classes, age bands) and the targets forces set themselves.
+
+What a search was for and under which power are the lens's (metrics.lens)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from scrutiny.catalog import read_catalog
 
 PERSON_TYPES = ("Person search", "Person and Vehicle search")
 GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
-OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
 OUTCOME_CLASSES = (
     "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
     "summons", "other", "unknown",
@@ -24,6 +25,7 @@ CHILD_AGES = ("under 10", "10-17")
 
 @dataclass(frozen=True)
 class Target:
+    force: str
     group: str
     op: str  # ">=" or "<="
     target: float
@@ -33,33 +35,14 @@ class Target:
 
 
 @cache
-def targets() -> tuple[Target, ...]:
-    return tuple(Target(r["object_group"], r["op"], float(r["target"])) for r in read_catalog("targets.csv"))
+def _all_targets() -> tuple[Target, ...]:
+    rows = read_catalog("targets.csv")
+    return tuple(Target(r["force"], r["object_group"], r["op"], float(r["target"])) for r in rows)
 
 
-@cache
-def _object_rules() -> tuple[dict[str, str], dict[str, str]]:
-    """(legislation -> group, object -> group); a legislation rule wins: a section 60 search is weapons."""
-    by_law: dict[str, str] = {}
-    by_object: dict[str, str] = {}
-    for row in read_catalog("object_groups.csv"):
-        (by_law if row["kind"] == "legislation" else by_object)[row["value"]] = row["object_group"]
-    return by_law, by_object
-
-
-def object_group(stops: ir.Table) -> ir.StringValue:
-    """The object group of each row, for filtering records (figures map grouped results instead)."""
-    by_law, by_object = _object_rules()
-    branches = [(stops.legislation == law, group) for law, group in by_law.items()]
-    branches += [(stops.object_of_search == obj, group) for obj, group in by_object.items()]
-    return ibis.cases(*branches, else_="other")
-
-
-def object_groups_of(legislation: pd.Series, objects: pd.Series) -> pd.Series:
-    """The object group of each (legislation, object) pair of an aggregated result."""
-    by_law, by_object = _object_rules()
-    from_object = objects.map(by_object).fillna("other")
-    return legislation.map(by_law).fillna(from_object)
+def targets(force: str) -> tuple[Target, ...]:
+    """The targets a force set itself (catalog/targets.csv); none for a force with nothing on file."""
+    return tuple(t for t in _all_targets() if t.force == force)
 
 
 def age_bands_of(ages: pd.Series) -> pd.Series:

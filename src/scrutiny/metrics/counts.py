@@ -1,22 +1,36 @@
 """Grouped counts over the rows in scope, from which every count-based figure follows.
 
 The database groups by the published values (a few dozen distinct each); the catalogue's mappings to
-object groups, age bands and person searches are applied to the small grouped result, so a scan of ten
-million rows does no per-row string matching and users' edits to the catalogue apply at once.
+object groups, powers, age bands and person searches are applied to the small grouped result, so a scan of
+ten million rows does no per-row string matching and users' edits to the catalogue apply at once.
+
+`rated` marks the rows that enter rates: in a scope of several forces, a force with no residents (British
+Transport Police) adds searches to the counts but nothing to rates (metrics.population).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from scrutiny.metrics.categories import age_bands_of, count_true, object_groups_of, people_of
-from scrutiny.metrics.scope import Scope
+from scrutiny.metrics.categories import age_bands_of, count_true, people_of
+from scrutiny.metrics.lens import object_groups_of, powers_of
+from scrutiny.metrics.scope import Scope, in_period
+
+
+def rated_flag(table: ir.Table, rated_forces: Collection[str] | None, used: Collection[str]) -> ir.BooleanValue:
+    """True for rows whose force enters rates (a constant when every used force does)."""
+    if rated_forces is None or set(used) <= set(rated_forces):
+        return ibis.literal(True)
+    return table.force.isin(sorted(rated_forces))
 
 
 def _mapped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Published values to categories (object group, age band, person or not)."""
+    """Published values to categories (object group, power, age band, person or not)."""
+    frame["power"] = powers_of(frame["legislation"])
     frame["object_group"] = object_groups_of(frame.pop("legislation"), frame.pop("object_of_search"))
     if "age_range" in frame:
         frame["age"] = age_bands_of(frame.pop("age_range"))
@@ -33,48 +47,70 @@ def _regroup(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return grouped
 
 
-def cube(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
-    """Counts by person/vehicle, ethnic group, age band, object group and outcome class."""
-    keyed = scoped.mutate(group=scoped[scope.group_column])
+def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
+    """Counts by person/vehicle, ethnic group, age band, object group, power, outcome class and rated."""
+    keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
     query = keyed.group_by(
-        ["search_type", "group", "age_range", "legislation", "object_of_search", "outcome_class"]
+        ["search_type", "group", "age_range", "legislation", "object_of_search", "outcome_class", "rated"]
     ).aggregate(
         n=keyed.count(),
         located=keyed.latitude.count(),
+        placed=keyed.area_code.count(),
         strip_true=count_true(keyed.strip_search),
         strip_published=count_true(keyed.strip_search.notnull()),
         linked_true=count_true(keyed.outcome_linked),
         linked_published=count_true(keyed.outcome_linked.notnull()),
     )
     frame = _mapped(query.to_pandas())
-    return _regroup(frame, ["person", "group", "age", "object_group", "outcome_class"])
+    return _regroup(frame, ["person", "group", "age", "object_group", "power", "outcome_class", "rated"])
 
 
-def by_month(scoped: ir.Table) -> pd.DataFrame:
-    """Searches, drugs searches, known outcomes and finds per month."""
-    query = scoped.group_by(["month", "legislation", "object_of_search", "outcome_class"]).aggregate(n=scoped.count())
+def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
+    """Per month: searches, drugs searches, known outcomes, finds, and rated person searches of each group
+    (columns `g:<group>`)."""
+    keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
+    query = keyed.group_by(
+        ["month", "legislation", "object_of_search", "outcome_class", "search_type", "group", "rated"]
+    ).aggregate(n=keyed.count())
     frame = _mapped(query.to_pandas())
     frame["drugs"] = frame.n.where(frame.object_group == "drugs", 0)
     frame["known"] = frame.n.where(frame.outcome_class != "unknown", 0)
     frame["found"] = frame.n.where(~frame.outcome_class.isin(["unknown", "no_further_action"]), 0)
-    return _regroup(frame[["month", "n", "drugs", "known", "found"]], ["month"]).sort_values("month")
+    frame["rated_person"] = frame.n.where(frame.person & frame.rated.astype(bool), 0)
+    totals = _regroup(frame[["month", "n", "drugs", "known", "found"]], ["month"])
+    rated = frame[frame.rated_person > 0]
+    groups = rated.pivot_table(index="month", columns="group", values="rated_person", aggfunc="sum", fill_value=0)
+    groups.columns = [f"g:{c}" for c in groups.columns]
+    merged: pd.DataFrame = totals.merge(groups.reset_index(), on="month", how="left").fillna(0)
+    return merged.sort_values("month")
 
 
 def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
-    """Searches, drugs searches and Black and White person searches per area code (`unknown` without one).
+    """Per area code: searches, drugs searches and Black and White person searches. Rows with no area are
+    `outside` (a location no loaded boundary contains) or `no_location`.
 
     Grouping by the bare code, not the code and name with nulls filled, halves the cost of this scan.
     """
-    keyed = scoped.mutate(group=scoped[scope.group_column])
-    query = keyed.group_by(["area_code", "search_type", "group", "legislation", "object_of_search"]).aggregate(
-        n=keyed.count()
-    )
+    keyed = scoped.mutate(group=scoped[scope.group_column], located=scoped.latitude.notnull())
+    query = keyed.group_by(
+        ["area_code", "located", "search_type", "group", "legislation", "object_of_search"]
+    ).aggregate(n=keyed.count())
     frame = _mapped(query.to_pandas())
-    frame["code"] = frame.pop("area_code").fillna("unknown")
+    code = frame.pop("area_code")
+    located = frame.pop("located").astype(bool)
+    frame["code"] = code.where(code.notna(), located.map({True: "outside", False: "no_location"}))
     frame["drugs"] = frame.n.where(frame.object_group == "drugs", 0)
     frame["black"] = frame.n.where(frame.person & (frame.group == "Black"), 0)
     frame["white"] = frame.n.where(frame.person & (frame.group == "White"), 0)
     return _regroup(frame[["code", "n", "drugs", "black", "white"]], ["code"])
+
+
+def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
+    """Searches of each force in each month of the scope's period, whatever the area or lens: the months
+    each force covers (a force-month with no row is missing, never zero)."""
+    period = in_period(backend.table("stop_search"), scope)
+    frame: pd.DataFrame = period.group_by(["force", "month"]).aggregate(n=period.count()).to_pandas()
+    return frame
 
 
 def area_names(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""What happened after searches for drugs: the outcome mix (no further action, cannabis/khat warning, penalty
+"""What happened after searches for drugs (or, with a lens, for another purpose or under one power): the
+outcome mix (no further action, cannabis/khat warning, penalty
 notice, community resolution, caution, summons/charge, arrest) by ethnic group and by age range.
 
 The published outcome texts are already mapped to outcome classes when the warehouse loads them
@@ -10,6 +11,7 @@ ending in arrest set beside another's, each with its Wilson 95% interval.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import ibis
@@ -23,8 +25,9 @@ from scrutiny.metrics.scope import Scope, in_scope
 UNKNOWN = "unknown"  # ethnicity not stated or not recorded; age range not recorded
 DRUGS = "drugs"
 DEFINITIONS = {
-    "drug_searches": "searches whose object (or legislation) the catalogue maps to the drugs object group",
-    "rows": "searches of people (person, or person and vehicle) for drugs; a vehicle-only search has no "
+    "searches": "searches whose object (or legislation) the catalogue maps to the purpose (drugs unless another "
+                "is chosen), under the chosen power if any",
+    "rows": "searches of people (person, or person and vehicle) in `searches`; a vehicle-only search has no "
             "person's ethnicity or age",
     "share": "the outcome's count divided by the row's searches (all of them, including an unknown outcome)",
     "interval": "Wilson score 95% interval of the share",
@@ -49,23 +52,31 @@ def outcome_mix(rows: pd.DataFrame) -> dict[str, Any]:
                                         for c in OUTCOME_CLASSES}}
 
 
+def with_purpose(scope: Scope) -> Scope:
+    """Disposals are of searches for drugs unless the scope's lens names another purpose."""
+    return replace(scope, purpose=scope.purpose or DRUGS)
+
+
 def drug_cube(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
-    """The grouped counts of the scope's drug searches (person, group, age, outcome class, n)."""
-    cube = counts.cube(in_scope(backend.table("stop_search"), scope), scope)
-    drugs: pd.DataFrame = cube[cube.object_group == DRUGS]
-    return drugs[["person", "group", "age", "outcome_class", "n"]]
+    """The grouped counts of the scope's searches for its purpose (person, group, age, outcome class, n)."""
+    lensed = with_purpose(scope)
+    cube = counts.cube(in_scope(backend.table("stop_search"), lensed), lensed, ibis.literal(True))
+    return cube[["person", "group", "age", "outcome_class", "n"]]
 
 
 def disposals_document(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any]:
-    """The outcome mix of searches for drugs by ethnic group and by age range, for a checked scope."""
+    """The outcome mix of searches for drugs (or the lens's purpose and power) by ethnic group and by age range,
+    for a checked scope."""
     cube = drug_cube(backend, scope)
     person = cube[cube.person]
     groups = person.group.where(person.group.isin(GROUPS), UNKNOWN)
+    lens = with_purpose(scope).lens
     return {
         "scope": {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
-                  "to": scope.end, "ethnicity": scope.ethnicity},
-        "drug_searches": _sum(cube),
-        "person_drug_searches": _sum(person),
+                  "to": scope.end, "ethnicity": scope.ethnicity, "purpose": lens.purpose, "power": lens.power,
+                  "purpose_name": lens.purpose_name, "power_name": lens.power_name},
+        "searches": _sum(cube),
+        "person_searches": _sum(person),
         "outcome_classes": list(OUTCOME_CLASSES),
         "all": outcome_mix(person),
         "by_group": [{"group": g, **outcome_mix(person[groups == g])} for g in (*GROUPS, UNKNOWN)],

@@ -1,25 +1,34 @@
-"""The metrics document (DESIGN.md "Machine-readable output"), assembled from a few grouped queries.
+"""The metrics document (DESIGN.md "Machine-readable output"; docs/lens-contract.md), from a few grouped
+queries.
 
-Every key DESIGN.md lists is here with the meaning it gives; `monthly`, `outcomes_by_group`, the extra
-per-area columns and `notes` are additions the report and dashboard need.
+Every key DESIGN.md lists is here with the meaning it gives; `monthly`, `outcomes_by_group`, `breakdowns`,
+`trend`, `coverage`, the extra per-area columns and `notes` are additions the report and dashboard need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import pandas as pd
 
 from scrutiny.metrics import counts
-from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OBJECT_GROUPS, OUTCOME_CLASSES, targets
+from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_CLASSES, targets
+from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope_coverage
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
-from scrutiny.metrics.population import AGE_BANDS, Population, all_ages_by_area, population
+from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
+from scrutiny.metrics.population import AGE_BANDS, Population, Unit, all_ages_by_area, exact_number, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope
+from scrutiny.metrics.trend import trend
+from scrutiny.months import label, ranges
 from scrutiny.warehouse.connect import connect
 
 Document = dict[str, Any]
+T = TypeVar("T")
+PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
 
 def _sum(frame: pd.DataFrame, column: str = "n") -> int:
@@ -33,12 +42,21 @@ def _object_groups(cube: pd.DataFrame, searches: int) -> dict[str, dict[str, Any
     }
 
 
-def _targets(groups: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _targets(scope: Scope, groups: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+    """The force's own targets, judged only where they mean something: one force, all its searches."""
+    force = scope.single_force
+    if force is None:
+        return [], "Targets are set per force: none is judged for several forces together."
+    if scope.lens.active:
+        return [], f"Targets are shares of all searches: they are not judged for {scope.lens.describe()} alone."
+    own = targets(force)
+    if not own:
+        return [], f"No targets are on file for {force_name(force)}."
     return [
         {"group": t.group, "op": t.op, "target": t.target, "actual": groups[t.group]["share"],
-         "met": t.met(groups[t.group]["share"])}
-        for t in targets()
-    ]
+         "met": None if groups[t.group]["share"] is None else t.met(groups[t.group]["share"])}
+        for t in own
+    ], None
 
 
 def _find_rates(rows: pd.DataFrame) -> tuple[float | None, float | None]:
@@ -65,12 +83,12 @@ def _strip(person: pd.DataFrame, published: bool) -> tuple[int | None, int | Non
     return _sum(person, "strip_true"), _sum(person[person.age.isin(CHILD_AGES)], "strip_true")
 
 
-def _disproportionality(person: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
-    unknown = _sum(person[person.group == "unknown"])
-    white = _sum(person[person.group == "White"])
+def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
+    unknown = _sum(rated[rated.group == "unknown"])
+    white = _sum(rated[rated.group == "White"])
     rows = []
     for g in GROUPS:
-        a = _sum(person[person.group == g])
+        a = _sum(rated[rated.group == g])
         residents = pop.total(g)
         if g == "White":
             ratio = rate_ratio(a, residents, a, residents)
@@ -89,15 +107,15 @@ def _disproportionality(person: pd.DataFrame, pop: Population) -> list[dict[str,
     return rows
 
 
-def _age_specific(person: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
+def _age_specific(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     rows = []
     for band in AGE_BANDS:
-        in_band = person[person.age == band]
+        in_band = rated[rated.age == band]
         white = _sum(in_band[in_band.group == "White"])
-        white_pop = pop.by_age.get((band, "White")) if pop.by_age is not None else None
+        white_pop = pop.by_age(band, "White")
         for g in GROUPS:
             a = _sum(in_band[in_band.group == g])
-            residents = pop.by_age.get((band, g)) if pop.by_age is not None else None
+            residents = pop.by_age(band, g)
             ratio = rate_ratio(a, residents, white, white_pop)
             value = (1.0 if not ratio.suppressed and residents else None) if g == "White" else ratio.value
             rows.append({"age_range": band, "group": g, "searches": a, "population": residents,
@@ -106,31 +124,76 @@ def _age_specific(person: pd.DataFrame, pop: Population) -> list[dict[str, Any]]
     return rows
 
 
-def _areas(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope) -> list[dict[str, Any]]:
+def _black_white(rows: pd.DataFrame, pop: Population) -> dict[str, Any]:
+    rated = rows[rows.person & rows.rated]
+    black, white = _sum(rated[rated.group == "Black"]), _sum(rated[rated.group == "White"])
+    ratio = rate_ratio(black, pop.total("Black"), white, pop.total("White"))
+    return {"black": black, "white": white, "ratio": ratio.value, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high,
+            "suppressed": ratio.suppressed}
+
+
+def _breakdown_row(key: str, name: str, rows: pd.DataFrame, searches: int, pop: Population) -> dict[str, Any]:
+    find, arrest = _find_rates(rows)
+    return {"key": key, "name": name, "searches": _sum(rows), "share": share(_sum(rows), searches),
+            "find_rate": find, "arrest_rate": arrest, "black_white": _black_white(rows, pop)}
+
+
+def _breakdowns(cube: pd.DataFrame, searches: int, pop: Population) -> dict[str, list[dict[str, Any]]]:
+    """Searches, find and arrest rates and the Black/White ratio by purpose and by power, within the lens."""
+    names = power_names()
+    by_power = {str(k): int(n) for k, n in cube.groupby("power").n.sum().items() if n > 0}
+    powers = sorted(by_power, key=lambda k: (-by_power[k], k))
+    return {
+        "purpose": [_breakdown_row(g, PURPOSE_NAMES[g], cube[cube.object_group == g], searches, pop)
+                    for g in OBJECT_GROUPS],
+        "power": [_breakdown_row(k, names.get(k, k), cube[cube.power == k], searches, pop) for k in powers],
+    }
+
+
+def _areas(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
     frame = counts.by_area(scoped, scope)
-    codes = [c for c in frame.code if c != "unknown"]
+    codes = sorted(c for c in frame.code if c not in PSEUDO_AREAS)
     residents = all_ages_by_area(backend, codes)
-    names = counts.area_names(backend, codes) | {"unknown": "unknown"}
-    rows = []
-    for code, n, drugs, black, white in sorted(
-        frame[["code", "n", "drugs", "black", "white"]].itertuples(index=False),
-        key=lambda r: (r[0] == "unknown", r[0]),
-    ):
+    names = counts.area_names(backend, codes) | PSEUDO_AREAS
+    policing: dict[str, list[str]] = {}
+    for force, las in pop.lookup.items():
+        for code in las:
+            policing.setdefault(code, []).append(force)
+    by_code: dict[str, dict[str, int]] = {
+        str(code): {"n": int(n), "drugs": int(d), "black": int(b), "white": int(w)}
+        for code, n, d, b, w in zip(frame.code, frame.n, frame.drugs, frame.black, frame.white, strict=True)
+    }
+    rows: list[dict[str, Any]] = []
+    for code in [*codes, *(c for c in PSEUDO_AREAS if c in by_code)]:
+        r = by_code[code]
         groups = residents.get(code, {})
-        total = sum(groups.values()) if groups else None
-        ratio = rate_ratio(int(black), groups.get("Black"), int(white), groups.get("White"))
-        rows.append({"area_code": code, "area_name": names.get(code, code), "searches": int(n),
-                     "drugs_share": share(int(drugs), int(n)), "population": total,
-                     "rate_per_1000": rate_per_1000(int(n), total), "black_white_ratio": ratio.value})
+        weight = pop.weight(Unit(code, pop.area_forces(policing.get(code, [])), groups))
+
+        def weighted(n: int | None, w: Fraction = weight) -> int | float | None:
+            return None if n is None else exact_number(n * w)
+
+        total = weighted(sum(groups.values())) if groups else None
+        ratio = rate_ratio(r["black"], weighted(groups.get("Black")), r["white"], weighted(groups.get("White")))
+        rows.append({"area_code": code, "area_name": names.get(code, code), "searches": r["n"],
+                     "drugs_share": share(r["drugs"], r["n"]), "population": total,
+                     "rate_per_1000": rate_per_1000(r["n"], total), "black_white_ratio": ratio.value})
     return rows
 
 
-def _monthly(scoped: ibis.Table) -> list[dict[str, Any]]:
-    return [
-        {"month": month.strftime("%Y-%m"), "searches": int(n), "drugs_share": share(int(drugs), int(n)),
-         "find_rate": share(int(found), int(known))}
-        for month, n, drugs, known, found in counts.by_month(scoped).itertuples(index=False)
-    ]
+def _monthly(frame: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
+    covered = pop.covered(pop.coverage)
+    found = {m: (int(n), int(d), int(k), int(f)) for m, n, d, k, f in
+             zip(frame.month, frame.n, frame.drugs, frame.known, frame.found, strict=True)}
+    rows: list[dict[str, Any]] = []
+    for month in pop.months:
+        if month not in covered:
+            rows.append({"month": label(month), "searches": None, "drugs_share": None, "find_rate": None,
+                         "covered": False})
+            continue
+        n, drugs, known, hits = found.get(month, (0, 0, 0, 0))
+        rows.append({"month": label(month), "searches": n, "drugs_share": share(drugs, n),
+                     "find_rate": share(hits, known), "covered": True})
+    return rows
 
 
 def _outcomes_by_group(person: pd.DataFrame) -> list[dict[str, Any]]:
@@ -142,12 +205,48 @@ def _outcomes_by_group(person: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _data_quality(backend: ibis.BaseBackend, cube: pd.DataFrame, person: pd.DataFrame, scope: Scope) -> dict[str, int]:
+def _data_quality(backend: ibis.BaseBackend, cube: pd.DataFrame, person: pd.DataFrame, scope: Scope,
+                  used: list[str]) -> dict[str, int]:
     rejects = backend.table("rejects")
-    rejected = rejects.filter(*of_force(rejects, scope.force), rejects.month >= scope.first_month,
+    rejected = rejects.filter(rejects.force.isin(used), rejects.month >= scope.first_month,
                               rejects.month <= scope.last_month).count().to_pyarrow().as_py()
-    return {"no_location": _sum(cube) - _sum(cube, "located"), "no_age": _sum(person[person.age == "unknown"]),
-            "rejected_rows": int(rejected)}
+    return {"no_location": _sum(cube) - _sum(cube, "located"),
+            "outside_boundaries": _sum(cube, "located") - _sum(cube, "placed"),
+            "no_age": _sum(person[person.age == "unknown"]), "rejected_rows": int(rejected)}
+
+
+def _coverage_notes(scope: Scope, pop: Population, cube: pd.DataFrame) -> tuple[list[str], list[str]]:
+    notes: list[str] = []
+    details: list[str] = []
+    named = scope.force_ids or ()
+    for force in named:
+        if force not in pop.coverage:
+            notes.append(f"{force_name(force)} has no searches loaded for this period, so it adds nothing here.")
+    n = len(pop.months)
+    short = [(force, months) for force, months in sorted(pop.coverage.items()) if len(months) < n]
+    for force, months in short:
+        missing = [label(m) for m in pop.months if m not in months]
+        details.append(f"{force_name(force)}: data for {len(months)} of {n} months; none loaded for "
+                       f"{', '.join(ranges(missing))}.")
+    if len(short) == 1 and len(pop.coverage) == 1:
+        notes.append(f"{force_name(short[0][0])} has data for {len(short[0][1])} of the {n} months: residents count "
+                     "only for the months covered, and a missing month is not counted as zero.")
+    elif short:
+        notes.append(f"{len(short)} of the {len(pop.coverage)} forces have data for only some of the {n} months: "
+                     "each force's residents count only for the months it covers, and a missing month is not "
+                     "counted as zero.")
+    if pop.rated_forces is not None:
+        unrated = sorted(set(pop.coverage) - pop.rated_forces)
+        if unrated:
+            count = _sum(cube[~cube.rated])
+            who = " and ".join(force_name(f) for f in unrated)
+            notes.append(f"{who}: {count:,} searches are counted, but no resident population belongs to "
+                         f"{'it' if len(unrated) == 1 else 'them'}, so they are left out of rates and ratios.")
+    if scope.force == ALL_FORCES:
+        notes.append(f"All forces: the {len(pop.coverage)} forces with data in this period, and the residents of "
+                     "their areas only.")
+        details.append(f"Forces with data in this period: {', '.join(sorted(pop.coverage))}.")
+    return notes, details
 
 
 def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
@@ -155,59 +254,83 @@ def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
     current = log.filter(*of_force(log, scope.force), log.month >= scope.first_month, log.month <= scope.last_month)
     kinds = current.order_by(ibis.desc("id")).to_pandas().drop_duplicates("unit")
     notes = []
-    api = sorted(m.strftime("%Y-%m") for m in kinds[kinds.kind == "stops_json"].month)
+    api = sorted(label(as_date(m)) for m in kinds[kinds.kind == "stops_json"].month)
     if api:
         notes.append(f"{', '.join(api)}: from the data.police.uk API, whose monthly answers can be incomplete.")
     if kinds.synthetic.any():
         notes.append("SYNTHETIC DATA: these figures come from generated records, not real police data.")
     if scope.area is not None:
         notes.append("Rejected rows cannot be placed in an area: their count is for the whole force.")
-    if scope.force == ALL_FORCES:
-        loaded = sorted(set(kinds.force))
-        notes.append(f"All forces: {len(loaded)} forces have data loaded in this period ({', '.join(loaded)}); "
-                     "the population is that of every police force area in England and Wales.")
     return notes
 
 
+def _scope(scope: Scope, pop: Population) -> dict[str, Any]:
+    lens = scope.lens
+    return {"force": scope.force, "forces": sorted(pop.coverage), "area": scope.area, "area_name": scope.area_name,
+            "from": scope.start, "to": scope.end, "ethnicity": scope.ethnicity, "purpose": lens.purpose,
+            "power": lens.power, "purpose_name": lens.purpose_name, "power_name": lens.power_name}
+
+
 def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
+    """The document for a checked scope (`resolve_scope`)."""
+    pop = population(backend, scope, covered_months(counts.force_months(backend, scope)))
+    used = sorted(pop.coverage)
     scoped = in_scope(backend.table("stop_search"), scope)
-    cube = counts.cube(scoped, scope)
+    rated_flag = counts.rated_flag(scoped, pop.rated_forces, used)
+    cube = counts.cube(scoped, scope, rated_flag)
+    cube["rated"] = cube["rated"].astype(bool)
     person = cube[cube.person]
+    rated = person[person.rated]
     searches = _sum(cube)
-    pop = population(backend, scope)
     groups = _object_groups(cube, searches)
+    judged, targets_note = _targets(scope, groups)
     strip, child_strip = _strip(person, _sum(cube, "strip_published") > 0)
     age = {band: _sum(person[person.age == band]) for band in AGE_RANGES}
     age["unknown"] = _sum(person[person.age == "unknown"])
+    monthly = counts.by_month(scoped, scope, rated_flag)
+    monthly["month"] = [as_date(m) for m in monthly.month]
+    coverage_notes, coverage_details = _coverage_notes(scope, pop, cube)
+    with_residents = {f for u in pop.units for f in u.forces} if scope.area else {u.label for u in pop.units}
     return {
-        "scope": {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
-                  "to": scope.end, "ethnicity": scope.ethnicity},
+        "scope": _scope(scope, pop),
         "searches": searches,
         "person_searches": _sum(person),
         "object_groups": groups,
-        "targets": _targets(groups),
+        "targets": judged,
+        "targets_note": targets_note,
         "outcomes": _outcomes(cube, searches),
         "age": age,
         "children": sum(age[a] for a in CHILD_AGES),
         "strip_searches": strip,
         "child_strip_searches": child_strip,
-        "disproportionality": _disproportionality(person, pop),
-        "age_specific": _age_specific(person, pop),
+        "disproportionality": _disproportionality(rated, pop),
+        "age_specific": _age_specific(rated, pop),
         "unknown_ethnicity_share": share(_sum(person[person.group == "unknown"]), _sum(person)),
-        "areas": _areas(backend, scoped, scope),
-        "data_quality": _data_quality(backend, cube, person, scope),
-        "monthly": _monthly(scoped),
+        "areas": _areas(backend, scoped, scope, pop),
+        "data_quality": _data_quality(backend, cube, person, scope, used),
+        "monthly": _monthly(monthly, pop),
         "outcomes_by_group": _outcomes_by_group(person),
-        "notes": pop.notes + _source_notes(backend, scope),
+        "breakdowns": _breakdowns(cube, searches, pop),
+        "trend": trend(monthly, pop),
+        "coverage": scope_coverage(scope.force_ids, pop.coverage, pop.months, with_residents),
+        "notes": pop.notes + coverage_notes + _source_notes(backend, scope),
+        "notes_detail": pop.details + coverage_details,
     }
+
+
+def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:
+    """`work` over the DuckDB warehouse at `db`, opened read-only for it (a clear error when it is missing)."""
+    connect(db, read_only=True).close()
+    backend = ibis.duckdb.connect(str(db), read_only=True)
+    try:
+        return work(backend)
+    finally:
+        backend.disconnect()
 
 
 def compute_metrics(db: Path, scope: Scope) -> Document:
     """The document for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
-    connect(db, read_only=True).close()  # a clear error when the file is missing
-    backend = ibis.duckdb.connect(str(db), read_only=True)
-    try:
-        checked = resolve_scope(backend, scope.force, scope.area, scope.start, scope.end, scope.ethnicity)
-        return metrics_document(backend, checked)
-    finally:
-        backend.disconnect()
+    return compute_metrics_with(db, lambda backend: metrics_document(backend, resolve_scope(backend, scope)))
+
+
+__all__ = ["Document", "compute_metrics", "compute_metrics_with", "metrics_document"]

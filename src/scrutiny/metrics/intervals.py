@@ -19,8 +19,8 @@ class Ratio:
     unknown_bounds: tuple[float, float] | None
 
 
-def rate_per_1000(searches: int, residents: int | None) -> float | None:
-    if not residents:
+def rate_per_1000(searches: int | None, residents: float | None) -> float | None:
+    if not residents or searches is None:
         return None
     return searches / residents * 1000
 
@@ -29,7 +29,7 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def rate_ratio(a: int, pop_a: int | None, c: int, pop_c: int | None, unknown: int = 0) -> Ratio:
+def rate_ratio(a: int, pop_a: float | None, c: int, pop_c: float | None, unknown: int = 0) -> Ratio:
     """Ratio of group a's rate to group c's (White), with exp(ln r ± 1.96 √(1/a + 1/c)).
 
     `unknown_bounds`: the ratio had every search of unknown ethnicity been of group c (low) or of group a
@@ -44,6 +44,21 @@ def rate_ratio(a: int, pop_a: int | None, c: int, pop_c: int | None, unknown: in
     low = (a / pop_a) / ((c + unknown) / pop_c)
     high = ((a + unknown) / pop_a) / (c / pop_c)
     return Ratio(ratio, math.exp(math.log(ratio) - spread), math.exp(math.log(ratio) + spread), False, (low, high))
+
+
+def ratio_of_ratios(before: tuple[int, float | None, int, float | None],
+                    after: tuple[int, float | None, int, float | None]) -> Ratio:
+    """How a rate ratio changed: (a₂/P_a₂ ÷ c₂/P_c₂) ÷ (a₁/P_a₁ ÷ c₁/P_c₁), with the 95% interval
+    exp(ln RRR ± 1.96 √(1/a₁ + 1/c₁ + 1/a₂ + 1/c₂)) from the four search counts (each period's a and c);
+    suppressed when any of them is below SUPPRESS_BELOW. No unknown bounds: it compares two ratios."""
+    first, second = rate_ratio(*before), rate_ratio(*after)
+    if first.suppressed or second.suppressed:
+        return Ratio(None, None, None, True, None)
+    if first.value is None or second.value is None:
+        return Ratio(None, None, None, False, None)
+    value = second.value / first.value
+    spread = Z95 * math.sqrt(1 / before[0] + 1 / before[2] + 1 / after[0] + 1 / after[2])
+    return Ratio(value, math.exp(math.log(value) - spread), math.exp(math.log(value) + spread), False, None)
 
 
 @dataclass(frozen=True)

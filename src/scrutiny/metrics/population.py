@@ -1,20 +1,28 @@
-"""Census 2021 residents for a scope: the denominators of every rate.
+"""Census 2021 residents for a scope, counted in person-months: the denominators of every rate.
 
-A force's population is the sum of its local authorities (the ONS lookup), a borough's is its own. Of the
-all-ages tables, TS022 (unrounded) is preferred where it covers an authority, else the 19-group table. The
-age tables merge some small authorities into a neighbour (City of London with Westminster); a merged area
-is used only when nearly all its residents are in scope, and the reader is told.
+A force's residents are the sum of its local authorities (the ONS lookup), an area's its own. Of the all-ages
+tables, TS022 (unrounded) is preferred where it covers an authority, else the 19-group table; a force whose
+authorities' codes changed after the lookup was made (Northamptonshire) takes the table by police force area.
+
+A month a force publishes nothing is missing, not zero, so residents count only for the months their force
+covers: a force with 3 of 12 months counts a quarter of its residents. Each block of residents (a force's, or
+the area's) is a `Unit` tied to the forces whose months decide its weight, and every total is exact (a
+Fraction until it is reported). A force with no residents (British Transport Police) adds none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
 
 import ibis
 from ibis import _
 
 from scrutiny.catalog import forces
-from scrutiny.metrics.scope import ALL_FORCES, Scope, of_force
+from scrutiny.metrics.scope import Scope, of_force
 
 ALL_AGES_SOURCES = ("census_ts022", "census_19_groups")  # in order of preference
 AGE_SOURCE = "census_age_sex"
@@ -22,27 +30,98 @@ FORCE_AREA_SOURCE = "census_pfa_5_groups"
 AGE_BANDS = {"10-17": (10, 17), "18-24": (18, 24), "25-34": (25, 34), "over 34": (35, 200)}
 MERGED_SHARE_NEEDED = 0.95
 
+Number = int | float
+
+
+def exact_number(value: Fraction) -> Number:
+    """A whole number as an int, anything else as the nearest float (person-months rarely divide evenly)."""
+    return int(value) if value.denominator == 1 else float(value)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Residents that count in the months `forces` cover."""
+
+    label: str  # a force id, an area code or an age-table area code
+    forces: frozenset[str]
+    residents: dict[Any, int] = field(hash=False)  # group -> residents; (band, group) -> residents for age
+
 
 @dataclass
 class Population:
-    by_area: dict[str, dict[str, int]]  # area code -> group -> residents (all ages)
-    by_age: dict[tuple[str, str], int] | None  # (age band, group) -> residents over the whole scope
+    units: list[Unit]  # all ages, by group
+    age_units: list[Unit] | None  # by (age band, group); None where the Census by age cannot be used
+    coverage: dict[str, frozenset[date]]  # each used force -> the months of the period it covers
+    months: list[date]  # the period
+    rated_forces: frozenset[str] | None  # forces whose searches enter rates; None: every search in scope
+    lookup: dict[str, list[str]] = field(default_factory=dict)  # force -> its local authorities
     notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
 
-    def total(self, group: str) -> int | None:
-        if not self.by_area:
+    def covered(self, unit_forces: Iterable[str]) -> set[date]:
+        out: set[date] = set()
+        for force in unit_forces:
+            out |= self.coverage.get(force, frozenset())
+        return out
+
+    def weight(self, unit: Unit, window: Sequence[date] | None = None) -> Fraction:
+        window = self.months if window is None else window
+        if not window:
+            return Fraction(0)
+        return Fraction(len(self.covered(unit.forces) & set(window)), len(window))
+
+    def _sum(self, units: list[Unit], key: object, window: Sequence[date] | None) -> Number | None:
+        if not units:
             return None
-        return sum(groups.get(group, 0) for groups in self.by_area.values())
+        return exact_number(sum((Fraction(u.residents.get(key, 0)) * self.weight(u, window) for u in units),
+                                Fraction(0)))
+
+    def total(self, group: str, window: Sequence[date] | None = None) -> Number | None:
+        """Residents of a group × the share of the window their force covers, summed over the units."""
+        return self._sum(self.units, group, window)
+
+    def by_age(self, band: str, group: str) -> Number | None:
+        if self.age_units is None:
+            return None
+        return self._sum(self.age_units, (band, group), None)
+
+    def months_covered(self, window: Sequence[date]) -> int:
+        """Months of the window covered by a unit's forces (by any used force when there are no units)."""
+        forces_ = [f for u in self.units for f in u.forces] if self.units else list(self.coverage)
+        return len(self.covered(forces_) & set(window))
+
+    def area_total(self, residents: dict[str, int], policing: Iterable[str]) -> Number | None:
+        """An area's residents (all groups) weighted by the months of the forces that police it."""
+        if not residents:
+            return None
+        unit = Unit("", self.area_forces(policing), residents)
+        return exact_number(sum(residents.values()) * self.weight(unit))
+
+    def area_forces(self, policing: Iterable[str]) -> frozenset[str]:
+        """The used forces that police an area, or every used force when none of them does."""
+        mine = frozenset(policing) & frozenset(self.coverage)
+        return mine or frozenset(self.coverage)
 
 
 def scope_areas(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
-    """Local authority codes of the scope: the area itself, or the force's authorities in the lookup."""
+    """Local authority codes of the scope: the area itself, or the forces' authorities in the lookup."""
     if scope.area is not None:
         return [scope.area]
     if "force_areas" not in backend.list_tables():
         return []
     lookup = backend.table("force_areas")
     return sorted(set(lookup.filter(*of_force(lookup, scope.force)).la_code.to_pandas()))
+
+
+def force_lookup(backend: ibis.BaseBackend) -> dict[str, list[str]]:
+    """Each force in the lookup -> its local authority codes."""
+    if "force_areas" not in backend.list_tables():
+        return {}
+    rows = backend.table("force_areas").select("force", "la_code").distinct().to_pyarrow().to_pylist()
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(str(r["force"]), []).append(str(r["la_code"]))
+    return {force: sorted(codes) for force, codes in out.items()}
 
 
 def all_ages_by_area(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, dict[str, int]]:
@@ -69,62 +148,10 @@ def all_ages_by_area(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, d
     return out
 
 
-def _age_areas(backend: ibis.BaseBackend, codes: list[str], notes: list[str]) -> list[str] | None:
-    """The age table's area codes that stand for the scope, or None if one cannot fairly be used."""
-    table = backend.table("population")
-    available = set(table.filter(table.source == AGE_SOURCE).select("area_code").distinct().to_pandas().area_code)
-    chosen: list[str] = []
-    for code in codes:
-        if code in available:
-            chosen.append(code)
-            continue
-        merged = next((m for m in available if code in m.split("+")), None)
-        if merged is None:
-            notes.append(f"The Census by age has no figures for {code}: age-specific rates are not given.")
-            return None
-        if merged in chosen:
-            continue
-        parts = merged.split("+")
-        residents = all_ages_by_area(backend, parts)
-        totals = {p: sum(residents.get(p, {}).values()) for p in parts}
-        inside = sum(totals[p] for p in parts if p in codes)
-        if sum(totals.values()) == 0 or inside / sum(totals.values()) < MERGED_SHARE_NEEDED:
-            notes.append(
-                f"The Census by age publishes {' and '.join(parts)} only together, and most of those residents are "
-                "outside this scope: age-specific rates are not given."
-            )
-            return None
-        notes.append(
-            f"The Census by age publishes {' and '.join(parts)} only together; age-specific rates use the combined "
-            f"population ({inside / sum(totals.values()):.1%} of it is in scope)."
-        )
-        chosen.append(merged)
-    return chosen
-
-
-def _by_age(backend: ibis.BaseBackend, areas: list[str], notes: list[str]) -> dict[tuple[str, str], int]:
-    table = backend.table("population")
-    band = ibis.cases(*[(table.age.between(lo, hi), name) for name, (lo, hi) in AGE_BANDS.items()], else_=None)
-    rows = (
-        table.filter(table.source == AGE_SOURCE, table.area_code.isin(areas), table.age.notnull())
-        .mutate(band=band)
-        .filter(_.band.notnull())
-        .group_by(["band", "ethnic_group"])
-        .aggregate(residents=_.residents.sum(), suppressed=_.suppressed_cells.sum())
-        .to_pandas()
-    )
-    suppressed = int(rows.suppressed.sum()) if not rows.empty else 0
-    if suppressed:
-        notes.append(
-            f"The Census by single year of age hides {suppressed:,} small cells in this scope (counted as 0), so "
-            "age-specific populations are slightly low and their rates slightly high."
-        )
-    return {(str(b), str(g)): int(r) for b, g, r in zip(rows.band, rows.ethnic_group, rows.residents, strict=True)}
-
-
-def _force_area_totals(backend: ibis.BaseBackend, scope: Scope) -> dict[str, dict[str, int]]:
-    """Census 2021 residents by police force area, for forces whose authorities' codes have changed."""
-    wanted = [f.pfa_code for f in forces().values() if f.pfa_code and scope.force in (f.id, ALL_FORCES)]
+def _force_area_totals(backend: ibis.BaseBackend, wanted: list[str]) -> dict[str, dict[str, int]]:
+    """Census 2021 residents by police force area code, for forces whose authorities' codes have changed."""
+    if not wanted:
+        return {}
     table = backend.table("population")
     rows = (
         table.filter(table.source == FORCE_AREA_SOURCE, table.census_year == 2021, table.age.isnull(),
@@ -133,34 +160,171 @@ def _force_area_totals(backend: ibis.BaseBackend, scope: Scope) -> dict[str, dic
         .aggregate(residents=_.residents.sum())
         .to_pandas()
     )
-    if set(rows.area_code) != set(wanted):
-        return {}
     out: dict[str, dict[str, int]] = {}
     for code, group, residents in rows.itertuples(index=False):
         out.setdefault(str(code), {})[str(group)] = int(residents)
     return out
 
 
-def population(backend: ibis.BaseBackend, scope: Scope) -> Population:
-    notes: list[str] = []
-    tables = set(backend.list_tables())
-    codes = scope_areas(backend, scope)
-    if "population" not in tables or not codes:
-        notes.append(f"No Census population for {scope.area_name or scope.force}: rates and ratios are not given.")
-        return Population({}, None, notes)
+def _age_areas(backend: ibis.BaseBackend, codes: list[str], notes: list[str],
+               details: list[str]) -> dict[str, list[str]] | None:
+    """The age table's area codes that stand for the scope's authorities (each with the authorities it holds),
+    or None if one cannot fairly be used."""
+    table = backend.table("population")
+    available = set(table.filter(table.source == AGE_SOURCE).select("area_code").distinct().to_pandas().area_code)
+    chosen: dict[str, list[str]] = {}
+    for code in codes:
+        if code in available:
+            chosen[code] = [code]
+            continue
+        merged = next((m for m in available if code in m.split("+")), None)
+        if merged is None:
+            notes.append("Rates by age are not given: the Census by age does not cover every area here.")
+            details.append(f"The Census by single year of age has no figures for {code}.")
+            return None
+        if merged in chosen:
+            continue
+        parts = merged.split("+")
+        residents = all_ages_by_area(backend, parts)
+        totals = {p: sum(residents.get(p, {}).values()) for p in parts}
+        inside = sum(totals[p] for p in parts if p in codes)
+        if sum(totals.values()) == 0 or inside / sum(totals.values()) < MERGED_SHARE_NEEDED:
+            notes.append("Rates by age are not given: the Census by age counts this area only together with a "
+                         "larger neighbour.")
+            details.append(f"The Census by age publishes {' and '.join(parts)} only together, and most of those "
+                           "residents are outside this scope.")
+            return None
+        details.append(f"The Census by age publishes {' and '.join(parts)} only together; age-specific rates use "
+                       f"the combined population ({inside / sum(totals.values()):.1%} of it is in scope).")
+        chosen[merged] = [p for p in parts if p in codes]
+    return chosen
+
+
+def _by_age(backend: ibis.BaseBackend, areas: list[str], notes: list[str],
+            details: list[str]) -> dict[str, dict[tuple[str, str], int]]:
+    """Residents by age-table area, age band and group."""
+    table = backend.table("population")
+    band = ibis.cases(*[(table.age.between(lo, hi), name) for name, (lo, hi) in AGE_BANDS.items()], else_=None)
+    rows = (
+        table.filter(table.source == AGE_SOURCE, table.area_code.isin(areas), table.age.notnull())
+        .mutate(band=band)
+        .filter(_.band.notnull())
+        .group_by(["area_code", "band", "ethnic_group"])
+        .aggregate(residents=_.residents.sum(), suppressed=_.suppressed_cells.sum())
+        .to_pandas()
+    )
+    suppressed = int(rows.suppressed.sum()) if not rows.empty else 0
+    if suppressed:
+        notes.append("Rates by age are slightly too high: the Census hides very small counts of residents by age.")
+        details.append(f"The Census by single year of age hides {suppressed:,} small cells in this scope (counted "
+                       "as 0), so age-specific populations are slightly low and their rates slightly high.")
+    out: dict[str, dict[tuple[str, str], int]] = {}
+    for code, b, g, r in zip(rows.area_code, rows.band, rows.ethnic_group, rows.residents, strict=True):
+        out.setdefault(str(code), {})[(str(b), str(g))] = int(r)
+    return out
+
+
+def _age_units(backend: ibis.BaseBackend, owners: dict[str, frozenset[str]], notes: list[str],
+               details: list[str]) -> list[Unit] | None:
+    """Age-band residents per age-table area, each tied to the forces of the authorities it holds."""
+    chosen = _age_areas(backend, sorted(owners), notes, details)
+    if chosen is None:
+        return None
+    by_area = _by_age(backend, list(chosen), notes, details)
+    units = []
+    for code, parts in chosen.items():
+        unit_forces = frozenset().union(*(owners[p] for p in parts))
+        units.append(Unit(code, unit_forces, dict(by_area.get(code, {}))))
+    return units
+
+
+def population(backend: ibis.BaseBackend, scope: Scope, coverage: dict[str, frozenset[date]]) -> Population:
+    """The residents of a checked scope, given the months each of its used forces covers."""
+    pop = Population([], None, coverage, scope.months, None)
+    if "population" not in backend.list_tables():
+        pop.notes.append("No Census population is loaded, so rates and ratios are not given.")
+        pop.rated_forces = frozenset(coverage)
+        return pop
+    lookup = force_lookup(backend)
+    pop.lookup = lookup
+    if scope.area is not None:
+        return _area_population(backend, scope, lookup, pop)
+    return _forces_population(backend, lookup, pop)
+
+
+def _area_population(backend: ibis.BaseBackend, scope: Scope, lookup: dict[str, list[str]],
+                     pop: Population) -> Population:
+    assert scope.area is not None
+    residents = all_ages_by_area(backend, [scope.area]).get(scope.area)
+    if not residents:
+        pop.notes.append(f"No Census population is loaded for {scope.area_name or scope.area}, so rates and ratios "
+                         "are not given.")
+        pop.details.append(f"No all-ages Census table covers {scope.area}.")
+        return pop
+    unit_forces = pop.area_forces(f for f, codes in lookup.items() if scope.area in codes)
+    pop.units = [Unit(scope.area, unit_forces, residents)]
+    pop.age_units = _age_units(backend, {scope.area: unit_forces}, pop.notes, pop.details)
+    return pop
+
+
+@dataclass
+class ForceUnits:
+    """Each force's residents (a unit per force that has any), and what a reader must know about them."""
+
+    units: list[Unit] = field(default_factory=list)
+    owners: dict[str, frozenset[str]] = field(default_factory=dict)  # local authority -> forces summing it
+    age_usable: bool = True  # False when a force's residents come from the whole-force table
+    notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+
+def force_units(backend: ibis.BaseBackend, used: list[str], lookup: dict[str, list[str]]) -> ForceUnits:
+    """Residents of each force: the sum of its authorities, or its police force area's where their codes
+    changed; none for a force with no authorities in the lookup (British Transport Police)."""
+    out = ForceUnits()
+    codes = sorted({c for f in used for c in lookup.get(f, [])})
     all_ages = all_ages_by_area(backend, codes)
-    missing = [c for c in codes if c not in all_ages]
-    if missing:
-        by_force = _force_area_totals(backend, scope) if scope.area is None else {}
-        if not by_force:
-            notes.append(f"No Census population loaded for {', '.join(missing)}: rates and ratios are not given.")
-            return Population({}, None, notes)
-        notes.append(
-            f"The Census by local authority has no {', '.join(missing)} (their boundaries changed after the "
-            "lookup was made), so residents come from the Census table by police force area and age-specific "
-            "rates are not given."
-        )
-        return Population(by_force, None, notes)
-    age_areas = _age_areas(backend, codes, notes)
-    by_age = _by_age(backend, age_areas, notes) if age_areas else None
-    return Population(all_ages, by_age, notes)
+    catalogue = forces()
+    for force in used:
+        name = catalogue[force].name if force in catalogue else force
+        mine = lookup.get(force, [])
+        if not mine:
+            out.details.append(f"{name} has no local authorities in the force lookup.")
+            continue
+        if all(c in all_ages for c in mine):
+            residents: dict[Any, int] = {}
+            for c in mine:
+                for group, n in all_ages[c].items():
+                    residents[group] = residents.get(group, 0) + n
+                out.owners[c] = out.owners.get(c, frozenset()) | {force}
+            out.units.append(Unit(force, frozenset({force}), residents))
+            continue
+        out.age_usable = False
+        pfa = catalogue[force].pfa_code if force in catalogue else None
+        by_pfa = _force_area_totals(backend, [pfa]) if pfa else {}
+        missing = [c for c in mine if c not in all_ages]
+        if pfa in by_pfa:
+            out.units.append(Unit(force, frozenset({force}), by_pfa[pfa]))
+            out.notes.append(f"{name}: residents come from the Census count for the whole force area, so rates by "
+                             "age are not given.")
+            out.details.append(f"The Census by local authority has no {', '.join(missing)} (their boundaries "
+                               "changed after the lookup was made): residents of the police force area are used.")
+        else:
+            out.notes.append(f"{name}: no Census population is loaded for part of its area, so its searches are "
+                             "left out of rates and ratios.")
+            out.details.append(f"No Census population loaded for {', '.join(missing)}.")
+    return out
+
+
+def _forces_population(backend: ibis.BaseBackend, lookup: dict[str, list[str]], pop: Population) -> Population:
+    used = sorted(pop.coverage)
+    found = force_units(backend, used, lookup)
+    pop.units = found.units
+    pop.notes += found.notes
+    pop.details += found.details
+    pop.rated_forces = frozenset(u.label for u in pop.units) or frozenset(used)
+    if not pop.units:
+        pop.notes.append("No Census population is loaded for this force's area, so rates and ratios are not given.")
+    elif found.age_usable:  # else a note above already says why rates by age are not given
+        pop.age_units = _age_units(backend, found.owners, pop.notes, pop.details)
+    return pop

@@ -1,9 +1,9 @@
-"""What a figure is about: a force, optionally one of its areas, an inclusive month range, an ethnicity basis."""
+"""What a figure is about: one force, several or all; optionally one area; an inclusive month range; an
+ethnicity basis; and a lens (what the searches were for, under which power)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -12,19 +12,25 @@ import ibis.expr.types as ir
 
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.lens import Lens, check_lens, lens_filters
+from scrutiny.months import label, month_start, months_between
 
 Ethnicity = Literal["self", "officer"]
-ALL_FORCES = "all"  # the national scope: every force loaded, every local authority in the lookup
+ALL_FORCES = "all"  # every force with searches in the period
+
+__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "resolve_scope"]
 
 
 @dataclass(frozen=True)
 class Scope:
-    force: str
+    force: str  # a force id, `all`, or force ids joined by commas (normalised: sorted, no repeats)
     area: str | None  # an area code (E09...) once resolved
     start: str  # YYYY-MM, inclusive
     end: str  # YYYY-MM, inclusive
     ethnicity: Ethnicity = "self"
     area_name: str | None = None
+    purpose: str | None = None  # an object group (metrics.lens)
+    power: str | None = None  # a power key (catalog/powers.csv)
 
     @property
     def first_month(self) -> date:
@@ -35,20 +41,48 @@ class Scope:
         return month_start(self.end)
 
     @property
+    def months(self) -> list[date]:
+        return months_between(self.first_month, self.last_month)
+
+    @property
+    def force_ids(self) -> tuple[str, ...] | None:
+        """The forces named, or None for every force."""
+        return None if self.force == ALL_FORCES else tuple(self.force.split(","))
+
+    @property
+    def single_force(self) -> str | None:
+        ids = self.force_ids
+        return ids[0] if ids is not None and len(ids) == 1 else None
+
+    @property
+    def lens(self) -> Lens:
+        return Lens(self.purpose, self.power)
+
+    @property
     def group_column(self) -> str:
         return "self_defined_group" if self.ethnicity == "self" else "officer_defined_group"
 
 
-def month_start(text: str) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ScrutinyError(f"bad month {text!r}: expected YYYY-MM, e.g. 2018-04")
-    return date(int(match[1]), int(match[2]), 1)
+def normalise_forces(text: str) -> str:
+    """`all`, or known force ids, trimmed, de-duplicated and sorted; a clear error for an unknown one."""
+    ids = sorted({part.strip().lower() for part in text.split(",") if part.strip()})
+    if not ids:
+        raise ScrutinyError("no force given: name a force id such as metropolitan, several joined by commas, or all")
+    if ALL_FORCES in ids:
+        if len(ids) > 1:
+            raise ScrutinyError(f"--force {text!r}: `all` already means every force; give it alone")
+        return ALL_FORCES
+    for force in ids:
+        check_force(force)
+    return ",".join(ids)
 
 
 def of_force(table: ir.Table, force: str) -> list[ir.BooleanValue]:
-    """The filter that keeps one force's rows (any force's for the national scope)."""
-    return [table.force.notnull() if force == ALL_FORCES else table.force == force]
+    """The filter that keeps the rows of a force spec (`all`, one id, or ids joined by commas)."""
+    if force == ALL_FORCES:
+        return [table.force.notnull()]
+    ids = force.split(",")
+    return [table.force == ids[0]] if len(ids) == 1 else [table.force.isin(ids)]
 
 
 def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str, str]:
@@ -69,36 +103,44 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
     raise ScrutinyError(f"unknown area {area!r}; known areas: {names}")
 
 
-def resolve_scope(
-    backend: ibis.BaseBackend, force: str, area: str | None, start: str, end: str, ethnicity: str = "self"
-) -> Scope:
-    """Check every part of a scope against the warehouse, so a typo is an error, not a page of zeros."""
-    if force != ALL_FORCES:
-        check_force(force)
-    if ethnicity not in ("self", "officer"):
-        raise ScrutinyError(f"bad ethnicity basis {ethnicity!r}: expected 'self' or 'officer'")
-    first, last = month_start(start), month_start(end)
+def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
+    """Check every part of a scope against the catalogue and the warehouse, so a typo is an error, not a page
+    of zeros. A lens that keeps no searches is not an error: its figures are zeros and suppressed ratios."""
+    force = normalise_forces(scope.force)
+    if scope.ethnicity not in ("self", "officer"):
+        raise ScrutinyError(f"bad ethnicity basis {scope.ethnicity!r}: expected 'self' or 'officer'")
+    lens = check_lens(scope.purpose, scope.power)
+    first, last = month_start(scope.start), month_start(scope.end)
     if first > last:
-        raise ScrutinyError(f"--from {start} is after --to {end}")
-    code, name = _resolve_area(backend, force, area) if area else (None, None)
-    scope = Scope(force, code, start, end, ethnicity, name)  # type: ignore[arg-type]
-    if count_rows(in_scope(backend.table("stop_search"), scope)) == 0:
-        stops = backend.table("stop_search")
+        raise ScrutinyError(f"--from {scope.start} is after --to {scope.end}")
+    code, name = _resolve_area(backend, force, scope.area) if scope.area else (None, None)
+    checked = replace(scope, force=force, area=code, area_name=name, purpose=lens.purpose, power=lens.power)
+    stops = backend.table("stop_search")
+    unlensed = in_period(stops, checked)
+    if checked.area is not None:
+        unlensed = unlensed.filter(unlensed.area_code == checked.area)
+    if count_rows(unlensed) == 0:
         months = stops.filter(*of_force(stops, force)).select("month").distinct().to_pandas().month
-        loaded = sorted(m.strftime("%Y-%m") for m in months)
+        loaded = ", ".join(sorted(label(m) for m in months)) or "none"
         where = f" in {name}" if name else ""
-        months = ", ".join(loaded) if loaded else "none"
         raise ScrutinyError(
-            f"no searches for {force}{where} from {start} to {end}; months loaded for {force}: {months}"
+            f"no searches for {force}{where} from {scope.start} to {scope.end}; months loaded for {force}: {loaded}"
         )
-    return scope
+    return checked
+
+
+def in_period(stops: ir.Table, scope: Scope) -> ir.Table:
+    """Rows of the scope's forces in its months, whatever their area or lens: what decides coverage."""
+    return stops.filter(*of_force(stops, scope.force), stops.month >= scope.first_month,
+                        stops.month <= scope.last_month)
 
 
 def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
-    """Rows of `stop_search` that a scope covers."""
+    """Rows of `stop_search` that a scope covers, its lens applied."""
     conditions = [*of_force(stops, scope.force), stops.month >= scope.first_month, stops.month <= scope.last_month]
     if scope.area is not None:
         conditions.append(stops.area_code == scope.area)
+    conditions.extend(lens_filters(stops, scope.lens))
     return stops.filter(*conditions)
 
 

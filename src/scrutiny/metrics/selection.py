@@ -14,7 +14,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from scrutiny.metrics.categories import object_group
+from scrutiny.metrics.lens import object_group
 from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area, month_start
 from scrutiny.warehouse.schema import STOP_SEARCH_COLUMNS
 
@@ -88,7 +88,7 @@ def loaded_range(backend: ibis.BaseBackend, force: str) -> tuple[str, str] | Non
     return row["first"].strftime("%Y-%m"), row["last"].strftime("%Y-%m")
 
 
-def _current_loads(backend: ibis.BaseBackend) -> ir.Table:
+def current_loads(backend: ibis.BaseBackend) -> ir.Table:
     """The newest ingest_log row of every force-month: what `stop_search` holds now."""
     log = backend.table("ingest_log")
     log = log.filter(log.force.notnull())
@@ -98,7 +98,7 @@ def _current_loads(backend: ibis.BaseBackend) -> ir.Table:
 
 def loaded_months(backend: ibis.BaseBackend, force: str | None = None) -> list[dict[str, Any]]:
     """Each force-month loaded: rows, rejected rows, archive or API, synthetic or not, file and time."""
-    loads = _current_loads(backend)
+    loads = current_loads(backend)
     if force not in (None, ALL_FORCES):
         loads = loads.filter(loads.force == force)
     rows = loads.order_by(["force", "month"]).to_pyarrow().to_pylist()

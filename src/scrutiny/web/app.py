@@ -56,7 +56,8 @@ def _metrics_getter(warehouse: Warehouse, cache: ResponseCache) -> Any:
 
     def metrics(scope: Scope) -> dict[str, Any]:
         version = warehouse.version()
-        params = ScopeParams(scope.force, scope.area, scope.start, scope.end, scope.ethnicity)
+        params = ScopeParams(scope.force, scope.area, scope.start, scope.end, scope.ethnicity, scope.purpose,
+                             scope.power)
         entry, _ = cache.get_sync(("metrics", params), version,
                                   lambda: dump(warehouse.read(lambda backend: document(backend, params))))
         doc: dict[str, Any] = json.loads(entry.body)

@@ -21,12 +21,14 @@ from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.catalog import forces
-from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.lens import power_names
+from scrutiny.metrics.scope import ALL_FORCES, normalise_forces
 from scrutiny.warehouse.connect import connect
 from scrutiny.web.cache import ResponseCache, Version, warehouse_version
 from scrutiny.web.errors import bad_parameter, unavailable
 from scrutiny.web.schemas import Basis as BasisName
-from scrutiny.web.schemas import GroupName, ObjectGroupName, OutcomeClassName
+from scrutiny.web.schemas import GroupName, ObjectGroupName, OutcomeClassName, PurposeName
 from scrutiny.web.settings import Settings
 
 T = TypeVar("T")
@@ -92,7 +94,10 @@ CacheDep = Annotated[ResponseCache, Depends(_cache)]
 
 _FORCE_HELP = "data.police.uk force id (GET /api/v1/forces), or `all` for every force loaded."
 _FORCE_ENUM: dict[str, object] = {"enum": [*FORCE_IDS, ALL_FORCES]}
-Force = Annotated[str, Query(description=_FORCE_HELP, max_length=64, json_schema_extra=_FORCE_ENUM)]
+_FORCES_HELP = ("data.police.uk force id (GET /api/v1/forces), several joined by commas (`kent,essex`), or `all` for "
+                "every force with data in the period.")
+FORCES_PATTERN = r"^(all|[a-z-]{2,40}(,[a-z-]{2,40}){0,49})$"
+Force = Annotated[str, Query(description=_FORCES_HELP, max_length=2100, pattern=FORCES_PATTERN)]
 OptionalForce = Annotated[
     str | None,
     Query(description=_FORCE_HELP + " Every force when absent.", max_length=64,
@@ -114,6 +119,17 @@ ObjectGroup = Annotated[
     ObjectGroupName | None, Query(description="What the search was for, grouped as in DESIGN.md.")
 ]
 OutcomeClass = Annotated[OutcomeClassName | None, Query(description="Outcome class (DESIGN.md).")]
+Purpose = Annotated[
+    PurposeName | None,
+    Query(description="Only searches for this purpose (object group: drugs, weapons with every section 60 search, "
+                      "key_crime, other)."),
+]
+Power = Annotated[
+    str | None,
+    Query(description="Only searches under this power (catalog/powers.csv: s1, s23, s60, s47, s139b, ...; "
+                      "`other` for a power not in the catalogue, `not_recorded` for none).", max_length=40,
+          json_schema_extra={"enum": list(power_names())}),
+]
 Cursor = Annotated[
     str | None,
     Query(description="`next_cursor` of the previous page; absent for the first page.", max_length=64,
@@ -126,6 +142,20 @@ def _check_force(force: str | None) -> None:
     if force is not None and force != ALL_FORCES and force not in forces():
         raise bad_parameter("force", f"unknown force {force!r}: expected a data.police.uk force id such as "
                                      "metropolitan (GET /api/v1/forces lists them), or all")
+
+
+def _check_power(power: str | None) -> str | None:
+    if power is not None and power not in power_names():
+        raise bad_parameter("power", f"unknown power {power!r}: expected one of {', '.join(power_names())}")
+    return power
+
+
+def _check_forces(force: str) -> str:
+    """One force, `all`, or several joined by commas: normalised, each one known."""
+    try:
+        return normalise_forces(force)
+    except ScrutinyError as exc:
+        raise bad_parameter("force", f"{exc} (GET /api/v1/forces lists the force ids)") from None
 
 
 def _check_months(start: str | None, end: str | None) -> None:
@@ -143,14 +173,17 @@ class ScopeParams:
     start: str | None
     end: str | None
     ethnicity: BasisName
+    purpose: str | None = None
+    power: str | None = None
 
 
 async def scope_params(
-    force: Force, area: Area = None, start: From = None, end: To = None, ethnicity: Basis = "self"
+    force: Force, area: Area = None, start: From = None, end: To = None, ethnicity: Basis = "self",
+    purpose: Purpose = None, power: Power = None,
 ) -> ScopeParams:
-    _check_force(force)
     _check_months(start, end)
-    return ScopeParams(force, area.strip() if area else None, start, end, ethnicity)
+    return ScopeParams(_check_forces(force), area.strip() if area else None, start, end, ethnicity, purpose,
+                       _check_power(power))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Basis = Literal["self", "officer"]
 GroupName = Literal["Asian", "Black", "Mixed", "White", "Other", "unknown"]  # GROUPS + unknown
-ObjectGroupName = Literal["drugs", "weapons", "key_crime", "other"]  # OBJECT_GROUPS
+ObjectGroupName = Literal["drugs", "weapons", "key_crime", "other"]  # metrics.lens.OBJECT_GROUPS
+PurposeName = ObjectGroupName  # a purpose is an object group
 OutcomeClassName = Literal[  # OUTCOME_CLASSES
     "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
     "summons", "other", "unknown",
@@ -29,13 +30,21 @@ class Model(BaseModel):
 # ---- /api/v1/metrics -------------------------------------------------------------------------------------
 
 
+Number = int | float  # a person-month weighted population is whole only when every force covers every month
+
+
 class ScopeOut(Model):
-    force: str
+    force: str = Field(description="A force id, `all`, or force ids joined by commas (sorted).")
+    forces: list[str] | None = Field(None, description="The forces with searches in the period (the ones used).")
     area: str | None = Field(description="Area code, when the scope is one area.")
     area_name: str | None
     from_: str = Field(alias="from", description="First month, YYYY-MM.")
     to: str = Field(description="Last month, YYYY-MM (inclusive).")
     ethnicity: Basis
+    purpose: PurposeName | None = Field(None, description="Only searches for this purpose (the lens), or null.")
+    power: str | None = Field(None, description="Only searches under this power (catalog/powers.csv), or null.")
+    purpose_name: str | None = None
+    power_name: str | None = None
 
 
 class CountShare(Model):
@@ -55,7 +64,7 @@ class TargetOut(Model):
     op: Literal[">=", "<="]
     target: float
     actual: Share
-    met: bool
+    met: bool | None = Field(description="Null when there are no searches to judge.")
 
 
 class Outcomes(Model):
@@ -86,7 +95,8 @@ class AgeCounts(Model):
 class Disproportionality(Model):
     group: str
     searches: int
-    population: int | None
+    population: Number | None = Field(description="Census 2021 residents × the share of the period's months their "
+                                                   "force covers (person-months).")
     rate_per_1000: float | None
     ratio_vs_white: float | None
     ci_low: float | None
@@ -101,33 +111,95 @@ class AgeSpecific(Model):
     age_range: str
     group: str
     searches: int
-    population: int | None
+    population: Number | None
     rate_per_1000: float | None
     ratio_vs_white: float | None
     suppressed: bool
 
 
 class AreaFigures(Model):
-    area_code: str
+    area_code: str = Field(description="The area's code; `outside` (a location no loaded boundary contains) or "
+                                       "`no_location`.")
     area_name: str
     searches: int
     drugs_share: Share
-    population: int | None
+    population: Number | None
     rate_per_1000: float | None
     black_white_ratio: float | None
 
 
 class DataQuality(Model):
     no_location: int
+    outside_boundaries: int = Field(description="Searches with a location that no loaded boundary contains.")
     no_age: int
     rejected_rows: int
 
 
 class MonthFigures(Model):
     month: str
-    searches: int
+    searches: int | None = Field(description="Null for a month no force of the scope covers: missing, not zero.")
     drugs_share: Share
     find_rate: Share
+    covered: bool
+
+
+class RatioOut(Model):
+    black: int
+    white: int
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+
+
+class BreakdownRow(Model):
+    key: str
+    name: str
+    searches: int
+    share: Share
+    find_rate: Share
+    arrest_rate: Share
+    black_white: RatioOut
+
+
+class Breakdowns(Model):
+    purpose: list[BreakdownRow]
+    power: list[BreakdownRow]
+
+
+class GroupRate(Model):
+    group: str
+    searches: int | None = Field(description="Null when no month of the window is covered.")
+    population: Number | None
+    rate_per_1000: float | None
+    ratio_vs_white: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+
+
+class Window(Model):
+    period: str
+    from_: str = Field(alias="from")
+    to: str
+    months: int
+    months_covered: int
+    groups: list[GroupRate]
+
+
+class Trend(Model):
+    monthly: list[Window]
+    quarterly: list[Window]
+    rolling_12: list[Window]
+
+
+class ForceCoverage(Model):
+    force: str
+    name: str
+    months_covered: int
+    months_in_period: int
+    missing: list[str]
+    residents: bool = Field(description="Whether the force's residents count in the rates.")
 
 
 class GroupOutcomes(Model):
@@ -145,6 +217,7 @@ class MetricsDocument(Model):
     person_searches: int
     object_groups: ObjectGroups
     targets: list[TargetOut]
+    targets_note: str | None = Field(description="Why no target is judged (several forces, a lens, none on file).")
     outcomes: Outcomes
     age: AgeCounts
     children: int
@@ -157,7 +230,11 @@ class MetricsDocument(Model):
     data_quality: DataQuality
     monthly: list[MonthFigures]
     outcomes_by_group: list[GroupOutcomes]
-    notes: list[str] = Field(description="Caveats a reader must see beside the figures.")
+    breakdowns: Breakdowns
+    trend: Trend
+    coverage: list[ForceCoverage]
+    notes: list[str] = Field(description="Caveats a reader must see beside the figures, in plain words.")
+    notes_detail: list[str] = Field(description="The technical detail behind the notes.")
 
 
 # ---- what is loaded --------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OBJECT_GROUPS, OUTCOME_CLASSES
+from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
+from scrutiny.metrics.lens import OBJECT_GROUPS
 from scrutiny.metrics.scope import ALL_FORCES, Scope
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.governance import get_body

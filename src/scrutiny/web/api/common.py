@@ -36,4 +36,5 @@ def scope_of(backend: ibis.BaseBackend, params: ScopeParams) -> Scope:
             area, _ = resolve_area(backend, params.force, params.area)
         except ScrutinyError as exc:
             raise not_found(str(exc), "area") from None
-    return resolve_scope(backend, params.force, area, start, end, params.ethnicity)
+    return resolve_scope(backend, Scope(params.force, area, start, end, params.ethnicity, None, params.purpose,
+                                        params.power))

@@ -90,11 +90,12 @@ class AgeMix(Mix):
 
 
 class DisposalsDocument(Model):
-    """What happened after searches of people for drugs, by ethnic group and by age range."""
+    """What happened after searches of people for drugs (or the purpose and power chosen), by ethnic group and
+    by age range."""
 
     scope: ScopeOut
-    drug_searches: int = Field(description="Searches for drugs, vehicle-only ones included.")
-    person_drug_searches: int = Field(description="Searches of people for drugs: the rows below count these.")
+    searches: int = Field(description="Searches for the purpose (drugs unless chosen), vehicle-only ones included.")
+    person_searches: int = Field(description="Searches of people among them: the rows below count these.")
     outcome_classes: list[OutcomeClassName]
     all: Mix
     by_group: list[GroupMix]

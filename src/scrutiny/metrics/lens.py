@@ -1,0 +1,166 @@
+"""The lens: what a search was for (purpose) and under which power (the published `Legislation`).
+
+Both vocabularies are catalogue files users can edit (`object_groups.csv`, `powers.csv`). A lens filters rows
+by their published values with IN lists, never by mapping each row, so a lensed scan costs what an unlensed
+one does and the filter runs on any Ibis backend. A value the catalogue does not know is `other`, never
+dropped; an empty `Legislation` is `not_recorded`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from scrutiny.catalog import read_catalog
+from scrutiny.errors import ScrutinyError
+
+OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
+PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime (theft and damage)",
+                 "other": "other things"}
+OTHER_POWER = "other"  # a published Legislation value the catalogue does not know
+NOT_RECORDED = "not_recorded"  # an empty Legislation
+EXTRA_POWER_NAMES = {OTHER_POWER: "Another power (not in the catalogue)", NOT_RECORDED: "Power not recorded"}
+
+
+class UnknownLens(ScrutinyError):
+    """A purpose or power that is not in the catalogue; the message lists the known ones."""
+
+    def __init__(self, kind: str, value: str, known: list[str]) -> None:
+        self.kind = kind
+        self.value = value
+        super().__init__(f"unknown {kind} {value!r}: expected one of {', '.join(known)}")
+
+
+@dataclass(frozen=True)
+class Lens:
+    """A purpose (object group) and a power (short key), each optional."""
+
+    purpose: str | None = None
+    power: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.purpose is not None or self.power is not None
+
+    @property
+    def purpose_name(self) -> str | None:
+        return None if self.purpose is None else PURPOSE_NAMES[self.purpose]
+
+    @property
+    def power_name(self) -> str | None:
+        return None if self.power is None else power_names()[self.power]
+
+    def describe(self) -> str:
+        """Plain words for the searches a lens keeps, e.g. "searches for drugs under section 23"."""
+        parts = ["searches"]
+        if self.purpose is not None:
+            parts.append(f"for {PURPOSE_NAMES[self.purpose]}")
+        if self.power is not None:
+            parts.append(f"under {power_names()[self.power]}")
+        return " ".join(parts)
+
+
+@cache
+def _object_rules() -> tuple[dict[str, str], dict[str, str]]:
+    """(legislation -> group, object -> group); a legislation rule wins: a section 60 search is weapons."""
+    by_law: dict[str, str] = {}
+    by_object: dict[str, str] = {}
+    for row in read_catalog("object_groups.csv"):
+        (by_law if row["kind"] == "legislation" else by_object)[row["value"]] = row["object_group"]
+    return by_law, by_object
+
+
+@cache
+def _power_rules() -> dict[str, str]:
+    """Published Legislation value -> power key."""
+    return {row["legislation"]: row["power"] for row in read_catalog("powers.csv")}
+
+
+@cache
+def power_names() -> dict[str, str]:
+    """Every power key with its plain name, in catalogue order, then `other` and `not_recorded`."""
+    names: dict[str, str] = {}
+    for row in read_catalog("powers.csv"):
+        names.setdefault(row["power"], row["name"])
+    return {**names, **EXTRA_POWER_NAMES}
+
+
+def check_lens(purpose: str | None, power: str | None) -> Lens:
+    """A checked lens; empty strings mean no lens."""
+    purpose = purpose or None
+    power = power or None
+    if purpose is not None and purpose not in OBJECT_GROUPS:
+        raise UnknownLens("purpose", purpose, list(OBJECT_GROUPS))
+    if power is not None and power not in power_names():
+        raise UnknownLens("power", power, list(power_names()))
+    return Lens(purpose, power)
+
+
+def _isin(column: ir.StringValue, values: list[str]) -> ir.BooleanValue:
+    """`column IN values`, false (not null) for a null column or an empty list."""
+    if not values:
+        return ibis.literal(False)
+    return column.isin(values).fill_null(False)
+
+
+def purpose_filter(stops: ir.Table, purpose: str) -> ir.BooleanValue:
+    by_law, by_object = _object_rules()
+    law_says = _isin(stops.legislation, [law for law, g in by_law.items() if g == purpose])
+    no_law_rule = ~_isin(stops.legislation, list(by_law))
+    object_says = _isin(stops.object_of_search, [obj for obj, g in by_object.items() if g == purpose])
+    if purpose == "other":
+        object_says = object_says | ~_isin(stops.object_of_search, list(by_object))
+    return law_says | (no_law_rule & object_says)
+
+
+def power_filter(stops: ir.Table, power: str) -> ir.BooleanValue:
+    rules = _power_rules()
+    empty = stops.legislation.isnull() | (stops.legislation == "")
+    if power == NOT_RECORDED:
+        return empty.fill_null(False)
+    if power == OTHER_POWER:
+        return ~empty.fill_null(False) & ~_isin(stops.legislation, list(rules))
+    return _isin(stops.legislation, [law for law, key in rules.items() if key == power])
+
+
+def lens_filters(stops: ir.Table, lens: Lens) -> list[ir.BooleanValue]:
+    filters = []
+    if lens.purpose is not None:
+        filters.append(purpose_filter(stops, lens.purpose))
+    if lens.power is not None:
+        filters.append(power_filter(stops, lens.power))
+    return filters
+
+
+def object_group(stops: ir.Table) -> ir.StringValue:
+    """The object group of each row, for listing records (figures map grouped results instead)."""
+    by_law, by_object = _object_rules()
+    branches = [(stops.legislation == law, group) for law, group in by_law.items()]
+    branches += [(stops.object_of_search == obj, group) for obj, group in by_object.items()]
+    return ibis.cases(*branches, else_="other")
+
+
+def power_of(stops: ir.Table) -> ir.StringValue:
+    """The power key of each row, for listing records."""
+    empty = stops.legislation.isnull() | (stops.legislation == "")
+    branches = [(empty, NOT_RECORDED)]
+    branches += [(stops.legislation == law, key) for law, key in _power_rules().items()]
+    return ibis.cases(*branches, else_=OTHER_POWER)
+
+
+def object_groups_of(legislation: pd.Series, objects: pd.Series) -> pd.Series:
+    """The object group of each (legislation, object) pair of an aggregated result."""
+    by_law, by_object = _object_rules()
+    from_object = objects.map(by_object).fillna("other")
+    return legislation.map(by_law).fillna(from_object)
+
+
+def powers_of(legislation: pd.Series) -> pd.Series:
+    """The power key of each published Legislation value of an aggregated result."""
+    keys = legislation.map(_power_rules()).fillna(OTHER_POWER)
+    empty = legislation.isna() | (legislation.astype("object") == "")
+    return keys.where(~empty, NOT_RECORDED)
