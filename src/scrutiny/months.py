@@ -51,3 +51,11 @@ def ranges(months: list[str]) -> list[str]:
         else:
             out.append([text])
     return [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in out]
+
+
+DEFAULT_PERIOD_MONTHS = 12  # the period a reader sees first: the latest year of data
+
+
+def year_to(end: str, n: int = DEFAULT_PERIOD_MONTHS) -> tuple[str, str]:
+    """The `n` calendar months ending at `end` (both YYYY-MM), e.g. 2018-10..2019-09 for 2019-09."""
+    return label(add_months(month_start(end), 1 - n)), end

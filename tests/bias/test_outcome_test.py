@@ -159,7 +159,8 @@ def test_counts_rates_and_intervals_by_group(backend: ibis.BaseBackend) -> None:
     assert any("34 of 62" in n for n in doc["notes"]) and any("no recorded outcome" in n for n in doc["notes"])
     assert doc["can_show"] and any("infra-marginality" in t for t in doc["cannot_show"])
     assert doc["scope"] == {"force": "kent", "area": None, "area_name": None, "from": "2024-01", "to": "2024-01",
-                            "ethnicity": "self"}
+                            "ethnicity": "self", "purpose": None, "power": None, "purpose_name": None,
+                            "power_name": None}
 
 
 def test_officer_defined_puts_the_not_stated_searches_in_black(backend: ibis.BaseBackend) -> None:

@@ -19,14 +19,18 @@ Readings of the contract where it leaves room (each is marked "Reading:" where i
   `targets_note` beyond the contract's own examples are free text: they are `Wording` values, and the comparison
   checks only that a non-empty string is there.
 - `unknown_bounds` uses the rated person searches of unknown ethnicity (it belongs to `disproportionality`).
-- Strip searches are "not published" (null) when no row of the scope before the lens fills the column.
+- Strip searches are "not published" (null) when no row of the scope (its forces, period and area) before the
+  lens fills the column: in an area, a force that publishes it but has no search there does not make 0 of it.
 - `coverage[].missing` lists every month of the period the force does not cover (not only the gaps between its
   first and last loaded month).
 - A force's age-specific residents exist only when every one of its authorities is in the Census by single year
   of age, with Westminster standing for the City and Westminster together (as that table publishes them); the
   City of London alone has none. A scope's age-specific population is null when any unit has none.
 - A scope with no population unit (BTP alone) has null populations (not 0), in `disproportionality` and `trend`.
-- A trend window with no covered month has `searches` null and `suppressed` true.
+- A trend window with no covered month has `searches`, rates and ratios null and `suppressed` false: there is no
+  count to suppress (suppression says "a few searches, too few to publish", which would mislead here).
+- `coverage[].residents` says whether the force polices a resident population at all (false for btp only), in an
+  area scope too (not whether its residents enter this scope's population).
 """
 
 from __future__ import annotations
@@ -556,11 +560,12 @@ def _ratio(a: int, pg: Fraction | int | None, c: int, pw: Fraction | int | None)
 def _ratio_with_interval(a: int | None, pg: Fraction | None, c: int | None, pw: Fraction | None,
                          white: bool = False) -> dict[str, Any]:
     """ratio_vs_white, the 95% interval and suppression, as `disproportionality` defines them."""
-    suppressed = a is None or c is None or a < 10 or c < 10
+    if a is None or c is None:  # a trend window no unit covers: nothing counted, so nothing suppressed
+        return {"ratio": None, "ci_low": None, "ci_high": None, "suppressed": False}
+    suppressed = a < 10 or c < 10
     entry: dict[str, Any] = {"ratio": None, "ci_low": None, "ci_high": None, "suppressed": suppressed}
     if suppressed:
         return entry
-    assert a is not None and c is not None
     ratio = _ratio(a, pg, c, pw)
     if ratio is None:
         return entry

@@ -59,6 +59,8 @@ CASES: dict[str, tuple[str, ref.Scope]] = {
                                                   area="E09000012")),
     # 24 months: gwent and north-yorkshire miss 2021-10 and 2021-11, btp (no residents) has 9; 13 rolling windows.
     "btp-gwent-ny-2021-2022": ("months", ref.Scope("btp,gwent,north-yorkshire", "2021-01", "2022-12")),
+    # One force without targets; quarters clipped to the period (2021 Q1 is Feb-Mar, 2022 Q1 Jan-Feb).
+    "gwent-2021-02-2022-02": ("months", ref.Scope("gwent", "2021-02", "2022-02")),
 }
 
 

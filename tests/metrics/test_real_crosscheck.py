@@ -36,6 +36,7 @@ SCOPES = {
     "metropolitan-2018-s23": ref.Scope("metropolitan", "2018-04", "2018-09", power="s23"),
     "metropolitan-2018-weapons-s1": ref.Scope("metropolitan", "2018-04", "2018-09", purpose="weapons", power="s1"),
     "hackney-2018-drugs": ref.Scope("metropolitan", "2018-04", "2018-09", area="E09000012", purpose="drugs"),
+    "hackney-2018-s23": ref.Scope("metropolitan", "2018-04", "2018-09", area="E09000012", power="s23"),
 }
 
 # Lists of records are matched by these fields (so a difference names the record, not a position). A list is

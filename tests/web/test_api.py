@@ -170,9 +170,13 @@ def test_literal_parameter_types_match_the_catalogue() -> None:
 
 def test_forces_months_and_areas(client: TestClient) -> None:
     forces = {f["id"]: f for f in client.get(f"{API}/forces").json()}
-    assert forces["kent"] == {"id": "kent", "name": "Kent Police", "pfa_code": "E23000032", "months": 2,
-                              "first_month": "2024-01", "last_month": "2024-02", "rows": 54, "rejected": 1,
-                              "sources": ["archive"], "synthetic": False}
+    kent = forces["kent"]
+    figures = kent.pop("figures")  # the latest 12 months loaded (2023-03..2024-02): tests/web/test_api_lens.py
+    assert (figures["from"], figures["to"], figures["searches"], figures["months_covered"]) == ("2023-03", "2024-02",
+                                                                                               54, 2)
+    assert kent == {"id": "kent", "name": "Kent Police", "pfa_code": "E23000032", "months": 2,
+                    "first_month": "2024-01", "last_month": "2024-02", "rows": 54, "rejected": 1,
+                    "sources": ["archive"], "synthetic": False}
     assert forces["btp"]["rows"] == 12 and forces["surrey"]["months"] == 0 and len(forces) == 45
     months = client.get(f"{API}/months").json()
     assert [(m["force"], m["month"], m["rows"], m["rejected"], m["source"]) for m in months] == [
@@ -399,7 +403,8 @@ def test_no_warehouse_is_a_503_saying_how_to_load_one(tmp_path: Path) -> None:
 def test_openapi_describes_the_metrics_document(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert set(spec["paths"]) == {f"{API}/{p}" for p in (
-        "metrics", "bias", "forces", "areas", "months", "searches", "searches.csv", "searches.parquet",
+        "metrics", "change", "bias", "forces", "coverage", "areas", "months", "searches", "searches.csv",
+        "searches.parquet",
         # the workspace's public reads and writes (tests/workspace)
         "panels", "panels/{panel_id}", "recommendations", "recommendations/{recommendation_id}", "governance",
         "review/results", "disposals", "disposal-policies", "diversion/kpis", "strategy/{priority_id}",

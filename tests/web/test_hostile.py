@@ -17,14 +17,18 @@ from tests.web.conftest import TestClient, make_client
 
 API = "/api/v1"
 ENDPOINTS = {
-    "metrics": ("force", "area", "from", "to", "ethnicity"),
-    "forces": (),
+    "metrics": ("force", "area", "from", "to", "ethnicity", "purpose", "power"),
+    "change": ("force", "area", "from", "to", "before_from", "before_to", "purpose", "power"),
+    "forces": ("from", "to", "purpose", "power"),
+    "coverage": ("force", "from", "to"),
     "areas": ("force",),
     "months": ("force",),
-    "searches": ("force", "area", "from", "to", "group", "object_group", "outcome_class", "ethnicity", "cursor",
-                 "limit"),
-    "searches.csv": ("force", "area", "from", "to", "group", "object_group", "outcome_class", "ethnicity"),
-    "searches.parquet": ("force", "area", "from", "to", "group", "object_group", "outcome_class", "ethnicity"),
+    "searches": ("force", "area", "from", "to", "group", "purpose", "power", "object_group", "outcome_class",
+                 "ethnicity", "cursor", "limit"),
+    "searches.csv": ("force", "area", "from", "to", "group", "purpose", "power", "object_group", "outcome_class",
+                     "ethnicity"),
+    "searches.parquet": ("force", "area", "from", "to", "group", "purpose", "power", "object_group",
+                         "outcome_class", "ethnicity"),
 }
 NASTY = [
     "' OR '1'='1",
@@ -71,7 +75,8 @@ def clean_4xx(response_status: int, body: dict[str, object]) -> None:
 @pytest.mark.parametrize("path", sorted(ENDPOINTS))
 def test_nasty_values_in_every_parameter(hostile: TestClient, hostile_db: Path, path: str) -> None:
     before = snapshot(hostile_db)
-    base = {"force": "kent"} if path == "metrics" else {}
+    base = {"metrics": {"force": "kent"}, "change": {"force": "kent", "before_from": "2024-01",
+                                                     "before_to": "2024-01"}}.get(path, {})
     for name in ENDPOINTS[path]:
         for value in NASTY:
             r = hostile.get(f"{API}/{path}", params={**base, name: value})

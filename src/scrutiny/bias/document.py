@@ -14,10 +14,10 @@ import ibis
 import numpy as np
 
 from scrutiny.bias.inputs import Exposure, census_exposure, check_covers, read_exposure_csv
-from scrutiny.bias.outcome_test import NO_AREA, outcome_counts, outcome_test, scope_dict
+from scrutiny.bias.outcome_test import NO_AREA, outcome_counts, outcome_test
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.population import scope_areas
-from scrutiny.metrics.scope import Scope, resolve_scope
+from scrutiny.metrics.scope import Scope, resolve_scope, scope_json
 from scrutiny.warehouse.connect import connect
 
 INSTALL = "pip install 'scrutiny[bias]'"
@@ -135,7 +135,7 @@ def bias_document(
     else:
         threshold = threshold_entry(backend, scope, exposure_csv, draws, warmup, chains, seed, progress)
     return {
-        "scope": scope_dict(scope),
+        "scope": scope_json(scope),
         "outcome_test": outcome_test(backend, scope, by_area),
         "threshold_test": threshold,
         "methods": dict(METHODS),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
 from scrutiny.metrics.intervals import SUPPRESS_BELOW, share, wilson
-from scrutiny.metrics.scope import Scope, in_scope
+from scrutiny.metrics.scope import Scope, in_scope, scope_json
 
 UNKNOWN = "unknown"
 NO_AREA = "unknown"  # area code of searches with no location
@@ -177,17 +177,12 @@ def _notes(frame: pd.DataFrame, unknown: dict[str, Any]) -> list[str]:
     return notes
 
 
-def scope_dict(scope: Scope) -> dict[str, Any]:
-    return {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
-            "to": scope.end, "ethnicity": scope.ethnicity}
-
-
 def outcome_test(backend: ibis.BaseBackend, scope: Scope, by_area: bool = False) -> dict[str, Any]:
     """The outcome test for a resolved scope (`resolve_scope`), over the scope and, if asked, per area."""
     frame = outcome_counts(backend, scope, by_area)
     unknown = _unknown(frame)
     result: dict[str, Any] = {
-        "scope": scope_dict(scope),
+        "scope": scope_json(scope),
         "definitions": DEFINITIONS,
         "person_searches": int(frame.searches.sum()),
         "groups": group_rows(frame),

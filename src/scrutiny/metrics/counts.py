@@ -107,9 +107,15 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
 
 def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     """Searches of each force in each month of the scope's period, whatever the area or lens: the months
-    each force covers (a force-month with no row is missing, never zero)."""
+    each force covers (a force-month with no row is missing, never zero). `strip_published` counts the rows of
+    the scope's area (all of them without one) that say whether the search was a strip search: whether that is
+    published is a property of the data, not of the lens."""
     period = in_period(backend.table("stop_search"), scope)
-    frame: pd.DataFrame = period.group_by(["force", "month"]).aggregate(n=period.count()).to_pandas()
+    in_area = ibis.literal(True) if scope.area is None else (period.area_code == scope.area).fill_null(False)
+    keyed = period.mutate(in_area=in_area)
+    frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
+        n=keyed.count(), strip_published=count_true(keyed.in_area & keyed.strip_search.notnull())
+    ).to_pandas()
     return frame
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from scrutiny.metrics import counts
 from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
 from scrutiny.metrics.intervals import share, wilson
-from scrutiny.metrics.scope import Scope, in_scope
+from scrutiny.metrics.scope import Scope, in_scope, scope_json
 
 UNKNOWN = "unknown"  # ethnicity not stated or not recorded; age range not recorded
 DRUGS = "drugs"
@@ -70,11 +70,8 @@ def disposals_document(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any
     cube = drug_cube(backend, scope)
     person = cube[cube.person]
     groups = person.group.where(person.group.isin(GROUPS), UNKNOWN)
-    lens = with_purpose(scope).lens
     return {
-        "scope": {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
-                  "to": scope.end, "ethnicity": scope.ethnicity, "purpose": lens.purpose, "power": lens.power,
-                  "purpose_name": lens.purpose_name, "power_name": lens.power_name},
+        "scope": scope_json(with_purpose(scope)),
         "searches": _sum(cube),
         "person_searches": _sum(person),
         "outcome_classes": list(OUTCOME_CLASSES),

@@ -21,7 +21,7 @@ from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, Unit, all_ages_by_area, exact_number, population
-from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope
+from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
 from scrutiny.months import label, ranges
 from scrutiny.warehouse.connect import connect
@@ -264,16 +264,10 @@ def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
     return notes
 
 
-def _scope(scope: Scope, pop: Population) -> dict[str, Any]:
-    lens = scope.lens
-    return {"force": scope.force, "forces": sorted(pop.coverage), "area": scope.area, "area_name": scope.area_name,
-            "from": scope.start, "to": scope.end, "ethnicity": scope.ethnicity, "purpose": lens.purpose,
-            "power": lens.power, "purpose_name": lens.purpose_name, "power_name": lens.power_name}
-
-
 def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
     """The document for a checked scope (`resolve_scope`)."""
-    pop = population(backend, scope, covered_months(counts.force_months(backend, scope)))
+    force_months = counts.force_months(backend, scope)
+    pop = population(backend, scope, covered_months(force_months))
     used = sorted(pop.coverage)
     scoped = in_scope(backend.table("stop_search"), scope)
     rated_flag = counts.rated_flag(scoped, pop.rated_forces, used)
@@ -284,15 +278,14 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
     searches = _sum(cube)
     groups = _object_groups(cube, searches)
     judged, targets_note = _targets(scope, groups)
-    strip, child_strip = _strip(person, _sum(cube, "strip_published") > 0)
+    strip, child_strip = _strip(person, _sum(force_months, "strip_published") > 0)
     age = {band: _sum(person[person.age == band]) for band in AGE_RANGES}
     age["unknown"] = _sum(person[person.age == "unknown"])
     monthly = counts.by_month(scoped, scope, rated_flag)
     monthly["month"] = [as_date(m) for m in monthly.month]
     coverage_notes, coverage_details = _coverage_notes(scope, pop, cube)
-    with_residents = {f for u in pop.units for f in u.forces} if scope.area else {u.label for u in pop.units}
     return {
-        "scope": _scope(scope, pop),
+        "scope": scope_json(scope, sorted(pop.coverage)),
         "searches": searches,
         "person_searches": _sum(person),
         "object_groups": groups,
@@ -312,7 +305,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "outcomes_by_group": _outcomes_by_group(person),
         "breakdowns": _breakdowns(cube, searches, pop),
         "trend": trend(monthly, pop),
-        "coverage": scope_coverage(scope.force_ids, pop.coverage, pop.months, with_residents),
+        "coverage": scope_coverage(scope.force_ids, pop.coverage, pop.months, set(pop.lookup)),
         "notes": pop.notes + coverage_notes + _source_notes(backend, scope),
         "notes_detail": pop.details + coverage_details,
     }

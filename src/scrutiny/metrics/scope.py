@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -18,7 +18,7 @@ from scrutiny.months import label, month_start, months_between
 Ethnicity = Literal["self", "officer"]
 ALL_FORCES = "all"  # every force with searches in the period
 
-__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "resolve_scope"]
+__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "resolve_scope", "scope_json"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,18 @@ class Scope:
     @property
     def group_column(self) -> str:
         return "self_defined_group" if self.ethnicity == "self" else "officer_defined_group"
+
+
+def scope_json(scope: Scope, forces: list[str] | None = None) -> dict[str, Any]:
+    """The `scope` every document starts with: what it is about, the lens in keys and in plain words."""
+    lens = scope.lens
+    out: dict[str, Any] = {"force": scope.force}
+    if forces is not None:
+        out["forces"] = forces
+    out.update({"area": scope.area, "area_name": scope.area_name, "from": scope.start, "to": scope.end,
+                "ethnicity": scope.ethnicity, "purpose": lens.purpose, "power": lens.power,
+                "purpose_name": lens.purpose_name, "power_name": lens.power_name})
+    return out
 
 
 def normalise_forces(text: str) -> str:

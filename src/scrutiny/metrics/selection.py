@@ -14,12 +14,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from scrutiny.metrics.lens import object_group
+from scrutiny.metrics.lens import Lens, lens_filters, object_group, power_of
 from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area, month_start
 from scrutiny.warehouse.schema import STOP_SEARCH_COLUMNS
 
 ORDER = ("source_id", "source_row")  # unique per record and stable across loads: the pagination key
-RECORD_COLUMNS = (*STOP_SEARCH_COLUMNS, "object_group")
+RECORD_COLUMNS = (*STOP_SEARCH_COLUMNS, "object_group", "power")
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,15 @@ class Selection:
     end: str | None = None  # YYYY-MM, inclusive
     group: str | None = None  # Asian, Black, Mixed, White, Other or unknown, on the `ethnicity` basis
     ethnicity: Ethnicity = "self"
-    object_group: str | None = None  # drugs, weapons, key_crime, other
+    purpose: str | None = None  # drugs, weapons, key_crime, other (metrics.lens)
     outcome_class: str | None = None
+    power: str | None = None  # a power key (catalog/powers.csv)
 
 
 def select(backend: ibis.BaseBackend, sel: Selection) -> ir.Table:
-    """The selected records, every canonical column plus `object_group`, in (source_id, source_row) order."""
+    """The selected records, every canonical column plus `object_group` and `power`, in (source_id, source_row)
+    order."""
     stops = backend.table("stop_search")
-    stops = stops.mutate(object_group=object_group(stops))
     conditions: list[ir.BooleanValue] = []
     if sel.force not in (None, ALL_FORCES):
         conditions.append(stops.force == sel.force)
@@ -52,11 +53,11 @@ def select(backend: ibis.BaseBackend, sel: Selection) -> ir.Table:
     if sel.group is not None:
         conditions.append(stops["self_defined_group" if sel.ethnicity == "self" else "officer_defined_group"]
                           == sel.group)
-    if sel.object_group is not None:
-        conditions.append(stops.object_group == sel.object_group)
+    conditions.extend(lens_filters(stops, Lens(sel.purpose, sel.power)))
     if sel.outcome_class is not None:
         conditions.append(stops.outcome_class == sel.outcome_class)
     selected = stops.filter(*conditions) if conditions else stops
+    selected = selected.mutate(object_group=object_group(selected), power=power_of(selected))
     return selected.select(*RECORD_COLUMNS).order_by(list(ORDER))
 
 

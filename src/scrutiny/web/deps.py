@@ -116,7 +116,7 @@ Basis = Annotated[
 ]
 Group = Annotated[GroupName | None, Query(description="Ethnic group (on the `ethnicity` basis).")]
 ObjectGroup = Annotated[
-    ObjectGroupName | None, Query(description="What the search was for, grouped as in DESIGN.md.")
+    ObjectGroupName | None, Query(description="The older name of `purpose`: give `purpose` instead.", deprecated=True)
 ]
 OutcomeClass = Annotated[OutcomeClassName | None, Query(description="Outcome class (DESIGN.md).")]
 Purpose = Annotated[
@@ -144,21 +144,21 @@ def _check_force(force: str | None) -> None:
                                      "metropolitan (GET /api/v1/forces lists them), or all")
 
 
-def _check_power(power: str | None) -> str | None:
+def check_power(power: str | None) -> str | None:
     if power is not None and power not in power_names():
         raise bad_parameter("power", f"unknown power {power!r}: expected one of {', '.join(power_names())}")
     return power
 
 
-def _check_forces(force: str) -> str:
+def check_forces(force: str) -> str:
     """One force, `all`, or several joined by commas: normalised, each one known."""
     try:
         return normalise_forces(force)
     except ScrutinyError as exc:
-        raise bad_parameter("force", f"{exc} (GET /api/v1/forces lists the force ids)") from None
+        raise bad_parameter("force", str(exc)) from None
 
 
-def _check_months(start: str | None, end: str | None) -> None:
+def check_months(start: str | None, end: str | None) -> None:
     for name, value in (("from", start), ("to", end)):
         if value is not None and not re.fullmatch(MONTH, value):
             raise bad_parameter(name, f"bad month {value!r}: expected YYYY-MM, e.g. 2018-04")
@@ -181,9 +181,9 @@ async def scope_params(
     force: Force, area: Area = None, start: From = None, end: To = None, ethnicity: Basis = "self",
     purpose: Purpose = None, power: Power = None,
 ) -> ScopeParams:
-    _check_months(start, end)
-    return ScopeParams(_check_forces(force), area.strip() if area else None, start, end, ethnicity, purpose,
-                       _check_power(power))
+    check_months(start, end)
+    return ScopeParams(check_forces(force), area.strip() if area else None, start, end, ethnicity, purpose,
+                       check_power(power))
 
 
 @dataclass(frozen=True)
@@ -194,18 +194,23 @@ class SelectionParams:
     end: str | None
     group: str | None
     ethnicity: BasisName
-    object_group: str | None
+    purpose: str | None
     outcome_class: str | None
+    power: str | None = None
 
 
 async def selection_params(
     force: OptionalForce = None, area: Area = None, start: From = None, end: To = None, group: Group = None,
-    object_group: ObjectGroup = None, outcome_class: OutcomeClass = None, ethnicity: Basis = "self",
+    purpose: Purpose = None, power: Power = None, outcome_class: OutcomeClass = None, ethnicity: Basis = "self",
+    object_group: ObjectGroup = None,
 ) -> SelectionParams:
     _check_force(force)
-    _check_months(start, end)
-    return SelectionParams(force, area.strip() if area else None, start, end, group, ethnicity, object_group,
-                           outcome_class)
+    check_months(start, end)
+    if object_group is not None and purpose is not None and object_group != purpose:
+        raise bad_parameter("object_group", f"object_group {object_group!r} and purpose {purpose!r} disagree: "
+                                            "give purpose only (object_group is its older name)")
+    return SelectionParams(force, area.strip() if area else None, start, end, group, ethnicity,
+                           purpose or object_group, outcome_class, check_power(power))
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,12 @@ async def optional_force(force: OptionalForce = None) -> str | None:
     return force
 
 
+async def forces_filter(force: Force = ALL_FORCES) -> str:
+    return check_forces(force)
+
+
 ScopeDep = Annotated[ScopeParams, Depends(scope_params)]
+ForcesFilter = Annotated[str, Depends(forces_filter)]
 SelectionDep = Annotated[SelectionParams, Depends(selection_params)]
 PageDep = Annotated[PageParams, Depends(page_params)]
 ForceFilterDep = Annotated[str | None, Depends(optional_force)]

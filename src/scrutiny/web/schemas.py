@@ -237,7 +237,81 @@ class MetricsDocument(Model):
     notes_detail: list[str] = Field(description="The technical detail behind the notes.")
 
 
+class ChangeSide(Model):
+    scope: ScopeOut
+    searches: int
+    person_searches: int
+    disproportionality: list[Disproportionality]
+    unknown_ethnicity_share: Share
+
+
+class RatioSide(Model):
+    searches: int
+    population: Number | None
+    ratio_vs_white: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+
+
+class GroupChange(Model):
+    group: str
+    before: RatioSide
+    after: RatioSide
+    ratio_of_ratios: float | None = Field(description="The later ratio to White divided by the earlier one.")
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool = Field(description="True when any of the four search counts is below 10.")
+    changed: bool | None = Field(description="Whether the 95% interval excludes 1; null when suppressed.")
+
+
+class ChangeDocument(Model):
+    """Did each group's ratio to White change between two periods?"""
+
+    before: ChangeSide
+    after: ChangeSide
+    change: list[GroupChange]
+
+
 # ---- what is loaded --------------------------------------------------------------------------------------
+
+
+class ForceFigures(Model):
+    from_: str = Field(alias="from")
+    to: str
+    ethnicity: Basis
+    purpose: PurposeName | None
+    power: str | None
+    force: str
+    name: str
+    searches: int
+    person_searches: int
+    population: Number | None = Field(description="Residents × the share of the period's months covered.")
+    rate_per_1000: float | None = Field(description="All searches ÷ population × 1,000.")
+    black_white: RatioOut
+    drugs_share: Share
+    find_rate: Share
+    months_covered: int
+    months_in_period: int
+
+
+class MonthCoverage(Model):
+    month: str
+    searches: int | None = Field(description="Null when nothing is loaded for the month.")
+    status: Literal["loaded", "missing", "small"]
+    trailing_median: float | None = Field(description="Median searches of the force's loaded months among the 12 "
+                                                      "before this one.")
+
+
+class ForceMonthsCoverage(Model):
+    force: str
+    name: str
+    first: str
+    last: str
+    loaded: int
+    missing: list[str]
+    small: list[str]
+    months: list[MonthCoverage]
 
 
 class ForceInfo(Model):
@@ -251,6 +325,8 @@ class ForceInfo(Model):
     rejected: int
     sources: list[Literal["archive", "api"]]
     synthetic: bool
+    figures: ForceFigures | None = Field(description="The force's figures for the period and lens asked for; null "
+                                                     "when it has no searches in it.")
 
 
 class AreaInfo(Model):
@@ -301,7 +377,8 @@ class SearchRecord(Model):
     area_name: str | None
     source_id: int = Field(description="The load that wrote the record (ingest log id).")
     source_row: int = Field(description="Its line in the file loaded (JSON: position in the array).")
-    object_group: ObjectGroupName
+    object_group: ObjectGroupName = Field(description="What the search was for (its purpose).")
+    power: str = Field(description="The power's key (catalog/powers.csv).")
 
 
 class SearchPage(Model):

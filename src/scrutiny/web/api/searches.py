@@ -51,7 +51,7 @@ def selection(backend: ibis.BaseBackend, params: SelectionParams) -> Selection:
         except ScrutinyError as exc:
             raise not_found(str(exc), "area") from None
     return Selection(params.force, area, params.start, params.end, params.group, params.ethnicity,
-                     params.object_group, params.outcome_class)
+                     params.purpose, params.outcome_class, params.power)
 
 
 def page_body(backend: ibis.BaseBackend, params: SelectionParams, paging: PageParams) -> dict[str, Any]:
@@ -81,7 +81,7 @@ async def read_searches(
 
 def download_name(params: SelectionParams, area: str | None, kind: Format) -> str:
     """`scrutiny-searches_metropolitan_E09000012_2024-01_2024-06_drugs.csv`: checked values only."""
-    parts = [params.force or "all", area, params.start, params.end, params.group, params.object_group,
+    parts = [params.force or "all", area, params.start, params.end, params.group, params.purpose, params.power,
              params.outcome_class, None if params.group is None else params.ethnicity]
     name = "_".join(["scrutiny-searches", *(p for p in parts if p)])
     return SAFE_NAME.sub("-", name)[:200] + f".{kind}"
