@@ -36,13 +36,15 @@ DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve(
 MONTHS = ("2018-04", "2018-05")
 MIN_JAVA = 17  # Spark 4.0 runs on Java 17 or 21
 
-# id -> resolve_scope arguments (force, area, from, to, ethnicity)
-SCOPES: dict[str, tuple[str, str | None, str, str, str]] = {
+# id -> Scope arguments (force, area, from, to, ethnicity[, area name, purpose, power])
+SCOPES: dict[str, tuple[str | None, ...]] = {
     "metropolitan-self": ("metropolitan", None, "2018-04", "2018-05", "self"),
     "metropolitan-officer": ("metropolitan", None, "2018-04", "2018-05", "officer"),
     "hackney": ("metropolitan", "Hackney", "2018-04", "2018-05", "self"),
     "city-of-london": ("city-of-london", None, "2018-04", "2018-05", "self"),  # Census by age merges it
     "all-forces": ("all", None, "2018-04", "2018-05", "self"),  # national: population by police force area
+    "metropolitan-drugs-s23": ("metropolitan", None, "2018-04", "2018-05", "self", None, "drugs", "s23"),  # a lens
+    "two-forces": ("metropolitan,city-of-london", None, "2018-04", "2018-05", "self"),
 }
 
 
