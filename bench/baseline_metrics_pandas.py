@@ -4,11 +4,13 @@ What an analyst would write: read the scope's rows (the columns the figures need
 warehouse into a pandas DataFrame, map objects to groups with the package's catalogue file, then one
 `groupby`/`value_counts` per figure: object groups, outcome classes with the find and arrest rates, person
 searches by ethnic group (the disproportionality counts), age bands, and searches and drugs searches per
-area. It computes no populations, ratios or intervals, so it does less than `compute_metrics`.
+area. It computes no populations, ratios or intervals, so it does less than `compute_metrics`. With a purpose
+it filters the loaded rows by their object group, as an analyst would.
 
 As a script it is the cold run (a fresh process: imports, load and compute), printing one JSON line:
 
-    .venv/bin/python bench/baseline_metrics_pandas.py --db DB --force metropolitan --from 2024-01 --to 2024-12
+    .venv/bin/python bench/baseline_metrics_pandas.py --db DB --force metropolitan --from 2024-01 --to 2024-12 \
+        [--area E09000012] [--purpose drugs]
 
 `bench/metrics_bench.py` also imports `load` and `compute` for the warm runs (data loaded once, untimed).
 """
@@ -32,8 +34,8 @@ ALL_FORCES = "all"
 PERSON_TYPES = ["Person search", "Person and Vehicle search"]
 AGE_RANGES = ["under 10", "10-17", "18-24", "25-34", "over 34"]
 GROUPS = ["Asian", "Black", "Mixed", "White", "Other"]
-COLUMNS = ["search_type", "legislation", "object_of_search", "outcome_class", "self_defined_group", "age_range",
-           "area_code", "area_name"]
+COLUMNS = ["force", "search_type", "legislation", "object_of_search", "outcome_class", "self_defined_group",
+           "age_range", "area_code", "area_name", "latitude"]
 
 
 def _month(text: str) -> date:
@@ -41,18 +43,25 @@ def _month(text: str) -> date:
     return date(int(year), int(month), 1)
 
 
-def load(db: str, force: str, start: str, end: str) -> pd.DataFrame:
-    """The scope's rows, only the columns the figures need (the month and force filter runs in DuckDB)."""
+def load(db: str, force: str, start: str, end: str, area: str | None = None) -> pd.DataFrame:
+    """The scope's rows, only the columns the figures need (the month, force and area filter runs in DuckDB),
+    with `rated` marking the forces that police residents (in the force lookup): only they enter rates."""
     where = "month BETWEEN ? AND ?"
     params: list[object] = [_month(start), _month(end)]
     if force != ALL_FORCES:
         where += " AND force = ?"
         params.append(force)
+    if area is not None:
+        where += " AND area_code = ?"
+        params.append(area)
     con = duckdb.connect(db, read_only=True)
     try:
-        return con.execute(f"SELECT {', '.join(COLUMNS)} FROM stop_search WHERE {where}", params).df()
+        frame = con.execute(f"SELECT {', '.join(COLUMNS)} FROM stop_search WHERE {where}", params).df()
+        policing = {f for (f,) in con.execute("SELECT DISTINCT force FROM force_areas").fetchall()}
     finally:
         con.close()
+    frame["rated"] = True if area is not None or not policing else frame["force"].isin(policing)
+    return frame
 
 
 def object_group(frame: pd.DataFrame) -> np.ndarray:
@@ -70,10 +79,14 @@ def _counts(series: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in series.value_counts(dropna=False).items()}
 
 
-def compute(frame: pd.DataFrame) -> dict[str, Any]:
-    """Counts (and the two outcome rates) by pandas groupby; keys as in the metrics document."""
-    searches = len(frame)
+def compute(frame: pd.DataFrame, purpose: str | None = None) -> dict[str, Any]:
+    """Counts (and the two outcome rates) by pandas groupby, for the searches of `purpose` if given; keys as in
+    the metrics document."""
     groups = pd.Series(object_group(frame), index=frame.index, name="object_group")
+    if purpose is not None:
+        keep = (groups == purpose).to_numpy()
+        frame, groups = frame[keep], groups[keep]
+    searches = len(frame)
     person = frame["search_type"].isin(PERSON_TYPES).to_numpy()
     people = frame[person]
 
@@ -82,11 +95,13 @@ def compute(frame: pd.DataFrame) -> dict[str, Any]:
     found = known - outcomes.get("no_further_action", 0)
 
     age = people["age_range"].where(people["age_range"].isin(AGE_RANGES), "unknown")
-    by_group = _counts(people["self_defined_group"])
+    by_group = _counts(people.loc[people["rated"].to_numpy(dtype=bool), "self_defined_group"])
+    by_group["unknown"] = int((people["self_defined_group"] == "unknown").sum())  # every force's, as the share is
 
+    no_area = np.where(frame["latitude"].isna(), "no_location", "outside")
     areas = (
-        frame.assign(code=frame["area_code"].fillna("unknown"), name=frame["area_name"].fillna("unknown"),
-                     drugs=(groups == "drugs").to_numpy())
+        frame.assign(code=frame["area_code"].fillna(pd.Series(no_area, index=frame.index)),
+                     name=frame["area_name"].fillna(""), drugs=(groups == "drugs").to_numpy())
         .groupby(["code", "name"], sort=True)
         .agg(searches=("drugs", "size"), drugs=("drugs", "sum"))
     )
@@ -147,11 +162,13 @@ def main() -> int:
     parser.add_argument("--force", required=True)
     parser.add_argument("--from", dest="start", required=True)
     parser.add_argument("--to", dest="end", required=True)
+    parser.add_argument("--area", help="an area code")
+    parser.add_argument("--purpose", help="drugs, weapons, key_crime or other")
     args = parser.parse_args()
     started = time.perf_counter()
-    frame = load(args.db, args.force, args.start, args.end)
+    frame = load(args.db, args.force, args.start, args.end, args.area)
     loaded = time.perf_counter()
-    figures = compute(frame)
+    figures = compute(frame, args.purpose)
     done = time.perf_counter()
     print(json.dumps({"rows": len(frame), "load_s": loaded - started, "compute_s": done - loaded,
                       "figures": figures}))

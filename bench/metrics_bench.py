@@ -4,8 +4,9 @@ The warehouse: the synthetic set `bench/run.py` generates (BENCH_ROWS rows, defa
 x 2024-01..2024-12) plus the real Census and geography from ../shared/data when present, ingested once
 into bench-results/metrics-10m.duckdb (metrics-<N>.duckdb) and reused while it is complete.
 
-Two scopes: the Metropolitan Police for 2024 (one force-year) and every force for 2024 (national). For
-each, four figures:
+Four scopes: the Metropolitan Police for 2024 (one force-year), every force for 2024 (national), and a borough
+(Hackney) for 2024 without a lens and with `--purpose drugs`: the lensed document must take no more than 10%
+longer than the unlensed one. For each, four figures:
 - scrutiny cold: a fresh process, `scrutiny metrics ... --format json`, wall time (imports included);
 - scrutiny warm: `compute_metrics` in this process, one warm-up call then the median of --repeats calls;
 - pandas cold: a fresh process, `bench/baseline_metrics_pandas.py` (imports, read the columns from
@@ -42,8 +43,16 @@ REFERENCE = [SHARED / "census2021", SHARED / "geography"]
 TEN_MILLION = 10_000_000
 GOAL_NATIONAL_WARM_S = 1.0
 GOAL_RATIO = 5.0
+GOAL_LENS_OVERHEAD = 1.10  # a lensed document may take at most 10% longer than the same scope unlensed
 YEAR = ("2024-01", "2024-12")
-SCOPES = {"metropolitan 2024": "metropolitan", "all forces 2024": "all"}
+HACKNEY = "E09000012"
+# label -> (force, area code, purpose)
+SCOPES: dict[str, tuple[str, str | None, str | None]] = {
+    "metropolitan 2024": ("metropolitan", None, None),
+    "all forces 2024": ("all", None, None),
+    "Hackney 2024": ("metropolitan", HACKNEY, None),
+    "Hackney 2024, drugs": ("metropolitan", HACKNEY, "drugs"),
+}
 TIMINGS = ("scrutiny_cold_s", "scrutiny_warm_s", "pandas_cold_s", "pandas_warm_s")
 
 
@@ -151,6 +160,8 @@ def _row_count(db: Path) -> int | None:
 class Result:
     scope: str
     force: str
+    area: str | None = None
+    purpose: str | None = None
     rows: int = 0
     scrutiny_cold_s: list[float] = field(default_factory=list)
     scrutiny_cold_peak_mb: float = 0.0
@@ -167,6 +178,13 @@ class Result:
         values: list[float] = getattr(self, name)
         return statistics.median(values) if values else None
 
+    @property
+    def key(self) -> str:
+        return "_".join(p for p in (self.force, self.area, self.purpose) if p)
+
+    def options(self) -> list[str]:
+        return [*(["--area", self.area] if self.area else []), *(["--purpose", self.purpose] if self.purpose else [])]
+
     def ratio(self, kind: str) -> float | None:
         pandas_s, scrutiny_s = self.median(f"pandas_{kind}_s"), self.median(f"scrutiny_{kind}_s")
         return pandas_s / scrutiny_s if pandas_s and scrutiny_s else None
@@ -174,10 +192,10 @@ class Result:
 
 def scrutiny_cold(db: Path, r: Result, runs: int) -> dict[str, Any] | None:
     cmd = [ingest_bench.scrutiny_exe(), "metrics", "--force", r.force, "--from", YEAR[0], "--to", YEAR[1],
-           "--format", "json", "--db", str(db)]
+           *r.options(), "--format", "json", "--db", str(db)]
     doc = None
     for i in range(runs):
-        proc = run_process(cmd, RESULTS / "logs" / f"metrics-{r.force}-scrutiny-cold-{i}.log")
+        proc = run_process(cmd, RESULTS / "logs" / f"metrics-{r.key}-scrutiny-cold-{i}.log")
         if proc.rc != 0:
             sys.exit(f"{' '.join(cmd)} failed (rc {proc.rc}); see bench-results/logs")
         r.scrutiny_cold_s.append(proc.wall_s)
@@ -189,7 +207,7 @@ def scrutiny_cold(db: Path, r: Result, runs: int) -> dict[str, Any] | None:
 def scrutiny_warm(db: Path, r: Result, repeats: int) -> dict[str, Any]:
     from scrutiny.metrics import Scope, compute_metrics
 
-    scope = Scope(r.force, None, *YEAR)
+    scope = Scope(r.force, r.area, *YEAR, "self", None, r.purpose)
     doc = compute_metrics(db, scope)  # warm-up
     for _ in range(repeats):
         start = time.perf_counter()
@@ -201,10 +219,10 @@ def scrutiny_warm(db: Path, r: Result, repeats: int) -> dict[str, Any]:
 
 def pandas_cold(db: Path, r: Result, runs: int) -> dict[str, Any]:
     cmd = [sys.executable, str(BENCH / "baseline_metrics_pandas.py"), "--db", str(db), "--force", r.force,
-           "--from", YEAR[0], "--to", YEAR[1]]
+           "--from", YEAR[0], "--to", YEAR[1], *r.options()]
     out: dict[str, Any] = {}
     for i in range(runs):
-        proc = run_process(cmd, RESULTS / "logs" / f"metrics-{r.force}-pandas-cold-{i}.log")
+        proc = run_process(cmd, RESULTS / "logs" / f"metrics-{r.key}-pandas-cold-{i}.log")
         if proc.rc != 0:
             sys.exit(f"{' '.join(cmd)} failed (rc {proc.rc}); see bench-results/logs")
         r.pandas_cold_s.append(proc.wall_s)
@@ -216,12 +234,12 @@ def pandas_cold(db: Path, r: Result, runs: int) -> dict[str, Any]:
 
 def pandas_warm(db: Path, r: Result, repeats: int) -> dict[str, Any]:
     start = time.perf_counter()
-    frame = baseline.load(str(db), r.force, *YEAR)
+    frame = baseline.load(str(db), r.force, *YEAR, r.area)
     r.pandas_load_s = time.perf_counter() - start
-    figures: dict[str, Any] = baseline.compute(frame)  # warm-up
+    figures: dict[str, Any] = baseline.compute(frame, r.purpose)  # warm-up
     for _ in range(repeats):
         start = time.perf_counter()
-        baseline.compute(frame)
+        baseline.compute(frame, r.purpose)
         r.pandas_warm_s.append(time.perf_counter() - start)
     del frame
     return figures
@@ -244,8 +262,16 @@ def verdicts(results: list[Result]) -> dict[str, Any]:
             out["national_warm_under_1s"] = warm is not None and warm < GOAL_NATIONAL_WARM_S
         for kind in ("warm", "cold"):
             ratio = r.ratio(kind)
-            out[f"{r.force}_{kind}_ratio_at_least_5x"] = ratio is not None and ratio >= GOAL_RATIO
-        out[f"{r.force}_counts_agree"] = not r.disagreements
+            out[f"{r.key}_{kind}_ratio_at_least_5x"] = ratio is not None and ratio >= GOAL_RATIO
+        out[f"{r.key}_counts_agree"] = not r.disagreements
+    plain = {(r.force, r.area): r for r in results if r.purpose is None}
+    for r in results:
+        base = plain.get((r.force, r.area))
+        if r.purpose is not None and base is not None:
+            lensed, unlensed = r.median("scrutiny_warm_s"), base.median("scrutiny_warm_s")
+            overhead = lensed / unlensed if lensed and unlensed else None
+            out[f"{r.key}_lens_overhead"] = overhead
+            out[f"{r.key}_within_10pct_of_unlensed"] = overhead is not None and overhead <= GOAL_LENS_OVERHEAD
     return out
 
 
@@ -277,8 +303,12 @@ def report(results: list[Result], verdict: dict[str, Any], rows: int) -> None:
     if "national_warm_under_1s" in verdict:
         console.print(f"national warm < {GOAL_NATIONAL_WARM_S:.0f} s: {marks[verdict['national_warm_under_1s']]}")
     for r in results:
-        parts = [f"≥{GOAL_RATIO:.0f}x pandas {kind}: {marks[verdict[f'{r.force}_{kind}_ratio_at_least_5x']]}"
+        parts = [f"≥{GOAL_RATIO:.0f}x pandas {kind}: {marks[verdict[f'{r.key}_{kind}_ratio_at_least_5x']]}"
                  for kind in ("warm", "cold")]
+        if f"{r.key}_lens_overhead" in verdict:
+            overhead = verdict[f"{r.key}_lens_overhead"]
+            parts.append(f"lensed / unlensed warm {overhead:.2f} (≤ {GOAL_LENS_OVERHEAD:.2f}): "
+                         f"{marks[verdict[f'{r.key}_within_10pct_of_unlensed']]}")
         agree = "[green]counts agree[/]" if not r.disagreements else f"[red]{len(r.disagreements)} disagreements[/]"
         same = {True: "cold JSON = warm JSON", False: "[red]cold JSON differs from warm[/]", None: ""}
         console.print(f"{r.scope}: " + "; ".join([*parts, agree, same[r.cold_json_matches_warm]]), highlight=False)
@@ -306,8 +336,8 @@ def main() -> int:
     load_before = os.getloadavg()
 
     results = []
-    for label, force in SCOPES.items():
-        r = Result(label, force)
+    for label, (force, area, purpose) in SCOPES.items():
+        r = Result(label, force, area, purpose)
         print(f"{label}: scrutiny cold x{args.cold} ...", flush=True)
         cold_doc = scrutiny_cold(db, r, args.cold)
         print(f"{label}: scrutiny warm (1 + {args.repeats}) ...", flush=True)
@@ -328,7 +358,8 @@ def main() -> int:
     out = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": environment() | {"load_average_at_start": load_before},
-        "goals": {"national_warm_s": GOAL_NATIONAL_WARM_S, "ratio_vs_pandas": GOAL_RATIO},
+        "goals": {"national_warm_s": GOAL_NATIONAL_WARM_S, "ratio_vs_pandas": GOAL_RATIO,
+                  "lens_overhead": GOAL_LENS_OVERHEAD},
         "warehouse": {"path": str(db.relative_to(REPO)), "bytes": db.stat().st_size, **built},
         "months": list(YEAR),
         "repeats": args.repeats,
@@ -343,7 +374,7 @@ def main() -> int:
     }
     (RESULTS / "metrics.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {(RESULTS / 'metrics.json').relative_to(REPO)}")
-    return 0 if all(verdict.get(f"{r.force}_counts_agree") for r in results) else 1
+    return 0 if all(verdict.get(f"{r.key}_counts_agree") for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_
 from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope_coverage
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
-from scrutiny.metrics.population import AGE_BANDS, Population, Unit, all_ages_by_area, exact_number, population
+from scrutiny.metrics.population import AGE_BANDS, Population, Unit, exact_number, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
 from scrutiny.months import label, ranges
@@ -124,36 +124,46 @@ def _age_specific(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     return rows
 
 
-def _black_white(rows: pd.DataFrame, pop: Population) -> dict[str, Any]:
-    rated = rows[rows.person & rows.rated]
-    black, white = _sum(rated[rated.group == "Black"]), _sum(rated[rated.group == "White"])
-    ratio = rate_ratio(black, pop.total("Black"), white, pop.total("White"))
-    return {"black": black, "white": white, "ratio": ratio.value, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high,
-            "suppressed": ratio.suppressed}
+def _breakdown_counts(cube: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    """Per value of `column`: searches, known outcomes, finds, arrests, rated Black and White person searches."""
+    frame = pd.DataFrame({
+        "key": cube[column].astype(str), "n": cube.n,
+        "known": cube.n.where(cube.outcome_class != "unknown", 0),
+        "found": cube.n.where(~cube.outcome_class.isin(["unknown", "no_further_action"]), 0),
+        "arrest": cube.n.where(cube.outcome_class == "arrest", 0),
+        "black": cube.n.where(cube.person & cube.rated & (cube.group == "Black"), 0),
+        "white": cube.n.where(cube.person & cube.rated & (cube.group == "White"), 0),
+    })
+    sums = frame.groupby("key").sum()
+    return {str(k): {str(c): int(v) for c, v in row.items()} for k, row in sums.to_dict("index").items()}
 
 
-def _breakdown_row(key: str, name: str, rows: pd.DataFrame, searches: int, pop: Population) -> dict[str, Any]:
-    find, arrest = _find_rates(rows)
-    return {"key": key, "name": name, "searches": _sum(rows), "share": share(_sum(rows), searches),
-            "find_rate": find, "arrest_rate": arrest, "black_white": _black_white(rows, pop)}
+def _breakdown_row(key: str, name: str, c: dict[str, int], searches: int, pop: Population) -> dict[str, Any]:
+    ratio = rate_ratio(c["black"], pop.total("Black"), c["white"], pop.total("White"))
+    return {"key": key, "name": name, "searches": c["n"], "share": share(c["n"], searches),
+            "find_rate": share(c["found"], c["known"]), "arrest_rate": share(c["arrest"], c["known"]),
+            "black_white": {"black": c["black"], "white": c["white"], "ratio": ratio.value, "ci_low": ratio.ci_low,
+                            "ci_high": ratio.ci_high, "suppressed": ratio.suppressed}}
 
 
 def _breakdowns(cube: pd.DataFrame, searches: int, pop: Population) -> dict[str, list[dict[str, Any]]]:
     """Searches, find and arrest rates and the Black/White ratio by purpose and by power, within the lens."""
     names = power_names()
-    by_power = {str(k): int(n) for k, n in cube.groupby("power").n.sum().items() if n > 0}
-    powers = sorted(by_power, key=lambda k: (-by_power[k], k))
+    zero = {"n": 0, "known": 0, "found": 0, "arrest": 0, "black": 0, "white": 0}
+    by_purpose = _breakdown_counts(cube, "object_group")
+    by_power = {k: c for k, c in _breakdown_counts(cube, "power").items() if c["n"] > 0}
+    powers = sorted(by_power, key=lambda k: (-by_power[k]["n"], k))
     return {
-        "purpose": [_breakdown_row(g, PURPOSE_NAMES[g], cube[cube.object_group == g], searches, pop)
+        "purpose": [_breakdown_row(g, PURPOSE_NAMES[g], by_purpose.get(g, zero), searches, pop)
                     for g in OBJECT_GROUPS],
-        "power": [_breakdown_row(k, names.get(k, k), cube[cube.power == k], searches, pop) for k in powers],
+        "power": [_breakdown_row(k, names.get(k, k), by_power[k], searches, pop) for k in powers],
     }
 
 
 def _areas(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
     frame = counts.by_area(scoped, scope)
     codes = sorted(c for c in frame.code if c not in PSEUDO_AREAS)
-    residents = all_ages_by_area(backend, codes)
+    residents = pop.all_ages
     names = counts.area_names(backend, codes) | PSEUDO_AREAS
     policing: dict[str, list[str]] = {}
     for force, las in pop.lookup.items():

@@ -57,24 +57,42 @@ class Population:
     lookup: dict[str, list[str]] = field(default_factory=dict)  # force -> its local authorities
     notes: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    all_ages: dict[str, dict[str, int]] = field(default_factory=dict)  # every authority's residents, as loaded
+    _memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)  # figures asked for again
 
-    def covered(self, unit_forces: Iterable[str]) -> set[date]:
-        out: set[date] = set()
-        for force in unit_forces:
-            out |= self.coverage.get(force, frozenset())
-        return out
+    def covered(self, unit_forces: Iterable[str]) -> frozenset[date]:
+        key = ("covered", frozenset(unit_forces))
+        if key not in self._memo:
+            self._memo[key] = frozenset().union(*(self.coverage.get(f, frozenset()) for f in key[1]))
+        found: frozenset[date] = self._memo[key]  # type: ignore[assignment]
+        return found
 
     def weight(self, unit: Unit, window: Sequence[date] | None = None) -> Fraction:
         window = self.months if window is None else window
         if not window:
             return Fraction(0)
-        return Fraction(len(self.covered(unit.forces) & set(window)), len(window))
+        return Fraction(len(self.covered(unit.forces).intersection(window)), len(window))
 
     def _sum(self, units: list[Unit], key: object, window: Sequence[date] | None) -> Number | None:
         if not units:
             return None
-        return exact_number(sum((Fraction(u.residents.get(key, 0)) * self.weight(u, window) for u in units),
-                                Fraction(0)))
+        span = None if window is None else tuple(window)
+        memo = ("sum", id(units), key, span)
+        if memo not in self._memo:
+            by_weight: dict[Fraction, int] = {}  # units sharing a weight are summed first: few Fractions
+            for u in units:
+                w = self._unit_weight(u, span)
+                by_weight[w] = by_weight.get(w, 0) + u.residents.get(key, 0)
+            self._memo[memo] = exact_number(sum((w * n for w, n in by_weight.items()), Fraction(0)))
+        found: Number = self._memo[memo]  # type: ignore[assignment]
+        return found
+
+    def _unit_weight(self, unit: Unit, span: tuple[date, ...] | None) -> Fraction:
+        memo = ("weight", unit.forces, span)
+        if memo not in self._memo:
+            self._memo[memo] = self.weight(unit, span)
+        found: Fraction = self._memo[memo]  # type: ignore[assignment]
+        return found
 
     def total(self, group: str, window: Sequence[date] | None = None) -> Number | None:
         """Residents of a group × the share of the window their force covers, summed over the units."""
@@ -89,13 +107,6 @@ class Population:
         """Months of the window covered by a unit's forces (by any used force when there are no units)."""
         forces_ = [f for u in self.units for f in u.forces] if self.units else list(self.coverage)
         return len(self.covered(forces_) & set(window))
-
-    def area_total(self, residents: dict[str, int], policing: Iterable[str]) -> Number | None:
-        """An area's residents (all groups) weighted by the months of the forces that police it."""
-        if not residents:
-            return None
-        unit = Unit("", self.area_forces(policing), residents)
-        return exact_number(sum(residents.values()) * self.weight(unit))
 
     def area_forces(self, policing: Iterable[str]) -> frozenset[str]:
         """The used forces that police an area, or every used force when none of them does."""
@@ -125,12 +136,20 @@ def force_lookup(backend: ibis.BaseBackend) -> dict[str, list[str]]:
 
 
 def all_ages_by_area(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, dict[str, int]]:
-    """Residents per authority and group, from the preferred all-ages table that covers each authority.
+    """Residents per authority and group, from the preferred all-ages table that covers each authority."""
+    if not codes:
+        return {}
+    wanted = set(codes)
+    return {code: groups for code, groups in all_ages_table(backend).items() if code in wanted}
 
-    The all-ages tables hold a few thousand rows: fetch them whole and pick here, which is faster than
-    sending hundreds of codes to the database.
+
+def all_ages_table(backend: ibis.BaseBackend) -> dict[str, dict[str, int]]:
+    """Every authority's residents by group, from the preferred all-ages table that covers it.
+
+    The all-ages tables hold a few thousand rows: fetch them whole (once per document) and pick here, which is
+    faster than sending hundreds of codes to the database.
     """
-    if not codes or "population" not in backend.list_tables():
+    if "population" not in backend.list_tables():
         return {}
     table = backend.table("population")
     rows = (
@@ -139,7 +158,6 @@ def all_ages_by_area(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, d
         .aggregate(residents=_.residents.sum())
         .to_pandas()
     )
-    rows = rows[rows.area_code.isin(codes)]
     rank = rows.source.map({source: i for i, source in enumerate(ALL_AGES_SOURCES)})
     rows = rows[rank == rank.groupby(rows.area_code).transform("min")]
     out: dict[str, dict[str, int]] = {}
@@ -247,6 +265,7 @@ def population(backend: ibis.BaseBackend, scope: Scope, coverage: dict[str, froz
         return pop
     lookup = force_lookup(backend)
     pop.lookup = lookup
+    pop.all_ages = all_ages_table(backend)
     if scope.area is not None:
         return _area_population(backend, scope, lookup, pop)
     return _forces_population(backend, lookup, pop)
@@ -255,7 +274,7 @@ def population(backend: ibis.BaseBackend, scope: Scope, coverage: dict[str, froz
 def _area_population(backend: ibis.BaseBackend, scope: Scope, lookup: dict[str, list[str]],
                      pop: Population) -> Population:
     assert scope.area is not None
-    residents = all_ages_by_area(backend, [scope.area]).get(scope.area)
+    residents = pop.all_ages.get(scope.area)
     if not residents:
         pop.notes.append(f"No Census population is loaded for {scope.area_name or scope.area}, so rates and ratios "
                          "are not given.")
@@ -278,12 +297,12 @@ class ForceUnits:
     details: list[str] = field(default_factory=list)
 
 
-def force_units(backend: ibis.BaseBackend, used: list[str], lookup: dict[str, list[str]]) -> ForceUnits:
+def force_units(backend: ibis.BaseBackend, used: list[str], lookup: dict[str, list[str]],
+                all_ages: dict[str, dict[str, int]] | None = None) -> ForceUnits:
     """Residents of each force: the sum of its authorities, or its police force area's where their codes
     changed; none for a force with no authorities in the lookup (British Transport Police)."""
     out = ForceUnits()
-    codes = sorted({c for f in used for c in lookup.get(f, [])})
-    all_ages = all_ages_by_area(backend, codes)
+    all_ages = all_ages_table(backend) if all_ages is None else all_ages
     catalogue = forces()
     for force in used:
         name = catalogue[force].name if force in catalogue else force
@@ -318,7 +337,7 @@ def force_units(backend: ibis.BaseBackend, used: list[str], lookup: dict[str, li
 
 def _forces_population(backend: ibis.BaseBackend, lookup: dict[str, list[str]], pop: Population) -> Population:
     used = sorted(pop.coverage)
-    found = force_units(backend, used, lookup)
+    found = force_units(backend, used, lookup, pop.all_ages)
     pop.units = found.units
     pop.notes += found.notes
     pop.details += found.details

@@ -57,11 +57,10 @@ def group_rows(searches: dict[str, int] | None, populations: dict[str, float | i
     return rows
 
 
-def _window(name: str, window: Sequence[date], monthly: pd.DataFrame, pop: Population) -> dict[str, Any]:
+def _window(name: str, window: Sequence[date], by_month: dict[date, dict[str, int]], pop: Population) -> dict[str, Any]:
     covered = pop.months_covered(window)
-    in_window = monthly[monthly.month.isin(window)]
     searches = None if covered == 0 else {
-        g: int(in_window[f"g:{g}"].sum()) if f"g:{g}" in in_window else 0 for g in GROUPS
+        g: sum(by_month.get(m, {}).get(g, 0) for m in window) for g in GROUPS
     }
     populations = {g: pop.total(g, window) for g in GROUPS}
     return {"period": name, "from": label(window[0]), "to": label(window[-1]), "months": len(window),
@@ -70,7 +69,10 @@ def _window(name: str, window: Sequence[date], monthly: pd.DataFrame, pop: Popul
 
 def trend(monthly: pd.DataFrame, pop: Population) -> dict[str, list[dict[str, Any]]]:
     """`monthly`: `counts.by_month` with `month` as dates."""
-    return {kind: [_window(name, w, monthly, pop) for name, w in found]
+    columns = [g for g in GROUPS if f"g:{g}" in monthly]
+    by_month = {m: {g: int(n) for g, n in zip(columns, counts, strict=True)}
+                for m, *counts in zip(monthly.month, *(monthly[f"g:{g}"] for g in columns), strict=True)}
+    return {kind: [_window(name, w, by_month, pop) for name, w in found]
             for kind, found in windows(pop.months).items()}
 
 
