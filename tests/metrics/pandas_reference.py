@@ -801,12 +801,13 @@ def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None
     for month in period:
         if month not in any_covered:
             monthly.append({"month": month, "searches": None, "drugs_share": None, "find_rate": None,
-                            "covered": False})
+                            "covered": False, "forces": 0})
             continue
         rows = df[df["month"] == month]
         monthly.append({"month": month, "searches": len(rows),
                         "drugs_share": _div(int((rows["object_group"] == "drugs").sum()), len(rows)),
-                        "find_rate": _find_rate(rows["outcome_class"]), "covered": True})
+                        "find_rate": _find_rate(rows["outcome_class"]), "covered": True,
+                        "forces": sum(month in months for months in covered.values())})
     doc["monthly"] = monthly
 
     pb, pwh = population("Black"), population("White")

@@ -188,7 +188,7 @@ def test_areas_sum_to_the_force(kent_db: Path, cli: Callable[..., object]) -> No
 def test_monthly_and_outcomes_by_group(kent_db: Path, cli: Callable[..., object]) -> None:
     doc = metrics(cli, kent_db)
     assert doc["monthly"] == [{"month": "2024-01", "searches": 42, "drugs_share": 26 / 42, "find_rate": 8 / 39,
-                               "covered": True}]
+                               "covered": True, "forces": 1}]
     assert doc["outcomes_by_group"] == [
         {"group": "Asian", "searches": 5, "find_rate": 0.0, "arrest_rate": 0.0},
         {"group": "Black", "searches": 20, "find_rate": 5 / 20, "arrest_rate": 5 / 20},

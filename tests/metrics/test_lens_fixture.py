@@ -299,9 +299,10 @@ def pseudo(code: str, searches: int, drugs: int) -> dict[str, Any]:  # null popu
     return area(code, PSEUDO[code], searches, drugs)
 
 
-def month(m: str, searches: int, drugs: int, known: int, finds: int) -> dict[str, Any]:
+def month(m: str, searches: int, drugs: int, known: int, finds: int, forces: int = 1) -> dict[str, Any]:
+    """A covered month; `forces`: how many of the scope's forces have data that month."""
     return {"month": m, "searches": searches, "drugs_share": share(drugs, searches), "find_rate": share(finds, known),
-            "covered": True}
+            "covered": True, "forces": forces}
 
 
 def by_group(*rows_: tuple[int, int, int, int]) -> list[dict[str, Any]]:
@@ -462,7 +463,8 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
                   area("E07000110", "Maidstone", 32, 21, MAIDSTONE, 1, 15, 12),
                   pseudo("outside", 6, 0), pseudo("no_location", 5, 3)],
         "data_quality": dict(zip(DQ, (5, 6, 1, 3), strict=True)),
-        "monthly": [month("2024-01", 47, 31, 46, 16), month("2024-02", 9, 5, 9, 4), month("2024-03", 4, 2, 4, 3)],
+        "monthly": [month("2024-01", 47, 31, 46, 16, forces=2), month("2024-02", 9, 5, 9, 4),
+                    month("2024-03", 4, 2, 4, 3)],
         "outcomes_by_group": by_group((2, 2, 2, 0), (23, 23, 5, 2), (5, 5, 5, 5), (24, 24, 10, 2), Z, (2, 1, 0, 0)),
         "breakdowns": breakdowns(60, TWO, {"drugs": (38, 38, 11, 2, 17, 18), "weapons": (9, 9, 6, 4, 3, 2),
                                            "key_crime": (10, 9, 4, 3, 1, 4), "other": (3, 3, 2, 0, 2, 0)},
@@ -484,7 +486,8 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "areas": [area("E07000070", "Chelmsford", 14, 14, CHELMSFORD, THIRD, 6, 8),
                   area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10), pseudo("no_location", 3, 3)],
         "data_quality": dict(zip(DQ, (3, 0, 0, 3), strict=True)),
-        "monthly": [month("2024-01", 31, 31, 31, 9), month("2024-02", 5, 5, 5, 0), month("2024-03", 2, 2, 2, 2)],
+        "monthly": [month("2024-01", 31, 31, 31, 9, forces=2), month("2024-02", 5, 5, 5, 0),
+                    month("2024-03", 2, 2, 2, 2)],
         "outcomes_by_group": by_group(Z, (17, 17, 3, 2), Z, (18, 18, 8, 0), Z, Z),
         "breakdowns": breakdowns(38, TWO, {"drugs": (38, 38, 11, 2, 17, 18)}, ("s23", 33, 33, 8, 2, 16, 16),
                                  ("not_recorded", 4, 4, 2, 0, 0, 2), ("s1", 1, 1, 1, 0, 1, 0)),
@@ -504,7 +507,8 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
                   area("E07000110", "Maidstone", 34, 23, MAIDSTONE, 1, 17, 12),  # ratio counts btp's 2 Black
                   pseudo("outside", 6, 0), pseudo("no_location", 6, 3)],
         "data_quality": dict(zip(DQ, (6, 6, 1, 4), strict=True)),
-        "monthly": [month("2024-01", 47, 31, 46, 16), month("2024-02", 12, 7, 12, 5), month("2024-03", 4, 2, 4, 3)],
+        "monthly": [month("2024-01", 47, 31, 46, 16, forces=2), month("2024-02", 12, 7, 12, 5, forces=2),
+                    month("2024-03", 4, 2, 4, 3)],
         "outcomes_by_group": by_group((2, 2, 2, 0), (25, 25, 5, 2), (5, 5, 5, 5), (24, 24, 10, 2), Z, (3, 2, 1, 1)),
         "breakdowns": breakdowns(63, TWO, {"drugs": (40, 40, 11, 2, 17, 18), "weapons": (9, 9, 6, 4, 3, 2),
                                            "key_crime": (11, 10, 5, 4, 1, 4), "other": (3, 3, 2, 0, 2, 0)},
@@ -571,7 +575,7 @@ def test_every_key_of_the_document(lens_db: Path, cli: Callable[..., object], na
 def test_months_a_force_does_not_cover_are_missing_never_zero(lens_db: Path, cli: Callable[..., object]) -> None:
     doc = metrics(cli, lens_db, "essex")  # ea-ee, all in 2024-01; Essex publishes no strip searches
     essex = pops((CHELMSFORD, THIRD))  # 200, 100, 33.33, 1000, 50
-    uncovered = {"searches": None, "drugs_share": None, "find_rate": None, "covered": False}
+    uncovered = {"searches": None, "drugs_share": None, "find_rate": None, "covered": False, "forces": 0}
     assert doc["monthly"] == [month("2024-01", 17, 13, 17, 9), {"month": "2024-02", **uncovered},
                               {"month": "2024-03", **uncovered}]
     assert doc["coverage"] == coverage("essex")

@@ -307,7 +307,8 @@ def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Pat
     params = {"force": "kent", "from": "2024-01", "to": "2024-03"}
     with LiveServer(create_app(get_settings(fresh_db))) as server, httpx.Client(base_url=server.url) as http:
         before = http.get(f"{API}/metrics", params=params)
-        march = {"month": "2024-03", "searches": None, "drugs_share": None, "find_rate": None, "covered": False}
+        march = {"month": "2024-03", "searches": None, "drugs_share": None, "find_rate": None, "covered": False,
+                 "forces": 0}
         assert before.json()["searches"] == 54 and before.json()["monthly"][-1] == march  # missing, not zero
         assert http.get(f"{API}/metrics", params=params).headers["x-scrutiny-cache"] == "hit"
         months = http.get(f"{API}/months", params={"force": "kent"}).json()

@@ -20,7 +20,7 @@ from scrutiny.cli.options import (
     scope_of,
 )
 from scrutiny.config import resolve_db
-from scrutiny.report.build import write_report
+from scrutiny.report.build import parse_versus, write_report
 
 
 def report(
@@ -36,13 +36,20 @@ def report(
     pdf_out: Annotated[
         Path | None, typer.Option("--pdf-out", help="Write the PDF here instead (implies --pdf).")
     ] = None,
+    versus: Annotated[
+        str | None,
+        typer.Option("--versus", metavar="FROM:TO",
+                     help="Also compare disproportionality with this period (same force, area and lens), "
+                          "e.g. 2021-06:2021-09, or one month."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
     pdf_path = pdf_out or (out.with_suffix(".pdf") if pdf else None)
     with user_errors():
+        other = parse_versus(versus) if versus is not None else None
         files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
-                             pdf_path)
+                             pdf_path, other)
     console.print(f"wrote {files.html} ({files.html_bytes / 1024:,.0f} KiB, {files.html_seconds:.1f} s)",
                   highlight=False)
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:

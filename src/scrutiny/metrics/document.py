@@ -191,18 +191,21 @@ def _areas(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope, pop: Pop
 
 
 def _monthly(frame: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
+    """Every month of the period; `forces` counts the forces with data that month, so a jump in searches
+    when a force's data begins can be told from a change in policing."""
     covered = pop.covered(pop.coverage)
+    forces_in = {m: sum(m in months for months in pop.coverage.values()) for m in pop.months}
     found = {m: (int(n), int(d), int(k), int(f)) for m, n, d, k, f in
              zip(frame.month, frame.n, frame.drugs, frame.known, frame.found, strict=True)}
     rows: list[dict[str, Any]] = []
     for month in pop.months:
         if month not in covered:
             rows.append({"month": label(month), "searches": None, "drugs_share": None, "find_rate": None,
-                         "covered": False})
+                         "covered": False, "forces": 0})
             continue
         n, drugs, known, hits = found.get(month, (0, 0, 0, 0))
         rows.append({"month": label(month), "searches": n, "drugs_share": share(drugs, n),
-                     "find_rate": share(hits, known), "covered": True})
+                     "find_rate": share(hits, known), "covered": True, "forces": forces_in[month]})
     return rows
 
 

@@ -55,12 +55,13 @@ class Lens:
         return None if self.power is None else power_names()[self.power]
 
     def describe(self) -> str:
-        """Plain words for the searches a lens keeps, e.g. "searches for drugs under section 23"."""
+        """Plain words for the searches a lens keeps, e.g. "searches for drugs under Misuse of Drugs Act section
+        23" (a power's short name: the catalogue's name before its colon)."""
         parts = ["searches"]
         if self.purpose is not None:
             parts.append(f"for {PURPOSE_NAMES[self.purpose]}")
         if self.power is not None:
-            parts.append(f"under {power_names()[self.power]}")
+            parts.append(f"under {power_names()[self.power].split(':')[0]}")
         return " ".join(parts)
 
 

@@ -1,14 +1,15 @@
 """Build the report: one self-contained HTML file (inline CSS and SVG), and optionally a PDF of it.
 
-`render` lays out a metrics document (`scrutiny.metrics.compute_metrics`); it formats figures but never
-derives them, so the report says exactly what `scrutiny metrics --format json` and the API say.
+`render` lays out a metrics document (`scrutiny.metrics.compute_metrics`, docs/lens-contract.md); it formats
+figures but never derives them, so the report says exactly what `scrutiny metrics --format json` and the API
+say. With a comparison period it also lays out `scrutiny.metrics.change.change_between` of the two documents.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -18,8 +19,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scrutiny.catalog import forces
+from scrutiny.errors import ScrutinyError
+from scrutiny.months import month_start, ranges
 from scrutiny.report import charts
-from scrutiny.report.charts import Bar, Series
+from scrutiny.report.charts import Banded, Bar, Series
 from scrutiny.sources.boundaries import Area
 
 if TYPE_CHECKING:  # the metrics package pulls in Ibis; rendering a document does not need it
@@ -45,7 +48,18 @@ OUTCOME_CLASSES = {
 }
 AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34", "unknown")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
 SUPPRESSED = "suppressed"
+TOO_FEW = "too few to say"
+PSEUDO_AREAS = ("outside", "no_location", "unknown")  # `unknown`: the no-location row of older documents
+POWER_PHRASES = {"other": "under another power (not in the catalogue)", "not_recorded": "with no power recorded"}
+TREND_KINDS = {  # which windows the "over time" section shows: its name, in words, its table's first column
+    "monthly": ("month", "each month", "Month"),
+    "quarterly": ("quarter", "each calendar quarter", "Quarter"),
+    "rolling_12": ("12 months", "the 12 months to each month", "12 months to"),
+}
+LIST_FORCES = 4  # name up to this many forces in the title; more are counted
 
 
 # Formatting only: each turns one figure of the document into text.
@@ -65,13 +79,163 @@ def rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{low:.2f}–{high:.2f}"
+
+
 def month_label(month: str) -> str:
     year, number = month.split("-")
     return f"{MONTHS[int(number) - 1]} {year}"
 
 
+def month_name(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
+
+
 def age_label(age_range: str) -> str:
     return age_range.replace("-", "–")
+
+
+def period_words(start: str, end: str) -> str:
+    """"April to September 2018", "April 2018", "November 2019 to February 2020"."""
+    if start == end:
+        return month_name(start)
+    if start[:4] == end[:4]:
+        return f"{month_name(start).split()[0]} to {month_name(end)}"
+    return f"{month_name(start)} to {month_name(end)}"
+
+
+def month_runs(months: Sequence[str]) -> str:
+    """Missing months as runs in words: "Oct 2021 to Nov 2021, Mar 2022"."""
+    out = []
+    for run in ranges(list(months)):
+        first, _, last = run.partition("..")
+        out.append(f"{month_label(first)} to {month_label(last)}" if last else month_label(first))
+    return ", ".join(out)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("scrutiny.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(count=count, pct=pct, ratio=ratio, rate=rate, month=month_label, age=age_label,
+                       monthname=month_name, runs=month_runs)
+    env.globals.update(interval=interval, period_words=period_words)
+    return env
+
+
+# --- what the report covers, in words --------------------------------------------------------------------
+
+def _force_name(force: str, doc: dict[str, Any]) -> str:
+    for row in doc.get("coverage", []):
+        if row["force"] == force:
+            return str(row["name"])
+    known = forces().get(force)
+    return known.name if known else force
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def power_phrase(key: str, name: str | None) -> str:
+    """"under the Misuse of Drugs Act section 23": the power's catalogue name up to its colon."""
+    if key in POWER_PHRASES:
+        return POWER_PHRASES[key]
+    short = (name or key).split(":")[0].strip()
+    if short.startswith("Section "):
+        short = "s" + short[1:]
+    return f"under the {short}" if " Act " in f" {short} " else f"under {short}"
+
+
+def lens_words(scope: dict[str, Any]) -> str:
+    """The searches a report covers: "searches for drugs under the Misuse of Drugs Act section 23", or "all
+    searches" when there is no lens."""
+    parts = ["searches"]
+    if scope.get("purpose"):
+        parts.append(f"for {scope.get('purpose_name') or scope['purpose']}")
+    if scope.get("power"):
+        parts.append(power_phrase(scope["power"], scope.get("power_name")))
+    return " ".join(parts) if len(parts) > 1 else "all searches"
+
+
+def _upper_first(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def place_words(doc: dict[str, Any]) -> str:
+    """The force or forces, or the area and who polices it: "Hackney (Metropolitan Police Service)"."""
+    scope = doc["scope"]
+    used = scope.get("forces") or []
+    if scope["force"] == "all":
+        who = f"all forces ({len(used)} with data)" if used else "all forces"
+    elif "," in scope["force"]:
+        names = [_force_name(f, doc) for f in (used or scope["force"].split(","))]
+        who = _and(names) if len(names) <= LIST_FORCES else f"{len(names)} forces"
+    else:
+        who = _force_name(scope["force"], doc)
+    if scope.get("area"):
+        return f"{scope.get('area_name') or scope['area']} ({who})"
+    return who
+
+
+def several_forces(scope: dict[str, Any]) -> bool:
+    return scope["force"] == "all" or "," in scope["force"]
+
+
+def _missing(row: dict[str, Any]) -> str:
+    if row.get("suppressed"):
+        return "suppressed (fewer than 10 searches)"
+    return "no population figures" if row.get("population") is None else "not available"
+
+
+def trend_kind(doc: dict[str, Any]) -> str | None:
+    """Monthly windows for up to 12 months, quarters beyond, rolling 12 months from 24: the finest windows
+    that still hold enough searches to read, and no more of them than a table can show."""
+    trend = doc.get("trend") or {}
+    n = len(doc.get("monthly") or trend.get("monthly") or [])
+    kind = "rolling_12" if n >= 24 else "quarterly" if n > 12 else "monthly"
+    if not trend.get(kind):
+        kind = "monthly"
+    return kind if len(trend.get(kind) or []) > 1 else None  # one window says what "Disproportionality" says
+
+
+def window_label(kind: str, window: dict[str, Any]) -> str:
+    """A window's name in a table row or on an axis: "Apr 2018", "2018 Q2", or the last month of 12."""
+    if kind == "quarterly":
+        return str(window["period"])
+    return month_label(window["to"])
+
+
+def _no_data(window: dict[str, Any]) -> bool:
+    return bool(window["months_covered"] == 0)
+
+
+# --- charts ------------------------------------------------------------------------------------------------
+
+def _monthly_charts(doc: dict[str, Any], out: dict[str, Markup]) -> None:
+    scope = doc["scope"]
+    monthly = {row["month"]: row for row in doc.get("monthly", [])}
+    if len(monthly) < 2:  # one month is a point, not a trend: the headline figures say it
+        return
+    months = _months(scope["from"], scope["to"])
+    labels = [month_label(m) for m in months]
+    gaps = [i for i, m in enumerate(months) if m not in monthly or monthly[m].get("covered") is False]
+
+    def values(key: str) -> list[float | None]:
+        return [monthly[m][key] if m in monthly else None for m in months]
+
+    out["monthly_searches"] = charts.line_chart(
+        labels, [Series("Searches", values("searches"))], label=f"{_upper_first(lens_words(scope))} each month",
+        fmt=count, gaps=gaps)
+    out["monthly_shares"] = charts.line_chart(
+        labels, [Series("Drugs share", values("drugs_share")), Series("Find rate", values("find_rate"))],
+        label="Drugs share and find rate each month", fmt=lambda v: f"{v * 100:.0f}%", gaps=gaps)
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -85,55 +249,60 @@ def _months(start: str, end: str) -> list[str]:
     return out
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("scrutiny.report", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(count=count, pct=pct, ratio=ratio, rate=rate, month=month_label, age=age_label)
-    return env
+def breakdown_label(kind: str, row: dict[str, Any]) -> str:
+    if kind == "purpose":
+        return OBJECT_GROUPS.get(row["key"], str(row["name"]))
+    return str(row["name"]).split(":")[0]
 
 
-def _scope_title(scope: dict[str, Any]) -> str:
-    force = forces().get(scope["force"])
-    name = force.name if force else scope["force"]
-    if scope.get("area"):
-        return f"{scope.get('area_name') or scope['area']} ({name})"
-    return name
+def _breakdown_bars(kind: str, rows: Sequence[dict[str, Any]]) -> list[Bar]:
+    bars = []
+    for row in rows:
+        bw = row["black_white"]
+        missing = "no searches" if row["searches"] == 0 else TOO_FEW if bw["suppressed"] else "not available"
+        bars.append(Bar(breakdown_label(kind, row), None if bw["suppressed"] else bw["ratio"], bw["ci_low"],
+                        bw["ci_high"], missing=missing))
+    return bars
 
 
-def _missing(row: dict[str, Any]) -> str:
-    if row.get("suppressed"):
-        return "suppressed (fewer than 10 searches)"
-    return "no population figures" if row.get("population") is None else "not available"
+def _trend_chart(doc: dict[str, Any], kind: str) -> Markup:
+    windows = doc["trend"][kind]
+    panels = []
+    for group in GROUPS:
+        if group == "White":
+            continue
+        rows = [next(g for g in w["groups"] if g["group"] == group) for w in windows]
+        panels.append(Banded(group, [None if r["suppressed"] else r["ratio_vs_white"] for r in rows],
+                             [r["ci_low"] for r in rows], [r["ci_high"] for r in rows]))
+    return charts.band_chart(
+        [window_label(kind, w) for w in windows], panels,
+        label=f"Search rate compared with White people, {TREND_KINDS[kind][1]}, with 95% intervals",
+        tick_fmt=lambda v: f"{v:g}×", reference=1.0, reference_label="1 = same rate as White people",
+        gaps=[i for i, w in enumerate(windows) if _no_data(w)])
 
 
-def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: float) -> dict[str, Markup]:
+def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: float,
+            change: dict[str, Any] | None) -> dict[str, Markup]:
     out: dict[str, Markup] = {}
     scope = doc["scope"]
-    monthly = {row["month"]: row for row in doc.get("monthly", [])}
-    if monthly:
-        months = _months(scope["from"], scope["to"])
-        labels = [month_label(m) for m in months]
-        out["monthly_searches"] = charts.line_chart(
-            labels, [Series("Searches", [monthly[m]["searches"] if m in monthly else None for m in months])],
-            label="Searches each month", fmt=count)
-        out["monthly_shares"] = charts.line_chart(
-            labels,
-            [Series("Drugs share", [monthly[m]["drugs_share"] if m in monthly else None for m in months]),
-             Series("Find rate", [monthly[m]["find_rate"] if m in monthly else None for m in months])],
-            label="Drugs share and find rate each month", fmt=lambda v: f"{v * 100:.0f}%")
+    _monthly_charts(doc, out)
     targets = {t["group"]: t for t in doc["targets"]}
     out["object_groups"] = charts.bar_chart(
         [Bar(OBJECT_GROUPS.get(g, g), doc["object_groups"][g]["share"],
              target=targets[g]["target"] if g in targets else None,
              note=("✓ met" if targets[g]["met"] else "✗ not met") if g in targets else "")
          for g in doc["object_groups"]],
-        label="Share of searches by object, with targets", fmt=pct, tick_fmt=lambda v: f"{v * 100:.0f}%",
-        target_label="target (dashed line); ✓ met, ✗ not met")
+        label="Share of searches by object" + (", with targets" if targets else ""), fmt=pct,
+        tick_fmt=lambda v: f"{v * 100:.0f}%", target_label="target (dashed line); ✓ met, ✗ not met")
+    breakdowns = doc.get("breakdowns") or {}
+    for kind in ("purpose", "power"):
+        # every purpose; a power only with a ratio to show (the long tail of rare powers is in the table)
+        rows = [r for r in breakdowns.get(kind, []) if kind == "purpose" or not r["black_white"]["suppressed"]]
+        if rows:
+            out[f"breakdown_{kind}"] = charts.bar_chart(
+                _breakdown_bars(kind, rows),
+                label=f"Black people searched compared with White people, by {kind}, with 95% intervals",
+                fmt=ratio, tick_fmt=lambda v: f"{v:g}×", reference=1.0, reference_label="same rate")
     rows = [r for r in doc["disproportionality"] if r["group"] != "White"]
     out["ratios"] = charts.bar_chart(
         [Bar(r["group"], r["ratio_vs_white"], r["ci_low"], r["ci_high"], missing=_missing(r)) for r in rows],
@@ -142,8 +311,17 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
     out["rates"] = charts.bar_chart(
         [Bar(r["group"], r["rate_per_1000"], missing=_missing(r)) for r in doc["disproportionality"]],
         label="Searches per 1,000 residents by ethnic group", fmt=rate, tick_fmt=lambda v: f"{v:g}")
+    windows = trend_kind(doc)
+    if windows:
+        out["trend"] = _trend_chart(doc, windows)
+    if change:
+        out["change"] = charts.bar_chart(
+            [Bar(r["group"], r["ratio_of_ratios"], r["ci_low"], r["ci_high"], missing=TOO_FEW)
+             for r in change["change"]],
+            label="How each group's ratio to White people changed between the two periods, with 95% intervals",
+            fmt=ratio, tick_fmt=lambda v: f"{v:g}×", reference=1.0, reference_label="no change")
     specific = [r for r in doc.get("age_specific", []) if r["group"] != "White"]
-    if specific:
+    if any(r["ratio_vs_white"] is not None or r["suppressed"] for r in specific):
         out["age_specific"] = charts.bar_chart(
             [Bar(f"{age_label(r['age_range'])} {r['group']}", r["ratio_vs_white"], missing=_missing(r))
              for r in specific],
@@ -165,14 +343,25 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
     if paths:
         out["map"] = charts.choropleth(
             paths, map_height, {a["area_code"]: a.get("rate_per_1000") for a in doc.get("areas", [])},
-            label="Searches per 1,000 residents by borough", fmt=rate,
+            label=f"{_upper_first(lens_words(scope))} per 1,000 residents by area", fmt=rate,
             legend_title="Searches per 1,000 residents")
     return out
 
 
-def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None) -> str:
-    """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the borough map; `bias`
-    (a document from `scrutiny.bias.document`) adds the "Tests of bias" section."""
+def _verdict(row: dict[str, Any]) -> str:
+    """The change test's answer in words, from its `changed` flag (and which side of 1 the ratio lies)."""
+    if row["changed"] is None:
+        return TOO_FEW
+    if not row["changed"]:
+        return "no evidence of change"
+    return "changed: the ratio rose" if row["ratio_of_ratios"] > 1 else "changed: the ratio fell"
+
+
+def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
+           change: dict[str, Any] | None = None) -> str:
+    """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
+    from `scrutiny.bias.document`) adds the "Tests of bias" section; `change` (`metrics.change.change_between`
+    of the earlier and the later period's documents) adds "Did disproportionality change?"."""
     from scrutiny.report.geometry import project
 
     scope = document["scope"]
@@ -183,15 +372,28 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
     if scope.get("area") is None and shapes and codes.intersection(s.code for s in shapes):
         paths, map_height = project(shapes)
     by_group = {r["group"]: r for r in document["disproportionality"]}
-    borough_rows = sorted(areas, key=lambda a: (a["area_code"] == "unknown", -a["searches"], a["area_name"]))
+    real_areas = [a for a in areas if a["area_code"] not in PSEUDO_AREAS]
+    borough_rows = sorted(real_areas, key=lambda a: (-a["searches"], a["area_name"]))
+    pseudo_rows = [a for a in areas if a["area_code"] in PSEUDO_AREAS]
     try:
         scrutiny_version = version("scrutiny")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         scrutiny_version = "dev"
+    lens = lens_words(scope)
+    place = place_words(document)
+    period = period_words(scope["from"], scope["to"])
+    kind = trend_kind(document)
+    coverage = document.get("coverage", [])
     return _environment().get_template("report.html.j2").render(
         doc=document,
-        title=_scope_title(scope),
-        charts=_charts(document, paths, map_height),
+        title=f"{_upper_first(lens)}, {place}, {period}",
+        lens=lens,
+        lensed=bool(scope.get("purpose") or scope.get("power")),
+        place=place,
+        period=period,
+        several=several_forces(scope),
+        show_coverage=several_forces(scope) or any(c["missing"] for c in coverage),
+        charts=_charts(document, paths, map_height, change),
         black=by_group.get("Black"),
         targets={t["group"]: t for t in document["targets"]},
         by_group=by_group,
@@ -200,8 +402,18 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         outcome_classes=OUTCOME_CLASSES,
         age_ranges=[a for a in AGE_RANGES if a in document["age"]],
         borough_rows=borough_rows,
+        pseudo_rows=pseudo_rows,
+        area_word="borough" if scope["force"] in ("metropolitan", "city-of-london") else "area",
         show_boroughs=scope.get("area") is None and bool(areas),
         has_map=bool(paths),
+        breakdowns=document.get("breakdowns") or {},
+        breakdown_label=breakdown_label,
+        trend_kind=kind,
+        trend_windows=document["trend"][kind] if kind else [],
+        trend_words=TREND_KINDS[kind] if kind else None,
+        window_label=window_label,
+        change=change,
+        verdict=_verdict,
         bias=bias,
         made_on=date.today().isoformat(),
         version=scrutiny_version,
@@ -218,18 +430,48 @@ class ReportFiles:
     pdf_seconds: float | None = None
 
 
-def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None) -> ReportFiles:
-    """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there."""
+def parse_versus(text: str) -> tuple[str, str]:
+    """`FROM:TO` (two `YYYY-MM` months, FROM not after TO), or one month as `scrutiny change` takes it, as a
+    pair; a clear error for anything else."""
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or not all(parts):
+        raise ScrutinyError(f"bad --versus {text!r}: expected FROM:TO, two months YYYY-MM, e.g. 2021-06:2021-09")
+    try:
+        start, end = month_start(parts[0]), month_start(parts[1])
+    except ScrutinyError as exc:
+        raise ScrutinyError(f"bad --versus {text!r}: {exc}") from None
+    if start > end:
+        raise ScrutinyError(f"bad --versus {text!r}: {parts[0]} is after {parts[1]}")
+    return parts[0], parts[1]
+
+
+def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
+                 versus: tuple[str, str] | None = None) -> ReportFiles:
+    """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there.
+    `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document."""
     from scrutiny.bias.document import compute_bias
     from scrutiny.metrics import compute_metrics
+    from scrutiny.metrics.change import change_between
     from scrutiny.report.geometry import load_shapes
     from scrutiny.report.pdf import write_pdf
 
     started = time.perf_counter()
     document = compute_metrics(db, scope)
+    change = None
+    if versus is not None:
+        try:
+            other = compute_metrics(db, replace(scope, start=versus[0], end=versus[1]))
+        except ScrutinyError as exc:
+            raise ScrutinyError(f"--versus {versus[0]}:{versus[1]}: {exc}") from None
+        # The earlier period is "before", whichever of the two the report is about.
+        mine = document["scope"]
+        earlier_first = (other["scope"]["from"], other["scope"]["to"]) < (mine["from"], mine["to"])
+        change = change_between(other, document) if earlier_first else change_between(document, other)
     shapes = load_shapes(db) if document["scope"].get("area") is None else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
-    html = render(document, shapes, bias)
+    html = render(document, shapes, bias, change)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)

@@ -17,6 +17,7 @@ Fmt = Callable[[float], str]
 
 WIDTH = 460  # viewBox width; the SVG scales to the page (100% wide, capped in CSS)
 FONT = 13
+LABEL_ROOM = 150  # a bar's name wider than this is set in two smaller lines
 INK = "#1b1b1b"
 MUTED = "#5f5f5f"
 GRID = "#d9d9d9"
@@ -67,6 +68,23 @@ def _num(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
+def wrap(text: str, room: float, size: float = FONT, lines: int = 2) -> list[str]:
+    """`text` in at most `lines` lines each about `room` wide, broken between words; the last ends in … if cut."""
+    words = text.split()
+    out: list[str] = []
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and _width(f"{line} {words[0]}", size) <= room:
+            line += " " + words.pop(0)
+        out.append(line)
+    if words or (out and _width(out[-1], size) > room):
+        last = out[-1] if not words else f"{out[-1]} {' '.join(words)}"
+        while len(last) > 1 and _width(last + "…", size) > room:
+            last = last[:-1]
+        out[-1] = last.rstrip() + "…"
+    return out or [""]
+
+
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = FONT, fill: str = INK,
           weight: str = "normal", italic: bool = False) -> str:
     style = ' font-style="italic"' if italic else ""
@@ -98,15 +116,19 @@ def bar_chart(bars: Sequence[Bar], *, label: str, fmt: Fmt, tick_fmt: Fmt | None
               target_label: str = "target") -> Markup:
     """Horizontal bars, one row per `Bar`, value text at the end, optional error bars and targets."""
     tick_fmt = tick_fmt or fmt
-    left = min(230, max(70, round(_width(max((b.label for b in bars), key=len, default=""), FONT)) + 18))
-    right_room, row, top = 165, 30, 24 if reference is not None else 8
+    names = [wrap(b.label, LABEL_ROOM, 12) if _width(b.label, FONT) > LABEL_ROOM else [b.label] for b in bars]
+    wrapped = any(len(n) > 1 for n in names)
+    longest = max((_width(line, 12 if len(n) > 1 else FONT) for n in names for line in n), default=0.0)
+    left = min(230, max(70, round(longest) + 18))
+    right_room, row, top = 165, 36 if wrapped else 30, 24 if reference is not None else 8
     has_errors = any(b.low is not None and b.high is not None for b in bars)
     fill = BAR_LIGHT if has_errors else BAR
     x0, x1 = left, WIDTH - right_room
     extent = [v for b in bars for v in (b.value, b.high, b.target) if v is not None]
     if reference is not None:
         extent.append(reference)
-    ticks = nice_ticks(axis_max if axis_max is not None else max(extent, default=1.0))
+    ticks = nice_ticks(axis_max if axis_max is not None else max(extent, default=1.0),
+                       max(2, min(5, (x1 - x0) // 45)))  # fewer ticks where the labels leave little room
     vmax = ticks[-1]
 
     def x(v: float) -> float:
@@ -123,12 +145,16 @@ def bar_chart(bars: Sequence[Bar], *, label: str, fmt: Fmt, tick_fmt: Fmt | None
     for i, b in enumerate(bars):
         y = top + i * row
         cy = y + row / 2
-        out.append(_text(left - 8, cy + 4.5, b.label, anchor="end"))
+        if len(names[i]) == 1:
+            out.append(_text(left - 8, cy + 4.5, names[i][0], anchor="end"))
+        else:
+            out.append(_text(left - 8, cy - 2.5, names[i][0], anchor="end", size=12))
+            out.append(_text(left - 8, cy + 11, names[i][1], anchor="end", size=12))
         if b.value is None:
             labels.append((x0 + 6, cy, b.missing, "missing"))
             continue
         w = x(b.value) - x0
-        out.append(f'<rect x="{x0}" y="{_num(y + 7)}" width="{_num(max(w, 0.5))}" height="16" fill="{fill}"/>')
+        out.append(f'<rect x="{x0}" y="{_num(cy - 8)}" width="{_num(max(w, 0.5))}" height="16" fill="{fill}"/>')
         end = x(b.value)
         if b.low is not None and b.high is not None:
             lo, hi = x(b.low), x(b.high)
@@ -176,9 +202,35 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" fill="{colour}"/>'
 
 
+def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive indices as (first, last) runs: [2, 3, 7] -> [(2, 3), (7, 7)]."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(indices):
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def _no_data(x: Callable[[int], float], n: int, gaps: Sequence[int], x0: float, x1: float, top: float,
+             height: float, text: str = "no data") -> list[str]:
+    """Grey columns over the x positions that have no data, each labelled, so a gap is never read as a fall."""
+    step = (x1 - x0) / max(n - 1, 1)
+    out: list[str] = []
+    for first, last in _runs(gaps):
+        a = max(x0, x(first) - step / 2) if n > 1 else x0
+        b = min(x1, x(last) + step / 2) if n > 1 else x1
+        out.append(f'<rect x="{_num(a)}" y="{_num(top)}" width="{_num(max(b - a, 2))}" height="{_num(height)}" '
+                   f'fill="{NO_DATA}"/>')
+        out.append(_text((a + b) / 2, top + 11, text, anchor="middle", size=10, fill=MUTED, italic=True))
+    return out
+
+
 def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, label: str, fmt: Fmt,
-               axis_max: float | None = None, max_labels: int = 6) -> Markup:
-    """Lines over evenly spaced x positions (months); a None value leaves a gap rather than bridging it."""
+               axis_max: float | None = None, max_labels: int = 6, gaps: Sequence[int] = ()) -> Markup:
+    """Lines over evenly spaced x positions (months); a None value leaves a gap rather than bridging it, and
+    the positions in `gaps` (months with no data at all) are shaded grey and labelled "no data"."""
     left, right, top, plot_h = 64, 34, 12, 190
     legend_h = 22 if len(series) > 1 else 0
     height = top + plot_h + 30 + legend_h
@@ -194,7 +246,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, label: str,
     def y(v: float) -> float:
         return top + plot_h - plot_h * v / vmax
 
-    out: list[str] = []
+    out: list[str] = _no_data(x, n, gaps, x0, x1, top, plot_h)
     for t in ticks:
         out.append(f'<line x1="{x0}" y1="{_num(y(t))}" x2="{x1}" y2="{_num(y(t))}" stroke="{GRID}"/>')
         out.append(_text(x0 - 6, y(t) + 4, fmt(t), anchor="end", size=11, fill=MUTED))
@@ -266,3 +318,113 @@ def choropleth(paths: Sequence[MapPath], height: float, values: Mapping[str, flo
                'stroke-width="0.5"/>')
     out.append(_text(lx + 28, ly + 20, no_data_label, size=11, fill=MUTED))
     return _svg(WIDTH, height + 62, label, out)
+
+
+@dataclass(frozen=True)
+class Banded:
+    """One panel of a band chart: a value per x position and its interval; a None value breaks the line."""
+
+    name: str
+    values: Sequence[float | None]
+    lows: Sequence[float | None]
+    highs: Sequence[float | None]
+
+
+def _axis_top(panels: Sequence[Banded], reference: float | None) -> float:
+    """The top of a shared value axis: the highest interval end, but no more than three times the highest
+    value, so one wide interval from a few searches does not flatten every other line (its band is cut)."""
+    values = [v for p in panels for v in p.values if v is not None]
+    highs = [v for p in panels for v in p.highs if v is not None]
+    top = max([*values, *highs, reference or 0.0], default=1.0)
+    if values and top > 3 * max(values):
+        top = max(3 * max(values), reference or 0.0)
+    return top
+
+
+def band_chart(x_labels: Sequence[str], panels: Sequence[Banded], *, label: str, tick_fmt: Fmt,
+               reference: float | None = None, reference_label: str = "", gaps: Sequence[int] = (),
+               empty_text: str = "too few searches to say", max_labels: int = 3) -> Markup:
+    """Small multiples, two a row on one shared value axis: per panel a line of values over evenly spaced x
+    positions with its interval as a shaded band. A None value breaks the line (never bridged); the positions
+    in `gaps` (no data at all) are shaded grey and labelled; an interval above the axis is cut and marked ▲."""
+    columns, gutter, title_h, plot_h, label_h, space = 2, 18, 24, 110, 18, 12
+    panel_w = (WIDTH - gutter * (columns - 1)) / columns
+    panel_h = title_h + plot_h + label_h + space
+    rows = math.ceil(len(panels) / columns)
+    n = len(x_labels)
+    ticks = nice_ticks(_axis_top(panels, reference), 4)
+    vmax = ticks[-1]
+    cut = False
+    out: list[str] = []
+    for k, panel in enumerate(panels):
+        px = (k % columns) * (panel_w + gutter)
+        top = (k // columns) * panel_h + title_h
+        x0, x1 = px + 30, px + panel_w - 10
+
+        def x(i: int, x0: float = x0, x1: float = x1) -> float:
+            return (x0 + x1) / 2 if n == 1 else x0 + (x1 - x0) * i / (n - 1)
+
+        def y(v: float, top: float = top) -> float:
+            return top + plot_h - plot_h * min(max(v, 0.0), vmax) / vmax
+
+        out.append(_text(px, top - 9, panel.name, size=12, weight="bold"))
+        out.extend(_no_data(x, n, gaps, x0, x1, top, plot_h))
+        for t in ticks:
+            out.append(f'<line x1="{_num(x0)}" y1="{_num(y(t))}" x2="{_num(x1)}" y2="{_num(y(t))}" stroke="{GRID}"/>')
+            out.append(_text(x0 - 4, y(t) + 3.5, tick_fmt(t), anchor="end", size=10, fill=MUTED))
+        widest = max((_width(name, 10) for name in x_labels), default=0.0)
+        room = (x1 - x0) / max(n - 1, 1)  # the first label is pushed right, clear of the "0×" tick: 1.5 widths
+        every = max(1, math.ceil(n / max_labels), math.ceil((1.5 * widest + 8) / room))
+        for i, name in enumerate(x_labels):
+            if i % every == 0:
+                half = _width(name, 10) / 2
+                at = min(max(x(i), x0 - 2 + half), px + panel_w - half)  # clear of the "0×" tick
+                out.append(_text(at, top + plot_h + 13, name, anchor="middle", size=10, fill=MUTED))
+        if reference is not None:
+            out.append(f'<line x1="{_num(x0)}" y1="{_num(y(reference))}" x2="{_num(x1)}" y2="{_num(y(reference))}" '
+                       f'stroke="{INK}" stroke-width="1.2" stroke-dasharray="3 3"/>')
+        banded = [i for i in range(n) if panel.lows[i] is not None and panel.highs[i] is not None]
+        for first, last in _runs(banded):
+            if first == last:  # one window alone: an error bar, since a band needs two
+                lo, hi = panel.lows[first], panel.highs[first]
+                assert lo is not None and hi is not None
+                cx = x(first)
+                out.append(f'<line x1="{_num(cx)}" y1="{_num(y(lo))}" x2="{_num(cx)}" y2="{_num(y(hi))}" '
+                           f'stroke="{BAR}" stroke-width="6" stroke-opacity="0.35"/>')
+                continue
+            upper = [(x(i), y(panel.highs[i] or 0.0)) for i in range(first, last + 1)]
+            lower = [(x(i), y(panel.lows[i] or 0.0)) for i in range(last, first - 1, -1)]
+            d = "M" + "L".join(f"{_num(a)} {_num(b)}" for a, b in upper + lower) + "Z"
+            out.append(f'<path d="{d}" fill="{BAR_LIGHT}" fill-opacity="0.75" stroke="none"/>')
+        for i in banded:
+            high = panel.highs[i]
+            if high is not None and high > vmax:
+                cut = True
+                out.append(f'<path d="M{_num(x(i) - 4)} {_num(top + 5)}L{_num(x(i) + 4)} {_num(top + 5)}'
+                           f'L{_num(x(i))} {_num(top - 2)}Z" fill="{INK}"/>')
+        valued = [i for i in range(n) if panel.values[i] is not None]
+        for first, last in _runs(valued):
+            pts = [(x(i), y(panel.values[i] or 0.0)) for i in range(first, last + 1)]
+            if len(pts) > 1:
+                out.append(f'<path d="M{"L".join(f"{_num(a)} {_num(b)}" for a, b in pts)}" fill="none" '
+                           f'stroke="{BAR}" stroke-width="2"/>')
+            out.extend(f'<circle cx="{_num(a)}" cy="{_num(b)}" r="2.5" fill="{BAR}"/>' for a, b in pts)
+        if not valued:
+            out.append(_text((x0 + x1) / 2, top + plot_h / 2, empty_text, anchor="middle", size=11, fill=MUTED,
+                             italic=True))
+        out.append(f'<line x1="{_num(x0)}" y1="{_num(top + plot_h)}" x2="{_num(x1)}" y2="{_num(top + plot_h)}" '
+                   f'stroke="{INK}"/>')
+    ly = rows * panel_h + 6
+    out.append(f'<rect x="0" y="{_num(ly - 9)}" width="26" height="12" fill="{BAR_LIGHT}" fill-opacity="0.75"/>')
+    out.append(f'<line x1="0" y1="{_num(ly - 3)}" x2="26" y2="{_num(ly - 3)}" stroke="{BAR}" stroke-width="2"/>')
+    out.append(_text(32, ly + 1, "ratio; shaded: 95% interval", size=11))
+    lx = 32 + _width("ratio; shaded: 95% interval", 11) + 14
+    if reference is not None:
+        out.append(f'<line x1="{_num(lx)}" y1="{_num(ly - 3)}" x2="{_num(lx + 22)}" y2="{_num(ly - 3)}" '
+                   f'stroke="{INK}" stroke-width="1.2" stroke-dasharray="3 3"/>')
+        out.append(_text(lx + 28, ly + 1, reference_label, size=11))
+    extra = 0
+    if cut:
+        extra = 18
+        out.append(_text(0, ly + 19, "▲ the interval goes above the chart: see the table", size=11, fill=MUTED))
+    return _svg(WIDTH, ly + 8 + extra, label, out)

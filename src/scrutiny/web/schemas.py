@@ -141,6 +141,7 @@ class MonthFigures(Model):
     drugs_share: Share
     find_rate: Share
     covered: bool
+    forces: int = Field(description="Forces of the scope with data that month.")
 
 
 class RatioOut(Model):

@@ -60,7 +60,7 @@ def _kpi_catalogue() -> dict[str, str]:
         if grp != "White":
             keys[f"disproportionality.{grp}.ratio_vs_white"] = f"{grp} to White search rate ratio"
         keys[f"disproportionality.{grp}.rate_per_1000"] = f"Searches per 1,000 {grp} residents"
-    for q in ("no_location", "no_age", "rejected_rows"):
+    for q in ("no_location", "outside_boundaries", "no_age", "rejected_rows"):
         keys[f"data_quality.{q}"] = f"Data quality: {q.replace('_', ' ')}"
     return keys
 
