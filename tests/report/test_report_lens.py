@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner, Result
 
-from scrutiny.cli import report as report_cli
 from tests.conftest import write_archive
+from tests.report.test_report import report_app
 
 S23, PACE = "Misuse of Drugs Act 1971 (section 23)", "Police and Criminal Evidence Act 1984 (section 1)"
 BLACK = "Black/African/Caribbean/Black British - African"
@@ -92,17 +91,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(path)])
     assert result.exit_code == 0, result.output
     return path
-
-
-def report_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Scrutiny."""
-
-    report_cli.register(app)
-    return app
 
 
 def run(db: Path, out: Path, *args: str) -> Result:
