@@ -18,8 +18,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from typer.testing import CliRunner
 
+from scrutiny.cli import app as cli_app
 from scrutiny.web import create_app, get_settings
+from tests.conftest import shared
 from tests.web.conftest import LiveServer
 from tests.web.test_pages import HACKNEY, LAMBETH, build_shared_warehouse, lookup
 
@@ -201,9 +204,17 @@ def test_without_javascript_the_forms_still_work(browser: Any, server: LiveServe
     "&to_b=2018-06",
     "/methods",
     "/downloads",
+    "/force/metropolitan?purpose=drugs&trend=quarterly",
+    "/forces?purpose=drugs",
+    "/coverage",
+    f"/compare?force_a=metropolitan&area_a={HACKNEY}&from_a=2018-04&to_a=2018-04&force_b=city-of-london"
+    "&from_b=2018-06&to_b=2018-06&purpose=drugs",
+    "/disposals?purpose=weapons",
 ])
 def test_every_page_fits_a_phone_and_a_desktop(browser: Any, server: LiveServer, path: str) -> None:
     name = (urlsplit(path).path.strip("/").replace("/", "-") or "overview").replace("force-metropolitan-", "")
+    if urlsplit(path).query and "purpose" in path:
+        name += "-lens"
     for label, viewport in (("375", PHONE), ("1280", DESKTOP)):
         visit = Visit(browser, server, viewport)
         visit.open(path)
@@ -247,3 +258,71 @@ def test_an_area_on_the_map_opens_its_page_in_the_same_tab(browser: Any, server:
     assert len(visit.context.pages) == 1
     visit.charts_drawn()
     visit.close()
+
+
+def test_choose_drugs_and_the_url_and_the_figures_follow(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, DESKTOP)
+    page = visit.page
+    visit.open("/force/metropolitan?from=2018-04&to=2018-06")
+    every = visit.api("force=metropolitan&from=2018-04&to=2018-06&ethnicity=self")
+    drugs = visit.api("force=metropolitan&from=2018-04&to=2018-06&ethnicity=self&purpose=drugs")
+    assert drugs["searches"] < every["searches"]
+    assert page.locator("data[data-key=searches]").inner_text() == f"{every['searches']:,}"
+    with visit.settled():
+        page.select_option("#purpose", label="Drugs")  # htmx swaps <main> and pushes the choice
+    page.wait_for_url(re.compile(r"purpose=drugs"))
+    visit.wait_for_figure("searches", drugs["searches"])
+    visit.charts_drawn()
+    assert parse_qs(urlsplit(page.url).query)["purpose"] == ["drugs"]
+    assert page.locator("data[data-key=searches]").inner_text() == f"{drugs['searches']:,}"
+    assert page.title().startswith("Searches for drugs, Metropolitan Police Service")
+    assert_equal_to_api(visit.figures(), drugs)
+    links = page.eval_on_selector_all("#table-areas a", "els => els.map(e => e.getAttribute('href'))")
+    assert links and all("purpose=drugs" in link for link in links)  # the area links keep the lens
+    page.go_back()
+    visit.wait_for_figure("searches", every["searches"])
+    visit.close()
+
+
+def _moves(page: Any, selector: str) -> list[int]:
+    """How many separate pieces (SVG `M` commands) each drawn path under `selector` has."""
+    paths: list[str] = page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('d') || '')")
+    return [d.count("M") for d in paths]
+
+
+def test_a_month_with_no_data_is_a_gap_in_the_drawn_charts(browser: Any, tmp_path_factory: Any) -> None:
+    """April, May and July loaded, June not: the drawn lines and bands have two pieces, not one bridged line."""
+    folder = tmp_path_factory.mktemp("gap")
+    sources = [str(shared("police_uk", "archive", m)) for m in ("2018-04", "2018-05", "2018-07")]
+    db = folder / "gap.duckdb"
+    result = CliRunner().invoke(cli_app, ["ingest", *sources, str(shared("census2021")), str(shared("geography")),
+                                          "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    with LiveServer(create_app(get_settings(db))) as live:
+        visit = Visit(browser, live, DESKTOP)
+        visit.open("/force/metropolitan?from=2018-04&to=2018-07")
+        assert _moves(visit.page, "#chart-trend g.mark-line path") == [2]
+        assert _moves(visit.page, "#chart-rt-black g.mark-line path") == [2]
+        assert _moves(visit.page, "#chart-rt-black g.mark-area path") == [2]
+        assert visit.page.locator("#chart-trend g.mark-symbol path").count() == 3  # a point per month with data
+        visit.shot("gap-1280")
+        visit.close()
+
+
+def test_on_a_phone_the_links_fold_behind_a_menu_button(browser: Any, server: LiveServer) -> None:
+    visit = Visit(browser, server, PHONE)
+    page = visit.page
+    visit.open("/forces")
+    toggle = page.locator("button.nav-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("#site-nav a[href='/coverage']").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("#site-nav a[href='/coverage']").is_visible()
+    visit.no_sideways_scroll()
+    visit.close()
+    plain = Visit(browser, server, PHONE, javascript=False)  # without JavaScript every link is simply there
+    plain.page.goto(server.url + "/forces")
+    assert plain.page.locator("#site-nav a[href='/coverage']").is_visible()
+    assert not plain.page.locator("button.nav-toggle").is_visible()
+    plain.close()

@@ -113,7 +113,7 @@ class Page(HTMLParser):
             self._caption.append(data)
 
 
-LIST_KEYS = ("group", "area_code", "month")
+LIST_KEYS = ("group", "area_code", "month", "period", "key", "force")
 
 
 def lookup(doc: dict[str, Any], key: str) -> Any:

@@ -68,12 +68,43 @@ def test_api_disposals_hand_counted(client: TestClient) -> None:
     ({**SCOPE, "ethnicity": "guess"}, "ethnicity"),
     ({**SCOPE, "from": "2024-02", "to": "2024-01"}, "from"),
     ({"from": "2024-01"}, "force"),
+    ({**SCOPE, "purpose": "cannabis"}, "purpose"),
+    ({**SCOPE, "power": "s99"}, "power"),
 ])
 def test_api_422_names_the_parameter(client: TestClient, params: dict[str, str], name: str) -> None:
     response = client.get("/api/v1/disposals", params=params)
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
     assert detail[0]["loc"] == ["query", name]
+
+
+def test_api_takes_the_lens(client: TestClient) -> None:
+    """`purpose` (drugs unless chosen) and `power` narrow the searches as they do for /api/v1/metrics: the 3
+    stolen-goods searches under PACE are key crime, the section 60 search is weapons."""
+    key_crime = client.get("/api/v1/disposals", params={**SCOPE, "purpose": "key_crime"}).json()
+    assert (key_crime["searches"], key_crime["person_searches"]) == (3, 3)
+    assert key_crime["scope"]["purpose"] == "key_crime"
+    white = next(g for g in key_crime["by_group"] if g["group"] == "White")
+    assert white["outcomes"]["arrest"]["count"] == 3 and white["outcomes"]["arrest"]["share"] == 1.0
+    weapons = client.get("/api/v1/disposals", params={**SCOPE, "purpose": "weapons", "power": "s60"}).json()
+    assert weapons["searches"] == 1 and weapons["scope"]["power"] == "s60"
+    none = client.get("/api/v1/disposals", params={**SCOPE, "power": "s1"}).json()  # no drug search under PACE
+    assert none["searches"] == 0
+    drugs = client.get("/api/v1/disposals", params=SCOPE).json()
+    assert drugs["scope"]["purpose"] == "drugs" and drugs["searches"] == 27
+
+
+def test_page_takes_the_lens(client: TestClient) -> None:
+    response = client.get("/disposals", params={**SCOPE, "purpose": "key_crime", "power": "s1"})
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "<h1>After a search for key crime (theft and damage) under PACE section 1" in html
+    assert _cell(html, "searches") == "3" and _cell(html, "groups.White.arrest.share") == "1.0"
+    assert re.search(r'<option value="key_crime" selected>', html) and re.search(r'<option value="s1" selected>', html)
+    assert ('href="/api/v1/disposals?force=durham&amp;from=2024-01&amp;to=2024-01&amp;ethnicity=self'
+            '&amp;purpose=key_crime&amp;power=s1"') in html
+    bad = client.get("/disposals", params={**SCOPE, "purpose": "cannabis"})
+    assert bad.status_code == 400 and "drugs, weapons, key_crime, other" in bad.text
 
 
 def test_api_404_for_a_scope_with_no_data(client: TestClient) -> None:

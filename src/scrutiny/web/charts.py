@@ -10,7 +10,7 @@ labelled rule, and the interval is drawn as whiskers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 
@@ -25,6 +25,7 @@ TARGET = "#b3400a"
 HIGHLIGHT = "#b3400a"
 SIDES = ("#2c5d8f", "#b3400a")  # compare: side A, side B (also told apart by position and legend)
 HEIGHT = 220
+GAP: Final = "break-paths-show-domains"  # a null value breaks a line or band: a window with no figure is a gap
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -40,7 +41,10 @@ def _config(chart: alt.TopLevelMixin, description: str, *, fill_height: bool = F
     configured = configured.configure_view(stroke=None)
     configured = configured.configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=160)
     spec: Spec = configured.properties(
-        width="container", autosize=alt.AutoSizeParams(type="fit", contains="padding"),
+        width="container",
+        # fit the width; the height is the plot's own, axes and legends added below it (with "fit" a chart of one
+        # or two rows would give its height to its axis and legend and draw its bars a few pixels high)
+        autosize=alt.AutoSizeParams(type="fit" if fill_height else "fit-x", contains="padding"),
         padding={"left": 5, "top": 5, "bottom": 5, "right": 5 + room},  # room: for value labels past a bar's end
     ).to_dict()
     if fill_height:  # the page's CSS gives the box its height (maps keep their shape at any width)
@@ -48,18 +52,56 @@ def _config(chart: alt.TopLevelMixin, description: str, *, fill_height: bool = F
     return spec
 
 
+def _time_axis(points: int, step: int = 1) -> alt.Axis:
+    """A time axis labelled by month: a tick per point when there are few, else Vega's choice; no vertical grid."""
+    ticks: Any = {"interval": "month", "step": step} if points <= 18 else alt.Undefined
+    return alt.Axis(format="%b %Y", tickCount=ticks, labelAngle=0, grid=False)
+
+
 def trend(monthly: Sequence[Mapping[str, Any]], *, title: str = "Searches per month") -> Spec:
-    """Searches per month, a line with a point (and tooltip) per month."""
+    """Searches per month, a line with a point (and tooltip) per month. A month with no data (`searches`
+    null: not covered) breaks the line: it is a gap, never a zero and never bridged."""
     rows = [{"month": f"{m['month']}-01", "searches": m["searches"]} for m in monthly]
     base = alt.Chart(_data(rows)).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month", labelAngle=0)),
+        x=alt.X("month:T", title=None, axis=_time_axis(len(rows))),
         y=alt.Y("searches:Q", title="Searches", scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
                  alt.Tooltip("searches:Q", title="Searches", format=",")],
     )
-    line = base.mark_line(color=BAR, strokeWidth=2.5)
-    points = base.mark_point(color=BAR, filled=True, size=60)
+    line = base.mark_line(color=BAR, strokeWidth=2.5, invalid=GAP)
+    points = base.mark_point(color=BAR, filled=True, size=60, invalid="filter")
     return _config(alt.layer(line, points).properties(height=HEIGHT), title)
+
+
+def window_date(window: Mapping[str, Any], kind: str) -> str:
+    """Where a trend window sits on a time axis: its first month, or its last for a rolling window."""
+    return f"{window['to' if kind == 'rolling_12' else 'from']}-01"
+
+
+def ratio_trend(windows: Sequence[Mapping[str, Any]], group: str, kind: str, *, title: str) -> Spec:
+    """One group's ratio to the White rate per window (`trend[kind]` of the document), a line with its 95%
+    interval as a band and a dashed rule at 1 (the same rate). A window with no ratio (no data, or too few
+    searches) breaks the line and the band: a gap, never bridged (mark `invalid`: break-paths-show-domains)."""
+    rows = []
+    for w in windows:
+        r = next(g for g in w["groups"] if g["group"] == group)
+        rows.append({"when": window_date(w, kind), "period": w["period"], "ratio": r["ratio_vs_white"],
+                     "low": r["ci_low"], "high": r["ci_high"], "searches": r["searches"]})
+    x = alt.X("when:T", title=None, axis=_time_axis(len(rows), 3 if kind == "quarterly" else 1))
+    y_title = "Times the White rate"
+    base = alt.Chart(_data(rows)).encode(x=x)
+    band = base.mark_area(color=LIGHT, opacity=0.6, invalid=GAP).encode(
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=True)), y2="high:Q")
+    line = base.mark_line(color=BAR, strokeWidth=2.5, invalid=GAP).encode(y=alt.Y("ratio:Q", title=y_title))
+    points = base.mark_point(color=BAR, filled=True, size=45, opacity=1, invalid="filter").encode(
+        y=alt.Y("ratio:Q", title=y_title),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("ratio:Q", title="Times White", format=".2f"),
+                 alt.Tooltip("low:Q", title="95% interval from", format=".2f"),
+                 alt.Tooltip("high:Q", title="to", format=".2f"),
+                 alt.Tooltip("searches:Q", title=f"Searches of {group} people", format=",")],
+    )
+    one = alt.Chart(_data([{"y": 1}])).mark_rule(color=INK, strokeDash=[3, 3]).encode(y="y:Q")
+    return _config(alt.layer(band, line, points, one).properties(height=180), title)
 
 
 def targets(rows: Sequence[Mapping[str, Any]], *, title: str = "What searches were for, against the targets") -> Spec:
@@ -67,7 +109,7 @@ def targets(rows: Sequence[Mapping[str, Any]], *, title: str = "What searches we
     data = [
         {"group": OBJECT_LABELS.get(t["group"], t["group"]), "actual": t["actual"], "target": t["target"],
          "rule": f"target {'at least' if t['op'] == '>=' else 'at most'} {t['target']:.0%}",
-         "verdict": "met" if t["met"] else "not met"}
+         "verdict": "not judged" if t["met"] is None else "met" if t["met"] else "not met"}
         for t in rows
     ]
     base = alt.Chart(_data(data)).encode(

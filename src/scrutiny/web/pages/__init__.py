@@ -3,11 +3,13 @@ charts. The app includes `router`; the pages take every figure from the metrics 
 
 from fastapi import APIRouter
 
-from scrutiny.web.pages import compare, force, info
+from scrutiny.web.pages import compare, coverage, force, forces, info
 
 router = APIRouter(include_in_schema=False)
 router.include_router(force.router)
 router.include_router(compare.router)
+router.include_router(forces.router)
+router.include_router(coverage.router)
 router.include_router(info.router)
 
 __all__ = ["router"]

@@ -23,24 +23,18 @@ from markupsafe import Markup
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import ALL_FORCES, month_start
+from scrutiny.months import label, months_between, year_to
 from scrutiny.warehouse.connect import WarehouseBusy
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
 from scrutiny.web.errors import ApiError
 from scrutiny.web.pages import formatting
+from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.lens import lens_of
 from scrutiny.web.pages.lookups import LoadedForce, Unavailable, loaded_forces
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-DEFAULT_MONTHS = 12  # the default period: the latest loaded month and up to 11 before it
 PREFERRED_FORCE = "metropolitan"
-
-
-class PageError(ScrutinyError):
-    """A request a page cannot answer, with the HTTP status to answer it with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _json_script(value: Any) -> Markup:
@@ -60,7 +54,8 @@ def _environment() -> Environment:
     )
     env.filters.update(formatting.FILTERS)
     env.filters["json_script"] = _json_script
-    env.globals.update(period=formatting.period, interval=formatting.interval, show=formatting.show)
+    env.globals.update(period=formatting.period, interval=formatting.interval, show=formatting.show,
+                       short_period=formatting.short_period, headline=formatting.headline)
     return env
 
 
@@ -85,32 +80,55 @@ def document(request: Request, scope: Scope) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Selection:
-    """What the reader chose: a force, maybe an area, an inclusive month range and an ethnicity basis."""
+    """What the reader chose: a force, maybe an area, an inclusive month range, an ethnicity basis and a lens
+    (purpose, power: None for every search)."""
 
     force: str
     area: str | None
     start: str
     end: str
     ethnicity: str
+    purpose: str | None = None
+    power: str | None = None
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.force, self.area, self.start, self.end, self.ethnicity)  # type: ignore[arg-type]
+        return Scope(self.force, self.area, self.start, self.end, self.ethnicity,  # type: ignore[arg-type]
+                     None, self.purpose, self.power)
 
-    def params(self, *, area: bool = False) -> dict[str, str]:
+    def lens(self) -> dict[str, str]:
+        """The lens as query parameters (only those chosen)."""
+        return {k: v for k, v in (("purpose", self.purpose), ("power", self.power)) if v}
+
+    def params(self, *, area: bool = False, lens: bool = True) -> dict[str, str]:
         out = {"from": self.start, "to": self.end, "ethnicity": self.ethnicity}
         if area and self.area:
             out = {"area": self.area, **out}
-        return out
+        return {**out, **self.lens()} if lens else out
 
-    def query(self, *, area: bool = False, force: bool = False) -> str:
-        params = self.params(area=area)
+    def query(self, *, area: bool = False, force: bool = False, lens: bool = True) -> str:
+        params = self.params(area=area, lens=lens)
         if force:
             params = {"force": self.force, **params}
         return urlencode(params)
 
     def with_area(self, area: str | None) -> Selection:
         return replace(self, area=area)
+
+    def with_lens(self, purpose: str | bool | None = True, power: str | bool | None = True) -> Selection:
+        """The same selection with `purpose` and/or `power` changed (None: every one; True: kept)."""
+        return replace(self, purpose=self.purpose if purpose is True else purpose or None,
+                       power=self.power if power is True else power or None)
+
+    @property
+    def words(self) -> str:
+        """"searches for drugs" ("" without a lens)."""
+        return formatting.lens_words(self.purpose, self.power)
+
+    @property
+    def title(self) -> str:
+        """"Searches for drugs" or "Stop and search": what the lens keeps."""
+        return formatting.what(self.purpose, self.power)
 
 
 def find_force(forces: list[LoadedForce], force: str) -> LoadedForce:
@@ -131,15 +149,19 @@ def default_force(forces: list[LoadedForce]) -> str:
 
 
 def default_period(months: tuple[str, ...]) -> tuple[str, str]:
-    end = months[-1]
-    last = month_start(end)
-    index = last.year * 12 + last.month - DEFAULT_MONTHS
-    earliest = f"{index // 12:04d}-{index % 12 + 1:02d}"
-    start = next(m for m in months if m > earliest)
-    return start, end
+    """The 12 calendar months ending at the latest loaded month, not starting before the first loaded one."""
+    start, end = year_to(months[-1])
+    return max(start, months[0]), end
 
 
-def _month_param(value: str | None, name: str) -> str | None:
+def month_choices(months: tuple[str, ...], start: str, end: str) -> list[str]:
+    """The months a period picker offers: every calendar month from the first loaded (or the chosen start) to
+    the last (or the chosen end), so a month with no data can begin or end a period (it shows as a gap)."""
+    first, last = min(months[0], start), max(months[-1], end)
+    return [label(m) for m in months_between(month_start(first), month_start(last))]
+
+
+def month_param(value: str | None, name: str) -> str | None:
     if value is None or value == "":
         return None
     try:
@@ -151,11 +173,12 @@ def _month_param(value: str | None, name: str) -> str | None:
 
 def selection(request: Request, force: str, area: str | None = None, *, prefix: str = "",
               suffix: str = "") -> tuple[Selection, LoadedForce]:
-    """The reader's selection from the query string (`from`, `to`, `ethnicity`), defaults filled in."""
+    """The reader's selection from the query string (`from`, `to`, `ethnicity`, `purpose`, `power`), defaults
+    filled in; an unknown value is a PageError that names the known ones."""
     loaded = find_force(loaded_forces(warehouse(request)), force)
     q = request.query_params
-    start = _month_param(q.get(f"{prefix}from{suffix}"), "from")
-    end = _month_param(q.get(f"{prefix}to{suffix}"), "to")
+    start = month_param(q.get(f"{prefix}from{suffix}"), "from")
+    end = month_param(q.get(f"{prefix}to{suffix}"), "to")
     first, last = default_period(loaded.months)
     start, end = start or (first if end is None else min(end, first)), end or last
     if start > end:
@@ -163,7 +186,8 @@ def selection(request: Request, force: str, area: str | None = None, *, prefix: 
     ethnicity = q.get("ethnicity") or "self"
     if ethnicity not in ("self", "officer"):
         raise PageError(f"Ethnicity basis {ethnicity!r} is not one of 'self' or 'officer'.")
-    return Selection(force, area, start, end, ethnicity), loaded
+    purpose, power = lens_of(request)
+    return Selection(force, area, start, end, ethnicity, purpose, power), loaded
 
 
 class _NotCached(Exception):  # a signal carrying the response, not an error

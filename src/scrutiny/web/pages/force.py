@@ -10,40 +10,70 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.web import charts
+from scrutiny.web.pages import formatting
 from scrutiny.web.pages.common import (
-    PageError,
     Selection,
     cached_page,
     default_force,
     document,
     error_page,
+    month_choices,
     render,
     selection,
     status_of,
     warehouse,
 )
-from scrutiny.web.pages.lookups import Area, LoadedForce, force_areas, loaded_forces, outlines
+from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.lens import TREND_VIEWS, power_choices, purpose_choices, trend_view
+from scrutiny.web.pages.lookups import Area, LoadedForce, force_areas, force_powers, loaded_forces, outlines
 
 router = APIRouter()
+TREND_GROUPS = tuple(g for g in charts.GROUPS if g != "White")
 
 
-def _doc_charts(doc: dict[str, Any]) -> dict[str, Any]:
-    """The charts every scope's page shows, from its document."""
-    return {
+def _doc_charts(doc: dict[str, Any], view: str) -> dict[str, Any]:
+    """The charts every scope's page shows, from its document; `view` picks the trend windows."""
+    out = {
         "trend": charts.trend(doc["monthly"]),
-        "targets": charts.targets(doc["targets"]),
         "ratios": charts.disproportionality(doc["disproportionality"]),
         "rates": charts.rates(doc["disproportionality"]),
+        "ratio_trend": {  # a chart for each group with a ratio in some window (the table has every group)
+            g: charts.ratio_trend(doc["trend"][view], g, view,
+                                  title=f"{g} people: times the White rate, {TREND_VIEWS[view].lower()}")
+            for g in TREND_GROUPS
+            if any(r["group"] == g and r["ratio_vs_white"] is not None for w in doc["trend"][view] for r in w["groups"])
+        },
     }
+    if not any(r["ratio_vs_white"] is not None for r in doc["disproportionality"] if r["group"] != "White"):
+        del out["ratios"]  # every ratio suppressed: the table says so, an empty chart would not
+    if doc["targets"]:
+        out["targets"] = charts.targets(doc["targets"])
+    return out
 
 
 def _with_links(features: list[dict[str, Any]], sel: Selection) -> list[dict[str, Any]]:
-    """Each outline links to its area's page for the same period and basis."""
+    """Each outline links to its area's page for the same period, basis and lens."""
     return [
         {**f, "properties": {**f["properties"],
                              "href": f"/force/{sel.force}/area/{f['properties']['area_code']}?{sel.query()}"}}
         for f in features
     ]
+
+
+def links(sel: Selection) -> dict[str, str]:
+    """Where a scope's page sends the reader next, each with the same force, area, period, basis and lens."""
+    scope = {"force": sel.force, **sel.params(area=True)}
+    side = {"area_a": sel.area or "", "from_a": sel.start, "to_a": sel.end}
+    other = {"area_b": sel.area or "", "from_b": sel.start, "to_b": sel.end}
+    return {
+        "api": f"/api/v1/metrics?{urlencode(scope)}",
+        "downloads": f"/downloads?{urlencode(scope)}",
+        "compare": "/compare?" + urlencode({"force_a": sel.force, **side, "force_b": sel.force, **other,
+                                            "ethnicity": sel.ethnicity, **sel.lens()}),
+        "disposals": f"/disposals?{urlencode(scope)}",
+        "coverage": f"/coverage?{urlencode({'force': sel.force})}",
+        "forces": f"/forces?{urlencode({'from': sel.start, 'to': sel.end, 'ethnicity': sel.ethnicity, **sel.lens()})}",
+    }
 
 
 def _page(request: Request, sel: Selection, loaded: LoadedForce) -> HTMLResponse:
@@ -52,19 +82,22 @@ def _page(request: Request, sel: Selection, loaded: LoadedForce) -> HTMLResponse
     try:
         db = warehouse(request)
         areas = force_areas(db, sel.force)
+        view = trend_view(request)
         context: dict[str, Any] = {
             "sel": sel, "force": loaded, "forces": loaded_forces(db), "areas": areas, "doc": None, "charts": {},
             "error": None, "area_name": next((a.name for a in areas if a.code == sel.area), sel.area),
-            "api_query": urlencode({"force": sel.force, **sel.params(area=True)}),
-            "compare_query": urlencode({"force": sel.force, "area_a": sel.area or "", "from_a": sel.start,
-                                        "to_a": sel.end, "from_b": sel.start, "to_b": sel.end,
-                                        "ethnicity": sel.ethnicity}),
+            "months": month_choices(loaded.months, sel.start, sel.end), "purposes": purpose_choices(),
+            "powers": power_choices(force_powers(db, sel.force), sel.power), "view": view, "views": TREND_VIEWS,
+            "trend_groups": TREND_GROUPS,
+            "links": links(sel),
         }
     except ScrutinyError as exc:
         return error_page(request, exc)
     try:
         doc = document(request, sel.scope)
-        context.update(doc=doc, charts=_doc_charts(doc))
+        context.update(doc=doc, charts=_doc_charts(doc, view),
+                       monthly_rows=formatting.with_gaps(doc["monthly"], lambda m: not m["covered"]),
+                       window_rows=formatting.with_gaps(doc["trend"][view], lambda w: w["months_covered"] == 0))
         if sel.area:
             context["area_name"] = doc["scope"].get("area_name") or sel.area
             features = _with_links(outlines(db, [a.code for a in areas]), sel)
@@ -124,8 +157,9 @@ def choose_force(request: Request, force: str = "") -> Response:
         sel, loaded = selection(request, force)
     except ScrutinyError as exc:
         return error_page(request, exc)
-    if sel.start not in loaded.months or sel.end not in loaded.months:  # another force's period: its own default
-        return RedirectResponse(f"/force/{force}?ethnicity={sel.ethnicity}", status_code=303)
+    if not any(sel.start <= m <= sel.end for m in loaded.months):  # no data of this force then: its own default
+        return RedirectResponse(f"/force/{force}?{urlencode({'ethnicity': sel.ethnicity, **sel.lens()})}",
+                                status_code=303)
     return RedirectResponse(f"/force/{force}?{sel.query()}", status_code=303)
 
 

@@ -7,7 +7,11 @@ something), shown as "n/a" unless the template says why.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+
+from scrutiny.metrics.lens import Lens
+from scrutiny.months import ranges
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -47,6 +51,59 @@ def period(start: str, end: str) -> str:
     return month(start) if start == end else f"{month(start)} to {month(end)}"
 
 
+def short_period(start: str, end: str) -> str:
+    """A period for a title: `Apr–Sep 2018`, `Oct 2017–Sep 2018`, or one month, `May 2018`."""
+    if start == end:
+        return month(start, short=True)
+    if start[:4] == end[:4]:
+        return f"{month(start, short=True)[:3]}–{month(end, short=True)}"
+    return f"{month(start, short=True)}–{month(end, short=True)}"
+
+
+def lens_words(purpose: str | None, power: str | None) -> str:
+    """What a lens keeps, in plain words: "searches for drugs", "searches under section 60 ..." ("" for none)."""
+    lens = Lens(purpose, power)
+    return lens.describe() if lens.active else ""
+
+
+def headline(where: str, start: str, end: str, purpose: str | None = None, power: str | None = None) -> str:
+    """A page title that says the lens: "Searches for drugs, Metropolitan Police Service, Apr–Sep 2018"; without
+    one, "Metropolitan Police Service: stop and search, Apr–Sep 2018"."""
+    words = lens_words(purpose, power)
+    if words:
+        return f"{words[:1].upper()}{words[1:]}, {where}, {short_period(start, end)}"
+    return f"{where}: stop and search, {short_period(start, end)}"
+
+
+def what(purpose: str | None, power: str | None) -> str:
+    """The lede's first words: "Searches for drugs" or "Stop and search"."""
+    words = lens_words(purpose, power)
+    return f"{words[:1].upper()}{words[1:]}" if words else "Stop and search"
+
+
+def month_runs(months: list[str]) -> str:
+    """Months as runs for reading a long list of gaps: `Mar 2020–Aug 2021, Oct 2021`."""
+    runs = []
+    for run in ranges(list(months)):
+        first, _, last = run.partition("..")
+        runs.append(f"{month(first, short=True)}–{month(last, short=True)}" if last else month(first, short=True))
+    return ", ".join(runs)
+
+
+def with_gaps(rows: list[dict[str, Any]], is_gap: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Rows for a table, each run of rows with no data folded into one: `{"gap": False, "row": r}` or
+    `{"gap": True, "first": r, "last": r}`, so a long stretch of missing months reads as one line."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        if is_gap(row) and out and out[-1]["gap"]:
+            out[-1]["last"] = row
+        elif is_gap(row):
+            out.append({"gap": True, "first": row, "last": row})
+        else:
+            out.append({"gap": False, "row": row})
+    return out
+
+
 def raw(value: Any) -> str:
     """The exact figure for a `data-value` attribute (JSON: a float round-trips, None is null)."""
     return json.dumps(value)
@@ -64,5 +121,6 @@ FILTERS: dict[str, Any] = {
     "ratio": ratio,
     "rate": rate,
     "month": month,
+    "month_runs": month_runs,
     "raw": raw,
 }

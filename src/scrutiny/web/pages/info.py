@@ -16,8 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from scrutiny.catalog import read_catalog
 from scrutiny.errors import ScrutinyError
 from scrutiny.warehouse.status import month_ranges
-from scrutiny.web.pages.common import default_force, error_page, render, selection, warehouse
-from scrutiny.web.pages.lookups import force_areas, holdings, loaded_forces
+from scrutiny.web.pages import formatting
+from scrutiny.web.pages.common import default_force, error_page, month_choices, render, selection, warehouse
+from scrutiny.web.pages.lens import power_choices, purpose_choices
+from scrutiny.web.pages.lookups import force_areas, force_powers, holdings, loaded_forces
 
 router = APIRouter()
 API = "/api/v1"
@@ -38,6 +40,17 @@ def _object_rules() -> dict[str, list[str]]:
     return dict(grouped)
 
 
+def _powers() -> list[dict[str, str | list[str]]]:
+    """Each power's short key, plain name and the published Legislation values it stands for."""
+    out: dict[str, dict[str, str | list[str]]] = {}
+    for row in read_catalog("powers.csv"):
+        entry = out.setdefault(row["power"], {"key": row["power"], "name": row["name"], "legislation": []})
+        laws = entry["legislation"]
+        if isinstance(laws, list) and row["legislation"].strip() not in laws:
+            laws.append(row["legislation"].strip())
+    return list(out.values())
+
+
 @router.get("/methods", response_class=HTMLResponse, name="methods")
 def methods(request: Request) -> Response:
     """How every figure is defined, where the data comes from, and what is loaded."""
@@ -52,6 +65,7 @@ def methods(request: Request) -> Response:
         "title": "Methods and data sources",
         "targets": read_catalog("targets.csv"),
         "objects": _object_rules(),
+        "powers": _powers(),
         "outcomes": _catalogue("outcome_classes.csv", "outcome", "outcome_class"),
         "ethnic": _catalogue("ethnic_groups.csv", "prefix", "ethnic_group"),
         "loaded": loaded,
@@ -72,13 +86,18 @@ def downloads(request: Request) -> Response:
     except ScrutinyError as exc:
         return error_page(request, exc)
     query = urlencode({"force": force, **sel.params(area=True)})
-    rows_query = urlencode({"force": force, **({"area": area} if area else {}), "from": sel.start, "to": sel.end})
+    rows_query = urlencode({"force": force, **({"area": area} if area else {}), "from": sel.start, "to": sel.end,
+                            **sel.lens()})
+    where = next((a.name for a in force_areas(db, force) if a.code == sel.area), loaded.name)
     context = {
-        "title": "Downloads",
+        "title": f"Downloads: {formatting.headline(where, sel.start, sel.end, sel.purpose, sel.power)}",
         "sel": sel,
         "force": loaded,
         "forces": loaded_forces(db),
         "areas": force_areas(db, force),
+        "months": month_choices(loaded.months, sel.start, sel.end),
+        "purposes": purpose_choices(),
+        "powers": power_choices(force_powers(db, force), sel.power),
         "links": {
             "csv": f"{API}/searches.csv?{rows_query}",
             "parquet": f"{API}/searches.parquet?{rows_query}",

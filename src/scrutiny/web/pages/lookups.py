@@ -23,7 +23,8 @@ from shapely.geometry.polygon import orient
 
 from scrutiny.catalog import forces
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.metrics.lens import power_names, powers_of
+from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import known_areas, loaded_months
 from scrutiny.warehouse.status import ForceMonths, ReferenceSource, force_months, reference_sources
 from scrutiny.web.deps import Warehouse
@@ -106,6 +107,19 @@ def force_areas(warehouse: Warehouse, force: str) -> list[Area]:
                 if a["searches"] > 0 and a["area_code"] != "unknown"]
 
     return _cached(warehouse, ("areas", force), work)
+
+
+def force_powers(warehouse: Warehouse, force: str) -> list[str]:
+    """The power keys some search of the force (any month) was made under, in catalogue order: the choices
+    the power picker offers, so it lists no power with nothing to show."""
+
+    def work(backend: ibis.BaseBackend) -> list[str]:
+        stops = backend.table("stop_search")
+        published = stops.filter(*of_force(stops, force)).select("legislation").distinct().to_pandas().legislation
+        present = set(powers_of(published))
+        return [key for key in power_names() if key in present]
+
+    return _cached(warehouse, ("powers", force), work)
 
 
 def _feature(code: str, name: str, geometry: BaseGeometry) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Drug-possession disposals: public figures and the written policies, as API and pages.
 
-    GET /api/v1/disposals            outcome mix of drug searches by ethnic group and age (public warehouse data)
+    GET /api/v1/disposals            outcome mix of drug searches (or of the `purpose` and `power` chosen) by
+                                     ethnic group and age (public warehouse data)
     GET /api/v1/disposal-policies    the disposal policies and their rules
-    GET /disposals                   the mix by ethnic group for a chosen force, area and period
+    GET /disposals                   the mix by ethnic group for a chosen force, area, period and lens
     GET /disposals/policies          the policies side by side, and a form that evaluates one case (no writes)
 
 The figures come from metrics.disposals through the API's cache, so the page and the API show the same
@@ -22,13 +23,16 @@ from pydantic import Field
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.categories import OUTCOME_CLASSES
-from scrutiny.metrics.disposals import disposals_document
+from scrutiny.metrics.disposals import DRUGS, disposals_document
+from scrutiny.metrics.lens import PURPOSE_NAMES, Lens
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, WarehouseDep
 from scrutiny.web.errors import ApiError
-from scrutiny.web.pages.common import default_force, selection, status_of
-from scrutiny.web.pages.lookups import force_areas, loaded_forces
+from scrutiny.web.pages.common import Selection, default_force, month_choices, selection, status_of
+from scrutiny.web.pages.formatting import short_period
+from scrutiny.web.pages.lens import power_choices, purpose_choices
+from scrutiny.web.pages.lookups import Area, force_areas, force_powers, loaded_forces
 from scrutiny.web.schemas import GroupName, Model, OutcomeClassName, ScopeOut, Share, error_responses
 from scrutiny.web.workspace.render import page
 from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Disposal, compare, load_policies
@@ -151,11 +155,13 @@ def _document_sync(request: Request, params: ScopeParams) -> dict[str, Any]:
 
 
 @api_router.get("/disposals", response_model=DisposalsDocument, responses=error_responses(404, 422, 503),
-                summary="Outcomes of searches for drugs by ethnic group and age range")
+                summary="Outcomes of searches for drugs (or another purpose or power) by ethnic group and age")
 async def read_disposals(request: Request, params: ScopeDep, warehouse: WarehouseDep, cache: CacheDep) -> Response:
     """No further action, cannabis/khat warning, penalty notice, community resolution, caution, summons/charge
     and arrest after searches of people for drugs: counts and shares with Wilson 95% intervals, by ethnic
-    group (5 groups and not stated) and by age range. `from` and `to` default to the months loaded."""
+    group (5 groups and not stated) and by age range. `purpose` (default drugs) and `power` narrow the searches
+    as they do for `/api/v1/metrics`; an unknown value is a 422 naming the parameter. `from` and `to` default
+    to the months loaded."""
     version = warehouse.version()
     entry, state = await cache.get(("disposals", params), version,
                                    lambda: dump(warehouse.read(lambda backend: _figures(backend, params))))
@@ -177,9 +183,17 @@ def _rows(doc: dict[str, Any], key: str, label: str) -> list[dict[str, Any]]:
              "outcomes": r["outcomes"]} for r in doc[key]]
 
 
+def _heading(purpose: str | None, power: str | None) -> str:
+    """"After a search for drugs", "After a search for weapons under Section 60: ...": the page says its lens."""
+    lens = Lens(purpose or DRUGS, power)
+    words = f"for {PURPOSE_NAMES[lens.purpose or DRUGS]}"
+    return f"After a search {words}" + (f" under {lens.power_name}" if lens.power else "")
+
+
 @router.get("/disposals", name="disposals")
 def disposals_page(request: Request) -> Response:
-    """The outcome mix of drug searches by ethnic group, and by age range, for the chosen scope."""
+    """The outcome mix of searches for drugs (or the purpose and power in the URL) by ethnic group and by age
+    range, for the chosen scope."""
     q = request.query_params
     context: dict[str, Any] = {"title": "After a search for drugs", "doc": None, "error": None,
                                "labels": OUTCOME_LABELS, "classes": OUTCOME_CLASSES}
@@ -189,13 +203,22 @@ def disposals_page(request: Request) -> Response:
         force = q.get("force") or default_force(forces)
         sel, loaded = selection(request, force, q.get("area") or None)
         areas = force_areas(db, force)
+        powers = power_choices(force_powers(db, force), sel.power)
     except ScrutinyError as exc:
         return page(request, "workspace/error.html", {"title": "Cannot show this page",
                                                                  "message": str(exc)}, status_of(exc))
-    context.update(sel=sel, force=loaded, forces=forces, areas=areas,
+    purpose = sel.purpose or DRUGS
+    heading = _heading(sel.purpose, sel.power)
+    context.update(sel=sel, force=loaded, forces=forces, areas=areas, heading=heading,
+                   title=f"{heading}, {context_place(areas, sel, loaded.name)}, {short_period(sel.start, sel.end)}",
                    area_name=next((a.name for a in areas if a.code == sel.area), None),
-                   api_query=urlencode({"force": force, **sel.params(area=True)}))
-    params = ScopeParams(force, sel.area, sel.start, sel.end, sel.ethnicity)  # type: ignore[arg-type]
+                   months=month_choices(loaded.months, sel.start, sel.end),
+                   purposes=[c for c in purpose_choices() if c.value], powers=powers, purpose=purpose,
+                   searches_words=Lens(purpose, sel.power).describe(),
+                   api_query=urlencode({"force": force, **sel.params(area=True)}),
+                   force_page=f"/force/{force}" + (f"/area/{sel.area}" if sel.area else "") + f"?{sel.query()}")
+    params = ScopeParams(force, sel.area, sel.start, sel.end, sel.ethnicity,  # type: ignore[arg-type]
+                         sel.purpose, sel.power)
     try:
         doc = _document_sync(request, params)
     except ApiError as exc:
@@ -206,6 +229,12 @@ def disposals_page(request: Request) -> Response:
         return page(request, "workspace/disposals/index.html", context, status_of(exc))
     context.update(doc=doc, by_group=_rows(doc, "by_group", "group"), by_age=_rows(doc, "by_age", "age_range"))
     return page(request, "workspace/disposals/index.html", context)
+
+
+def context_place(areas: list[Area], sel: Selection, force_name: str) -> str:
+    """The area's name (with its force), or the force's."""
+    name = next((a.name for a in areas if a.code == sel.area), None)
+    return f"{name} ({force_name})" if name else force_name
 
 
 def _flag(value: str | None) -> bool | None:

@@ -37,8 +37,22 @@
     });
   }
 
+  // On a phone the site's links fold behind a Menu button (CSS shows it only there, and only with JavaScript).
+  function menu() {
+    var button = document.querySelector(".nav-toggle");
+    if (!button) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var header = button.closest("header");
+      var open = header.classList.toggle("nav-open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   function start() {
     document.documentElement.classList.add("js");
+    menu();
     draw(document);
     if (window.htmx) {
       window.htmx.onLoad(draw); // each fragment htmx swaps in (already drawn charts are skipped)
