@@ -59,3 +59,10 @@ DEFAULT_PERIOD_MONTHS = 12  # the period a reader sees first: the latest year of
 def year_to(end: str, n: int = DEFAULT_PERIOD_MONTHS) -> tuple[str, str]:
     """The `n` calendar months ending at `end` (both YYYY-MM), e.g. 2018-10..2019-09 for 2019-09."""
     return label(add_months(month_start(end), 1 - n)), end
+
+
+def default_period(first_loaded: str, last_loaded: str) -> tuple[str, str]:
+    """What a reader sees first: the 12 calendar months ending at the latest loaded month, not starting before
+    the first loaded one (so no figure is averaged over months before any data exists)."""
+    start, end = year_to(last_loaded)
+    return max(start, first_loaded), end

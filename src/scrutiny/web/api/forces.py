@@ -12,7 +12,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.forces_table import forces_table, national_scope
 from scrutiny.metrics.scope import resolve_scope
 from scrutiny.metrics.selection import loaded_range
-from scrutiny.months import year_to
+from scrutiny.months import default_period
 from scrutiny.warehouse.status import force_months
 from scrutiny.web.api.common import dump
 from scrutiny.web.cache import respond
@@ -24,12 +24,12 @@ router = APIRouter(tags=["loaded data"])
 
 def _figures(backend: ibis.BaseBackend, start: str | None, end: str | None, ethnicity: str, purpose: str | None,
              power: str | None) -> dict[str, dict[str, Any]]:
-    """Each force's figures for the period (default: the latest 12 months loaded for any force)."""
+    """Each force's figures for the period (default: scrutiny.months.default_period over every force)."""
     if start is None or end is None:
         loaded = loaded_range(backend, "all")
         if loaded is None:
             return {}
-        default_start, default_end = year_to(end or loaded[1])
+        default_start, default_end = default_period(loaded[0], end or loaded[1])
         start, end = start or default_start, end or default_end
     try:
         scope = resolve_scope(backend, national_scope(start, end, ethnicity, purpose, power))
@@ -65,8 +65,9 @@ async def read_forces(request: Request, warehouse: WarehouseDep, cache: CacheDep
                       ethnicity: Basis = "self", purpose: Purpose = None, power: Power = None) -> Response:
     """Every data.police.uk force. `figures` (null for a force with no searches in the period) holds its
     searches, rate per 1,000 residents, Black/White ratio with its 95% interval, drugs share, find rate and
-    months covered for `from`..`to` (default: the latest 12 months loaded for any force), the lens applied:
-    each equal to the force's own `/api/v1/metrics` document for the same period and lens."""
+    months covered for `from`..`to` (default: the latest 12 months loaded for any force, not before the first
+    month loaded), the lens applied: each equal to the force's own `/api/v1/metrics` document for the same period
+    and lens."""
     check_months(start, end)
     power = check_power(power)
     version = warehouse.version()

@@ -23,7 +23,8 @@ from markupsafe import Markup
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import ALL_FORCES, month_start
-from scrutiny.months import label, months_between, year_to
+from scrutiny.months import default_period as latest_period
+from scrutiny.months import label, months_between
 from scrutiny.warehouse.connect import WarehouseBusy
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
@@ -149,9 +150,8 @@ def default_force(forces: list[LoadedForce]) -> str:
 
 
 def default_period(months: tuple[str, ...]) -> tuple[str, str]:
-    """The 12 calendar months ending at the latest loaded month, not starting before the first loaded one."""
-    start, end = year_to(months[-1])
-    return max(start, months[0]), end
+    """The default period (scrutiny.months.default_period) for a force's loaded months."""
+    return latest_period(months[0], months[-1])
 
 
 def month_choices(months: tuple[str, ...], start: str, end: str) -> list[str]:
