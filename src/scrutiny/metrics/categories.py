@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -54,5 +53,6 @@ def people_of(search_types: pd.Series) -> pd.Series:
 
 
 def count_true(value: ir.BooleanValue) -> ir.IntegerScalar:
-    """How many rows are true, counting nulls as not: portable where SUM of booleans is not."""
-    return ibis.ifelse(value.fill_null(False), 1, 0).sum()
+    """How many rows are true, counting nulls as not: a filtered COUNT, which every backend has (where SUM of
+    booleans is not portable) and which DuckDB runs faster than a SUM over CASE."""
+    return value.count(where=value.fill_null(False))

@@ -16,15 +16,19 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from scrutiny.metrics.categories import age_bands_of, count_true, people_of
+from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, people_of
 from scrutiny.metrics.lens import object_groups_of, powers_of
 from scrutiny.metrics.scope import Scope, in_period
 
 
 def rated_flag(table: ir.Table, rated_forces: Collection[str] | None, used: Collection[str]) -> ir.BooleanValue:
-    """True for rows whose force enters rates (a constant when every used force does)."""
+    """True for rows whose force enters rates: a constant when every used force does, else a test against the
+    shorter list (usually `force != 'btp'`, which costs a national scan a tenth of what a 40-force IN does)."""
     if rated_forces is None or set(used) <= set(rated_forces):
         return ibis.literal(True)
+    unrated = sorted(set(used) - set(rated_forces))
+    if len(unrated) < len(rated_forces):
+        return table.force != unrated[0] if len(unrated) == 1 else ~table.force.isin(unrated)
     return table.force.isin(sorted(rated_forces))
 
 
@@ -57,9 +61,9 @@ def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame
         located=keyed.latitude.count(),
         placed=keyed.area_code.count(),
         strip_true=count_true(keyed.strip_search),
-        strip_published=count_true(keyed.strip_search.notnull()),
+        strip_published=keyed.strip_search.count(),
         linked_true=count_true(keyed.outcome_linked),
-        linked_published=count_true(keyed.outcome_linked.notnull()),
+        linked_published=keyed.outcome_linked.count(),
     )
     frame = _mapped(query.to_pandas())
     return _regroup(frame, ["person", "group", "age", "object_group", "power", "outcome_class", "rated"])
@@ -67,19 +71,17 @@ def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame
 
 def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
     """Per month: searches, drugs searches, known outcomes, finds, and rated person searches of each group
-    (columns `g:<group>`)."""
-    keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
-    query = keyed.group_by(
-        ["month", "legislation", "object_of_search", "outcome_class", "search_type", "group", "rated"]
-    ).aggregate(n=keyed.count())
+    (columns `g:<group>`). Two small groupings, not one wide one: a tenth of the rows to carry into pandas."""
+    query = scoped.group_by(["month", "legislation", "object_of_search", "outcome_class"]).aggregate(n=scoped.count())
     frame = _mapped(query.to_pandas())
     frame["drugs"] = frame.n.where(frame.object_group == "drugs", 0)
     frame["known"] = frame.n.where(frame.outcome_class != "unknown", 0)
     frame["found"] = frame.n.where(~frame.outcome_class.isin(["unknown", "no_further_action"]), 0)
-    frame["rated_person"] = frame.n.where(frame.person & frame.rated.astype(bool), 0)
     totals = _regroup(frame[["month", "n", "drugs", "known", "found"]], ["month"])
-    rated = frame[frame.rated_person > 0]
-    groups = rated.pivot_table(index="month", columns="group", values="rated_person", aggfunc="sum", fill_value=0)
+    keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
+    people = keyed.filter(keyed.search_type.isin(PERSON_TYPES), keyed.rated)
+    rated_people = people.group_by(["month", "group"]).aggregate(n=people.count()).to_pandas()
+    groups = rated_people.pivot_table(index="month", columns="group", values="n", aggfunc="sum", fill_value=0)
     groups.columns = [f"g:{c}" for c in groups.columns]
     merged: pd.DataFrame = totals.merge(groups.reset_index(), on="month", how="left").fillna(0)
     return merged.sort_values("month")
@@ -114,7 +116,7 @@ def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     in_area = ibis.literal(True) if scope.area is None else (period.area_code == scope.area).fill_null(False)
     keyed = period.mutate(in_area=in_area)
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
-        n=keyed.count(), strip_published=count_true(keyed.in_area & keyed.strip_search.notnull())
+        n=keyed.count(), strip_published=keyed.strip_search.count(where=keyed.in_area)
     ).to_pandas()
     return frame
 
