@@ -1,8 +1,14 @@
-"""Open the warehouse file, turning DuckDB's lock and missing-file errors into messages a user can act on."""
+"""Open the warehouse file, turning DuckDB's lock and missing-file errors into messages a user can act on.
+
+Writers do not open the live file: they go through `scrutiny.warehouse.writing`, which works on a copy and
+swaps it in whole (docs/warehouse-writes.md). So a reader waits on a lock only if some other program opens
+the live file for writing directly.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -13,9 +19,11 @@ from scrutiny.warehouse.schema import ensure_schema
 # Enough for DuckDB to stay fast while keeping ingest of tens of millions of rows well under 2 GB;
 # staging beyond it spills to a temporary directory beside the warehouse.
 MEMORY_LIMIT = "1GB"
-# DuckDB lets many processes read a file or one write it. Readers (the web server, a metrics command) hold it
-# for moments, so a process that finds it locked waits this long, retrying, before giving up.
+# DuckDB lets many processes read a file or one write it. A process that finds it locked (a program writing
+# the live file directly) waits this long, retrying, before giving up.
 LOCK_WAIT_SECONDS = 5.0
+# The name a snapshot (`attach_read_only`) gives the warehouse inside its own DuckDB instance.
+ATTACHED = "warehouse"
 
 
 class WarehouseBusy(ScrutinyError):
@@ -23,24 +31,59 @@ class WarehouseBusy(ScrutinyError):
 
 
 def connect(db: Path, *, read_only: bool = False, lock_wait: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open `db`; while another process holds its lock, retry for `lock_wait` seconds (LOCK_WAIT_SECONDS)."""
-    if read_only and not db.exists():
-        raise ScrutinyError(f"no warehouse at {db}: load data first with `scrutiny ingest PATH --db {db}`")
-    if not read_only:
+    """Open `db`; while another process holds its lock, retry for `lock_wait` seconds (LOCK_WAIT_SECONDS).
+
+    Opened for writing, `db` should be a writer's private copy (`scrutiny.warehouse.writing`), never the
+    live warehouse that readers have open."""
+    if read_only:
+        _must_exist(db)
+    else:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(db, read_only, LOCK_WAIT_SECONDS if lock_wait is None else lock_wait)
+    con = _open(db, lambda: duckdb.connect(str(db), read_only=read_only), _wait(lock_wait))
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if not read_only:
         ensure_schema(con)
     return con
 
 
-def _open(db: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
+def attach_read_only(db: Path, *, temp_directory: Path, lock_wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """`db` read-only in a DuckDB instance of its own, as the connection's current database.
+
+    For a long-lived process (the web server): `duckdb.connect(path)` hands back the instance this process
+    already has open on that path, so while any connection is open it would keep answering from the file
+    that was there before a write swapped a new one in. A fresh in-memory instance that ATTACHes the path
+    reads whatever file the path names now. Its spills go to `temp_directory`, which the caller removes."""
+    _must_exist(db)
+    path = str(db).replace("'", "''")
+
+    def attach() -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(temp_directory)})
+        try:
+            con.execute(f"ATTACH '{path}' AS {ATTACHED} (READ_ONLY)")
+        except BaseException:
+            con.close()
+            raise
+        con.execute(f"USE {ATTACHED}")
+        return con
+
+    return _open(db, attach, _wait(lock_wait))
+
+
+def _must_exist(db: Path) -> None:
+    if not db.exists():
+        raise ScrutinyError(f"no warehouse at {db}: load data first with `scrutiny ingest PATH --db {db}`")
+
+
+def _wait(lock_wait: float | None) -> float:
+    return LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
+
+
+def _open(db: Path, opener: Callable[[], duckdb.DuckDBPyConnection], lock_wait: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait
     pause = 0.01
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only)
+            return opener()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise ScrutinyError(f"cannot open warehouse {db}: {exc}") from None

@@ -1,15 +1,17 @@
 """Answers kept in memory, keyed on the question and on the version of the warehouse that answered it.
 
 The version is read from the file system, without opening the warehouse: the DuckDB file's inode, mtime and
-size, and its write-ahead log's. Any ingest that changes the warehouse changes one of them (a load writes
-the log or the file, and closing checkpoints the log into the file), so the next request for the same
-question misses and is answered from the new data. The version is read *before* the answer is computed, so
-an answer can only be filed under a version at least as old as its data: never stale under a new version.
+size, and those of a write-ahead log beside it. Scrutiny's writes never change the live file in place: they
+build a new file and rename it over the old one (scrutiny.warehouse.writing), so every write gives the path
+a new inode and leaves no log. Only another program writing the live file directly leaves a log, which
+readers replay, so it counts too. The next request for the same question misses and is answered from the
+new data. The version is read *before* the answer is computed, so an answer can only be filed under a version at
+least as old as its data: never stale under a new version.
 
 Misses are computed once however many requests ask at the same moment (one flight per question and
-version), in a worker thread; the event loop itself only does the dictionary look-up of a hit. While an
-ingest holds the warehouse for longer than the wait, a question answered before gets its last answer
-(marked `X-Scrutiny-Cache: stale`) rather than a 503.
+version), in a worker thread; the event loop itself only does the dictionary look-up of a hit. While another
+program holds the warehouse open for writing for longer than the wait (nothing of Scrutiny's does), a
+question answered before gets its last answer (marked `X-Scrutiny-Cache: stale`) rather than a 503.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def warehouse_version(db: Path) -> Version | None:
         main = db.stat()
     except FileNotFoundError:
         return None
-    try:
+    try:  # only a program writing the live file directly leaves a log beside it; readers then replay it
         wal = Path(f"{db}.wal").stat()
         log: Version = (wal.st_ino, wal.st_mtime_ns, wal.st_size)
     except FileNotFoundError:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
+import os
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import duckdb
 import ibis
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +29,7 @@ from scrutiny.catalog import forces
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.lens import power_names
 from scrutiny.metrics.scope import ALL_FORCES, normalise_forces
-from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.connect import ATTACHED, attach_read_only
 from scrutiny.web.cache import ResponseCache, Version, warehouse_version
 from scrutiny.web.errors import bad_parameter, unavailable
 from scrutiny.web.schemas import Basis as BasisName
@@ -38,13 +43,21 @@ FORCE_IDS = sorted(forces())
 
 
 class Warehouse:
-    """The DuckDB file, opened read-only for each piece of work and closed straight after, so that
-    `scrutiny ingest` (which needs it to itself) can run while the server is up."""
+    """The DuckDB file, read for each piece of work through a snapshot of the file the path names when the work
+    starts. Writers swap a new file in whole (scrutiny.warehouse.writing), so reading never holds them up.
+
+    Work that overlaps on one version of the file shares one DuckDB instance (one memory limit for all of it,
+    each piece on its own cursor); the instance is closed as soon as its last piece ends, and work that
+    starts after a swap gets a new instance over the new file (never the old one, which DuckDB's own
+    per-path instance cache would hand back while it is open)."""
 
     def __init__(self, db: Path, *, lock_wait: float, slots: int) -> None:
         self.db = db
         self.lock_wait = lock_wait
         self._slots = threading.BoundedSemaphore(max(1, slots))
+        self._guard = threading.Lock()
+        self._current: _Snapshot | None = None
+        self.opened = 0  # DuckDB instances opened so far (tests count them)
 
     def version(self) -> Version:
         version = warehouse_version(self.db)
@@ -54,13 +67,20 @@ class Warehouse:
 
     @contextmanager
     def backend(self) -> Iterator[ibis.BaseBackend]:
-        """An Ibis backend over a fresh read-only connection; at most `slots` open at once."""
+        """An Ibis backend over a cursor of the current snapshot; at most `slots` open at once."""
         with self._slots:
-            backend = ibis.duckdb.from_connection(connect(self.db, read_only=True, lock_wait=self.lock_wait))
+            snapshot = self._acquire()
             try:
-                yield backend
+                with self._guard:
+                    cursor = snapshot.root.cursor()
+                cursor.execute(f"USE {ATTACHED}")
+                backend = ibis.duckdb.from_connection(cursor)
+                try:
+                    yield backend
+                finally:
+                    backend.disconnect()
             finally:
-                backend.disconnect()
+                self._release(snapshot)
 
     def read(self, work: Callable[[ibis.BaseBackend], T]) -> T:
         with self.backend() as backend:
@@ -69,6 +89,46 @@ class Warehouse:
     async def run(self, work: Callable[[ibis.BaseBackend], T]) -> T:
         """`read` in a worker thread, for routes that do not go through the cache (downloads)."""
         return await run_in_threadpool(self.read, work)
+
+    def _acquire(self) -> _Snapshot:
+        # The version is read before the file is opened, so a snapshot is never labelled newer than its data.
+        version = warehouse_version(self.db)
+        with self._guard:
+            current = self._current
+            if current is not None and current.version == version:
+                current.users += 1
+                return current
+        temp = Path(tempfile.gettempdir()) / f"scrutiny-read-{os.getpid()}-{next(_SPILLS)}.tmp"
+        root = attach_read_only(self.db, temp_directory=temp, lock_wait=self.lock_wait)
+        fresh = _Snapshot(root, version, temp, users=1)
+        with self._guard:
+            self.opened += 1
+            if self._current is None or self._current.version != version:
+                self._current = fresh
+        return fresh
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._guard:
+            snapshot.users -= 1
+            if snapshot.users > 0:
+                return
+            if self._current is snapshot:
+                self._current = None
+            snapshot.root.close()
+        shutil.rmtree(snapshot.temp, ignore_errors=True)
+
+
+@dataclass
+class _Snapshot:
+    """One DuckDB instance over one version of the warehouse file, and the work using it."""
+
+    root: duckdb.DuckDBPyConnection
+    version: Version | None
+    temp: Path  # its spill folder
+    users: int = 0
+
+
+_SPILLS = itertools.count()
 
 
 async def _settings(request: Request) -> Settings:
