@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +99,20 @@ def threshold_inputs(
     return exposed, searches, hits, areas, exposure, notes
 
 
-def threshold_entry(
-    backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path | None, draws: int, warmup: int, chains: int,
-    seed: int, progress: bool = False,
-) -> dict[str, Any]:
-    fit_threshold_test = importlib.import_module("scrutiny.bias.threshold_test").fit_threshold_test
+@dataclass(frozen=True)
+class ThresholdData:
+    """What the threshold fit needs, read from the warehouse first, so that the fit itself can run with no
+    connection open (the web app runs it in another process)."""
 
+    exposed: np.ndarray
+    searches: np.ndarray
+    hits: np.ndarray
+    areas: list[str]
+    exposure: Exposure
+    notes: list[str]
+
+
+def threshold_data(backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path | None = None) -> ThresholdData:
     exposed, searches, hits, areas, exposure, notes = threshold_inputs(backend, scope, exposure_csv)
     if (searches > exposed).any():
         raise_where = [f"{areas[i]} {GROUPS[j]}" for i, j in zip(*np.nonzero(searches > exposed), strict=True)]
@@ -112,10 +121,25 @@ def threshold_entry(
     if len(areas) == 1:
         notes.append("Only one area: the threshold test learns little about each group's bar from one area, so "
                      "its intervals are wide.")
-    result = fit_threshold_test(exposed, searches, hits, areas, list(GROUPS), draws=draws, warmup=warmup,
-                                chains=chains, seed=seed, progress=progress)
-    return {"available": True, "run": True, "exposure": exposure.to_dict(), "areas": areas,
-            "notes": notes + exposure.notes, **result.to_dict()}
+    return ThresholdData(exposed, searches, hits, areas, exposure, notes)
+
+
+def fit_threshold(data: ThresholdData, draws: int, warmup: int, chains: int, seed: int,
+                  progress: bool = False) -> dict[str, Any]:
+    """The document's `threshold_test` entry: the fit of `data` (slow; needs NumPyro)."""
+    fit_threshold_test = importlib.import_module("scrutiny.bias.threshold_test").fit_threshold_test
+
+    result = fit_threshold_test(data.exposed, data.searches, data.hits, data.areas, list(GROUPS), draws=draws,
+                                warmup=warmup, chains=chains, seed=seed, progress=progress)
+    return {"available": True, "run": True, "exposure": data.exposure.to_dict(), "areas": data.areas,
+            "notes": data.notes + data.exposure.notes, **result.to_dict()}
+
+
+def threshold_entry(
+    backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path | None, draws: int, warmup: int, chains: int,
+    seed: int, progress: bool = False,
+) -> dict[str, Any]:
+    return fit_threshold(threshold_data(backend, scope, exposure_csv), draws, warmup, chains, seed, progress)
 
 
 def bias_document(

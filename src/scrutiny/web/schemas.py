@@ -401,6 +401,17 @@ class ErrorResponse(Model):
     detail: list[ErrorItem]
 
 
+class FitJob(Model):
+    """A threshold fit in the background queue (GET /api/v1/bias?threshold=true)."""
+
+    id: str
+    state: Literal["queued", "running", "done", "failed"]
+    href: str = Field(description="This job's URL: poll it until the state is done or failed.")
+    result: str = Field(description="The bias document's URL: answers 200 with it once the job is done.")
+    position: int | None = Field(description="Place in the queue while queued (1 = next to run), else null.")
+    detail: list[ErrorItem] | None = Field(description="Why the fit failed, in the one error shape; else null.")
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
     """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
     what = {404: "Nothing matches: an unknown area, or no searches in scope.",

@@ -16,10 +16,24 @@ class Settings:
     cache_entries: int = 2048  # responses kept, least recently used dropped first
     cache_bytes: int = 256 * 2**20  # and at most this many bytes of them
     query_slots: int = 4  # warehouse queries run at once; more requests wait their turn
+    # threshold fits (GET /api/v1/bias?threshold=true) run in a background queue, each in its own process
+    # (scrutiny.web.fit_queue; docs/threshold-fits.md): one fit costs about a minute and 1.3 GB
+    fit_workers: int = 1  # fits run at once
+    fit_queue: int = 8  # fits queued or running, all clients together; more answer 429
+    fit_per_client: int = 2  # fits queued or running for one client address; more answer 429
+    fit_max_months: int = 24  # months in one fit's scope; more answer 422
+    fit_max_areas: int = 40  # areas in one fit (any one force's fits); more answer 422
+    fit_draws: int = 1000  # draws and warm-up per chain, as `scrutiny bias --threshold` uses
+    fit_warmup: int = 1000
+    fit_timeout: float = 1800.0  # seconds a fit may run before it is stopped and reported failed
+    fit_results: int = 64  # finished fits kept (results and failures), each for the warehouse version it read
     lock_wait: float = 3.0  # seconds to wait for an ingest holding the warehouse before answering 503
     tmp_dir: Path | None = None  # where downloads are written before they are sent (default: the system's)
     workspace_url: str = ""  # the workspace database (SQLAlchemy URL); "" = beside the warehouse
     secure_cookies: bool = False  # mark login cookies Secure: set when served over HTTPS ($SCRUTINY_SECURE_COOKIES=1)
+    # proxies (IP addresses or networks) whose X-Forwarded-For is believed ($SCRUTINY_TRUSTED_PROXIES, comma-separated);
+    # none by default: the connection's own address is the client's (see scrutiny.web.client_address)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def get_settings(db: Path | str | None = None, **overrides: Any) -> Settings:
