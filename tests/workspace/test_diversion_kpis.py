@@ -103,9 +103,11 @@ def test_by_ethnicity_counted_by_hand() -> None:
 def test_public_report_suppresses_small_cells_and_says_what_the_windows_are() -> None:
     report = kpis.report(fixture_cases(), AS_OF, "ethnicity", public=True)
     overall = report["overall"]
-    assert overall["referrals"] == 7 and overall["eligible"] == 6
-    # uptake 4 of 6: the numerator is under 5, so the share is withheld and 4 shows as "<5"
-    assert overall["uptake"] == {"numerator": "<5", "denominator": 6, "share": None, "ci_low": None,
+    # overall = the sum of the groups' figures rounded to 5 (docs/disclosure.md), not the true 7 and 6:
+    # referrals White 2 -> 0, Black 3 -> 5, Asian 1 -> 0, Not stated 1 -> 0; eligible White 2, Black 3, NS 1
+    assert overall["referrals"] == 5 and overall["eligible"] == 5
+    # uptake 4 of 6: White 2 -> 0 plus Black 2 -> 0 attended; a true 4 is "<5", so the share is withheld
+    assert overall["uptake"] == {"numerator": "<5", "denominator": 5, "share": None, "ci_low": None,
                                  "ci_high": None, "suppressed": True}
     assert overall["days_to_first_contact"] == {"cases": "<5", "median_days": None, "suppressed": True}
     black = next(g for g in report["groups"] if g["group"] == "Black")
@@ -115,5 +117,8 @@ def test_public_report_suppresses_small_cells_and_says_what_the_windows_are() ->
     assert mixed["referrals"] == 0 and mixed["uptake"]["suppressed"] is False  # 0 may be shown
     assert any("at least 6 months before 2025-01-31 (on or before 2024-07-31)" in n for n in report["notes"])
     assert any("at least 12 months before 2025-01-31 (on or before 2024-01-31)" in n for n in report["notes"])
+    # the overall row is the same on every view: the sum over the ethnic groups' rounded figures
+    for view in (None, "age_band", "borough"):
+        assert kpis.report(fixture_cases(), AS_OF, view, public=True)["overall"] == overall
     raw = kpis.report(fixture_cases(), AS_OF, None, public=False)
     assert raw["overall"]["uptake"]["numerator"] == 4 and raw["groups"] == []

@@ -132,7 +132,10 @@ def test_public_results_page_and_json_suppress_small_cells(
     page = visitor.get("/review/results")
     assert page.status_code == 200
     row = re.search(r'<tr data-group="Asian">(.*?)</tr>', page.text, re.S)
-    assert row is not None and '<td class="num" data-count="records">&lt;5</td>' in row.group(1)
+    # Asian: 3 records, all insufficient: the cell shows "<5" but counts 5 (3 rounds to 5), and records, a
+    # total, is the sum of its rounded parts: 5 (docs/disclosure.md)
+    assert row is not None and '<td class="num" data-count="insufficient">&lt;5</td>' in row.group(1)
+    assert '<td class="num" data-count="records">5</td>' in row.group(1)
     assert 'data-rate="insufficient_share"><span title="hidden: fewer than 5">*</span>' in row.group(1)
     white = re.search(r'<tr data-group="White">(.*?)</tr>', page.text, re.S)
     assert white is not None and 'data-count="records">5<' in white.group(1)
@@ -140,8 +143,10 @@ def test_public_results_page_and_json_suppress_small_cells(
     assert member.email not in page.text and member.name not in page.text
     data = visitor.get("/api/v1/review/results?sample=1").json()
     groups = {g["group"]: g for g in data["groups"]}
-    assert data["sample"] == 1 and groups["Asian"]["counts"]["records"] == "<5"
-    assert groups["Asian"]["rates"]["insufficient_share"] is None and groups["All"]["counts"]["records"] == 8
+    assert data["sample"] == 1 and groups["Asian"]["counts"]["records"] == 5
+    assert groups["Asian"]["counts"]["insufficient"] == "<5"
+    # All is the sum of the groups rounded to 5 (docs/disclosure.md): White 5 + Asian 3 -> 5 = 10, not the true 8
+    assert groups["Asian"]["rates"]["insufficient_share"] is None and groups["All"]["counts"]["records"] == 10
     assert visitor.get("/api/v1/review/results?sample=99").status_code == 404
     inside = web()
     inside.login(a.email)

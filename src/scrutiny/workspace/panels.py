@@ -1,5 +1,6 @@
 """Panels and monitoring groups: their public record (name, area, terms of reference, contact, meetings) and
-their membership, published only as counts by age band and community, suppressed below 5.
+their membership, published only as counts by age band and community (scrutiny.workspace.disclosure: rounded to
+5, 1-4 as "<5", the total and the under-25s summed from the rounded bands).
 
 The small validators here (`clean`, `web_url`, `ons_code`, ...) are shared by the governance and
 recommendation services, so a field is refused with the same words wherever it is typed.
@@ -18,9 +19,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from scrutiny.workspace.disclosure import count, shown, total
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.panels import UNDER_25, AgeBand, Meeting, Panel, PanelKind, PanelMember
-from scrutiny.workspace.suppression import public_count
 
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 E = TypeVar("E", bound=StrEnum)
@@ -181,11 +182,14 @@ class Composition:
     by_community: dict[str, int]  # communities as typed, sorted; "not stated" for a blank
 
     def public(self) -> dict[str, object]:
+        """Each band rounded to 5; the total and the under-25s are sums of the rounded bands, so the total
+        minus the bands shown is a multiple of 5, never a hidden count (scrutiny.workspace.disclosure)."""
+        bands = {band: count(n) for band, n in self.by_age_band.items()}
         return {
-            "total": public_count(self.total),
-            "by_age_band": {band: public_count(n) for band, n in self.by_age_band.items()},
-            "under_25": public_count(self.under_25),
-            "by_community": {name: public_count(n) for name, n in self.by_community.items()},
+            "total": total(bands.values()).shown,
+            "by_age_band": {band: figure.shown for band, figure in bands.items()},
+            "under_25": total(bands[band.value] for band in UNDER_25).shown,
+            "by_community": {name: shown(n) for name, n in self.by_community.items()},
         }
 
 

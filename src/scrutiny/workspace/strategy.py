@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES, Scope, month_start
+from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.strategy import (
@@ -29,7 +30,6 @@ from scrutiny.workspace.models.strategy import (
     StrategyPriority,
     TargetDirection,
 )
-from scrutiny.workspace.suppression import SUPPRESS_BELOW
 
 MetricsGetter = Callable[[Scope], dict[str, Any]]
 Status = Literal["met", "not met", "no data", "suppressed"]
@@ -253,8 +253,12 @@ def _diversion_point(label: str, cases: Sequence[CaseRecord], first: str, last: 
     completion = kpis(cohort, as_of).completion
     if completion.denominator == 0:
         return Point(label, None, "no data", 0, 0)
-    if public and any(0 < n < SUPPRESS_BELOW for n in (completion.numerator, completion.denominator)):
-        return Point(label, None, "suppressed")
+    if public:  # scrutiny.workspace.disclosure: the share of the rounded counts, never of the true ones
+        num, den = count(completion.numerator), count(completion.denominator)
+        if withheld(num, den):
+            return Point(label, None, "suppressed")
+        value = share(num, den)
+        return Point(label, value, verdict(value, indicator))
     return Point(label, completion.share, verdict(completion.share, indicator), completion.numerator,
                  completion.denominator)
 
@@ -268,7 +272,8 @@ def _diversion(indicator: StrategyIndicator, priority: StrategyPriority, cases: 
     notes = [f"Completion of the cases referred in each period, as recorded by {as_of.isoformat()}; "
              "an outcome still unknown counts as not completed."]
     if public:
-        notes.append("A period resting on 1–4 cases is not shown (DESIGN.md Privacy).")
+        notes.append("Shares are worked out from counts rounded to the nearest 5; a period resting on 1–4 cases is "
+                     "not shown (docs/disclosure.md).")
     return points, whole, notes
 
 

@@ -122,8 +122,9 @@ class CommunitySummaryCell(BaseModel):
     borough_code: str | None
     borough_name: str
     month: str
-    reports: int | str = Field(description="Published community reports; 1-4 shown as \"<5\".")
-    searched: int | str = Field(description="Of which the person was searched; 1-4 shown as \"<5\".")
+    reports: int | str = Field(description="Published community reports: searched + stopped only, each rounded "
+                                           "to 5; \"<5\" for 1-4.")
+    searched: int | str = Field(description="Of which the person was searched, rounded to 5; 1-4 shown as \"<5\".")
     official_searches: int | None = Field(description="Searches recorded by the police for the same borough and "
                                           "month in the loaded data (null: not loaded).")
 
@@ -391,7 +392,7 @@ async def api_submit(request: Request) -> Response:
 
 
 @api_router.get("/community-reports/summary", response_model=CommunitySummary,
-                summary="Published community reports by borough and month (counts of 1-4 shown as \"<5\")")
+                summary="Published community reports by borough and month (rounded to 5, 1-4 shown as \"<5\")")
 def api_summary(request: Request) -> CommunitySummary:
     """Only reports a panel has published count. Beside each cell, the searches the police recorded for the
     same borough and month, when that month is loaded."""

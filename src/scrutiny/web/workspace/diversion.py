@@ -35,7 +35,7 @@ LONDON = ZoneInfo("Europe/London")
 MAX_FIELD = 2000
 FORM_FIELDS = (*service.CASE_FIELDS, "contact_date", "kind")
 BY_LABELS = {"ethnicity": "Ethnic group (self-defined)", "age_band": "Age band", "borough": "Borough"}
-PublicCount = int | str  # a count, or "<5" for 1-4
+PublicCount = int | str  # a count rounded to 5, or "<5" for 1-4 (scrutiny.workspace.disclosure)
 
 
 def today() -> date:
@@ -213,7 +213,7 @@ class GroupKpisOut(KpisOut):
 
 
 class DiversionKpisOut(BaseModel):
-    """The diversion scheme's outcome measures, every count of 1-4 shown as "<5" (DESIGN.md Privacy)."""
+    """The diversion scheme's outcome measures, every count rounded to 5 and 1-4 shown as "<5" (docs/disclosure.md)."""
 
     as_of: date
     by: Literal["ethnicity", "age_band", "borough"] | None
@@ -249,9 +249,10 @@ def public_report(ws: WorkspaceDep, as_of: date | None, by: kpis.By | None) -> d
                 responses={422: {"model": ErrorResponse, "description": "A parameter is not valid."}},
                 summary="Diversion scheme outcomes: referrals, uptake, completion, waits, police re-contact")
 def api_kpis(ws: WorkspaceDep, as_of: AsOf = None, by: By = None) -> DiversionKpisOut:
-    """Overall and, with `by`, per ethnic group, age band or borough. Counts of 1-4 are "<5" and a share
-    resting on 1-4 cases is withheld. Re-contact counts only cases whose 6 / 12 months had passed by `as_of`
-    (the notes give the dates)."""
+    """Overall and, with `by`, per ethnic group, age band or borough. Counts are rounded to the nearest 5
+    (1-4 as "<5"), the overall row is the sum of the groups' rounded figures, shares and intervals come from
+    the rounded counts, and a share resting on 1-4 cases is withheld. Re-contact counts only cases whose
+    6 / 12 months had passed by `as_of` (the notes give the dates)."""
     return DiversionKpisOut.model_validate(public_report(ws, _as_of(as_of), by))
 
 

@@ -27,7 +27,7 @@ Text = Annotated[str, Form(max_length=20000)]
 Short = Annotated[str, Form(max_length=600)]
 KIND_LABELS = {PanelKind.scrutiny_panel: "Scrutiny panel", PanelKind.monitoring_group: "Community monitoring group"}
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such panel."}}
-PublicCount = int | str  # a count, or "<5" for 1-4
+PublicCount = int | str  # a count rounded to 5, or "<5" for 1-4 (scrutiny.workspace.disclosure)
 
 
 class PanelSummary(BaseModel):
@@ -50,7 +50,7 @@ class MeetingOut(BaseModel):
 
 
 class CompositionOut(BaseModel):
-    """Members counted, each count of 1-4 shown as "<5" (DESIGN.md Privacy)."""
+    """Members counted, rounded to 5 (1-4 shown as "<5"); total and under_25 are sums of the rounded bands."""
 
     total: PublicCount
     under_25: PublicCount = Field(description="members aged under 18 or 18-24")

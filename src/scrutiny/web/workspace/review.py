@@ -222,7 +222,8 @@ def public_results_page(request: Request, ws: WorkspaceDep, sample: Annotated[in
 
 class GroupFigures(BaseModel):
     group: str = Field(description="Self-defined ethnic group (five groups, Not stated), or All")
-    counts: dict[str, int | str] = Field(description='Counts; 1-4 shown as "<5"')
+    counts: dict[str, int | str] = Field(
+        description='Counts rounded to 5, 1-4 shown as "<5"; totals summed from rounded parts')
     rates: dict[str, float | None] = Field(description="Shares and find rates; null when undefined or suppressed")
     suppressed: list[str] = Field(description="Rates hidden because their numerator or denominator is 1-4")
 
@@ -236,8 +237,8 @@ class ReviewResults(BaseModel):
                 summary="Search-record review results by ethnic group (small counts suppressed)")
 def public_results(ws: WorkspaceDep, sample: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ReviewResults:
     """Shares of reviewed records with insufficient grounds (both reviewers said no reasonable suspicion),
-    disputed, smell-only, and find rates, by self-defined ethnic group; every count of 1-4 is "<5" and any
-    share resting on such a count is null."""
+    disputed, smell-only, and find rates, by self-defined ethnic group; every count is rounded to 5 (1-4 as
+    "<5"), shares come from the rounded counts, and any share resting on a count of 1-4 is null."""
     with ws.session() as session:
         rows = results.public(results.results(session, _scope(session, sample)))
     return ReviewResults(sample=sample, groups=[GroupFigures(**row) for row in rows])

@@ -1,5 +1,9 @@
-"""What the public sees of community reports: counts of published reports by borough and month, each cell of
-1–4 shown as "<5" (scrutiny.workspace.suppression), and the few accounts whose words a moderator approved.
+"""What the public sees of community reports: counts of published reports by borough and month, and the few
+accounts whose words a moderator approved.
+
+Counts go through scrutiny.workspace.disclosure: searches and stops without a search are each rounded to the
+nearest 5 (1–4 shown as "<5"), and a cell's reports are the sum of those two rounded figures, so reports minus
+searches is a multiple of 5 and never gives back a small count.
 
 Only published reports count. Reports placed by a map pin alone (no borough) are counted under no borough.
 """
@@ -13,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrutiny.workspace.community import places
+from scrutiny.workspace.disclosure import count, total
 from scrutiny.workspace.models.community import CommunityReport, ReportStatus
-from scrutiny.workspace.suppression import public_count
 
 APPROVED_SHOWN = 20
 
@@ -25,8 +29,8 @@ class Cell:
     borough_name: str
     force: str | None  # the force that polices the borough, for the official figures beside it
     month: str  # YYYY-MM
-    reports: int | str  # suppressed
-    searches: int | str  # of which the person was searched (not only stopped), suppressed
+    reports: int | str  # published: searches + stops without a search, each rounded to 5
+    searches: int | str  # of which the person was searched (not only stopped), rounded to 5
 
 
 def cells(session: Session) -> list[Cell]:
@@ -44,8 +48,10 @@ def cells(session: Session) -> list[Cell]:
     out = []
     for (code, month), n in reports.items():
         found = places.borough(code)
+        searched = count(searches[(code, month)])
+        reported = total([searched, count(n - searched.true)])
         out.append(Cell(code, found.name if found else "Not given (map pin only)", found.force if found else None,
-                        month, public_count(n), public_count(searches[(code, month)])))
+                        month, reported.shown, searched.shown))
     out.sort(key=lambda c: (c.borough_name.startswith("Not given"), c.borough_name))
     out.sort(key=lambda c: c.month, reverse=True)
     return out

@@ -14,8 +14,10 @@ Definitions (the public page and API print them):
   referral, over only the cases referred at least 6 / 12 months before `as_of` (for later ones the window
   has not closed, and counting them would flatter the figure).
 
-Each share has a Wilson score 95% interval. `public` applies DESIGN.md's Privacy rule: a count of 1–4 is shown
-as "<5", and a share whose numerator or denominator is 1–4 (or a median over 1–4 cases) is withheld.
+Each share has a Wilson score 95% interval. `public` applies scrutiny.workspace.disclosure (DESIGN.md Privacy):
+every count rounded to the nearest 5 and a true 1–4 shown as "<5", overall figures summed from the ethnic
+groups' rounded figures, shares and intervals from the rounded counts, and a share whose numerator or denominator is
+1–4 (or a median over 1–4 cases) withheld.
 """
 
 from __future__ import annotations
@@ -29,13 +31,19 @@ from typing import Any, Literal
 
 from scrutiny.metrics.intervals import share as fraction
 from scrutiny.metrics.intervals import wilson
+from scrutiny.workspace import disclosure
+from scrutiny.workspace.disclosure import Figure, count, total, withheld
 from scrutiny.workspace.models.diversion import AgeBand, Completed, DiversionCase, EthnicGroup, Intervention
-from scrutiny.workspace.suppression import SUPPRESS_BELOW, public_count
 
 By = Literal["ethnicity", "age_band", "borough"]
 BY: tuple[By, ...] = ("ethnicity", "age_band", "borough")
 STARTED = (Intervention.education.value, Intervention.treatment.value)
 WINDOWS = (6, 12)
+SHARES = ("uptake", "completion", "recontact_6m", "recontact_12m")
+PUBLIC_NOTE = ("Every count is rounded to the nearest 5 (1 to 4 shown as <5) and each share is worked out from the "
+               "rounded counts. Each overall figure is the sum of the rounded figures of the ethnic groups (the same "
+               "on every view, so by age band or borough the rows may not add up to it exactly). No small number "
+               "can be found by subtracting one figure from another (docs/disclosure.md).")
 
 
 @dataclass(frozen=True)
@@ -174,37 +182,77 @@ def _latest_referral(as_of: date, months: int) -> date:
     return day
 
 
-def share_dict(s: Share, *, public: bool) -> dict[str, Any]:
-    hidden = public and any(0 < n < SUPPRESS_BELOW for n in (s.numerator, s.denominator))
-    count: Callable[[int], int | str] = public_count if public else int
-    return {"numerator": count(s.numerator), "denominator": count(s.denominator),
-            "share": None if hidden else s.share, "ci_low": None if hidden else s.ci_low,
-            "ci_high": None if hidden else s.ci_high, "suppressed": hidden}
+def share_dict(s: Share) -> dict[str, Any]:
+    """A share as the workspace sees it: true counts."""
+    return {"numerator": s.numerator, "denominator": s.denominator, "share": s.share, "ci_low": s.ci_low,
+            "ci_high": s.ci_high, "suppressed": False}
 
 
-def kpis_dict(k: Kpis, *, public: bool) -> dict[str, Any]:
-    count: Callable[[int], int | str] = public_count if public else int
-    hidden = public and 0 < k.days_to_first_contact.cases < SUPPRESS_BELOW
+def kpis_dict(k: Kpis) -> dict[str, Any]:
+    """A row as the workspace sees it: true counts, nothing withheld."""
     return {
-        "referrals": count(k.referrals),
-        "eligible": count(k.eligible),
-        "uptake": share_dict(k.uptake, public=public),
-        "completion": share_dict(k.completion, public=public),
-        "days_to_first_contact": {"cases": count(k.days_to_first_contact.cases),
-                                  "median_days": None if hidden else k.days_to_first_contact.median_days,
-                                  "suppressed": hidden},
-        "recontact_6m": share_dict(k.recontact_6m, public=public),
-        "recontact_12m": share_dict(k.recontact_12m, public=public),
+        "referrals": k.referrals,
+        "eligible": k.eligible,
+        **{name: share_dict(getattr(k, name)) for name in SHARES},
+        "days_to_first_contact": {"cases": k.days_to_first_contact.cases,
+                                  "median_days": k.days_to_first_contact.median_days, "suppressed": False},
+    }
+
+
+def published(k: Kpis) -> dict[str, Figure]:
+    """Every count of a row as a published figure (rounded to 5), keyed so rows can be summed cell by cell."""
+    figures = {"referrals": count(k.referrals), "eligible": count(k.eligible),
+               "days_cases": count(k.days_to_first_contact.cases)}
+    for name in SHARES:
+        s: Share = getattr(k, name)
+        figures[f"{name}.numerator"] = count(s.numerator)
+        figures[f"{name}.denominator"] = count(s.denominator)
+    return figures
+
+
+def summed(rows: Sequence[dict[str, Figure]]) -> dict[str, Figure]:
+    """The overall row of a breakdown: each figure the sum of the groups' published figures."""
+    return {key: total(row[key] for row in rows) for key in rows[0]}
+
+
+def public_share(figures: dict[str, Figure], name: str) -> dict[str, Any]:
+    num, den = figures[f"{name}.numerator"], figures[f"{name}.denominator"]
+    value = disclosure.share(num, den)
+    interval = wilson(num.value, den.value) if value is not None else None
+    return {"numerator": num.shown, "denominator": den.shown, "share": value,
+            "ci_low": interval.low if interval else None, "ci_high": interval.high if interval else None,
+            "suppressed": withheld(num, den)}
+
+
+def public_dict(figures: dict[str, Figure], median_days: float | None) -> dict[str, Any]:
+    """A row for anyone to see (scrutiny.workspace.disclosure): counts rounded to 5 with 1-4 as "<5", shares
+    from the rounded counts, a share or median resting on 1-4 cases withheld."""
+    cases = figures["days_cases"]
+    return {
+        "referrals": figures["referrals"].shown,
+        "eligible": figures["eligible"].shown,
+        **{name: public_share(figures, name) for name in SHARES},
+        "days_to_first_contact": {"cases": cases.shown, "median_days": None if cases.small else median_days,
+                                  "suppressed": cases.small},
     }
 
 
 def report(cases: Sequence[CaseRecord], as_of: date, by: By | None = None, *, public: bool = True) -> dict[str, Any]:
-    """The whole answer: overall, optionally by a breakdown, with the notes that say how to read it
-    (`public`: suppressed as DESIGN.md's Privacy section requires)."""
+    """The whole answer: overall, optionally by a breakdown, with the notes that say how to read it.
+
+    `public` applies scrutiny.workspace.disclosure. The overall row is then, on every view, the sum of the ethnic
+    groups' published figures (every case has exactly one group): overall minus the groups shown is a multiple
+    of 5, never a hidden count, and no view publishes an overall figure another view does not."""
+    overall = kpis(cases, as_of)
+    rows = kpis_by(cases, as_of, by) if by else []
+    if not public:
+        return {"as_of": as_of.isoformat(), "by": by, "overall": kpis_dict(overall),
+                "groups": [{"group": g, **kpis_dict(k)} for g, k in rows], "notes": notes(as_of)}
+    whole = summed([published(k) for _, k in kpis_by(cases, as_of, "ethnicity")])
     return {
         "as_of": as_of.isoformat(),
         "by": by,
-        "overall": kpis_dict(kpis(cases, as_of), public=public),
-        "groups": [{"group": g, **kpis_dict(k, public=public)} for g, k in kpis_by(cases, as_of, by)] if by else [],
-        "notes": notes(as_of),
+        "overall": public_dict(whole, overall.days_to_first_contact.median_days),
+        "groups": [{"group": g, **public_dict(published(k), k.days_to_first_contact.median_days)} for g, k in rows],
+        "notes": [*notes(as_of), PUBLIC_NOTE],
     }

@@ -12,7 +12,10 @@ Definitions (each a choice the panel can read on the results page):
 - A *find*: the outcome is linked to the object of search where the record says; where it does not, any outcome
   other than no further action. A record with neither is left out of find rates. Find rates are given for all
   records, for those with insufficient and sufficient grounds, and for smell-only and not smell-only ones.
-- Public: every count of 1-4 is "<5", and a share whose numerator or denominator is 1-4 is not shown.
+- Public (scrutiny.workspace.disclosure): the counts that split records up (insufficient, sufficient, disputed,
+  not yet reviewed; smell only, not, disputed; finds and not) are each rounded to the nearest 5, 1-4 shown as
+  "<5"; every total (reviewed, records, smell known, find known, and the All row) is the sum of those rounded
+  figures, and every share is worked out from them. A share whose numerator or denominator is 1-4 is not shown.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scrutiny.workspace.disclosure import Figure, count, share, total, withheld
 from scrutiny.workspace.models.review import Review, SampleRecord, SearchRecord
 from scrutiny.workspace.review.vocab import ETHNIC_GROUPS, is_find
-from scrutiny.workspace.suppression import SUPPRESS_BELOW, public_count
 
 ALL = "All"
 COUNTS = ("records", "reviewed", "insufficient", "sufficient", "disputed", "smell_only", "not_smell_only",
@@ -109,19 +112,47 @@ def results(session: Session, record_ids: Sequence[int] | None = None) -> list[G
     return list(rows.values())
 
 
-def _small(n: int) -> bool:
-    return 0 < n < SUPPRESS_BELOW
+FIND_SUFFIXES = ("", "_insufficient", "_sufficient", "_smell_only", "_not_smell_only")
+GROUNDS = ("insufficient", "sufficient", "disputed", "pending")
+SMELL = ("smell_only", "not_smell_only", "smell_disputed")
+
+
+def _leaves(c: dict[str, int]) -> dict[str, Figure]:
+    """The counts that split a group's records into parts that do not overlap, each rounded to 5."""
+    out = {name: count(c[name]) for name in (*GROUNDS[:3], *SMELL)}
+    out["pending"] = count(c["records"] - c["reviewed"])
+    for suffix in FIND_SUFFIXES:
+        out[f"finds{suffix}"] = count(c[f"finds{suffix}"])
+        out[f"misses{suffix}"] = count(c[f"find_known{suffix}"] - c[f"finds{suffix}"])
+    return out
+
+
+def _published(leaves: dict[str, Figure]) -> dict[str, Figure]:
+    """Every published count from the rounded parts: a total is their sum, never rounded from the true total."""
+    out = {name: leaves[name] for name in (*GROUNDS[:3], *SMELL)}
+    out["reviewed"] = total(leaves[name] for name in GROUNDS[:3])
+    out["records"] = total([out["reviewed"], leaves["pending"]])
+    out["smell_known"] = total([leaves["smell_only"], leaves["not_smell_only"]])
+    for suffix in FIND_SUFFIXES:
+        out[f"finds{suffix}"] = leaves[f"finds{suffix}"]
+        out[f"find_known{suffix}"] = total([leaves[f"finds{suffix}"], leaves[f"misses{suffix}"]])
+    return {name: out[name] for name in COUNTS}
 
 
 def public(rows: Sequence[GroupResult]) -> list[dict[str, Any]]:
-    """The same figures for anyone to see: counts of 1-4 as "<5", and shares resting on such a count hidden."""
+    """The same figures for anyone to see (scrutiny.workspace.disclosure): counts rounded to 5 with 1-4 as "<5",
+    totals and the All row summed from the rounded parts, shares from the rounded counts and hidden when they
+    rest on a count of 1-4. So no difference of published figures, within a row, between rows or between two
+    dates, can be a count of 1-4."""
+    leaves = {row.group: _leaves(row.counts) for row in rows if row.group != ALL}
+    if any(row.group == ALL for row in rows):
+        parts = list(leaves.values())
+        leaves[ALL] = {name: total(part[name] for part in parts) for name in parts[0]} if parts else \
+            _leaves(dict.fromkeys(COUNTS, 0))
     out = []
     for row in rows:
-        rates = row.rates
-        shown = {name: (None if _small(row.counts[num]) or _small(row.counts[den]) else rates[name])
-                 for name, (num, den) in RATES.items()}
-        out.append({"group": row.group, "counts": {k: public_count(v) for k, v in row.counts.items()},
-                    "rates": shown,
-                    "suppressed": [name for name, (num, den) in RATES.items()
-                                   if _small(row.counts[num]) or _small(row.counts[den])]})
+        figures = _published(leaves[row.group])
+        out.append({"group": row.group, "counts": {k: f.shown for k, f in figures.items()},
+                    "rates": {name: share(figures[num], figures[den]) for name, (num, den) in RATES.items()},
+                    "suppressed": [name for name, (num, den) in RATES.items() if withheld(figures[num], figures[den])]})
     return out
