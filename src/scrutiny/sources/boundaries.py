@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.json_depth import load_json
 
 # RFC 7946 GeoJSON is CRS84 when it names no CRS; GDAL writes EPSG:4326 but keeps longitude first.
 _DEGREES_CRS = re.compile(r"(urn:ogc:def:crs:OGC:[\d.]*:CRS84|urn:ogc:def:crs:EPSG:[\d.]*:4326|EPSG:4326)")
@@ -60,7 +61,7 @@ def read_boundaries(path: Path) -> list[Area]:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        document = load_json(path, path.read_bytes(), encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise SourceRefused(path, f"not UTF-8 text (byte {error.start})") from None
     except json.JSONDecodeError as error:

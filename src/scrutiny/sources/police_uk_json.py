@@ -17,7 +17,12 @@ import pyarrow as pa
 
 from scrutiny.catalog import forces
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.json_depth import load_json
 from scrutiny.sources.police_uk_archive import parse_month
+
+MAX_STOPS_JSON_BYTES = 32 * 1024 * 1024
+"""Largest stops response read. The largest real one (Metropolitan, a month of 2025) is 3.3 MB; parsed into
+Python objects a response takes about 25 times its size, so 32 MiB keeps one file's load well under 1 GB."""
 
 STOP_RECORD_KEYS = frozenset({"age_range", "datetime", "involved_person", "officer_defined_ethnicity", "type"})
 
@@ -121,14 +126,23 @@ def flatten(record: dict[str, Any]) -> tuple[str | None, ...]:
         _outcome(record),
         _flag(record.get("outcome_linked_to_object_of_search")),
         _flag(record.get("removal_of_more_than_outer_clothing")),
-        json.dumps(record, ensure_ascii=False, sort_keys=True),
+        raw_text(record),
     )
+
+
+def raw_text(record: object) -> str:
+    """A record's text as `rejects` keeps it: its JSON, keys sorted."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
 def read_stops(path: Path) -> pa.Table:
     """All records of one response as strings, plus `source_row` (1-based position in the array)."""
+    size = path.stat().st_size
+    if size > MAX_STOPS_JSON_BYTES:
+        raise SourceRefused(path, f"{size:,} bytes: larger than any stops response ({MAX_STOPS_JSON_BYTES:,}-byte "
+                                  "limit); fetch the month again (`scrutiny fetch`)")
     try:
-        records = json.loads(path.read_bytes().decode("utf-8"))
+        records = load_json(path, path.read_bytes())
     except UnicodeDecodeError as exc:
         raise SourceRefused(path, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:

@@ -45,8 +45,26 @@ class Recognised:
         return self.kind in LOADABLE
 
 
+def _wide_encoding(raw: bytes) -> tuple[str, str] | None:
+    """(what it is, iconv's name for it) for UTF-32 or UTF-16 text, by byte-order mark or, without one, by
+    NUL bytes in every other position (ASCII text saved as UTF-16, as Excel and PowerShell do)."""
+    for bom, name, source in ((codecs.BOM_UTF32_LE, "UTF-32 (byte-order mark FF FE 00 00)", "UTF-32"),
+                              (codecs.BOM_UTF32_BE, "UTF-32 (byte-order mark 00 00 FE FF)", "UTF-32"),
+                              (codecs.BOM_UTF16_LE, "UTF-16 (byte-order mark FF FE)", "UTF-16"),
+                              (codecs.BOM_UTF16_BE, "UTF-16 (byte-order mark FE FF)", "UTF-16")):
+        if raw.startswith(bom):
+            return name, source
+    sample = raw[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 4 and odd.count(0) >= 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "UTF-16 little-endian (no byte-order mark)", "UTF-16LE"
+    if len(sample) >= 4 and even.count(0) >= 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "UTF-16 big-endian (no byte-order mark)", "UTF-16BE"
+    return None
+
+
 def read_head(path: Path) -> str:
-    """The first 64 KB as text, refusing empty, binary and non-UTF-8 files with the reason."""
+    """The first 64 KB as text, refusing empty, binary, UTF-16 and other non-UTF-8 files with the reason."""
     try:
         with path.open("rb") as f:
             raw = f.read(HEAD_BYTES)
@@ -54,8 +72,13 @@ def read_head(path: Path) -> str:
         raise SourceRefused(path, f"cannot be read: {exc.strerror}") from None
     if not raw.strip():
         raise SourceRefused(path, "empty file")
-    if b"\x00" in raw:
-        raise SourceRefused(path, "binary content, not a text file")
+    wide = _wide_encoding(raw)
+    if wide:
+        raise SourceRefused(path, f"{wide[0]} text, not UTF-8: convert it first, e.g. "
+                                  f"`iconv -f {wide[1]} -t UTF-8 '{path.name}' > '{path.stem}.utf8{path.suffix}'`")
+    if b"\x00" in raw.split(b"\n", 1)[0]:
+        # A NUL further on is one bad line of a text file: the loader rejects that line (or the file) by number.
+        raise SourceRefused(path, "binary content, not a text file (NUL byte on line 1)")
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         text: str = decoder.decode(raw, final=False)

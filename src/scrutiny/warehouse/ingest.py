@@ -20,6 +20,7 @@ import duckdb
 from scrutiny.errors import ScrutinyError, SourceRefused
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, Recognised, expand, recognise
 from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.reference_load import load_boundaries, load_census, load_la_force_lookup
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 
@@ -52,6 +53,7 @@ class FileResult:
     month: date | None = None
     rows_loaded: int = 0
     rows_rejected: int = 0
+    records: int = 0  # records the loader found in the file: each one loaded or rejected
     note: str | None = None
     synthetic: bool = False
 
@@ -71,24 +73,71 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class FileScan:
-    """What one read of a file tells: its hash, how many records DuckDB should accept, whether it is text."""
+    """What one read of a file tells: its hash, its records, whether DuckDB's fast path can have it, if text."""
 
     sha256: str
-    records: int
-    quoted: bool
+    records: int  # lines after the header
+    careful: bool  # anything the fast path could mishandle: the file is read record by record (csv_records)
     bad_utf8_line: int | None = None
+    nul_line: int | None = None  # first line holding a NUL byte
+
+    def refusal(self, kind: str) -> str | None:
+        """Why the whole file is refused, if it is. A stop-and-search CSV rejects its NUL lines one by one."""
+        if self.bad_utf8_line is not None:
+            return f"not UTF-8 text (line {self.bad_utf8_line})"
+        if self.nul_line is not None and kind != "stop_search_csv":
+            return f"NUL byte (\\x00) on line {self.nul_line}: not a text file"
+        return None
+
+
+class _LineShape:
+    """Running tally of what the fast path cannot be trusted with, over chunks of a file."""
+
+    def __init__(self) -> None:
+        self.longest = self.partial = 0  # longest line so far; length of the unfinished line
+        self.crs = self.crlfs = self.commas = self.header_commas = 0
+        self.header: bytes | None = b""
+        self.ended_cr = False
+
+    def add(self, chunk: bytes) -> None:
+        if self.header is not None:
+            cut = chunk.find(b"\n")
+            self.header += chunk if cut < 0 else chunk[:cut]
+            if cut >= 0 or len(self.header) > MAX_FIELD_BYTES:
+                self.header_commas, self.header = self.header.count(b","), None
+        self.crs += chunk.count(b"\r")
+        self.crlfs += chunk.count(b"\r\n") + (self.ended_cr and chunk.startswith(b"\n"))
+        self.ended_cr = chunk.endswith(b"\r")
+        self.commas += chunk.count(b",")
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            self.partial += len(chunk)
+        else:
+            self.longest = max(self.longest, self.partial + len(parts[0]), *map(len, parts[1:-1]))
+            self.partial = len(parts[-1])
+
+    def clean(self, lines: int, quotes: int, nul: bool) -> bool:
+        """No quote, NUL, lone CR or line over MAX_FIELD_BYTES, and every line as many commas as the header."""
+        longest = max(self.longest, self.partial)
+        header_commas = self.header.count(b",") if self.header is not None else self.header_commas
+        return (not quotes and not nul and self.crs == self.crlfs and longest <= MAX_FIELD_BYTES
+                and self.commas == header_commas * lines)
 
 
 def scan_file(path: Path) -> FileScan:
-    """Hash, count lines and quotes, and check UTF-8 (DuckDB lets bad bytes through when skipping errors).
+    """Hash, count lines, check UTF-8 (DuckDB lets bad bytes through when skipping errors), find NUL bytes,
+    and judge whether DuckDB's fast path can read the file (`careful` if not).
 
-    Only chunks that are not pure ASCII are decoded, so the check costs almost nothing on these files.
+    Only chunks that are not pure ASCII are decoded, and the rest is counting in C over 4 MB chunks, so the
+    scan costs little beside the hash; memory stays at a chunk or two whatever the lines look like.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    shape = _LineShape()
     lines = quotes = 0
     last = b"\n"
     bad_line: int | None = None
+    nul_line: int | None = None
     with path.open("rb") as f:
         while chunk := f.read(4 * 1024 * 1024):
             digest.update(chunk)
@@ -97,12 +146,16 @@ def scan_file(path: Path) -> FileScan:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     bad_line = lines + chunk[: exc.start].count(b"\n") + 1
+            if nul_line is None and (nul := chunk.find(b"\x00")) >= 0:
+                nul_line = lines + chunk[:nul].count(b"\n") + 1
+            shape.add(chunk)
             lines += chunk.count(b"\n")
             quotes += chunk.count(b'"')
             last = chunk[-1:]
     if last != b"\n":
         lines += 1  # a last line without a newline is still a line
-    return FileScan(digest.hexdigest(), max(lines - 1, 0), quotes > 0, bad_line)
+    careful = not shape.clean(lines, quotes, nul_line is not None)
+    return FileScan(digest.hexdigest(), max(lines - 1, 0), careful, bad_line, nul_line)
 
 
 def unit_of(item: Recognised) -> str:
@@ -218,7 +271,7 @@ def _load(
         files = {
             kind: [
                 StopFile(item.path, ids[id(result)], item.force or "", item.month or date.min,
-                         scans[item.path].records, scans[item.path].quoted)
+                         scans[item.path].records, scans[item.path].careful)
                 for item, result in batch if item.kind == kind
             ]
             for kind in STOP_KINDS
@@ -226,7 +279,7 @@ def _load(
         replacing = any(result.action == "replaced" for _, result in batch)
         counts = load_stop_files(con, files["stop_search_csv"], files["stops_json"], replacing=replacing)
         for item, result in batch:
-            result.rows_loaded, result.rows_rejected = counts[ids[id(result)]]
+            result.rows_loaded, result.rows_rejected, result.records = counts[ids[id(result)]]
             _log(con, ids[id(result)], result, scans[item.path].sha256)
         done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
 
@@ -241,11 +294,8 @@ def ingest_paths(paths: list[Path], db: Path, *, progress: ProgressSink | None =
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
         scans = dict(zip([i.path for i in loadable], pool.map(scan_file, [i.path for i in loadable]), strict=True))
-    not_text = [
-        SourceRefused(path, f"not UTF-8 text (line {scan.bad_utf8_line})")
-        for path, scan in scans.items()
-        if scan.bad_utf8_line is not None
-    ]
+    kinds = {i.path: i.kind for i in loadable}
+    not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(kinds[path]))]
     if not_text:
         raise IngestRefused(not_text)
     con = connect(db)

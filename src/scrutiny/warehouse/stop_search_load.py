@@ -1,25 +1,34 @@
 """Stop-and-search rows into `stop_search`: read, map vocabularies, assign areas, check, in SQL.
 
 Two ways in, one way out. Clean archive files (the usual case) are read straight into `stop_search` in one
-parallel scan; a file whose rows DuckDB had to skip, or that has quoted fields, is read again through a
-staging table that keeps DuckDB's rejects with their lines. API JSON is flattened in Python and cast in SQL.
-Rows whose values parse but make no sense (a date outside the month, a latitude of 95) are then moved from
-`stop_search` to `rejects`. Everything runs inside the caller's transaction: nothing here commits.
+parallel DuckDB scan. Any other file (a quote, a NUL byte, a stray carriage return, a long line, an odd
+number of commas), and a clean-looking one whose count DuckDB did not match, is read record by record in
+bounded memory (`csv_records`), which writes the good records to a canonical CSV for DuckDB and sends each
+bad one to `rejects` with its lines and whole raw text; values are then cast in SQL with reasons. API JSON is
+flattened in Python and cast the same way. Rows whose values parse but make no sense (a date outside the
+month, a latitude of 95) are then moved from `stop_search` to `rejects`. So every record of a file is either
+loaded or rejected, and that is checked. Everything runs inside the caller's transaction: nothing commits.
 """
 
 from __future__ import annotations
 
-import json
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 from scrutiny.catalog import catalog_path
+from scrutiny.errors import SourceRefused
 from scrutiny.sources import police_uk_json
-from scrutiny.sources.police_uk_archive import READ_TYPES
+from scrutiny.sources.json_depth import load_json
+from scrutiny.sources.police_uk_archive import READ_TYPES, STOP_SEARCH_HEADER
 from scrutiny.warehouse.areas import stage_location_areas
+from scrutiny.warehouse.csv_records import RecordSplitter, Reject, line_spans, lines_note, read_raw, too_long_note
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,15 @@ class StopFile:
     force: str
     month: date
     records: int | None = None  # data lines counted while hashing; None when unknown
-    quoted: bool = True  # a quote anywhere means a record may span lines: take the careful path
+    careful: bool = True  # not plainly clean (a quote, a NUL, a long line...): read it record by record
+
+
+class FileCounts(NamedTuple):
+    """One file's outcome: every one of its `records` is either loaded or rejected."""
+
+    loaded: int
+    rejected: int
+    records: int
 
 
 CSV_OPTIONS = "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"'"
@@ -176,63 +193,131 @@ def _fast_csv(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[int]:
     return [idx for (idx,) in short]
 
 
-def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> None:
-    """Stage with DuckDB's rejects kept, so every bad record is reported with its line.
+class _RejectSink:
+    """Rejected records on their way to `rejects`, written in batches so their raw text never piles up."""
 
-    DuckDB numbers the records it accepts (ORDINALITY, contiguous per file) and reports rejected lines, so
-    accepted record k of a file is on line k + 1 (header) + the number of rejected lines before it.
+    FLUSH_BYTES = 16 * 1024 * 1024
+    FLUSH_ROWS = 50_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: list[tuple[object, ...]] = []
+        self.size = 0
+
+    def add(self, who: tuple[int, str, str, date], line: int, reason: str, raw: str | None) -> None:
+        """Queue a reject of the file `who` (source_id, path, force, month)."""
+        self.rows.append((*who, line, reason, raw))
+        self.size += len(raw or "") + len(reason)
+        if self.size > self.FLUSH_BYTES or len(self.rows) >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        columns = list(zip(*self.rows, strict=True))
+        types = (pa.int64(), pa.string(), pa.string(), pa.date32(), pa.int64(), pa.string(), pa.string())
+        table = pa.table({f"c{i}": pa.array(col, t) for i, (col, t) in enumerate(zip(columns, types, strict=True))})
+        self.con.register("reject_batch", table)
+        self.con.execute("INSERT INTO rejects (source_id, file, force, month, line, reason, raw) "
+                         "SELECT * FROM reject_batch")
+        self.con.unregister("reject_batch")
+        self.rows, self.size = [], 0
+
+
+def _who(f: StopFile) -> tuple[int, str, str, date]:
+    return f.source_id, str(f.path), f.force, f.month
+
+
+# The canonical CSV `csv_records` writes: where each record came from, then its fields as text.
+SPLIT_COLUMNS: dict[str, str] = {
+    "file_idx": "INTEGER", "line": "BIGINT", "last_line": "BIGINT", "start_byte": "BIGINT", "end_byte": "BIGINT",
+} | {name: "VARCHAR" for name in STOP_SEARCH_HEADER}
+
+
+def _cast_sql() -> tuple[str, str]:
+    """Typed columns and a reason naming each value that does not convert (as DuckDB's typed reader would)."""
+    casts, checks = [], []
+    for name, kind in READ_TYPES.items():
+        column = f'"{name}"'
+        if kind == "VARCHAR":
+            casts.append(column)
+            continue
+        casts.append(f"TRY_CAST({column} AS {kind}) AS {column}")
+        checks.append(f"CASE WHEN {column} IS NOT NULL AND TRY_CAST({column} AS {kind}) IS NULL "
+                      f"THEN concat('column \"{name}\": could not convert \"', {column}, '\" to {kind}') END")
+    return ", ".join(casts), f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
+
+
+def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _RejectSink) -> dict[int, int]:
+    """Read each file record by record (`csv_records`), then cast in SQL; return source_id -> records.
+
+    Records cut out by the Python pass go to `rejects` as they are found; the rest reach DuckDB as a clean
+    CSV that cannot fail to parse, so every record ends up loaded or rejected, each with its own lines.
     """
     _register_files(con, files)
-    con.execute("DROP TABLE IF EXISTS csv_rejects")
-    con.execute("DROP TABLE IF EXISTS csv_scans")
+    records: dict[int, int] = {}
+    casts, reason = _cast_sql()
+    with tempfile.TemporaryDirectory(prefix="scrutiny-ingest-") as tmp:
+        split = Path(tmp) / "records.csv"
+        with split.open("wb", buffering=1024 * 1024) as out:
+            for idx, f in enumerate(files):
+
+                def reject(r: Reject, who: tuple[int, str, str, date] = _who(f)) -> None:
+                    sink.add(who, r.line, r.reason, r.raw)
+
+                records[f.source_id] = RecordSplitter(f.path, STOP_SEARCH_HEADER, out, idx, reject).run().records
+        sink.flush()
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE staged AS
+            SELECT r.file_idx, r.line AS ord, r.last_line, r.start_byte, r.end_byte, {CSV_AS_STAGED}, r.reason
+            FROM (SELECT file_idx, line, last_line, start_byte, end_byte, {casts}, {reason} AS reason
+                  FROM read_csv($file, columns = $columns, header = false, auto_detect = false, delim = ',',
+                                quote = '"', escape = '"', new_line = '\\n')) r
+            """,
+            {"file": str(split), "columns": SPLIT_COLUMNS},
+        )
+    bad = con.execute(
+        "SELECT file_idx, ord, last_line, start_byte, end_byte, reason FROM staged WHERE reason IS NOT NULL "
+        "ORDER BY file_idx, ord"
+    ).fetchall()
+    for idx, rows in _by_file(bad):
+        f = files[idx]
+        texts = read_raw(f.path, [(start, end) for _, _, _, start, end, _ in rows])
+        for (_, line, last, start, end, why), text in zip(rows, texts, strict=True):
+            note = lines_note(line, last) + ("" if text is not None else too_long_note(start, end))
+            sink.add(_who(f), line, f"{why}{note}", text)
+    sink.flush()
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
-        SELECT r.file_index AS file_idx, r.ordinality AS ord, {CSV_AS_STAGED}
-        FROM read_csv($files, columns = $types, {CSV_OPTIONS},
-                      store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
-             WITH ORDINALITY r
-        """,
-        {"files": [str(f.path) for f in files], "types": READ_TYPES},
+        "INSERT INTO careful_spans SELECT b.source_id, s.ord, s.last_line, s.start_byte, s.end_byte "
+        "FROM staged s JOIN batch_files b USING (file_idx) WHERE s.last_line > s.ord"
     )
-    con.execute(
-        """
-        INSERT INTO rejects
-        SELECT b.source_id, b.path, b.force, b.month, e.line,
-               string_agg(e.error_message, '; ' ORDER BY e.column_idx),
-               trim(any_value(e.csv_line), chr(13) || chr(10))
-        FROM csv_rejects e JOIN batch_files b ON b.file_idx = e.file_id
-        GROUP BY b.source_id, b.path, b.force, b.month, e.line
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE reject_steps AS
-        WITH numbered AS (
-            SELECT file_id AS file_idx, line, row_number() OVER (PARTITION BY file_id ORDER BY line) AS n
-            FROM (SELECT DISTINCT file_id, line FROM csv_rejects))
-        SELECT file_idx, line - 1 - n AS accepted_before, max(n) AS rejected_so_far FROM numbered GROUP BY ALL
-        """
-    )
-    _prepare_mappings(con, "SELECT self_defined_ethnicity, latitude, longitude FROM staged")
-    _insert(
-        con,
-        """
-        WITH numbered AS (
-            SELECT s.*, s.ord - min(s.ord) OVER (PARTITION BY s.file_idx) + 1 AS k FROM staged s)
-        SELECT n.*, n.k + 1 + coalesce(st.rejected_so_far, 0) AS source_row
-        FROM numbered n ASOF LEFT JOIN reject_steps st ON n.file_idx = st.file_idx AND n.k > st.accepted_before
-        """,
-    )
+    _prepare_mappings(con, "SELECT self_defined_ethnicity, latitude, longitude FROM staged WHERE reason IS NULL")
+    _insert(con, "SELECT *, ord AS source_row FROM staged WHERE reason IS NULL")
     con.execute("DROP TABLE staged")
+    return records
 
 
-def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> None:
-    """API strings are cast here, so a bad value is a reject with a reason instead of a lost file."""
+def _by_file(rows: list[tuple[object, ...]]) -> Iterable[tuple[int, list[tuple[int, int, int, int, int, str]]]]:
+    """Rows whose first column is a file index, grouped by it (rows come sorted by it)."""
+    groups: dict[int, list[tuple[int, int, int, int, int, str]]] = {}
+    for idx, line, last, start, end, why in rows:
+        groups.setdefault(int(str(idx)), []).append(
+            (int(str(idx)), int(str(line)), int(str(last)), int(str(start)), int(str(end)), str(why)))
+    return groups.items()
+
+
+def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> dict[int, int]:
+    """API strings are cast here, so a bad value is a reject with a reason instead of a lost file.
+
+    Returns source_id -> records (the elements of the file's array)."""
     _register_files(con, files)
+    records: dict[int, int] = {}
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged ({STAGED_COLUMNS}, raw VARCHAR)")
     for idx, f in enumerate(files):
-        con.register("json_stops", police_uk_json.read_stops(f.path))
+        stops = police_uk_json.read_stops(f.path)
+        records[f.source_id] = stops.num_rows
+        con.register("json_stops", stops)
         con.execute(
             """
             INSERT INTO staged
@@ -255,9 +340,10 @@ def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> None:
             {"idx": idx},
         )
         con.unregister("json_stops")
+        del stops
     con.execute(
         """
-        INSERT INTO rejects
+        INSERT INTO rejects (source_id, file, force, month, line, reason, raw)
         SELECT b.source_id, b.path, b.force, b.month, s.ord, s.reason, s.raw
         FROM staged s JOIN batch_files b USING (file_idx) WHERE s.reason IS NOT NULL
         """
@@ -265,16 +351,19 @@ def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> None:
     _prepare_mappings(con, "SELECT self_defined_ethnicity, latitude, longitude FROM staged WHERE reason IS NULL")
     _insert(con, "SELECT *, ord AS source_row FROM staged WHERE reason IS NULL")
     con.execute("DROP TABLE staged")
+    return records
 
 
-def _move_nonsense(con: duckdb.DuckDBPyConnection, source_ids: list[int]) -> None:
+def _move_nonsense(con: duckdb.DuckDBPyConnection, source_ids: list[int], sink: _RejectSink) -> None:
     """Rows that parsed but cannot be right go to `rejects`, with their original text."""
     con.execute("CREATE OR REPLACE TEMP TABLE loaded_ids AS SELECT unnest($ids) AS source_id", {"ids": source_ids})
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE nonsense AS
-        SELECT s.source_id, l.file, s.force, s.month, s.source_row, {ROW_CHECK} AS reason
+        SELECT s.source_id, l.file, s.force, s.month, s.source_row, {ROW_CHECK} AS reason,
+               sp.last_line, sp.start_byte, sp.end_byte
         FROM stop_search s JOIN ingest_files l USING (source_id)
+        LEFT JOIN careful_spans sp ON sp.source_id = s.source_id AND sp.line = s.source_row
         WHERE s.source_id IN (SELECT source_id FROM loaded_ids) AND ({ROW_CHECK}) IS NOT NULL
         """
     )
@@ -284,35 +373,42 @@ def _move_nonsense(con: duckdb.DuckDBPyConnection, source_ids: list[int]) -> Non
         "DELETE FROM stop_search USING nonsense n "
         "WHERE stop_search.source_id = n.source_id AND stop_search.source_row = n.source_row"
     )
-    rows = con.execute("SELECT source_id, file, force, month, source_row, reason FROM nonsense ORDER BY 2, 5")
-    con.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?)", _with_raw_text(rows.fetchall()))
-
-
-def _with_raw_text(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """Attach each rejected record's original text: its line of a CSV, its element of a JSON array."""
-    out: list[tuple[object, ...]] = []
+    rows = con.execute("SELECT * FROM nonsense ORDER BY file, source_row").fetchall()
     by_file: dict[str, list[tuple[object, ...]]] = {}
     for row in rows:
         by_file.setdefault(str(row[1]), []).append(row)
     for path, items in by_file.items():
-        if path.endswith(".json"):
-            records = json.loads(Path(path).read_text(encoding="utf-8"))
-            texts = {int(str(r[4])): json.dumps(records[int(str(r[4])) - 1], sort_keys=True) for r in items}
-        else:
-            wanted = {int(str(r[4])) for r in items}
-            texts = {}
-            with open(path, encoding="utf-8", newline="") as f:
-                for number, text in enumerate(f, start=1):
-                    if number in wanted:
-                        texts[number] = text.rstrip("\r\n")
-        out.extend((*r, texts.get(int(str(r[4])))) for r in items)
-    return out
+        for (source_id, file, force, month, line, reason, last, *_), text in zip(
+            items, _raw_texts(Path(path), items), strict=True
+        ):
+            assert isinstance(month, date)
+            sink.add((int(str(source_id)), str(file), str(force), month), int(str(line)),
+                     f"{reason}{lines_note(int(str(line)), int(str(last)))}" if last is not None else str(reason),
+                     text)
+    sink.flush()
+
+
+def _raw_texts(path: Path, items: list[tuple[object, ...]]) -> list[str | None]:
+    """Each rejected record's original text: its lines of a CSV, its element of a JSON array.
+
+    `items` are nonsense rows: (..., source_row at 4, ..., last_line, start_byte, end_byte at 6..8)."""
+    lines = [int(str(r[4])) for r in items]
+    if path.suffix == ".json":
+        records = load_json(path, path.read_bytes())
+        return [police_uk_json.raw_text(records[n - 1]) for n in lines]
+    single = line_spans(path, {n for n, r in zip(lines, items, strict=True) if r[6] is None})
+    spans = [(int(str(r[7])), int(str(r[8]))) if r[6] is not None else single.get(n, (0, 0))
+             for n, r in zip(lines, items, strict=True)]
+    return read_raw(path, spans)
 
 
 def load_stop_files(
     con: duckdb.DuckDBPyConnection, csv_files: list[StopFile], json_files: list[StopFile], *, replacing: bool
-) -> dict[int, tuple[int, int]]:
-    """Write each file's force-month (replacing it if `replacing`); return source_id -> (loaded, rejected)."""
+) -> dict[int, FileCounts]:
+    """Write each file's force-month (replacing it if `replacing`); return source_id -> its counts.
+
+    Refuses (SourceRefused) a file whose records are not all accounted for, loaded or rejected: that would
+    be a bug here, and losing records quietly is worse than loading nothing."""
     every = csv_files + json_files
     if replacing:
         con.execute("CREATE OR REPLACE TEMP TABLE replaced AS SELECT unnest($f) AS force, unnest($m) AS month",
@@ -322,22 +418,26 @@ def load_stop_files(
         con.execute("DELETE FROM rejects USING replaced r WHERE rejects.force = r.force AND rejects.month = r.month")
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_files AS SELECT unnest($i) AS source_id, unnest($p) AS file",
                 {"i": [f.source_id for f in every], "p": [str(f.path) for f in every]})
-    fast = [f for f in csv_files if f.records is not None and not f.quoted]
+    con.execute("CREATE OR REPLACE TEMP TABLE careful_spans "
+                "(source_id BIGINT, line BIGINT, last_line BIGINT, start_byte BIGINT, end_byte BIGINT)")
+    sink = _RejectSink(con)
+    records: dict[int, int] = {}
+    fast = [f for f in csv_files if f.records is not None and not f.careful]
     careful = [f for f in csv_files if f not in fast]
     if fast:
         _register_files(con, fast)
         short = _fast_csv(con, [str(f.path) for f in fast])
-        if short:
-            retry = [fast[i] for i in short]
+        retry = [fast[i] for i in short]
+        if retry:
             con.execute("DELETE FROM stop_search WHERE source_id IN (SELECT unnest($ids))",
                         {"ids": [f.source_id for f in retry]})
             careful += retry
+        records |= {f.source_id: f.records or 0 for f in fast if f not in retry}
     if careful:
-        _careful_csv(con, careful)
+        records |= _careful_csv(con, careful, sink)
     if json_files:
-        _json(con, json_files)
-    ids = [f.source_id for f in every]
-    _move_nonsense(con, ids)
+        records |= _json(con, json_files)
+    _move_nonsense(con, [f.source_id for f in every], sink)
     counts = con.execute(
         """
         SELECT i.source_id,
@@ -346,4 +446,10 @@ def load_stop_files(
         FROM ingest_files i
         """
     ).fetchall()
-    return {source_id: (loaded, rejected) for source_id, loaded, rejected in counts}
+    result = {source_id: FileCounts(loaded, rejected, records[source_id]) for source_id, loaded, rejected in counts}
+    for f in every:
+        got = result[f.source_id]
+        if got.loaded + got.rejected != got.records:
+            raise SourceRefused(f.path, f"{got.records:,} records but {got.loaded:,} loaded and {got.rejected:,} "
+                                        "rejected: refused rather than lose any (a bug in Scrutiny: please report it)")
+    return result
