@@ -11,7 +11,7 @@ from sqlalchemy import select
 from scrutiny.workspace import accounts
 from scrutiny.workspace.audit import Actor
 from scrutiny.workspace.database import Workspace
-from scrutiny.workspace.errors import Forbidden, Invalid, LoginRequired, NotFound, SchemaOutOfDate
+from scrutiny.workspace.errors import Conflict, Forbidden, Invalid, LoginRequired, NotFound, SchemaOutOfDate
 from scrutiny.workspace.models.accounts import AuditEntry, Invitation, Role, User
 from scrutiny.workspace.pseudonyms import pseudonymiser
 from tests.workspace.conftest import PASSWORD
@@ -88,7 +88,9 @@ def test_invitation_works_once_and_expires(ws: Workspace, make_user: Callable[..
     with ws.session(Actor(None, "x@example.org")) as session:
         user = accounts.accept_invitation(session, made.token, "X", PASSWORD)
     assert user.role == Role.panel_member
-    for token, reason in ((made.token, "has been used"), (stale.token, "expired"), ("forged", "not valid")):
+    with pytest.raises(Conflict, match="already been accepted"), ws.session(Actor(None, "?")) as session:
+        accounts.accept_invitation(session, made.token, "Y", PASSWORD)  # 409: used
+    for token, reason in ((stale.token, "expired"), ("forged", "not valid")):
         with pytest.raises(NotFound, match=reason), ws.session(Actor(None, "?")) as session:
             accounts.accept_invitation(session, token, "Y", PASSWORD)
     with ws.session() as session:

@@ -95,7 +95,7 @@ def test_invitation_by_link_then_login(web: Callable[[], Browser], make_user: Ca
     assert joined.status_code == 303 and joined.headers["location"] == "/workspace"
     home = newcomer.get("/workspace")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; (reviewer)" in home.text and SCRIPT not in home.text
-    assert newcomer.get(path).status_code == 404  # used
+    assert newcomer.get(path).status_code == 409  # used
     accounts_page = b.get("/workspace/users")
     assert "new.reviewer@example.org" in accounts_page.text and SCRIPT not in accounts_page.text
     with ws.session() as session:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from scrutiny.cli import community as community_cli
 from scrutiny.workspace import accounts
 from scrutiny.workspace.community import letters, moderation, places, reports, summary
-from scrutiny.workspace.community.ratelimit import RateLimiter
+from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.community.retention import purge_expired_contacts
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Forbidden, Invalid, LoginRequired, NotFound
@@ -316,13 +316,18 @@ def test_the_letter_token_fetches_each_format_once_within_a_day(ws: Workspace) -
         letters.take(session, "guessed-token", "text", NOW)
 
 
-def test_rate_limiter_window() -> None:
+def test_rate_limiter_window(ws: Workspace) -> None:
     clock = [1000.0]
     limiter = RateLimiter(limit=2, window=600, clock=lambda: clock[0])
-    assert limiter.retry_after("a") == 0
-    limiter.hit("a")
-    clock[0] += 100
-    limiter.hit("a")
-    assert limiter.retry_after("a") == 500 and limiter.retry_after("b") == 0
-    clock[0] += 500  # the first hit leaves the window
-    assert limiter.retry_after("a") == 0
+    with ws.session() as session:
+        assert limiter.retry_after(session, "a") == 0
+        limiter.take(session, "a")
+        clock[0] += 100
+        limiter.take(session, "a")
+        assert limiter.retry_after(session, "a") == 500 and limiter.retry_after(session, "b") == 0
+        with pytest.raises(TooMany) as refused:
+            limiter.take(session, "a")
+        assert refused.value.retry_after == 500
+        clock[0] += 500  # the first take leaves the window
+        assert limiter.retry_after(session, "a") == 0
+        limiter.take(session, "a")

@@ -77,7 +77,7 @@ def test_the_form_stores_a_report_and_offers_the_letter_once(web: Web, ws: Works
     assert text.headers["content-disposition"] == 'attachment; filename="complaint-letter.txt"'
     assert "Directorate of Professional Standards\nMetropolitan Police Service\n" in text.text
     assert "They pushed me against the wall." in text.text and EMAIL not in text.text
-    assert public.post("/report/letter", {"token": token[0], "format": "text"}, csrf=False).status_code == 404
+    assert public.post("/report/letter", {"token": token[0], "format": "text"}, csrf=False).status_code == 410
     pdf = public.post("/report/letter", {"token": token[0], "format": "pdf"}, csrf=False)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert public.post("/report/letter", {"token": "x" * 43, "format": "pdf"}, csrf=False).status_code == 404

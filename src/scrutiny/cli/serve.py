@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,6 +12,9 @@ from scrutiny.cli.workspace import WorkspaceOption
 from scrutiny.config import resolve_db
 
 if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
     from scrutiny.web.settings import Settings
 
 
@@ -49,7 +53,24 @@ def run(settings: Settings, host: str, port: int, *, access_log: bool = True) ->
     app.state.workspace.upgrade()  # the workspace's schema at this version's (created on first start)
     startup_purge(app.state.workspace)  # contact details past their retention period go before anyone looks
     settle(app)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
+    server = uvicorn.Server(uvicorn_config(app, settings, host, port, access_log=access_log))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down cleanly already
+        server.run()
+    if not server.started:  # as uvicorn.run: the port was taken, or start-up failed (uvicorn has said why)
+        raise typer.Exit(3)
+
+
+def uvicorn_config(app: FastAPI, settings: Settings, host: str, port: int, *,
+                   access_log: bool = True) -> uvicorn.Config:
+    """uvicorn's configuration for `app`. Forwarded headers are believed only from `settings.trusted_proxies`
+    (uvicorn's own default trusts 127.0.0.1, which would let anyone on the machine pick their address)."""
+    import uvicorn
+
+    from scrutiny.web.client_address import trusted_networks
+
+    trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
+    return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False,
+                          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
 
 
 def register(app: typer.Typer) -> None:

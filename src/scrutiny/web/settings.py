@@ -47,5 +47,7 @@ def get_settings(db: Path | str | None = None, **overrides: Any) -> Settings:
     warehouse = resolve_db(db).resolve()
     base = Settings(db=warehouse, tmp_dir=Path(tmp) if tmp else None,
                     workspace_url=resolve_workspace_url(overrides.pop("workspace_url", None) or None, warehouse),
-                    secure_cookies=os.environ.get("SCRUTINY_SECURE_COOKIES", "") in ("1", "true", "yes"))
+                    secure_cookies=os.environ.get("SCRUTINY_SECURE_COOKIES", "") in ("1", "true", "yes"),
+                    trusted_proxies=tuple(p.strip() for p in os.environ.get("SCRUTINY_TRUSTED_PROXIES", "").split(",")
+                                          if p.strip()))
     return replace(base, **overrides)

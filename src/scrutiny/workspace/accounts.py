@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrutiny.workspace.audit import Actor
-from scrutiny.workspace.errors import Forbidden, Invalid, LoginRequired, NotFound
+from scrutiny.workspace.errors import Conflict, Forbidden, Invalid, LoginRequired, NotFound
 from scrutiny.workspace.models.accounts import Invitation, LoginSession, Role, User
+from scrutiny.workspace.row_claim import claim
 
 HASHER = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
 MIN_PASSWORD = 10
@@ -57,13 +59,20 @@ def actor(user: User) -> Actor:
 
 
 def create_user(session: Session, email: str, name: str, role: Role, password: str) -> User:
+    return _add_user(session, email, name, role, HASHER.hash(check_password(password)))
+
+
+def _add_user(session: Session, email: str, name: str, role: Role, password_hash: str) -> User:
     email = normal_email(email)
+    taken = Invalid("email", f"there is already an account for {email}")
     if session.scalar(select(User).where(User.email == email)) is not None:
-        raise Invalid("email", f"there is already an account for {email}")
-    user = User(email=email, name=name.strip() or email, role=role,
-                password_hash=HASHER.hash(check_password(password)))
+        raise taken
+    user = User(email=email, name=name.strip() or email, role=role, password_hash=password_hash)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # made at the same moment by another transaction (PostgreSQL waits, then refuses)
+        raise taken from None
     return user
 
 
@@ -111,19 +120,34 @@ def invite(session: Session, by: User, email: str, role: Role, days: int = INVIT
     return NewInvitation(invitation, token)
 
 
+USED = "this invitation has already been accepted: log in with the account it made, or ask an admin for a new one"
+
+
 def open_invitation(session: Session, token: str) -> Invitation:
-    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
-    if invitation is None or invitation.accepted_at is not None:
-        raise NotFound("this invitation link is not valid or has been used: ask an admin for a new one")
+    """The invitation behind a link: 404 if there is none or it expired, 409 once it has been accepted."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token))
+                                .execution_options(populate_existing=True))
+    if invitation is None:
+        raise NotFound("this invitation link is not valid: ask an admin for a new one")
+    if invitation.accepted_at is not None:
+        raise Conflict(USED)
     if _aware(invitation.expires_at) < _now():
         raise NotFound("this invitation link has expired: ask an admin for a new one")
     return invitation
 
 
 def accept_invitation(session: Session, token: str, name: str, password: str) -> User:
-    """The invited person's account. The write is theirs: they are the actor, on their own new row."""
+    """The invited person's account. The write is theirs: they are the actor, on their own new row.
+
+    Concurrent accepts of one link make one account: the invitation row is claimed first (`row_claim`), so the
+    others wait for it and then find it accepted (409), rather than all creating the same account."""
+    password_hash = HASHER.hash(check_password(password))  # the slow part, before the row is held
+    if not claim(session, Invitation.token_hash, Invitation.token_hash == token_hash(token),
+                 Invitation.accepted_at.is_(None)):
+        open_invitation(session, token)  # says why: not valid (404) or accepted (409)
+        raise Conflict(USED)
     invitation = open_invitation(session, token)
-    user = create_user(session, invitation.email, name, invitation.role, password)
+    user = _add_user(session, invitation.email, name, invitation.role, password_hash)
     invitation.accepted_at = _now()
     session.flush()
     return user

@@ -26,6 +26,18 @@ class NotFound(WorkspaceError):
     status = 404
 
 
+class Gone(NotFound):
+    """It was here, but is used up or expired (a one-use link): 410, so a second use is told it came too late."""
+
+    status = 410
+
+
+class Conflict(WorkspaceError):
+    """Someone else's change got there first (an invitation accepted twice at once): 409, nothing written."""
+
+    status = 409
+
+
 class LoginRequired(WorkspaceError):
     """No logged-in user: every write, and every page that is not public, needs one."""
 

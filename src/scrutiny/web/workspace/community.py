@@ -7,7 +7,9 @@ so the audit log still says who wrote. It carries no cookie authority, so it nee
 is guarded by
   - a rate limit per client address (`ratelimit.LIMIT` reports per `ratelimit.WINDOW_SECONDS`; 429 with
     Retry-After), counting accepted reports (and honeypot catches) only, so a person fixing a mistake in the
-    form is not locked out;
+    form is not locked out. Its slot is taken in the transaction that stores the report, in the database, so it
+    holds under concurrent posts and across server processes; the address is the connection's unless it comes
+    through a proxy named in the settings (`scrutiny.web.client_address`);
   - a body size limit (`MAX_BODY` bytes; 413), enforced while reading the body, not from Content-Length;
   - a honeypot: a field named "website", hidden from people, that robots fill in; when it is filled the answer
     is the same 201 as for a real report, but nothing is stored;
@@ -33,12 +35,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
+from scrutiny.web.client_address import client_address
 from scrutiny.web.pages.common import ENV
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep, workspace
 from scrutiny.web.workspace.render import page, redirect
 from scrutiny.workspace import accounts
 from scrutiny.workspace.community import letters, moderation, places, reports, summary
-from scrutiny.workspace.community.ratelimit import RateLimiter
+from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Invalid, NotFound
@@ -153,7 +156,8 @@ async def read_capped(request: Request, limit: int = MAX_BODY) -> bytes:
 
 
 def limiter(request: Request) -> RateLimiter:
-    """The app's limiter for public reports (made on first use; tests may replace it)."""
+    """The app's limiter for public reports (made on first use; tests may replace it). It keeps no state of its
+    own: the slots are in the workspace database."""
     state = request.app.state
     if not hasattr(state, "community_limiter"):
         state.community_limiter = RateLimiter()
@@ -161,14 +165,18 @@ def limiter(request: Request) -> RateLimiter:
     return found
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _store(ws: Workspace, data: dict[str, Any]) -> reports.Submitted:
-    """Commit the report before returning, so the 201 that follows is never for a report that is lost."""
+def _store(ws: Workspace, data: dict[str, Any], limit: RateLimiter, address: str) -> reports.Submitted:
+    """Take a rate-limit slot and store the report in one transaction (`TooMany` if no slot is free; a refused
+    report gives its slot back), committed before returning, so the 201 that follows is never for a report
+    that is lost."""
     with ws.session(reports.PUBLIC_FORM) as session:
+        limit.take(session, address)
         return reports.submit(session, data)
+
+
+def _check(ws: Workspace, limit: RateLimiter, address: str) -> int:
+    with ws.session() as session:
+        return limit.retry_after(session, address)
 
 
 def purge_once(request: Request) -> None:
@@ -182,6 +190,8 @@ def purge_once(request: Request) -> None:
 
 
 def startup_purge(ws: Workspace) -> int:
+    with ws.session() as session:  # a Core DELETE of expired slots: nothing for the audit log
+        RateLimiter().forget_stale(session)
     with ws.session(RETENTION) as session:
         return purge_expired_contacts(session, datetime.now(UTC))
 
@@ -202,19 +212,29 @@ def report_form(request: Request) -> Response:
     return page(request, T + "report.html", _form_context({}, {}))
 
 
-def _too_many(request: Request) -> int:
-    return limiter(request).retry_after(client_key(request))
+async def _too_many(request: Request) -> int:
+    """Seconds to wait if this client has no slot free: an early refusal, before the body is read."""
+    return await run_in_threadpool(_check, workspace(request), limiter(request), client_address(request))
+
+
+def _refused_form(request: Request, wait: int) -> Response:
+    response = page(request, T + "refused.html", {
+        "title": "Too many reports", "message": f"Too many reports from this connection. Please wait "
+        f"{max(1, -(-wait // 60))} minute(s) and try again."}, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _refused_api(wait: int) -> Response:
+    return JSONResponse({"detail": [{"loc": [], "msg": "too many reports from this address: try again later",
+                                     "type": "rate_limited"}]}, 429, headers={"Retry-After": str(wait)})
 
 
 @router.post("/report")
 async def report_submit(request: Request) -> Response:
-    wait = _too_many(request)
+    wait = await _too_many(request)
     if wait:
-        response = page(request, T + "refused.html", {
-            "title": "Too many reports", "message": f"Too many reports from this connection. Please wait "
-            f"{max(1, wait // 60)} minute(s) and try again."}, 429)
-        response.headers["Retry-After"] = str(wait)
-        return response
+        return _refused_form(request, wait)
     try:
         body = await read_capped(request)
     except TooLarge:
@@ -227,10 +247,12 @@ async def report_submit(request: Request) -> Response:
         parsed = {}
     form = {key: values[0] for key, values in parsed.items()}
     try:
-        submitted = await run_in_threadpool(_store, workspace(request), form)
+        submitted = await run_in_threadpool(_store, workspace(request), form, limiter(request),
+                                            client_address(request))
     except Invalid as exc:
         return page(request, T + "report.html", _form_context(form, {exc.field: exc.message}), 422)
-    limiter(request).hit(client_key(request))
+    except TooMany as exc:
+        return _refused_form(request, exc.retry_after)
     return page(request, T + "thanks.html", {"title": "Thank you", "reference": submitted.reference,
                                              "letter_token": submitted.letter_token}, 201)
 
@@ -364,10 +386,9 @@ def _validation_error(exc: ValidationError) -> RequestValidationError:
 async def api_submit(request: Request) -> Response:
     """Store a community report. Public: no login, no CSRF token (it carries no cookie authority). Limited to
     5 accepted reports per address per 10 minutes and 16 KB. Contact details need `contact_consent`."""
-    wait = _too_many(request)
+    wait = await _too_many(request)
     if wait:
-        return JSONResponse({"detail": [{"loc": [], "msg": "too many reports from this address: try again later",
-                                         "type": "rate_limited"}]}, 429, headers={"Retry-After": str(wait)})
+        return _refused_api(wait)
     try:
         body = await read_capped(request)
     except TooLarge:
@@ -385,8 +406,10 @@ async def api_submit(request: Request) -> Response:
         except ValidationError as exc:
             raise _validation_error(exc) from None
         raw = model.model_dump(mode="json", exclude_none=True)
-    submitted = await run_in_threadpool(_store, workspace(request), raw)
-    limiter(request).hit(client_key(request))
+    try:
+        submitted = await run_in_threadpool(_store, workspace(request), raw, limiter(request), client_address(request))
+    except TooMany as exc:
+        return _refused_api(exc.retry_after)
     accepted = CommunityReportAccepted(reference=submitted.reference, letter_token=submitted.letter_token)
     return JSONResponse(accepted.model_dump(), 201, headers={"Cache-Control": "no-store"})
 

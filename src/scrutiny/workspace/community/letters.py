@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from scrutiny.workspace.community import places
 from scrutiny.workspace.community.reports import token_hash
-from scrutiny.workspace.errors import NotFound
+from scrutiny.workspace.errors import Gone, NotFound
 from scrutiny.workspace.models.community import Answer, CommunityReport, Outcome, StopKind
+from scrutiny.workspace.row_claim import claim
 
 Format = Literal["text", "pdf"]
 ANSWER_WORDS = {Answer.yes: "yes", Answer.no: "no", Answer.not_sure: "I am not sure"}
@@ -135,16 +136,25 @@ def _aware(moment: datetime) -> datetime:
 
 
 def take(session: Session, token: str, fmt: Format, now: datetime | None = None) -> CommunityReport:
-    """The report behind a letter token, marking this format as taken (each format once, within the time).
+    """The report behind a letter token, marking this format as taken (each format once, within the time):
+    404 for a token that never was, 410 for one used or expired.
 
-    Open the session with `reports.PUBLIC_FORM`: the person fetching it has no account."""
+    Concurrent uses of one token give one letter: the report's row is claimed first (`row_claim`) on condition
+    that this format is not taken, so the others wait and then find it taken. Open the session with
+    `reports.PUBLIC_FORM` (the person fetching it has no account), and take before any other write in it."""
     now = now or datetime.now(UTC)
-    gone = NotFound("this letter link has been used or has expired: the letter is fetched once per format, "
-                    "within a day of sending the report")
-    report = session.scalar(select(CommunityReport).where(CommunityReport.letter_token_hash == token_hash(token)))
-    if report is None or report.letter_expires_at is None or _aware(report.letter_expires_at) <= now:
-        raise gone
-    if (report.letter_text_taken if fmt == "text" else report.letter_pdf_taken):
+    gone = Gone("this letter link has been used or has expired: the letter is fetched once per format, "
+                "within a day of sending the report")
+    digest = token_hash(token)
+    taken = CommunityReport.letter_text_taken if fmt == "text" else CommunityReport.letter_pdf_taken
+    claimed = claim(session, CommunityReport.letter_token_hash, CommunityReport.letter_token_hash == digest,
+                    taken.is_(False))
+    report = session.scalar(select(CommunityReport).where(CommunityReport.letter_token_hash == digest)
+                            .execution_options(populate_existing=True))
+    if report is None:
+        raise NotFound("no letter is waiting for this link: it was not copied whole, or both formats have been "
+                       "fetched already")
+    if not claimed or report.letter_expires_at is None or _aware(report.letter_expires_at) <= now:
         raise gone
     if fmt == "text":
         report.letter_text_taken = True
