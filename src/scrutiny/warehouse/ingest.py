@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import numpy as np
 
 from scrutiny.errors import ScrutinyError, SourceRefused
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, Recognised, expand, recognise
@@ -91,37 +92,43 @@ class FileScan:
 
 
 class _LineShape:
-    """Running tally of what the fast path cannot be trusted with, over chunks of a file."""
+    """Running tally, over the chunks of a file, of what DuckDB's fast path cannot be trusted with.
+
+    numpy finds the newlines, commas and carriage returns of a chunk in one pass each, at C speed and
+    without the GIL (two files are scanned at once): cheaper than the two `bytes.count` calls it replaced."""
 
     def __init__(self) -> None:
-        self.longest = self.partial = 0  # longest line so far; length of the unfinished line
-        self.crs = self.crlfs = self.commas = self.header_commas = 0
-        self.header: bytes | None = b""
-        self.ended_cr = False
+        self.lines = self.longest = self.partial = 0  # partial: length of the line still unfinished
+        self.commas = self.header_commas = 0
+        self.in_header = True
+        self.quotes = self.lone_cr = self.ended_cr = False
 
     def add(self, chunk: bytes) -> None:
-        if self.header is not None:
-            cut = chunk.find(b"\n")
-            self.header += chunk if cut < 0 else chunk[:cut]
-            if cut >= 0 or len(self.header) > MAX_FIELD_BYTES:
-                self.header_commas, self.header = self.header.count(b","), None
-        self.crs += chunk.count(b"\r")
-        self.crlfs += chunk.count(b"\r\n") + (self.ended_cr and chunk.startswith(b"\n"))
-        self.ended_cr = chunk.endswith(b"\r")
-        self.commas += chunk.count(b",")
-        parts = chunk.split(b"\n")
-        if len(parts) == 1:
-            self.partial += len(chunk)
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        newlines = np.flatnonzero(data == 10)
+        commas = data == 44
+        if self.in_header:
+            self.header_commas += int(np.count_nonzero(commas[: newlines[0] if len(newlines) else None]))
+            self.in_header = not len(newlines)
+        self.commas += int(np.count_nonzero(commas))
+        returns = np.flatnonzero(data == 13)
+        inner = returns[returns + 1 < len(data)]
+        self.lone_cr |= (self.ended_cr and data[0] != 10) or not bool((data[inner + 1] == 10).all())
+        self.ended_cr = bool(len(returns)) and int(returns[-1]) == len(data) - 1
+        self.quotes |= b'"' in chunk
+        if len(newlines):
+            between = int(np.diff(newlines).max()) - 1 if len(newlines) > 1 else 0
+            self.longest = max(self.longest, self.partial + int(newlines[0]), between)
+            self.partial = len(data) - int(newlines[-1]) - 1
         else:
-            self.longest = max(self.longest, self.partial + len(parts[0]), *map(len, parts[1:-1]))
-            self.partial = len(parts[-1])
+            self.partial += len(data)
+        self.lines += len(newlines)
 
-    def clean(self, lines: int, quotes: int, nul: bool) -> bool:
+    def clean(self, nul: bool) -> bool:
         """No quote, NUL, lone CR or line over MAX_FIELD_BYTES, and every line as many commas as the header."""
-        longest = max(self.longest, self.partial)
-        header_commas = self.header.count(b",") if self.header is not None else self.header_commas
-        return (not quotes and not nul and self.crs == self.crlfs and longest <= MAX_FIELD_BYTES
-                and self.commas == header_commas * lines)
+        lines = self.lines + (self.partial > 0)  # a last line without a newline is still a line
+        return (not self.quotes and not nul and not self.lone_cr and not self.ended_cr
+                and max(self.longest, self.partial) <= MAX_FIELD_BYTES and self.commas == self.header_commas * lines)
 
 
 def scan_file(path: Path) -> FileScan:
@@ -129,13 +136,11 @@ def scan_file(path: Path) -> FileScan:
     and judge whether DuckDB's fast path can read the file (`careful` if not).
 
     Only chunks that are not pure ASCII are decoded, and the rest is counting in C over 4 MB chunks, so the
-    scan costs little beside the hash; memory stays at a chunk or two whatever the lines look like.
+    scan costs little beside the hash; memory stays at a few chunks whatever the lines look like.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     shape = _LineShape()
-    lines = quotes = 0
-    last = b"\n"
     bad_line: int | None = None
     nul_line: int | None = None
     with path.open("rb") as f:
@@ -145,17 +150,12 @@ def scan_file(path: Path) -> FileScan:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
-                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
+                    bad_line = shape.lines + chunk[: exc.start].count(b"\n") + 1
             if nul_line is None and (nul := chunk.find(b"\x00")) >= 0:
-                nul_line = lines + chunk[:nul].count(b"\n") + 1
+                nul_line = shape.lines + chunk[:nul].count(b"\n") + 1
             shape.add(chunk)
-            lines += chunk.count(b"\n")
-            quotes += chunk.count(b'"')
-            last = chunk[-1:]
-    if last != b"\n":
-        lines += 1  # a last line without a newline is still a line
-    careful = not shape.clean(lines, quotes, nul_line is not None)
-    return FileScan(digest.hexdigest(), max(lines - 1, 0), careful, bad_line, nul_line)
+    lines = shape.lines + (shape.partial > 0)
+    return FileScan(digest.hexdigest(), max(lines - 1, 0), not shape.clean(nul_line is not None), bad_line, nul_line)
 
 
 def unit_of(item: Recognised) -> str:
