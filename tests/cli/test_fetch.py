@@ -150,7 +150,13 @@ def test_fetch_hands_the_files_to_ingest(
     import scrutiny.cli.warehouse as warehouse
 
     calls: list[tuple[list[Path], Path | None]] = []
-    monkeypatch.setattr(warehouse, "run_ingest", lambda paths, db: calls.append((paths, db)), raising=False)
+    shrink: list[bool] = []
+
+    def fake_ingest(paths: list[Path], db: Path | None, allow_shrink: bool = False) -> None:
+        calls.append((paths, db))
+        shrink.append(allow_shrink)
+
+    monkeypatch.setattr(warehouse, "run_ingest", fake_ingest, raising=False)
     db = tmp_path / "w.duckdb"
     out = tmp_path / "api"
     result = run(
@@ -165,6 +171,12 @@ def test_fetch_hands_the_files_to_ingest(
         for kind in ("stops-force", "stops-no-location")
         for m in ("2024-09", "2024-10")
     )
+    again = run(
+        "fetch", "--force", "metropolitan", "--from", "2024-09", "--to", "2024-10", "--out", out,
+        "--db", db, "--base-url", f"{server.url}/api", "--allow-shrink",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert shrink == [False, True]
     calls.clear()
     census = run("fetch", "census", "--out", tmp_path / "c", "--db", db, "--base-url", f"{server.url}/census2021")
     assert census.exit_code == 0, census.output

@@ -26,7 +26,7 @@ def test_corrected_file_replaces_its_month_only(tmp_path: Path, db: Path, cli: C
     write_archive(tmp_path / "a", "2020-06", "kent", ROWS[:2])
     cli("ingest", tmp_path / "a", "--db", db)
     corrected = write_archive(tmp_path / "b", "2020-06", "essex", ROWS[:3])
-    result = cli("ingest", corrected, "--db", db)
+    result = cli("ingest", corrected, "--db", db, "--allow-shrink")  # 5 rows to 3: over the shrink limit
     assert isinstance(result, Result)
     assert "0 new, 1 replaced, 0 unchanged" in result.output
     assert query(db, "SELECT force, count(*) FROM stop_search GROUP BY 1 ORDER BY 1") == [("essex", 3), ("kent", 2)]

@@ -18,7 +18,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scrutiny.catalog import check_force
-from scrutiny.cli.common import DbOption, console, err_console, user_errors
+from scrutiny.cli.common import AllowShrinkOption, DbOption, console, err_console, plain, user_errors
 from scrutiny.errors import ScrutinyError
 from scrutiny.sources import downloads
 from scrutiny.sources.police_uk_api import (
@@ -54,19 +54,19 @@ def _progress() -> Progress:
     )
 
 
-def _ingest(paths: list[Path], db: Path | None) -> None:
+def _ingest(paths: list[Path], db: Path | None, allow_shrink: bool = False) -> None:
     """Hand the files to the warehouse's ingest (it prints its own summary)."""
     try:
         from scrutiny.cli.warehouse import run_ingest
     except ImportError:
         console.print("[yellow]ingest is not available in this build; files are downloaded only[/]")
         return
-    run_ingest(paths, db)
+    run_ingest(paths, db, allow_shrink=allow_shrink)
 
 
 def _report(paths: list[Path], fetched: int, where: Path) -> None:
     kept = len(paths) - fetched
-    console.print(f"{fetched} file(s) downloaded, {kept} already complete, in {where}", highlight=False)
+    console.print(plain(f"{fetched} file(s) downloaded, {kept} already complete, in {where}"), highlight=False)
 
 
 @fetch_app.callback()
@@ -86,6 +86,7 @@ def fetch(
     ] = None,
     no_ingest: NoIngestOption = False,
     workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="Months fetched at once.")] = 4,
+    allow_shrink: AllowShrinkOption = False,
 ) -> None:
     """Fetch a force's stop-and-search months from the data.police.uk API (resumable), then ingest."""
     with user_errors():
@@ -114,7 +115,7 @@ def fetch(
                 months = month_range(from_, to or client.latest_months(force, 1)[-1])
             paths = _download_stops(client, force, months, out, workers)
         if not no_ingest:
-            _ingest(paths, db)
+            _ingest(paths, db, allow_shrink)
 
 
 def _download_stops(client: PoliceApiClient, force: str, months: list[str], out: Path, workers: int) -> list[Path]:

@@ -8,12 +8,15 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from scrutiny.cli.common import DbOption, console, user_errors
+from scrutiny.cli.common import AllowShrinkOption, DbOption, console, labelled, plain, user_errors
 from scrutiny.config import resolve_db
 from scrutiny.warehouse.connect import connect
-from scrutiny.warehouse.ingest import STOP_KINDS, IngestReport, ingest_paths
+from scrutiny.warehouse.ingest import STOP_KINDS, FileResult, IngestReport, ingest_paths
 from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
+
+UNFOLLOWED_KINDS = ("link", "unreadable")  # what `expand` could not follow: a warning, not a quiet skip
 
 
 class RichProgress:
@@ -34,43 +37,63 @@ class RichProgress:
         self.progress.update(self.task, advance=nbytes, files=f"{self.files_done}/{self.files_total}", rows=self.rows)
 
 
+def _summary_row(r: FileResult) -> tuple[Text, str, str, str, str, Text]:
+    style = {"new": "green", "replaced": "yellow", "unchanged": "dim"}[r.action]
+    if r.action == "unchanged":
+        shown = ("-", "-", "-", "-")
+    else:
+        stop = r.kind in STOP_KINDS  # records and change are per force-month; reference tables are replaced whole
+        records, change = (f"{r.records:,}", f"{r.change:+,}") if stop else ("", "")
+        shown = (records, f"{r.rows_loaded:,}", f"{r.rows_rejected:,}", change)
+    return (plain(r.unit), *shown, Text(r.action, style=style))
+
+
 def print_report(report: IngestReport) -> None:
+    """Per file: records = rows loaded + rows rejected, and the change to its force-month; then skips."""
     table = Table(title="Ingest summary", title_justify="left")
-    for name in ("force-month / source", "rows loaded", "rows rejected", "action"):
-        table.add_column(name, justify="right" if name.startswith("rows") else "left")
+    for name in ("force-month / source", "records", "loaded", "rejected", "change", "action"):
+        table.add_column(name, justify="left" if name in ("force-month / source", "action") else "right",
+                         no_wrap=name != "force-month / source")
     for r in sorted(report.loaded, key=lambda r: r.unit):
-        style = {"new": "green", "replaced": "yellow", "unchanged": "dim"}[r.action]
-        shown = ("-", "-") if r.action == "unchanged" else (f"{r.rows_loaded:,}", f"{r.rows_rejected:,}")
-        table.add_row(r.unit, *shown, f"[{style}]{r.action}[/]")
+        table.add_row(*_summary_row(r))
     console.print(table)
     synthetic = [r for r in report.loaded if r.synthetic]
     if synthetic:
         console.print(f"[bold red]{len(synthetic)} of these files are SYNTHETIC (made by `scrutiny synth`), "
                       "not real police records.[/]")
-    skipped: dict[str, list[Path]] = {}
+    changed = [r for r in report.loaded if r.action != "unchanged"]
+    stops = [r for r in changed if r.kind in STOP_KINDS]
+    for r in stops:
+        if r.rows_loaded == 0 and r.rows_rejected == 0:
+            console.print(labelled("note:", "yellow", f"{r.unit}: the file holds no records, so the month is "
+                                   "recorded as 0 searches (a true zero, not a missing month)"), highlight=False)
+    skipped: dict[tuple[str, str], list[Path]] = {}
     for r in report.skipped:
         if r.kind == "synthetic_sidecar":
             continue
-        skipped.setdefault(f"{r.kind}: {r.note}", []).append(r.path)
-    for why, paths in skipped.items():
+        skipped.setdefault((r.kind, f"{r.kind}: {r.note}"), []).append(r.path)
+    for (kind, why), paths in skipped.items():
         more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-        console.print(f"[dim]skipped {paths[0]}{more} ({why})[/]", highlight=False, soft_wrap=True)
+        style = "yellow" if kind in UNFOLLOWED_KINDS else "dim"
+        console.print(plain(f"skipped {paths[0]}{more} ({why})", style), highlight=False, soft_wrap=True)
     counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
-    changed = [r for r in report.loaded if r.action != "unchanged"]
-    stops = [r for r in changed if r.kind in STOP_KINDS]
     loaded = sum(r.rows_loaded for r in stops)
     rejected = sum(r.rows_rejected for r in stops)
     reference = sum(r.rows_loaded for r in changed if r.kind not in STOP_KINDS)
+    replaced = [r for r in stops if r.action == "replaced"]
+    before = sum(r.rows_before or 0 for r in replaced)
+    after = sum(r.rows_loaded for r in replaced)
     console.print(
         f"{counts['new']} new, {counts['replaced']} replaced, {counts['unchanged']} unchanged; "
         f"{loaded:,} rows loaded, {rejected:,} rejected"
         + (" (see the rejects table)" if rejected else "")
+        + (f"; replaced months held {before:,} rows, now {after:,} ({after - before:+,})" if replaced else "")
         + (f"; {reference:,} population, lookup and boundary rows" if reference else ""),
-        highlight=False,
+        highlight=False, markup=False,
     )
 
 
-def run_ingest(paths: list[Path], db: Path | None) -> IngestReport:
+def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False) -> IngestReport:
     """Ingest with progress bars and print the summary; shared by `ingest` and `fetch`."""
     target = resolve_db(db)
     columns = (
@@ -79,19 +102,20 @@ def run_ingest(paths: list[Path], db: Path | None) -> IngestReport:
     )
     with Progress(*columns, console=console, transient=True) as progress:
         sink = RichProgress(progress)
-        report = ingest_paths(paths, target, progress=sink)
+        report = ingest_paths(paths, target, progress=sink, allow_shrink=allow_shrink)
     print_report(report)
-    console.print(f"warehouse: {target}")
+    console.print(plain(f"warehouse: {target}"), highlight=False, soft_wrap=True)
     return report
 
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories (searched recursively).")],
     db: DbOption = None,
+    allow_shrink: AllowShrinkOption = False,
 ) -> None:
     """Load data.police.uk files, API responses, Census tables, the force lookup and boundaries."""
     with user_errors():
-        run_ingest(paths, db)
+        run_ingest(paths, db, allow_shrink=allow_shrink)
 
 
 def status(db: DbOption = None) -> None:
@@ -103,12 +127,12 @@ def status(db: DbOption = None) -> None:
             forces, sources = force_months(con), reference_sources(con)
         finally:
             con.close()
-    table = Table(title=f"Stop and search in {target}", title_justify="left")
+    table = Table(title=plain(f"Stop and search in {target}"), title_justify="left")
     for name in ("force", "months", "loaded", "from", "rows", "rejects"):
         table.add_column(name, justify="right" if name in ("months", "rows", "rejects") else "left",
                          min_width=16 if name == "loaded" else None, overflow="fold")
     for f in forces:
-        label = f.force + (" [bold red](SYNTHETIC)[/]" if f.synthetic else "")
+        label = plain(f.force) + (Text(" (SYNTHETIC)", style="bold red") if f.synthetic else Text())
         table.add_row(label, str(len(f.months)), month_ranges(f.months), "+".join(f.sources), f"{f.rows:,}",
                       f"{f.rejects:,}")
     if forces:
@@ -119,7 +143,8 @@ def status(db: DbOption = None) -> None:
     for name in ("what", "rows", "file", "loaded at"):
         ref.add_column(name, overflow="fold")
     for s in sources:
-        ref.add_row(s.unit + (" (SYNTHETIC)" if s.synthetic else ""), f"{s.rows:,}", Path(s.file).name, s.loaded_at)
+        ref.add_row(plain(s.unit + (" (SYNTHETIC)" if s.synthetic else "")), f"{s.rows:,}", plain(Path(s.file).name),
+                    s.loaded_at)
     console.print(ref if sources else "[yellow]no population, lookup or boundary sources loaded[/]")
 
 

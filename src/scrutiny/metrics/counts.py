@@ -19,6 +19,7 @@ import pandas as pd
 from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, people_of
 from scrutiny.metrics.lens import object_groups_of, powers_of
 from scrutiny.metrics.scope import Scope, in_period
+from scrutiny.metrics.selection import empty_loads
 
 
 def rated_flag(table: ir.Table, rated_forces: Collection[str] | None, used: Collection[str]) -> ir.BooleanValue:
@@ -109,7 +110,8 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
 
 def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     """Searches of each force in each month of the scope's period, whatever the area or lens: the months
-    each force covers (a force-month with no row is missing, never zero). `strip_published` counts the rows of
+    each force covers (a force-month with no row is missing, never zero, unless it was loaded from a file with
+    no records: selection.empty_loads, a true zero). `strip_published` counts the rows of
     the scope's area (all of them without one) that say whether the search was a strip search: whether that is
     published is a property of the data, not of the lens."""
     period = in_period(backend.table("stop_search"), scope)
@@ -118,6 +120,9 @@ def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
         n=keyed.count(), strip_published=keyed.strip_search.count(where=keyed.in_area)
     ).to_pandas()
+    zeros = in_period(empty_loads(backend), scope).select("force", "month").to_pandas()
+    if not zeros.empty:
+        frame = pd.concat([frame, zeros.assign(n=0, strip_published=0)], ignore_index=True)
     return frame
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from scrutiny.catalog import forces
 from scrutiny.metrics.scope import ALL_FORCES, of_force
-from scrutiny.metrics.selection import current_loads
+from scrutiny.metrics.selection import empty_loads
 from scrutiny.months import add_months, label, month_start, months_between
 
 SMALL_SHARE = 0.2  # a month below a fifth of the force's trailing median is suspiciously small
@@ -62,8 +62,8 @@ def _loaded(backend: ibis.BaseBackend, force: str) -> pd.DataFrame:
     stops = backend.table("stop_search")
     mine = stops.filter(*of_force(stops, force))
     held = mine.group_by(["force", "month"]).aggregate(n=mine.count()).to_pandas()
-    empty = current_loads(backend)
-    empty = empty.filter(*of_force(empty, force), empty.rows_loaded == 0).select("force", "month").to_pandas()
+    empty = empty_loads(backend)
+    empty = empty.filter(*of_force(empty, force)).select("force", "month").to_pandas()
     if not empty.empty:
         known = set(zip(held.force, held.month, strict=True))
         empty = empty[[(f, m) not in known for f, m in zip(empty.force, empty.month, strict=True)]]

@@ -97,6 +97,13 @@ def current_loads(backend: ibis.BaseBackend) -> ir.Table:
     return log.semi_join(newest, "id")
 
 
+def empty_loads(backend: ibis.BaseBackend) -> ir.Table:
+    """Force-months whose current file held no records at all (none loaded, none rejected): a month with
+    no searches, loaded as such (e.g. a header-only file), so a true zero, not a missing month."""
+    loads = current_loads(backend)
+    return loads.filter(loads.rows_loaded == 0, loads.rows_rejected == 0)
+
+
 def loaded_months(backend: ibis.BaseBackend, force: str | None = None) -> list[dict[str, Any]]:
     """Each force-month loaded: rows, rejected rows, archive or API, synthetic or not, file and time."""
     loads = current_loads(backend)

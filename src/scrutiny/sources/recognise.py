@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from scrutiny.errors import SourceRefused
 from scrutiny.sources import boundaries, census, geography, police_uk_archive, police_uk_json
@@ -142,16 +145,68 @@ def recognise(path: Path) -> Recognised:
     return _recognise_csv(path, head)
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Files named directly, plus data files (csv, json, geojson) found recursively in directories."""
-    found: list[Path] = []
+class Expanded(NamedTuple):
+    files: list[Path]
+    unfollowed: list[Recognised]  # broken or looping links and unreadable folders: reported, never loaded
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why the link at `path` cannot be followed (it is broken, or it loops), or None when it can."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "link loop: following it leads back to itself"
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"broken link: its target {target} does not exist"
+    return None
+
+
+def _walk(folder: Path, ancestors: frozenset[tuple[int, int]], found: Expanded) -> None:
+    """Depth first, following links to folders, but never into a folder that contains the link (a loop)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        found.unfollowed.append(Recognised(folder, "unreadable", note=f"folder cannot be read: {exc.strerror}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        problem = _link_problem(path) if entry.is_symlink() else None
+        if problem:
+            found.unfollowed.append(Recognised(path, "link", note=problem))
+        elif entry.is_dir():
+            stat = path.stat()
+            key = (stat.st_dev, stat.st_ino)
+            if key in ancestors:
+                note = f"link loop: leads back to {path.resolve()}, which contains it"
+                found.unfollowed.append(Recognised(path, "link", note=note))
+            else:
+                _walk(path, ancestors | {key}, found)
+        elif entry.is_file() and path.suffix.lower() in DATA_SUFFIXES:
+            found.files.append(path)
+
+
+def expand(paths: list[Path]) -> Expanded:
+    """Files named directly, plus data files (csv, json, geojson) found recursively in directories.
+
+    Links are followed. A broken or looping link, or a folder that cannot be read, inside a directory is
+    returned in `unfollowed` so the caller reports it: a file silently missing from an ingest looks exactly
+    like a month the force never published. Named directly, such a path is refused.
+    """
+    found = Expanded([], [])
     for path in paths:
         if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-            )
+            around = [path, *path.resolve().parents]  # a link to any of these would lead back into `path`
+            within = Expanded([], found.unfollowed)
+            _walk(path, frozenset((s.st_dev, s.st_ino) for s in map(Path.stat, around)), within)
+            found.files.extend(sorted(within.files))
         elif path.is_file():
-            found.append(path)
+            found.files.append(path)
+        elif path.is_symlink():
+            raise SourceRefused(path, _link_problem(path) or "not a file or directory")
         else:
             raise SourceRefused(path, "no such file or directory")
     return found

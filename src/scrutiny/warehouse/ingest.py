@@ -2,6 +2,10 @@
 
 All or nothing: if any file is refused, or the process dies halfway, the warehouse holds exactly what it
 held before (DuckDB rolls back an uncommitted transaction when the file is next opened).
+
+No silent shrinking (docs/replacing-data.md): after the load, still inside the transaction, a replacement
+that removes a whole force-month or more than SHRINK_LIMIT_PERCENT of it, and a file whose dates mostly fall
+outside the month its name gives, are refused, so the transaction rolls back and nothing is written.
 """
 
 from __future__ import annotations
@@ -19,14 +23,24 @@ import duckdb
 import numpy as np
 
 from scrutiny.errors import ScrutinyError, SourceRefused
+from scrutiny.printable import printable
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, Recognised, expand, recognise
-from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.reference_load import load_boundaries, load_census, load_la_force_lookup
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
+from scrutiny.warehouse.writing import WriteSession
 
 STOP_KINDS = ("stop_search_csv", "stops_json")
 BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
+
+# A replacement may remove at most this share of a loaded force-month without --allow-shrink. A corrected
+# republication changes a month by a few records (late additions, duplicates removed); losing more than a
+# tenth looks like a truncated download, a partial API answer or the wrong file, not a correction.
+SHRINK_LIMIT_PERCENT = 10
+
+# The start of the reason stop_search_load gives a row dated outside its file's month; more than half of a
+# file's records with it means the file is another month's, not a month with a few stray dates.
+OUTSIDE_MONTH_REASON = "date % is outside the file's month%"  # a LIKE pattern
 
 
 class IngestRefused(ScrutinyError):
@@ -34,7 +48,7 @@ class IngestRefused(ScrutinyError):
 
     def __init__(self, refusals: list[SourceRefused]) -> None:
         self.refusals = refusals
-        lines = "\n".join(f"  {r.path}: {r.reason}" for r in refusals)
+        lines = "\n".join(f"  {printable(r.path)}: {printable(r.reason)}" for r in refusals)
         super().__init__(f"{len(refusals)} file(s) refused, nothing was loaded:\n{lines}")
 
 
@@ -57,6 +71,13 @@ class FileResult:
     records: int = 0  # records the loader found in the file: each one loaded or rejected
     note: str | None = None
     synthetic: bool = False
+    rows_before: int | None = None  # rows the force-month held before this load replaced it
+    source_id: int | None = None  # ingest_log.id of this load, once loaded
+
+    @property
+    def change(self) -> int:
+        """Rows this load added to (positive) or removed from (negative) its unit."""
+        return self.rows_loaded - (self.rows_before or 0)
 
 
 @dataclass
@@ -169,8 +190,9 @@ def unit_of(item: Recognised) -> str:
 
 
 def _recognise_all(paths: list[Path]) -> list[Recognised]:
-    found, refused = [], []
-    for path in expand(paths):
+    expanded = expand(paths)
+    found, refused = list(expanded.unfollowed), []
+    for path in expanded.files:
         try:
             found.append(recognise(path))
         except SourceRefused as exc:
@@ -279,13 +301,90 @@ def _load(
         replacing = any(result.action == "replaced" for _, result in batch)
         counts = load_stop_files(con, files["stop_search_csv"], files["stops_json"], replacing=replacing)
         for item, result in batch:
-            result.rows_loaded, result.rows_rejected, result.records = counts[ids[id(result)]]
+            result.source_id = ids[id(result)]
+            result.rows_loaded, result.rows_rejected, result.records = counts[result.source_id]
             _log(con, ids[id(result)], result, scans[item.path].sha256)
         done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
 
 
-def ingest_paths(paths: list[Path], db: Path, *, progress: ProgressSink | None = None) -> IngestReport:
-    """Load every recognisable file under `paths` into the warehouse at `db`, atomically."""
+def _count_before(con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised, FileResult]]) -> None:
+    """Set `rows_before` of every stop file: what its force-month holds now, before the load replaces it."""
+    stops = [result for _, result in to_load if result.kind in STOP_KINDS]
+    if not stops:
+        return
+    held = dict(con.execute(
+        """
+        SELECT u.unit, count(s.force) FROM (SELECT unnest($units) AS unit, unnest($f) AS force, unnest($m) AS month) u
+        LEFT JOIN stop_search s ON s.force = u.force AND s.month = u.month GROUP BY u.unit
+        """,
+        {"units": [r.unit for r in stops], "f": [r.force for r in stops], "m": [r.month for r in stops]},
+    ).fetchall())
+    for result in stops:
+        result.rows_before = int(held.get(result.unit, 0))
+
+
+def _wrong_month(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -> dict[int, SourceRefused]:
+    """Files (by position in `results`) whose records are mostly dated outside the month their name gives."""
+    rows = con.execute(
+        """
+        SELECT source_id, count(*), mode(substr(reason, 6, 7)) FROM rejects
+        WHERE source_id IN (SELECT unnest($ids)) AND reason LIKE $reason GROUP BY source_id
+        """,
+        {"ids": [r.source_id for r in results], "reason": OUTSIDE_MONTH_REASON},
+    ).fetchall()
+    outside = {source_id: (int(n), str(month)) for source_id, n, month in rows}
+    refused: dict[int, SourceRefused] = {}
+    for i, r in enumerate(results):
+        n, month = outside.get(r.source_id, (0, ""))
+        records = r.rows_loaded + r.rows_rejected
+        if 2 * n > records:
+            assert r.month is not None
+            refused[i] = SourceRefused(
+                r.path,
+                f"{n:,} of its {records:,} records are dated {month}, not {r.month:%Y-%m} as its name says: "
+                f"is it the {month} file renamed? Nothing was written",
+            )
+    return refused
+
+
+def _shrinks(result: FileResult) -> bool:
+    """More than SHRINK_LIMIT_PERCENT of a loaded force-month (or all of it) would go."""
+    before, after = result.rows_before or 0, result.rows_loaded
+    return before > 0 and (after == 0 or 100 * (before - after) > SHRINK_LIMIT_PERCENT * before)
+
+
+def _shrink_refusal(r: FileResult) -> SourceRefused:
+    before = r.rows_before or 0
+    what = (f"would remove all {before:,} rows of {r.unit}" if r.rows_loaded == 0 else
+            f"would shrink {r.unit} from {before:,} rows to {r.rows_loaded:,} "
+            f"({r.change:+,}, {100 * (before - r.rows_loaded) // before}%; the limit is {SHRINK_LIMIT_PERCENT}%)")
+    held = f"the file holds {r.rows_loaded + r.rows_rejected:,} records, {r.rows_rejected:,} of them rejected"
+    return SourceRefused(r.path, f"{what} ({held}). Nothing was written; if the smaller month is right, "
+                                 "ingest it again with --allow-shrink")
+
+
+def _check_replacements(
+    con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised, FileResult]], allow_shrink: bool
+) -> None:
+    """Refuse, inside the open transaction, wrong-month files and (unless allowed) shrinking replacements."""
+    stops = [result for _, result in to_load if result.kind in STOP_KINDS]
+    if not stops:
+        return
+    refused = _wrong_month(con, stops)
+    if not allow_shrink:
+        refused |= {i: _shrink_refusal(r) for i, r in enumerate(stops) if i not in refused and _shrinks(r)}
+    if refused:
+        raise IngestRefused([refused[i] for i in sorted(refused)])
+
+
+def ingest_paths(
+    paths: list[Path], db: Path, *, progress: ProgressSink | None = None, allow_shrink: bool = False
+) -> IngestReport:
+    """Load every recognisable file under `paths` into the warehouse at `db`, atomically.
+
+    `allow_shrink` lets a replacement remove more than SHRINK_LIMIT_PERCENT of a loaded force-month (a month
+    truly republished with far fewer searches, or with none: a header-only file).
+    """
     items = _recognise_all(paths)
     sidecars = {i.path for i in items if i.kind == "synthetic_sidecar"}
     synthetic = {p.with_name(p.name.removesuffix(SIDECAR_SUFFIX)) for p in sidecars}
@@ -298,7 +397,8 @@ def ingest_paths(paths: list[Path], db: Path, *, progress: ProgressSink | None =
     not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(kinds[path]))]
     if not_text:
         raise IngestRefused(not_text)
-    con = connect(db)
+    writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
+    con = writing.con
     try:
         results, to_load = _plan(items, scans, _current_hashes(con), synthetic)
         if progress:  # unchanged files count as done at once
@@ -307,11 +407,14 @@ def ingest_paths(paths: list[Path], db: Path, *, progress: ProgressSink | None =
         if to_load:
             con.execute("BEGIN TRANSACTION")
             try:
+                _count_before(con, to_load)
                 _load(con, to_load, scans, progress)
+                _check_replacements(con, to_load, allow_shrink)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+        writing.publish(changed=bool(to_load))
     finally:
-        con.close()
+        writing.close()
     return IngestReport(results)
