@@ -1,6 +1,10 @@
 """An app factory that reads its configuration from the environment, for `uvicorn --factory`:
 
-    SCRUTINY_WORKSPACE=sqlite:///ws.sqlite python -m uvicorn --factory scrutiny.web.workspace.community_app:app
+    SCRUTINY_WORKSPACE=sqlite:///ws.sqlite python -m uvicorn --no-proxy-headers --factory \
+        scrutiny.web.workspace.community_app:app
+
+(--no-proxy-headers: uvicorn otherwise believes X-Forwarded-For from 127.0.0.1 before the app sees the request,
+whatever $SCRUTINY_TRUSTED_PROXIES says; `scrutiny serve` sets this from the setting itself.)
 
 ($SCRUTINY_DB names the warehouse, as for `scrutiny serve`). It deletes expired contact details of community
 reports before serving, as start-up should; the community tests use it to kill a real server mid-flight."""
