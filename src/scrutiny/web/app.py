@@ -17,14 +17,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import scrutiny
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.selection import loaded_months
-from scrutiny.web import api, errors, workspace
+from scrutiny.web import api, errors, limits, workspace
 from scrutiny.web.api.common import dump
 from scrutiny.web.api.metrics import document
 from scrutiny.web.cache import ResponseCache
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by scrutiny.web.api.docs from vendored files, not a CDN
         redoc_url=None,
         license_info={"name": "MIT"},
+        dependencies=[Depends(limits.check_ids)],  # an id no record can have is a 422, not a database error
     )
     warehouse = Warehouse(settings.db, lock_wait=settings.lock_wait, slots=settings.query_slots)
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
@@ -91,7 +92,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages = _pages_router()
     if pages is not None:
         app.include_router(pages, include_in_schema=False)
+    app.add_middleware(limits.BodyLimits)
+    _document_limits(app)
     return app
+
+
+def _document_limits(app: FastAPI) -> None:
+    """The spec lists the body guard's 413 and 422 on every operation that takes a body."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = limits.document_body_limits(make())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def settle(app: FastAPI) -> None:

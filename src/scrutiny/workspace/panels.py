@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from scrutiny.workspace.disclosure import count, shown, total
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.panels import UNDER_25, AgeBand, Meeting, Panel, PanelKind, PanelMember
+from scrutiny.workspace.record_ids import is_record_id
 
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 E = TypeVar("E", bound=StrEnum)
@@ -220,6 +221,6 @@ def form_id(field: str, value: str | None) -> int | None:
     text = (value or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdigit() or not is_record_id(int(text)):
         raise Invalid(field, "choose one of the listed options")
     return int(text)

@@ -4,7 +4,8 @@ Pages are ordered by (source_id, source_row), which is unique and stable, and th
 seen, so paging visits every record once even while new months are loaded. A download is written by DuckDB
 to a temporary file (the warehouse is closed before the first byte is sent, so an ingest never waits on a
 slow client), which is opened and unlinked at once, so nothing is left behind even when a client hangs up.
-Its file name is built only from checked parameters.
+Its file name is built only from checked parameters. In the CSV, a text cell a spreadsheet would run as a
+formula starts with `'` (scrutiny.web.csv_safety); the Parquet file keeps every value as loaded.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.selection import Selection, page, record_json, resolve_area, select
+from scrutiny.metrics.selection import ORDER, Selection, page, record_json, resolve_area, select
 from scrutiny.web.api.common import dump
 from scrutiny.web.cache import respond
+from scrutiny.web.csv_safety import neutralise
 from scrutiny.web.deps import (
     CacheDep,
     PageDep,
@@ -96,7 +98,7 @@ def write_download(backend: ibis.BaseBackend, params: SelectionParams, kind: For
     os.close(fd)
     try:
         if kind == "csv":
-            backend.to_csv(select(backend, sel), name)
+            backend.to_csv(neutralise(select(backend, sel)).order_by(list(ORDER)), name)  # no formulas
         else:
             backend.to_parquet(select(backend, sel), name)
         handle = open(name, "rb")  # noqa: SIM115 - closed by the response's iterator

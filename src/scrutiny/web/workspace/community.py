@@ -400,11 +400,11 @@ async def api_submit(request: Request) -> Response:
         raise Invalid("body", "not valid JSON") from None
     if not isinstance(raw, dict):
         raise Invalid("body", "send a JSON object")
+    try:  # checked even for a robot: a body the spec refuses is a 422 whatever is in the honeypot
+        model = CommunityReportIn.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
     if not reports.is_robot(raw):
-        try:
-            model = CommunityReportIn.model_validate(raw)
-        except ValidationError as exc:
-            raise _validation_error(exc) from None
         raw = model.model_dump(mode="json", exclude_none=True)
     try:
         submitted = await run_in_threadpool(_store, workspace(request), raw, limiter(request), client_address(request))

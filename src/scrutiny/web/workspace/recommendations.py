@@ -24,11 +24,13 @@ from scrutiny.workspace.models.governance import Body
 from scrutiny.workspace.models.panels import Panel
 from scrutiny.workspace.models.recommendations import Recommendation, Status
 from scrutiny.workspace.panels import form_date, form_id
+from scrutiny.workspace.record_ids import MAX_ID
 
 router = APIRouter()
 api_router = APIRouter(tags=["recommendations"])
 Text = Annotated[str, Form(max_length=20000)]
 Short = Annotated[str, Form(max_length=200)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a larger number names no record and fails in SQL
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such recommendation."},
     422: {"model": ErrorResponse, "description": "A field is not valid; `loc` names it."},
@@ -78,10 +80,10 @@ class RecommendationOut(BaseModel):
 class RecommendationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=10000)
-    from_body_id: int
-    to_body_id: int
+    from_body_id: RecordId
+    to_body_id: RecordId
     made_on: date
-    panel_id: int | None = None
+    panel_id: RecordId | None = None
     response_due: date | None = None
     response_text: str | None = Field(None, max_length=20000)
     responded_on: date | None = None
@@ -94,10 +96,10 @@ class RecommendationPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(None, max_length=10000)
-    from_body_id: int | None = None
-    to_body_id: int | None = None
+    from_body_id: RecordId | None = None
+    to_body_id: RecordId | None = None
     made_on: date | None = None
-    panel_id: int | None = None
+    panel_id: RecordId | None = None
     response_due: date | None = None
     response_text: str | None = Field(None, max_length=20000)
     responded_on: date | None = None
