@@ -38,6 +38,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from scrutiny.csv_formulas import restore_cell, safe_cell
 from scrutiny.workspace.diversion.cases import CASE_FIELDS, CaseInput, form_values, list_cases, parse_case, upsert_case
 from scrutiny.workspace.errors import Invalid
 
@@ -76,11 +77,6 @@ class ImportResult:
     unchanged: int
 
 
-def _unformula(value: str) -> str:
-    """Undo the export's guard against spreadsheet formulas (a leading ' before = + - @)."""
-    return value[1:] if len(value) > 1 and value[0] == "'" and value[1] in "=+-@" else value
-
-
 def parse_file(data: bytes) -> list[CaseInput]:
     """Every row checked; raises `ImportRejected` naming each faulty row and column."""
     if len(data) > MAX_BYTES:
@@ -106,7 +102,7 @@ def parse_file(data: bytes) -> list[CaseInput]:
         if None in row:
             problems.append(Problem(number, "file", "more cells than columns in the header"))
             continue
-        values = {k: _unformula(v or "") for k, v in row.items() if k is not None}
+        values = {k: restore_cell(v or "") for k, v in row.items() if k is not None}
         if not any(v.strip() for v in values.values()):
             continue  # a blank line
         try:
@@ -137,8 +133,8 @@ def import_cases(session: Session, data: bytes) -> ImportResult:
 
 
 def _safe(column: str, value: str) -> str:
-    """A free-text cell starting with = + - @ is prefixed with ' so a spreadsheet does not run it."""
-    return "'" + value if column in TEXT_COLUMNS and value[:1] in ("=", "+", "-", "@") else value
+    """Free text is made inert for spreadsheets (scrutiny.csv_formulas); coded columns are ours already."""
+    return safe_cell(value) if column in TEXT_COLUMNS else value
 
 
 def export_cases(session: Session) -> str:
