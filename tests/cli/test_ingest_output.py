@@ -133,3 +133,10 @@ def test_an_unreadable_folder_is_listed_as_skipped(tmp_path: Path, db: Path) -> 
 def test_fetch_takes_allow_shrink() -> None:
     result = invoke("fetch", "--help")
     assert result.exit_code == 0 and "--allow-shrink" in result.output
+
+
+def test_a_folder_with_no_data_files_is_an_error_not_an_empty_summary(tmp_path: Path, db: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not data\n")
+    output = clean_exit(invoke("ingest", tmp_path, "--db", db), 1)
+    assert f"no data files (.csv, .json, .geojson) in {tmp_path}: nothing to load" in output
+    assert not db.exists()

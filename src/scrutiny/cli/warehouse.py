@@ -12,6 +12,7 @@ from rich.text import Text
 
 from scrutiny.cli.common import AllowShrinkOption, DbOption, console, labelled, plain, user_errors
 from scrutiny.config import resolve_db
+from scrutiny.errors import ScrutinyError
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.ingest import STOP_KINDS, FileResult, IngestReport, ingest_paths
 from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
@@ -103,6 +104,9 @@ def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False
     with Progress(*columns, console=console, transient=True) as progress:
         sink = RichProgress(progress)
         report = ingest_paths(paths, target, progress=sink, allow_shrink=allow_shrink)
+    if not report.results:
+        shown = ", ".join(str(p) for p in paths)
+        raise ScrutinyError(f"no data files (.csv, .json, .geojson) in {shown}: nothing to load")
     print_report(report)
     console.print(plain(f"warehouse: {target}"), highlight=False, soft_wrap=True)
     return report

@@ -386,6 +386,8 @@ def ingest_paths(
     truly republished with far fewer searches, or with none: a header-only file).
     """
     items = _recognise_all(paths)
+    if not items:
+        return IngestReport([])  # nothing to load: not even an empty warehouse is made
     sidecars = {i.path for i in items if i.kind == "synthetic_sidecar"}
     synthetic = {p.with_name(p.name.removesuffix(SIDECAR_SUFFIX)) for p in sidecars}
     loadable = [i for i in items if i.loadable]
