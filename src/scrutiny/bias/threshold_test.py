@@ -44,6 +44,10 @@ import pandas as pd
 from scrutiny.errors import ScrutinyError
 
 INSTALL_HINT = "the threshold test needs NumPyro and JAX: pip install 'scrutiny[bias]'"
+# When a fit's figures are shown (Vehtari et al. 2021 advise R-hat < 1.01 for final work; this is the looser
+# bar the threshold test has used since its first release).
+MAX_RHAT = 1.05
+MIN_ESS = 100
 
 RESIDENTS_CAVEAT = (
     "Exposure is Census 2021 residents of each area and group, not encounters: police.uk records searches, "
@@ -219,6 +223,16 @@ def _jax(chains: int) -> Any:
     return jax
 
 
+def _mixed(grouped: dict[str, np.ndarray]) -> bool:
+    """The parameters' own R-hat and ESS meet the bar ``converged`` applies (derived figures are checked later)."""
+    from numpyro.diagnostics import summary as mcmc_summary
+
+    stats = mcmc_summary(grouped, prob=0.95, group_by_chain=True)
+    rhat = max(float(np.nanmax(s["r_hat"])) for s in stats.values())
+    ess = min(float(np.nanmin(s["n_eff"])) for s in stats.values())
+    return rhat < MAX_RHAT and ess >= MIN_ESS
+
+
 def fit(
     inputs: ThresholdInputs,
     *,
@@ -229,9 +243,11 @@ def fit(
     target_accept: float = 0.9,
     max_tree_depth: int = 10,
     progress: bool = False,
+    extend: int = 3,
 ) -> ThresholdResult:
     """Fit the threshold test with NUTS and summarise it; the model is in the module docstring, its
-    coordinates in ``threshold_model``."""
+    coordinates in ``threshold_model``. While the chains have not mixed (R-hat, ESS of the parameters), up to
+    `extend` more rounds of `draws` are drawn before the fit is judged."""
     jax = _jax(chains)
     import numpyro
     from numpyro.diagnostics import summary as mcmc_summary
@@ -269,8 +285,19 @@ def fit(
         extra_fields=("diverging",),
     )
     grouped = {k: np.asarray(v) for k, v in jax.block_until_ready(mcmc.get_samples(group_by_chain=True)).items()}
-    seconds = time.perf_counter() - started
     divergences = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+    for _ in range(extend):
+        if _mixed(grouped):
+            break
+        # Too few effective draws: sample on from where the chains are (no new warm-up) rather than report an
+        # unconverged fit; the same tuned kernel, so the extra draws are as good as the first.
+        mcmc.post_warmup_state = mcmc.last_state
+        mcmc.run(mcmc.post_warmup_state.rng_key, extra_fields=("diverging",))
+        more = jax.block_until_ready(mcmc.get_samples(group_by_chain=True))
+        grouped = {k: np.concatenate([v, np.asarray(more[k])], axis=1) for k, v in grouped.items()}
+        divergences += int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
+    draws = next(iter(grouped.values())).shape[1]
+    seconds = time.perf_counter() - started
     flat_params = {k: v.reshape((-1, *v.shape[2:])) for k, v in grouped.items()}
     derived = jax.jit(jax.vmap(partial(threshold_model.reported, data=data)))(flat_params)
     flat = {k: np.asarray(v) for k, v in derived.items()}
@@ -295,7 +322,7 @@ def fit(
         warmup=warmup,
         draws=draws,
     )
-    converged = rhat < 1.05 and ess >= 100 and divergences <= max(1, int(0.002 * total))
+    converged = rhat < MAX_RHAT and ess >= MIN_ESS and divergences <= max(1, int(0.002 * total))
 
     p_flat = p_group.reshape(-1, len(inputs.groups))
     d_flat = diffs.reshape(-1, len(inputs.groups))
