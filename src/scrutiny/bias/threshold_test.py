@@ -48,6 +48,9 @@ INSTALL_HINT = "the threshold test needs NumPyro and JAX: pip install 'scrutiny[
 # bar the threshold test has used since its first release).
 MAX_RHAT = 1.05
 MIN_ESS = 100
+# NUTS's target acceptance: 0.95 rather than 0.9 (smaller steps), because at 0.9 the seeded simulation fits
+# showed 8 divergent transitions in 2,000 draws on an AMD EPYC machine; at 0.95 none, and no slower (93 s).
+TARGET_ACCEPT = 0.95
 
 RESIDENTS_CAVEAT = (
     "Exposure is Census 2021 residents of each area and group, not encounters: police.uk records searches, "
@@ -240,7 +243,7 @@ def fit(
     draws: int = 1000,
     chains: int = 2,
     seed: int = 0,
-    target_accept: float = 0.9,
+    target_accept: float = TARGET_ACCEPT,
     max_tree_depth: int = 10,
     progress: bool = False,
     extend: int = 3,
