@@ -170,7 +170,9 @@ def test_four_fits_queued_leave_the_server_answering(fit_db: Path) -> None:
     assert fit["exposure"] == data.exposure.to_dict() and fit["notes"] == data.notes + data.exposure.notes
     assert list(fit)[5:] == ["converged", "reference", "groups", "rms_search_rate", "rms_hit_rate", "diagnostics",
                              "cells", "caveats", "provenance"]  # ThresholdResult.to_dict(), as the CLI prints it
-    assert (fit["diagnostics"]["warmup"], fit["diagnostics"]["draws"], fit["diagnostics"]["chains"]) == (20, 20, 2)
+    assert (fit["diagnostics"]["warmup"], fit["diagnostics"]["chains"]) == (20, 2)
+    # the server's 20 draws, extended by whole rounds of 20 (at most three) while twenty draws had not mixed
+    assert fit["diagnostics"]["draws"] in (20, 40, 60, 80), fit["diagnostics"]
     assert (fit["provenance"]["seed"], fit["provenance"]["areas"]) == (0, 2)
 
 
