@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED := ../shared/data
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv docs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: venv
 	$(BIN)/python bench/threshold_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py
+
+# docs/cli.md from every command's --help (tests/test_docs_cli.py fails when it is out of date)
+docs: venv
+	$(BIN)/python -m scrutiny.cli.reference
 
 clean:
 	rm -rf $(VENV) scrutiny.duckdb data bench-results test-artifacts
