@@ -1,0 +1,39 @@
+"""Every source Scrutiny loads, in the order recognition asks them: adding a source is one line here.
+
+Functions that recognise or ingest take the registry as a parameter (defaulting to SOURCES), so a test or a
+plug-in can add an adapter for one call, `(*SOURCES, MyAdapter())`, without changing this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scrutiny.sources.adapter import Source
+from scrutiny.sources.boundaries import BOUNDARIES
+from scrutiny.sources.census import CENSUS
+from scrutiny.sources.geography import LA_FORCE_LOOKUP
+from scrutiny.sources.police_uk_archive import ARCHIVE_STOP_SEARCH
+from scrutiny.sources.police_uk_json import API_STOPS
+
+Registry = Sequence[Source]
+
+# The first adapter that claims a file has it: JSON sources, then CSV ones, most specific header first.
+SOURCES: tuple[Source, ...] = (
+    API_STOPS,
+    BOUNDARIES,
+    ARCHIVE_STOP_SEARCH,
+    CENSUS,
+    LA_FORCE_LOOKUP,
+)
+
+
+def by_kind(kind: str, sources: Registry = SOURCES) -> Source | None:
+    """The adapter whose files `ingest_log` records as `kind`, if any."""
+    return next((s for s in sources if s.kind == kind), None)
+
+
+def label(kind: str, sources: Registry = SOURCES) -> str:
+    """The word `status` shows for where a force-month came from (`archive`, `api`); `archive` for a kind no
+    adapter claims, as every force-month was before the API was."""
+    source = by_kind(kind, sources)
+    return source.label if source is not None else "archive"
