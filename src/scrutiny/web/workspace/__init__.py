@@ -1,41 +1,16 @@
-"""The panel workspace's pages and API, in the dashboard's app and look: accounts and the audit log here;
-panels, governance, recommendations and search-record review in their own modules."""
+"""The panel workspace's pages and API, in the dashboard's app and look. Each part (panels, governance,
+recommendations, search-record review, ...) is a module registered in `parts.PARTS`; `install` adds them all
+to an app and refuses to start when one is missing or broken."""
 
 from __future__ import annotations
 
-import importlib
-
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from scrutiny.web import api
 from scrutiny.web.errors import handle_error
-from scrutiny.web.workspace import auth, render
+from scrutiny.web.workspace import parts, render
 from scrutiny.workspace.errors import WorkspaceError
-
-router = APIRouter(include_in_schema=False)  # pages
-api_router = APIRouter(prefix=api.PREFIX)  # JSON, in the OpenAPI document
-router.include_router(auth.router)
-
-# Each part of the workspace is a module with `router` (pages) and optionally `api_router`.
-PARTS = ("panels", "governance", "recommendations", "review", "diversion", "strategy", "disposals", "disposal_records",
-         "community")
-
-
-def _include_parts() -> None:
-    for name in PARTS:
-        try:
-            module = importlib.import_module(f"scrutiny.web.workspace.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"scrutiny.web.workspace.{name}":
-                continue
-            raise
-        router.include_router(module.router)
-        if hasattr(module, "api_router"):
-            api_router.include_router(module.api_router)
-
-
-_include_parts()
 
 
 async def handle_workspace_error(request: Request, exc: Exception) -> Response:
@@ -46,9 +21,12 @@ async def handle_workspace_error(request: Request, exc: Exception) -> Response:
     return render.error_page(request, exc)
 
 
-def install(app: FastAPI) -> None:
-    app.include_router(api_router)
-    app.include_router(router)
+def install(app: FastAPI, registry: tuple[parts.Part, ...] = parts.PARTS) -> None:
+    """Every registered part's pages (out of the OpenAPI document) and JSON (in it, under /api/v1).
+    Raises `parts.PartBroken`, naming the part, when one cannot be loaded."""
+    pages, json = parts.routers(registry)
+    app.include_router(json, prefix=api.PREFIX)
+    app.include_router(pages, include_in_schema=False)
     app.add_exception_handler(WorkspaceError, handle_workspace_error)
 
 

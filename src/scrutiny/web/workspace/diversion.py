@@ -5,6 +5,7 @@ the workspace part `strategy` beside this module."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from scrutiny.web.errors import bad_parameter
 from scrutiny.web.schemas import ErrorResponse
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page, redirect
 from scrutiny.workspace import accounts
@@ -101,12 +103,12 @@ def new_case(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
 
 @router.post("/workspace/diversion")
 def create_case(request: Request, ws: WorkspaceDep, user: PanelMember, form: CaseForm) -> Response:
-    try:
+    def work() -> Response:
         with ws.session(accounts.actor(user)) as session:
             case = service.create_case(session, service.parse_case(form))
-    except Invalid as exc:
-        return _case_page(request, ws, None, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/diversion/{case.id}")
+        return redirect(request, f"/workspace/diversion/{case.id}")
+
+    return forms.attempt(form, work, partial(_case_page, request, ws, None))
 
 
 def _import_context() -> dict[str, Any]:
@@ -148,24 +150,25 @@ def edit_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: in
 
 @router.post("/workspace/diversion/{case_id}")
 def update_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
-    try:
+    def work() -> Response:
         with ws.session(accounts.actor(user)) as session:
             service.update_case(session, case_id, service.parse_case(form))
-    except Invalid as exc:
-        return _case_page(request, ws, case_id, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/diversion/{case_id}")
+        return redirect(request, f"/workspace/diversion/{case_id}")
+
+    return forms.attempt(form, work, partial(_case_page, request, ws, case_id))
 
 
 @router.post("/workspace/diversion/{case_id}/recontacts")
 def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
-    try:
+    def work() -> Response:
         with ws.session(accounts.actor(user)) as session:
             kind = service.parse_choice("kind", RecontactKind, form["kind"], default=RecontactKind.stop)
             service.add_recontact(session, case_id, service.parse_date("contact_date", form["contact_date"]),
                                   kind or RecontactKind.stop)
-    except Invalid as exc:
-        return _case_page(request, ws, case_id, errors={exc.field: exc.message}, status=422)
-    return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
+        return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
+
+    # the case's own boxes show what is stored, not this small form's values
+    return forms.attempt({}, work, partial(_case_page, request, ws, case_id))
 
 
 @router.post("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")

@@ -4,51 +4,41 @@ People's names (memberships) appear only on the logged-in pages."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.schemas.governance import (
+    BodyCreate,
+    BodyUpdate,
+    GovernancePublic,
+    MembershipBase,
+    MembershipCreate,
+    MembershipUpdate,
+    RelationCreate,
+)
 from scrutiny.workspace import accounts
 from scrutiny.workspace import governance as service
-from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.governance_diagram import layout
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.governance import BodyKind, RelationKind
-from scrutiny.workspace.panels import form_date, form_id
 
 router = APIRouter()
 api_router = APIRouter(tags=["governance"])
-Short = Annotated[str, Form(max_length=600)]
 EXPORT_URL = "/api/v1/governance"
+NewBody = Annotated[forms.Posted[BodyCreate], Depends(forms.posted(BodyCreate))]
+ChangedBody = Annotated[forms.Posted[BodyUpdate], Depends(forms.posted(BodyUpdate))]
+NewRelation = Annotated[forms.Posted[RelationCreate], Depends(forms.posted(RelationCreate))]
+NewMembership = Annotated[forms.Posted[MembershipCreate], Depends(forms.posted(MembershipCreate))]
+ChangedMembership = Annotated[forms.Posted[MembershipUpdate], Depends(forms.posted(MembershipUpdate))]
 
 
-class BodyOut(BaseModel):
-    id: int
-    name: str
-    kind: BodyKind
-    area: str
-    website: str | None
-
-
-class RelationOut(BaseModel):
-    """`source` <kind> `target`, e.g. a Community Safety Partnership `reports_to` MOPAC."""
-
-    id: int
-    source: int
-    target: int
-    kind: RelationKind
-
-
-class GovernanceOut(BaseModel):
-    bodies: list[BodyOut]
-    relations: list[RelationOut]
-
-
-@api_router.get("/governance", response_model=GovernanceOut,
+@api_router.get("/governance", response_model=GovernancePublic,
                 summary="The governance map: bodies and how they relate (no people)")
 def api_export(ws: WorkspaceDep) -> dict[str, Any]:
     """The same document as `scrutiny governance export`."""
@@ -86,13 +76,9 @@ def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, 
         "form": form or {}}, status)
 
 
-def _membership_fields(body_id: str, person_name: str, organisation: str, role: str, since: str,
-                       until: str) -> service.MembershipFields:
-    chosen = form_id("body_id", body_id)
-    if chosen is None:
-        raise Invalid("body_id", "choose a body")
-    return service.MembershipFields(chosen, person_name, organisation, role, form_date("since", since),
-                                    form_date("until", until))
+def _membership(fields: MembershipBase) -> service.MembershipFields:
+    return service.MembershipFields(fields.body_id, fields.person_name, fields.organisation, fields.role,
+                                    fields.since, fields.until)
 
 
 @router.get("/workspace/governance")
@@ -100,23 +86,29 @@ def workspace_index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Respon
     return _index(request, ws, user)
 
 
-def _write(request: Request, ws: WorkspaceDep, user: User, work: Any, form: dict[str, Any],
-           done: str = "/workspace/governance") -> Response:
-    """Run `work(session)` as `user`; a refusal shows the page again with the field marked."""
-    try:
-        with ws.session(accounts.actor(user)) as session:
-            work(session)
-    except Invalid as exc:
-        return _index(request, ws, user, errors={exc.field: exc.message}, form=form, status=422)
+def _write(request: Request, ws: WorkspaceDep, user: User, work: Any, done: str) -> Response:
+    """Run `work(session)` as `user` and go to `done` (a refusal is the error page: these forms have no boxes)."""
+    with ws.session(accounts.actor(user)) as session:
+        work(session)
     return redirect(request, done)
 
 
+def _saved(request: Request, ws: WorkspaceDep, user: User, done: str, change: Any) -> Any:
+    """A form's work: `change(session, model)` as `user`, then to `done`."""
+
+    def work(model: Any) -> Response:
+        with ws.session(accounts.actor(user)) as session:
+            change(session, model)
+        return redirect(request, done)
+
+    return work
+
+
 @router.post("/workspace/governance/bodies")
-def create_body(request: Request, ws: WorkspaceDep, user: PanelMember, name: Short = "",
-                kind: Short = BodyKind.other.value, area: Short = "", website: Short = "") -> Response:
-    form = {"name": name, "kind": kind, "area": area, "website": website}
-    return _write(request, ws, user, lambda s: service.create_body(s, name, kind, area, website), form,
-                  "/workspace/governance#bodies")
+def create_body(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewBody) -> Response:
+    work = _saved(request, ws, user, "/workspace/governance#bodies",
+                  lambda s, b: service.create_body(s, b.name, b.kind, b.area, b.website))
+    return forms.submit(form, work, partial(_index, request, ws, user))
 
 
 @router.get("/workspace/governance/bodies/{body_id}")
@@ -137,51 +129,37 @@ def _body_page(request: Request, ws: WorkspaceDep, user: User, body_id: int, *,
 
 
 @router.post("/workspace/governance/bodies/{body_id}")
-def update_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int, name: Short = "",
-                kind: Short = BodyKind.other.value, area: Short = "", website: Short = "") -> Response:
-    form = {"name": name, "kind": kind, "area": area, "website": website}
-    try:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_body(session, body_id, name, kind, area, website)
-    except Invalid as exc:
-        return _body_page(request, ws, user, body_id, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/governance/bodies/{body_id}")
+def update_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int, form: ChangedBody) -> Response:
+    work = _saved(request, ws, user, f"/workspace/governance/bodies/{body_id}",
+                  lambda s, b: service.update_body(s, body_id, b.name, b.kind, b.area, b.website))
+    return forms.submit(form, work, partial(_body_page, request, ws, user, body_id))
 
 
 @router.post("/workspace/governance/bodies/{body_id}/delete")
 def delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int) -> Response:
-    return _write(request, ws, user, lambda s: service.delete_body(s, body_id), {}, "/workspace/governance#bodies")
+    done = "/workspace/governance#bodies"
+    return forms.attempt({}, lambda: _write(request, ws, user, lambda s: service.delete_body(s, body_id), done),
+                         partial(_index, request, ws, user))
 
 
 @router.post("/workspace/governance/relations")
-def create_relation(request: Request, ws: WorkspaceDep, user: PanelMember, source_id: Short = "",
-                    target_id: Short = "", kind: Short = "") -> Response:
-    form = {"source_id": source_id, "target_id": target_id, "kind": kind}
-
-    def work(session: Any) -> None:
-        source, target = form_id("source_id", source_id), form_id("target_id", target_id)
-        if source is None or target is None:
-            raise Invalid("source_id" if source is None else "target_id", "choose a body")
-        service.add_relation(session, source, target, kind)
-
-    return _write(request, ws, user, work, form, "/workspace/governance#relations")
+def create_relation(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewRelation) -> Response:
+    work = _saved(request, ws, user, "/workspace/governance#relations",
+                  lambda s, r: service.add_relation(s, r.source_id, r.target_id, r.kind))
+    return forms.submit(form, work, partial(_index, request, ws, user))
 
 
 @router.post("/workspace/governance/relations/{relation_id}/delete")
 def delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relation_id: int) -> Response:
-    return _write(request, ws, user, lambda s: service.delete_relation(s, relation_id), {},
+    return _write(request, ws, user, lambda s: service.delete_relation(s, relation_id),
                   "/workspace/governance#relations")
 
 
 @router.post("/workspace/governance/memberships")
-def create_membership(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: Short = "",
-                      person_name: Short = "", organisation: Short = "", role: Short = "", since: Short = "",
-                      until: Short = "") -> Response:
-    form = {"body_id": body_id, "person_name": person_name, "organisation": organisation, "role": role,
-            "since": since, "until": until}
-    return _write(request, ws, user, lambda s: service.add_membership(
-        s, _membership_fields(body_id, person_name, organisation, role, since, until)), form,
-        "/workspace/governance#memberships")
+def create_membership(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewMembership) -> Response:
+    work = _saved(request, ws, user, "/workspace/governance#memberships",
+                  lambda s, m: service.add_membership(s, _membership(m)))
+    return forms.submit(form, work, partial(_index, request, ws, user))
 
 
 @router.get("/workspace/governance/memberships/{membership_id}")
@@ -202,21 +180,13 @@ def _membership_page(request: Request, ws: WorkspaceDep, user: User, membership_
 
 @router.post("/workspace/governance/memberships/{membership_id}")
 def update_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int,
-                      body_id: Short = "", person_name: Short = "", organisation: Short = "", role: Short = "",
-                      since: Short = "", until: Short = "") -> Response:
-    form = {"body_id": body_id, "person_name": person_name, "organisation": organisation, "role": role,
-            "since": since, "until": until}
-    try:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_membership(session, membership_id,
-                                      _membership_fields(body_id, person_name, organisation, role, since, until))
-    except Invalid as exc:
-        return _membership_page(request, ws, user, membership_id, errors={exc.field: exc.message}, form=form,
-                                status=422)
-    return redirect(request, "/workspace/governance#memberships")
+                      form: ChangedMembership) -> Response:
+    work = _saved(request, ws, user, "/workspace/governance#memberships",
+                  lambda s, m: service.update_membership(s, membership_id, _membership(m)))
+    return forms.submit(form, work, partial(_membership_page, request, ws, user, membership_id))
 
 
 @router.post("/workspace/governance/memberships/{membership_id}/delete")
 def delete_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int) -> Response:
-    return _write(request, ws, user, lambda s: service.delete_membership(s, membership_id), {},
+    return _write(request, ws, user, lambda s: service.delete_membership(s, membership_id),
                   "/workspace/governance#memberships")

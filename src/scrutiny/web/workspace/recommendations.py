@@ -4,33 +4,37 @@ recommendation with its linked KPIs' current values, the workspace's forms, and 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrutiny.web.schemas import ErrorResponse
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.schemas.recommendations import (
+    KpiCreate,
+    KpiPublic,
+    RecommendationCreate,
+    RecommendationPublic,
+    RecommendationUpdate,
+    Ref,
+)
 from scrutiny.workspace import accounts
 from scrutiny.workspace import recommendations as service
-from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.governance import list_bodies
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.governance import Body
 from scrutiny.workspace.models.panels import Panel
 from scrutiny.workspace.models.recommendations import Recommendation, Status
-from scrutiny.workspace.panels import form_date, form_id
-from scrutiny.workspace.record_ids import MAX_ID
+from scrutiny.workspace.panels import form_id
 
 router = APIRouter()
 api_router = APIRouter(tags=["recommendations"])
-Text = Annotated[str, Form(max_length=20000)]
-Short = Annotated[str, Form(max_length=200)]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a larger number names no record and fails in SQL
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such recommendation."},
     422: {"model": ErrorResponse, "description": "A field is not valid; `loc` names it."},
@@ -40,71 +44,14 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Log in first."},
     403: {"model": ErrorResponse, "description": "The role cannot write, or the X-CSRF-Token header is missing."},
 }
-
-
-class Ref(BaseModel):
-    id: int
-    name: str
-
-
-class KpiIn(BaseModel):
-    """A figure to watch: `metric` is a dotted key of the metrics document, e.g. `object_groups.drugs.share`."""
-
-    model_config = ConfigDict(extra="forbid")
-    metric: str = Field(max_length=100, examples=["object_groups.drugs.share"])
-    force: str = Field(max_length=60, examples=["metropolitan"])
-    area_code: str | None = Field(None, max_length=9, examples=["E09000012"])
-    start: str = Field(max_length=7, examples=["2024-01"], description="first month, YYYY-MM")
-    end: str = Field(max_length=7, examples=["2024-12"], description="last month, YYYY-MM")
-
-
-class KpiOut(KpiIn):
-    label: str
-
-
-class RecommendationOut(BaseModel):
-    id: int
-    text: str
-    from_body: Ref
-    to_body: Ref
-    panel: Ref | None
-    made_on: date
-    response_due: date | None
-    response_text: str | None
-    responded_on: date | None
-    status: Status
-    overdue: bool = Field(description="still open and its response date has passed")
-    kpis: list[KpiOut]
-
-
-class RecommendationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(max_length=10000)
-    from_body_id: RecordId
-    to_body_id: RecordId
-    made_on: date
-    panel_id: RecordId | None = None
-    response_due: date | None = None
-    response_text: str | None = Field(None, max_length=20000)
-    responded_on: date | None = None
-    status: Status = Status.open
-    kpis: list[KpiIn] = Field(default_factory=list, max_length=50)
-
-
-class RecommendationPatch(BaseModel):
-    """Only the fields sent change; the result is checked as a whole (status rules, dates)."""
-
-    model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(None, max_length=10000)
-    from_body_id: RecordId | None = None
-    to_body_id: RecordId | None = None
-    made_on: date | None = None
-    panel_id: RecordId | None = None
-    response_due: date | None = None
-    response_text: str | None = Field(None, max_length=20000)
-    responded_on: date | None = None
-    status: Status | None = None
-    kpis: list[KpiIn] | None = Field(None, max_length=50)
+MAIN_FIELDS = ("text", "from_body_id", "to_body_id", "panel_id", "made_on", "response_due")
+NewRecommendation = Annotated[forms.Posted[RecommendationCreate],
+                              Depends(forms.posted(RecommendationCreate, MAIN_FIELDS))]
+Changed = Annotated[forms.Posted[RecommendationUpdate], Depends(forms.posted(RecommendationUpdate, MAIN_FIELDS))]
+Response_ = Annotated[forms.Posted[RecommendationUpdate], Depends(forms.posted(
+    RecommendationUpdate, ("response_text", "responded_on", "status"), {"status": Status.answered.value}))]
+NewStatus = Annotated[forms.Posted[RecommendationUpdate], Depends(forms.posted(RecommendationUpdate, ("status",)))]
+NewKpi = Annotated[forms.Posted[KpiCreate], Depends(forms.posted(KpiCreate))]
 
 
 def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
@@ -113,32 +60,32 @@ def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     return bodies, panels
 
 
-def to_out(rec: Recommendation, bodies: dict[int, str], panels: dict[int, str], today: date) -> RecommendationOut:
-    return RecommendationOut(
+def to_out(rec: Recommendation, bodies: dict[int, str], panels: dict[int, str], today: date) -> RecommendationPublic:
+    return RecommendationPublic(
         id=rec.id, text=rec.text, from_body=Ref(id=rec.from_body_id, name=bodies.get(rec.from_body_id, "")),
         to_body=Ref(id=rec.to_body_id, name=bodies.get(rec.to_body_id, "")),
         panel=Ref(id=rec.panel_id, name=panels.get(rec.panel_id, "")) if rec.panel_id is not None else None,
         made_on=rec.made_on, response_due=rec.response_due, response_text=rec.response_text,
         responded_on=rec.responded_on, status=rec.status, overdue=service.is_overdue(rec, today),
-        kpis=[KpiOut(metric=k.metric, force=k.force, area_code=k.area_code, start=k.start, end=k.end,
+        kpis=[KpiPublic(metric=k.metric, force=k.force, area_code=k.area_code, start=k.start, end=k.end,
                      label=service.KPIS.get(k.metric, k.metric)) for k in rec.kpis])
 
 
-def outs(session: Session, recs: list[Recommendation], today: date) -> list[RecommendationOut]:
+def outs(session: Session, recs: list[Recommendation], today: date) -> list[RecommendationPublic]:
     bodies, panels = _names(session)
     return [to_out(r, bodies, panels, today) for r in recs]
 
 
-def _kpis_in(items: list[KpiIn]) -> list[service.KpiFields]:
+def _kpis_in(items: list[KpiCreate]) -> list[service.KpiFields]:
     return [service.KpiFields(k.metric, k.force, k.start, k.end, k.area_code) for k in items]
 
 
 # ---- JSON API ---------------------------------------------------------------------------------------------
 
-@api_router.get("/recommendations", response_model=list[RecommendationOut], responses=ERRORS,
+@api_router.get("/recommendations", response_model=list[RecommendationPublic], responses=ERRORS,
                 summary="Recommendations made by panels and oversight bodies, newest first")
 def api_list(ws: WorkspaceDep, status: Status | None = None, panel: int | None = None, body: int | None = None,
-             overdue: bool | None = None) -> list[RecommendationOut]:
+             overdue: bool | None = None) -> list[RecommendationPublic]:
     """Filter by `status`, `panel` (id), `body` (id, as maker or recipient) and `overdue=true` (still open
     after its response date)."""
     today = service.london_today()
@@ -148,35 +95,28 @@ def api_list(ws: WorkspaceDep, status: Status | None = None, panel: int | None =
         return outs(session, found, today)
 
 
-@api_router.get("/recommendations/{recommendation_id}", response_model=RecommendationOut, responses=ERRORS,
+@api_router.get("/recommendations/{recommendation_id}", response_model=RecommendationPublic, responses=ERRORS,
                 summary="One recommendation with its response and linked KPIs")
-def api_one(ws: WorkspaceDep, recommendation_id: int) -> RecommendationOut:
+def api_one(ws: WorkspaceDep, recommendation_id: int) -> RecommendationPublic:
     with ws.session() as session:
         return outs(session, [service.get_recommendation(session, recommendation_id)], service.london_today())[0]
 
 
-@api_router.post("/recommendations", response_model=RecommendationOut, status_code=201, responses=WRITE_ERRORS,
+@api_router.post("/recommendations", response_model=RecommendationPublic, status_code=201, responses=WRITE_ERRORS,
                  summary="Record a recommendation (role panel_member; header X-CSRF-Token)")
-def api_create(ws: WorkspaceDep, user: PanelMember, body: RecommendationIn) -> JSONResponse:
-    fields = service.RecommendationFields(**{**body.model_dump(exclude={"kpis"}), "status": body.status.value,
-                                             "kpis": _kpis_in(body.kpis)})
+def api_create(ws: WorkspaceDep, user: PanelMember, body: RecommendationCreate) -> JSONResponse:
     with ws.session(accounts.actor(user)) as session:
-        rec = service.create_recommendation(session, fields)
+        rec = service.create_recommendation(session, _fields(body))
         out = outs(session, [rec], service.london_today())[0]
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
-@api_router.patch("/recommendations/{recommendation_id}", response_model=RecommendationOut,
+@api_router.patch("/recommendations/{recommendation_id}", response_model=RecommendationPublic,
                   responses=WRITE_ERRORS, summary="Change a recommendation: a response, a status, dates, KPIs")
 def api_update(ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-               body: RecommendationPatch) -> RecommendationOut:
-    changes = body.model_dump(exclude_unset=True, exclude={"kpis"})
-    if body.status is not None:
-        changes["status"] = body.status.value
-    if "kpis" in body.model_fields_set:
-        changes["kpis"] = _kpis_in(body.kpis or [])
+               body: RecommendationUpdate) -> RecommendationPublic:
     with ws.session(accounts.actor(user)) as session:
-        rec = service.update_recommendation(session, recommendation_id, changes)
+        rec = service.update_recommendation(session, recommendation_id, _changes(body))
         return outs(session, [rec], service.london_today())[0]
 
 
@@ -246,27 +186,30 @@ def workspace_list(request: Request, ws: WorkspaceDep, user: AnyRole) -> Respons
     return _workspace_list(request, ws, user)
 
 
+def _fields(rec: RecommendationCreate) -> service.RecommendationFields:
+    """What the service stores, from the API's body or the form alike."""
+    return service.RecommendationFields(**{**rec.model_dump(exclude={"kpis"}), "status": rec.status.value,
+                                           "kpis": _kpis_in(rec.kpis)})
+
+
+def _changes(patch: RecommendationUpdate) -> dict[str, Any]:
+    """The fields sent, as the service takes them (a status by its value, KPIs as the service's own)."""
+    changes = patch.model_dump(exclude_unset=True, exclude={"kpis"})
+    if patch.status is not None:
+        changes["status"] = patch.status.value
+    if "kpis" in patch.model_fields_set:
+        changes["kpis"] = _kpis_in(patch.kpis or [])
+    return changes
+
+
 @router.post("/workspace/recommendations")
-def workspace_create(request: Request, ws: WorkspaceDep, user: PanelMember, text: Text = "",
-                     from_body_id: Short = "", to_body_id: Short = "", panel_id: Short = "", made_on: Short = "",
-                     response_due: Short = "") -> Response:
-    form = {"text": text, "from_body_id": from_body_id, "to_body_id": to_body_id, "panel_id": panel_id,
-            "made_on": made_on, "response_due": response_due}
-    try:
-        made = form_date("made_on", made_on)
-        if made is None:
-            raise Invalid("made_on", "give the date the recommendation was made")
-        source, target = form_id("from_body_id", from_body_id), form_id("to_body_id", to_body_id)
-        if source is None or target is None:
-            raise Invalid("from_body_id" if source is None else "to_body_id", "choose a body")
-        fields = service.RecommendationFields(text=text, from_body_id=source, to_body_id=target, made_on=made,
-                                              panel_id=form_id("panel_id", panel_id),
-                                              response_due=form_date("response_due", response_due))
+def workspace_create(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewRecommendation) -> Response:
+    def work(rec: RecommendationCreate) -> Response:
         with ws.session(accounts.actor(user)) as session:
-            rec = service.create_recommendation(session, fields)
-    except Invalid as exc:
-        return _workspace_list(request, ws, user, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/recommendations/{rec.id}")
+            made = service.create_recommendation(session, _fields(rec))
+        return redirect(request, f"/workspace/recommendations/{made.id}")
+
+    return forms.submit(form, work, partial(_workspace_list, request, ws, user))
 
 
 @router.get("/workspace/recommendations/{recommendation_id}")
@@ -275,58 +218,44 @@ def workspace_one(request: Request, ws: WorkspaceDep, user: AnyRole, recommendat
 
 
 def _change(request: Request, ws: WorkspaceDep, user: User, recommendation_id: int,
-            make: Any, form: dict[str, Any]) -> Response:
-    """Apply `make()`'s changes, back to the page; a refusal shows the page again with the field marked."""
-    try:
-        changes = make()
+            form: forms.Posted[RecommendationUpdate]) -> Response:
+    """Apply the form's changes, back to the page; a refusal shows the page again with the field marked."""
+
+    def work(patch: RecommendationUpdate) -> Response:
         with ws.session(accounts.actor(user)) as session:
-            service.update_recommendation(session, recommendation_id, changes)
-    except Invalid as exc:
-        return _workspace_one(request, ws, user, recommendation_id, errors={exc.field: exc.message}, form=form,
-                              status=422)
-    return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+            service.update_recommendation(session, recommendation_id, _changes(patch))
+        return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+
+    return forms.submit(form, work, partial(_workspace_one, request, ws, user, recommendation_id))
 
 
 @router.post("/workspace/recommendations/{recommendation_id}")
 def workspace_update(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-                     text: Text = "", from_body_id: Short = "", to_body_id: Short = "", panel_id: Short = "",
-                     made_on: Short = "", response_due: Short = "") -> Response:
-    form = {"text": text, "from_body_id": from_body_id, "to_body_id": to_body_id, "panel_id": panel_id,
-            "made_on": made_on, "response_due": response_due}
-    return _change(request, ws, user, recommendation_id, lambda: {
-        "text": text, "from_body_id": form_id("from_body_id", from_body_id),
-        "to_body_id": form_id("to_body_id", to_body_id), "panel_id": form_id("panel_id", panel_id),
-        "made_on": form_date("made_on", made_on), "response_due": form_date("response_due", response_due)}, form)
+                     form: Changed) -> Response:
+    return _change(request, ws, user, recommendation_id, form)
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/response")
 def workspace_response(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-                       response_text: Text = "", responded_on: Short = "",
-                       status: Short = Status.answered.value) -> Response:
-    form = {"response_text": response_text, "responded_on": responded_on, "status": status}
-    return _change(request, ws, user, recommendation_id, lambda: {
-        "response_text": response_text, "responded_on": form_date("responded_on", responded_on),
-        "status": status}, form)
+                       form: Response_) -> Response:
+    return _change(request, ws, user, recommendation_id, form)
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/status")
 def workspace_status(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-                     status: Short = "") -> Response:
-    return _change(request, ws, user, recommendation_id, lambda: {"status": status}, {"status": status})
+                     form: NewStatus) -> Response:
+    return _change(request, ws, user, recommendation_id, form)
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/kpis")
 def workspace_add_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-                      metric: Short = "", force: Short = "", area_code: Short = "", start: Short = "",
-                      end: Short = "") -> Response:
-    form = {"metric": metric, "force": force, "area_code": area_code, "start": start, "end": end}
-    try:
+                      form: NewKpi) -> Response:
+    def work(kpi: KpiCreate) -> Response:
         with ws.session(accounts.actor(user)) as session:
-            service.add_kpi(session, recommendation_id, service.KpiFields(metric, force, start, end, area_code))
-    except Invalid as exc:
-        return _workspace_one(request, ws, user, recommendation_id, errors={exc.field: exc.message}, form=form,
-                              status=422)
-    return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+            service.add_kpi(session, recommendation_id, _kpis_in([kpi])[0])
+        return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+
+    return forms.submit(form, work, partial(_workspace_one, request, ws, user, recommendation_id))
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/kpis/{kpi_id}/delete")
@@ -344,4 +273,4 @@ def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, reco
     return redirect(request, "/workspace/recommendations")
 
 
-__all__ = ["RecommendationOut", "api_router", "outs", "router"]
+__all__ = ["api_router", "outs", "router"]

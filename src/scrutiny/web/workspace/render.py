@@ -11,13 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scrutiny.web.pages.common import render
 from scrutiny.web.workspace.deps import CSRF_FIELD, csrf_token, current_user, set_cookies
+from scrutiny.web.workspace.parts import visible
 from scrutiny.workspace.errors import Invalid, LoginRequired, WorkspaceError
 
 
 def page(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
+    """`parts` are the registered workspace parts this person may use: the menu and the home list them."""
     user = current_user(request)
     base: dict[str, Any] = {"user": user, "csrf_field": CSRF_FIELD, "csrf": csrf_token(request), "title": "",
-            "errors": {}, "form": {}, "message": None}
+            "errors": {}, "form": {}, "message": None, "parts": visible(user)}
     response: HTMLResponse = render(request, template, {**base, **(context or {})}, status)
     response.headers["Cache-Control"] = "no-store"
     set_cookies(request, response)

@@ -7,28 +7,37 @@ cases; the public page withholds a diversion figure resting on 1-4 cases, the wo
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from scrutiny.web.schemas import ErrorResponse
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.schemas.strategy import (
+    IndicatorPublic,
+    PointPublic,
+    PriorityCreate,
+    PriorityPublic,
+    PriorityUpdate,
+)
 from scrutiny.workspace import accounts
 from scrutiny.workspace import strategy as service
 from scrutiny.workspace.diversion import cases as case_service
 from scrutiny.workspace.diversion.kpis import record
 from scrutiny.workspace.errors import Invalid
-from scrutiny.workspace.models.strategy import Granularity, IndicatorMetric, StrategyPriority, TargetDirection
+from scrutiny.workspace.models.strategy import IndicatorMetric, StrategyPriority, TargetDirection
 
 router = APIRouter()
 api_router = APIRouter(tags=["strategy"])
 Short = Annotated[str, Form(max_length=600)]
-Text = Annotated[str, Form(max_length=5000)]
 LONDON = ZoneInfo("Europe/London")
+NewPriority = Annotated[forms.Posted[PriorityCreate], Depends(forms.posted(PriorityCreate))]
+ChangedPriority = Annotated[forms.Posted[PriorityUpdate], Depends(forms.posted(PriorityUpdate))]
 
 
 def _today() -> date:
@@ -58,13 +67,6 @@ def _progress(request: Request, ws: WorkspaceDep, priority_id: int, *,
     return priority, rows
 
 
-def _granularity(text: str) -> Granularity:
-    try:
-        return Granularity(text)
-    except ValueError:
-        raise Invalid("granularity", "choose each month or each quarter") from None
-
-
 # ---- workspace pages --------------------------------------------------------------------------------------
 
 
@@ -84,17 +86,14 @@ def index(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
 
 
 @router.post("/workspace/strategy")
-def create(request: Request, ws: WorkspaceDep, user: PanelMember, title: Short = "", description: Text = "",
-           start_month: Short = "", end_month: Short = "", granularity: Short = "month") -> Response:
-    form = {"title": title, "description": description, "start_month": start_month, "end_month": end_month,
-            "granularity": granularity}
-    try:
+def create(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewPriority) -> Response:
+    def work(fields: PriorityCreate) -> Response:
         with ws.session(accounts.actor(user)) as session:
-            priority = service.create_priority(session, title, description, start_month, end_month,
-                                               _granularity(granularity))
-    except Invalid as exc:
-        return _index(request, ws, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/strategy/{priority.id}")
+            priority = service.create_priority(session, fields.title, fields.description, fields.start_month,
+                                               fields.end_month, fields.granularity)
+        return redirect(request, f"/workspace/strategy/{priority.id}")
+
+    return forms.submit(form, work, partial(_index, request, ws))
 
 
 def _detail(request: Request, ws: WorkspaceDep, priority_id: int, *, errors: dict[str, str] | None = None,
@@ -115,34 +114,32 @@ def detail(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: i
 
 
 @router.post("/workspace/strategy/{priority_id}")
-def update(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int, title: Short = "",
-           description: Text = "", start_month: Short = "", end_month: Short = "",
-           granularity: Short = "month") -> Response:
-    form = {"title": title, "description": description, "start_month": start_month, "end_month": end_month,
-            "granularity": granularity}
-    try:
+def update(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
+           form: ChangedPriority) -> Response:
+    def work(fields: PriorityUpdate) -> Response:
         with ws.session(accounts.actor(user)) as session:
-            service.update_priority(session, priority_id, title, description, start_month, end_month,
-                                    _granularity(granularity))
-    except Invalid as exc:
-        return _detail(request, ws, priority_id, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/strategy/{priority_id}")
+            service.update_priority(session, priority_id, fields.title, fields.description, fields.start_month,
+                                    fields.end_month, fields.granularity)
+        return redirect(request, f"/workspace/strategy/{priority_id}")
+
+    return forms.submit(form, work, partial(_detail, request, ws, priority_id))
 
 
 @router.post("/workspace/strategy/{priority_id}/indicators")
 def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int, metric: Short = "",
                   direction: Short = "", target: Short = "", force: Short = "", area: Short = "") -> Response:
     form = {"metric": metric, "direction": direction, "target": target, "force": force, "area": area}
-    try:
+
+    def work() -> Response:
         try:
             chosen, way = IndicatorMetric(metric), TargetDirection(direction)
         except ValueError:
             raise Invalid("metric", "choose a figure and a direction from the lists") from None
         with ws.session(accounts.actor(user)) as session:
             service.add_indicator(session, priority_id, chosen, way, service.parse_target(target), force, area)
-    except Invalid as exc:
-        return _detail(request, ws, priority_id, errors={exc.field: exc.message}, form=form, status=422)
-    return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
+        return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
+
+    return forms.attempt(form, work, partial(_detail, request, ws, priority_id))
 
 
 @router.post("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")
@@ -171,50 +168,22 @@ def public_page(request: Request, ws: WorkspaceDep, priority_id: int) -> Respons
                                                             "rows": rows, "public": True})
 
 
-class PointOut(BaseModel):
-    period: str
-    value: float | None
-    status: str  # met, not met, no data, suppressed
+def _point(p: service.Point) -> PointPublic:
+    return PointPublic(period=p.label, value=p.value, status=p.status)
 
 
-class IndicatorOut(BaseModel):
-    id: int
-    metric: IndicatorMetric
-    name: str
-    direction: TargetDirection
-    target: float
-    scope: str
-    whole_period: PointOut
-    periods: list[PointOut]
-    notes: list[str]
-
-
-class PriorityOut(BaseModel):
-    id: int
-    title: str
-    description: str
-    start_month: str
-    end_month: str
-    granularity: Granularity
-    indicators: list[IndicatorOut]
-
-
-def _point(p: service.Point) -> PointOut:
-    return PointOut(period=p.label, value=p.value, status=p.status)
-
-
-@api_router.get("/strategy/{priority_id}", response_model=PriorityOut,
+@api_router.get("/strategy/{priority_id}", response_model=PriorityPublic,
                 responses={404: {"model": ErrorResponse, "description": "No such priority."}},
                 summary="A strategic priority's indicators against their targets, period by period")
-def api_priority(request: Request, ws: WorkspaceDep, priority_id: int) -> PriorityOut:
+def api_priority(request: Request, ws: WorkspaceDep, priority_id: int) -> PriorityPublic:
     """Each indicator per month or quarter: its value and "met", "not met", "no data" or "suppressed" (a
     diversion figure resting on 1-4 cases)."""
     priority, rows = _progress(request, ws, priority_id, public=True)
-    indicators = [IndicatorOut(id=r.indicator.id, metric=r.indicator.metric, name=r.name,
+    indicators = [IndicatorPublic(id=r.indicator.id, metric=r.indicator.metric, name=r.name,
                                direction=r.indicator.direction, target=r.indicator.target, scope=r.scope_text,
                                whole_period=_point(r.whole), periods=[_point(p) for p in r.points], notes=r.notes)
                   for r in rows]
-    return PriorityOut(id=priority.id, title=priority.title, description=priority.description,
+    return PriorityPublic(id=priority.id, title=priority.title, description=priority.description,
                        start_month=priority.start_month, end_month=priority.end_month,
                        granularity=priority.granularity, indicators=indicators)
 
