@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from scrutiny import settings
 from scrutiny.cli import (
     bias,
     community,
@@ -25,6 +26,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _check_settings() -> None:
+    """Every `SCRUTINY_*` variable is checked before any command runs: a bad one is one line and exit code 2."""
+    from scrutiny.cli.common import err_console, labelled
+
+    settings.validate_or_exit(lambda line: err_console.print(labelled("error:", "bold red", line), highlight=False,
+                                                             soft_wrap=True))
+
+
 warehouse.register(app)
 fetch.register(app)
 synth.register(app)

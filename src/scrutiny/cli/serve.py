@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scrutiny.cli.common import DbOption, console
+from scrutiny.cli.common import DbOption, console, user_errors
 from scrutiny.cli.workspace import WorkspaceOption
 from scrutiny.config import resolve_db
 
@@ -33,13 +33,14 @@ def serve(
     database, created or upgraded at start; `scrutiny user create --admin EMAIL` makes its first admin."""
     from scrutiny.web import get_settings  # imported here: the other commands should not pay for the web stack
 
-    settings = get_settings(resolve_db(db), workspace_url=workspace)
-    if not settings.db.exists():
-        console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
-                      f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
-    console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "
-                  f"warehouse {settings.db}", highlight=False)
-    run(settings, host, port)
+    with user_errors():  # a bad --workspace, or a workspace database that cannot be opened: one line, exit 2
+        settings = get_settings(resolve_db(db), workspace_url=workspace)
+        if not settings.db.exists():
+            console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
+                          f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
+        console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "
+                      f"warehouse {settings.db}", highlight=False)
+        run(settings, host, port)
 
 
 def run(settings: Settings, host: str, port: int, *, access_log: bool = True) -> None:

@@ -16,9 +16,9 @@ from scrutiny.workspace.models.accounts import Role
 
 WorkspaceOption = Annotated[
     str | None,
-    typer.Option("--workspace", help="Workspace database URL (default: $SCRUTINY_WORKSPACE, else a SQLite file "
-                                     "beside the warehouse, e.g. ./scrutiny-workspace.sqlite); PostgreSQL: "
-                                     "postgresql://user@host/db."),
+    typer.Option("--workspace", help="Workspace database: a URL or the path of a SQLite file (default: "
+                                     "$SCRUTINY_WORKSPACE, else a SQLite file beside the warehouse, e.g. "
+                                     "./scrutiny-workspace.sqlite); PostgreSQL: postgresql://user@host/db."),
 ]
 
 workspace_app = typer.Typer(help="The panel workspace's database: create, upgrade, check.", no_args_is_help=True)

@@ -9,17 +9,17 @@ files are taken as they are, while the official sources are first brought to tha
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from scrutiny import settings
 from scrutiny.errors import SourceUnavailable
 from scrutiny.sources.ratelimit import Fetcher, Transform
 
-CENSUS_URL_ENV = "SCRUTINY_CENSUS_URL"
-BOUNDARIES_URL_ENV = "SCRUTINY_BOUNDARIES_URL"
+CENSUS_URL_ENV = settings.env_name("census_url")
+BOUNDARIES_URL_ENV = settings.env_name("boundaries_url")
 
 # ONS Census 2021 dataset TS022 "Ethnic group (detailed)", the whole-dataset CSV for lower tier local
 # authorities (columns `Lower tier local authorities Code, ..., Observation`, the layout of the shared
@@ -129,7 +129,7 @@ def _download_all(
     fetcher: Fetcher | None,
     progress: Progress | None,
 ) -> list[Path]:
-    mirror = (base_url or os.environ.get(env) or "").rstrip("/") or None
+    mirror = (base_url or settings.value_of(env) or "").rstrip("/") or None
     own = fetcher is None
     fetcher = fetcher or Fetcher(timeout=300.0)
     paths: list[Path] = []

@@ -6,7 +6,6 @@ response; turning JSON into warehouse rows is the parser's job, not this module'
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -16,12 +15,13 @@ from typing import Any
 
 import httpx
 
+from scrutiny import settings
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError, SourceUnavailable
 from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, is_json_list
 
-DEFAULT_BASE_URL = "https://data.police.uk/api"
-BASE_URL_ENV = "SCRUTINY_POLICE_API_URL"
+DEFAULT_BASE_URL = settings.DEFAULT_POLICE_API_URL
+BASE_URL_ENV = settings.env_name("police_api_url")
 
 #: Called once per file of a download, from worker threads: (path, True if fetched now / False if kept).
 Progress = Callable[[Path, bool], None]
@@ -32,7 +32,7 @@ _KINDS = ("stops-force", "stops-no-location")
 
 def resolve_base_url(base_url: str | None = None) -> str:
     """`--base-url`, else $SCRUTINY_POLICE_API_URL, else the public API."""
-    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    return (base_url or settings.current().police_api_url).rstrip("/")
 
 
 def _this_month(today: date | None) -> str:

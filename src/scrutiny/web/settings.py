@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scrutiny import settings as declared
 from scrutiny.config import resolve_db
 
 
@@ -30,24 +30,24 @@ class Settings:
     lock_wait: float = 3.0  # seconds to wait for an ingest holding the warehouse before answering 503
     tmp_dir: Path | None = None  # where downloads are written before they are sent (default: the system's)
     workspace_url: str = ""  # the workspace database (SQLAlchemy URL); "" = beside the warehouse
-    secure_cookies: bool = False  # mark login cookies Secure: set when served over HTTPS ($SCRUTINY_SECURE_COOKIES=1)
+    secure_cookies: bool = False  # mark login cookies Secure: set when served over HTTPS ($SCRUTINY_SECURE_COOKIES)
     # proxies (IP addresses or networks) whose X-Forwarded-For is believed ($SCRUTINY_TRUSTED_PROXIES, comma-separated);
     # none by default: the connection's own address is the client's (see scrutiny.web.client_address)
     trusted_proxies: tuple[str, ...] = ()
 
 
 def get_settings(db: Path | str | None = None, **overrides: Any) -> Settings:
-    """Settings for `db` (else $SCRUTINY_DB, else ./scrutiny.duckdb); $SCRUTINY_TMP for downloads; the workspace
-    from $SCRUTINY_WORKSPACE, else a SQLite file beside the warehouse.
+    """Settings for `db` (else $SCRUTINY_DB, else ./scrutiny.duckdb), the rest of what the environment sets
+    (scrutiny.settings declares each variable and checks it: a bad value raises `BadSetting` here, when an app
+    is made), and the workspace from `workspace_url` (a URL or a SQLite file path), else $SCRUTINY_WORKSPACE,
+    else a SQLite file beside the warehouse.
 
     Tests and callers change any other field by name: `get_settings(db, cache_entries=0)`."""
     from scrutiny.workspace.database import resolve_workspace_url
 
-    tmp = os.environ.get("SCRUTINY_TMP")
+    env = declared.current()
     warehouse = resolve_db(db).resolve()
-    base = Settings(db=warehouse, tmp_dir=Path(tmp) if tmp else None,
+    base = Settings(db=warehouse, tmp_dir=env.tmp,
                     workspace_url=resolve_workspace_url(overrides.pop("workspace_url", None) or None, warehouse),
-                    secure_cookies=os.environ.get("SCRUTINY_SECURE_COOKIES", "") in ("1", "true", "yes"),
-                    trusted_proxies=tuple(p.strip() for p in os.environ.get("SCRUTINY_TRUSTED_PROXIES", "").split(",")
-                                          if p.strip()))
+                    secure_cookies=env.secure_cookies, trusted_proxies=env.trusted_proxies)
     return replace(base, **overrides)

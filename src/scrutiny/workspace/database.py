@@ -2,12 +2,13 @@
 schema brought to the version this code expects by Alembic (never by `create_all`).
 
 The URL is `--workspace`, else `$SCRUTINY_WORKSPACE`, else a SQLite file beside the warehouse
-(`scrutiny.duckdb` → `scrutiny-workspace.sqlite`). PostgreSQL in production: `postgresql+psycopg://...`.
+(`scrutiny.duckdb` → `scrutiny-workspace.sqlite`); a plain path (`ws.sqlite`) in either means that SQLite file.
+PostgreSQL in production: `postgresql+psycopg://...`. A database that cannot be opened (a server that does not
+answer, a file in a missing folder) is `WorkspaceUnavailable`, one line, found when the engine is first made.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,24 +20,53 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from scrutiny import settings
 from scrutiny.config import resolve_db
+from scrutiny.errors import ScrutinyError
 from scrutiny.workspace import audit
 from scrutiny.workspace.errors import SchemaOutOfDate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class WorkspaceUnavailable(ScrutinyError):
+    """The workspace database cannot be opened: the server does not answer, the file cannot be made, the driver is
+    not installed. A setting to fix (exit code 2), or an outage for the web (503), never a traceback."""
+
+    status = 503
+    exit_code = 2
+
+
 def resolve_workspace_url(url: str | None = None, db: Path | str | None = None) -> str:
-    """`--workspace`, else `$SCRUTINY_WORKSPACE`, else SQLite beside the warehouse (the order the CLI documents)."""
+    """`--workspace`, else `$SCRUTINY_WORKSPACE`, else SQLite beside the warehouse (the order the CLI documents);
+    a plain path is a SQLite file (scrutiny.settings.workspace_url)."""
     if url:
-        return url
-    env = os.environ.get("SCRUTINY_WORKSPACE")
+        return settings.workspace_url(url, "--workspace")
+    env = settings.current().workspace
     if env:
         return env
     warehouse = resolve_db(db)
     return f"sqlite:///{warehouse.with_name(warehouse.stem + '-workspace.sqlite')}"
+
+
+def _unavailable(url: str, exc: Exception) -> WorkspaceUnavailable:
+    """One line saying which database could not be opened and why (the driver's first line, or the missing
+    folder of a SQLite file), with any password hidden."""
+    shown = url
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    try:
+        parsed = make_url(url)
+        shown = parsed.render_as_string()
+        folder = Path(parsed.database or "").parent
+        if parsed.get_backend_name() == "sqlite" and parsed.database and not folder.is_dir():
+            reason = f"the folder {str(folder)!r} does not exist"
+    except (ArgumentError, ValueError):
+        pass
+    return WorkspaceUnavailable(f"cannot open the workspace database {shown}: {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,8 +110,18 @@ class Workspace:
 
     @property
     def engine(self) -> Engine:
+        """The engine, made on first use after one connection proves the database can be opened."""
         if self._engine is None:
-            self._engine = make_engine(self.url)
+            engine: Engine | None = None
+            try:
+                engine = make_engine(self.url)
+                with engine.connect():
+                    pass
+            except (DBAPIError, NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
+                if engine is not None:
+                    engine.dispose()
+                raise _unavailable(self.url, exc) from None
+            self._engine = engine
             self._factory = sessionmaker(self._engine, expire_on_commit=False)
         return self._engine
 

@@ -11,8 +11,11 @@ reports before serving, as start-up should; the community tests use it to kill a
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
 
+from scrutiny import settings
 from scrutiny.web.app import create_app
 from scrutiny.web.settings import get_settings
 from scrutiny.web.workspace.community import startup_purge
@@ -20,6 +23,7 @@ from scrutiny.workspace.errors import SchemaOutOfDate
 
 
 def app() -> FastAPI:
+    settings.validate_or_exit(lambda line: print(f"error: {line}", file=sys.stderr))  # one line, exit 2
     made = create_app(get_settings())
     try:
         startup_purge(made.state.workspace)

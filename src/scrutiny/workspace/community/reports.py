@@ -9,7 +9,6 @@ wrote it. Contact details are kept only with the consent box ticked, and only fo
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from scrutiny import settings
 from scrutiny.workspace.accounts import EMAIL
 from scrutiny.workspace.audit import Actor
 from scrutiny.workspace.community import places
@@ -37,7 +37,6 @@ from scrutiny.workspace.models.community import (
 PUBLIC_FORM = Actor(None, "public form")  # the only actor that writes without an account: see `submit`
 LONDON = ZoneInfo("Europe/London")  # people give the date and time on the clock where they were stopped
 MAX_YEARS = 2
-DEFAULT_RETENTION_DAYS = 90
 LETTER_HOURS = 24  # the complaint letter can be fetched (once per format) for this long after submitting
 HONEYPOT = "website"  # a field hidden from people; only a form-filling robot fills it in
 TEXT_LIMITS = {"suspected_of": 2000, "power_stated": 500, "searched_for": 2000, "found": 2000,
@@ -49,9 +48,9 @@ E = TypeVar("E", bound=Enum)
 
 
 def contact_retention_days() -> int:
-    """How long contact details are kept: $SCRUTINY_CONTACT_RETENTION_DAYS, else 90 days."""
-    value = os.environ.get("SCRUTINY_CONTACT_RETENTION_DAYS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_RETENTION_DAYS
+    """How long contact details are kept: $SCRUTINY_CONTACT_RETENTION_DAYS, else 90 days (a bad value is refused
+    at start-up by scrutiny.settings, not replaced by the default)."""
+    return settings.current().contact_retention_days
 
 
 def token_hash(token: str) -> str:
