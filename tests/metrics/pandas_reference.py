@@ -1,8 +1,8 @@
 """An independent reference for `scrutiny metrics --format json`, in plain pandas over the RAW published files.
 
 It never touches the warehouse or `scrutiny.metrics`: it reads the data.police.uk archive CSVs, the Census 2021
-files and the geography files in ../shared/data directly, and follows the definitions in DESIGN.md ("Metric
-definitions"), its JSON contract and docs/lens-contract.md (the lens, several forces, person-months, trends)
+files and the geography files in ../shared/data directly, and follows the definitions in docs/metrics.md (the
+figures and their JSON keys) and docs/lens-contract.md (the lens, several forces, person-months, trends)
 word for word, so the two implementations can be compared figure by figure.
 
 Only the force list (`src/scrutiny/catalog/forces.csv`: force id -> name, police force area code) is read from
@@ -75,7 +75,7 @@ class Wording(str):
     __slots__ = ()
 
 
-# DESIGN.md, "Object groups" (written out here on purpose, not read from the package's catalog).
+# Object groups, docs/metrics.md (written out here on purpose, not read from the package's catalog).
 OBJECT_GROUP = {
     "Controlled drugs": "drugs",
     "Psychoactive substances": "drugs",
@@ -152,7 +152,7 @@ POWER_NAMES: dict[str, str] = {
 POWER_WORDING = {NOT_RECORDED: "power not recorded", OTHER_POWER: "other powers"}
 POWERS = (*POWER_NAMES, NOT_RECORDED, OTHER_POWER)
 
-# DESIGN.md, "Outcome classes".
+# Outcome classes, docs/metrics.md and docs/data-model.md (written out, as above).
 OUTCOME_CLASS = {
     "A no further action disposal": "no_further_action",
     "Nothing found - no further action": "no_further_action",

@@ -1,4 +1,4 @@
-"""A 43-row month for Kent whose every figure is counted by hand below (DESIGN.md "Metric definitions").
+"""A 43-row month for Kent whose every figure is counted by hand below (docs/metrics.md).
 
 Two local authorities (Maidstone, Sevenoaks), each with 1,000 White, 200 Black, 300 Asian, 100 Mixed and
 50 Other residents. Maidstone's boundary is a square around (51.27, 0.52); other points are outside it.

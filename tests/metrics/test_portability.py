@@ -1,4 +1,4 @@
-"""The metric suite is portable (DESIGN.md "Chosen dependencies"): on PySpark in local mode, through Ibis, it
+"""The metric suite is portable (docs/architecture.md): on PySpark in local mode, through Ibis, it
 gives the same JSON document as on DuckDB.
 
 A warehouse is built from a real sample (the Metropolitan and City of London archive files for 2018-04 and

@@ -1,7 +1,7 @@
 """The report lays out the metrics document faithfully, safely and self-contained (no outside requests).
 
 Most tests render the hand-written example document (tests/fixtures/metrics/example.json, which follows
-the contract in DESIGN.md); the last ones build a report end to end from a tiny warehouse through the CLI.
+the contract in docs/metrics.md); the last ones build a report end to end from a tiny warehouse through the CLI.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The scrutiny figures, defined once (DESIGN.md "Metric definitions") as Ibis expressions.
+"""The scrutiny figures, defined once (docs/metrics.md) as Ibis expressions.
 
 The report, the API and the CLI all take their numbers from `compute_metrics`, so they cannot disagree.
 """

@@ -1,4 +1,4 @@
-"""Canonical tables (DESIGN.md, "Canonical data"). Created idempotently on every connection."""
+"""Canonical tables (docs/data-model.md). Created idempotently on every connection."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Response models: what the OpenAPI spec (/api/v1/openapi.json) promises each endpoint returns.
 
-The metrics document is DESIGN.md's "Machine-readable output" plus the additions in metrics/document.py.
+The metrics document's keys are defined in docs/metrics.md and docs/lens-contract.md (built in metrics/document.py).
 Models forbid unknown keys, so a test that validates real documents against them fails when the two drift.
 Figures are never computed here: the API serves metrics/'s document as it is, byte for byte.
 """
@@ -211,7 +211,7 @@ class GroupOutcomes(Model):
 
 
 class MetricsDocument(Model):
-    """The scrutiny figures for a force or area and a month range (DESIGN.md "Machine-readable output")."""
+    """The scrutiny figures for a force or area and a month range (every key: docs/metrics.md)."""
 
     scope: ScopeOut
     searches: int

@@ -1,4 +1,4 @@
-"""GET /api/v1/metrics: the metrics document of DESIGN.md, exactly as `scrutiny metrics` prints it."""
+"""GET /api/v1/metrics: the metrics document (docs/metrics.md), exactly as `scrutiny metrics` prints it."""
 
 from __future__ import annotations
 

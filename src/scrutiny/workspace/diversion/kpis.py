@@ -14,7 +14,7 @@ Definitions (the public page and API print them):
   referral, over only the cases referred at least 6 / 12 months before `as_of` (for later ones the window
   has not closed, and counting them would flatter the figure).
 
-Each share has a Wilson score 95% interval. `public` applies scrutiny.workspace.disclosure (DESIGN.md Privacy):
+Each share has a Wilson score 95% interval. `public` applies scrutiny.workspace.disclosure (docs/disclosure.md):
 every count rounded to the nearest 5 and a true 1–4 shown as "<5", overall figures summed from the ethnic
 groups' rounded figures, shares and intervals from the rounded counts, and a share whose numerator or denominator is
 1–4 (or a median over 1–4 cases) withheld.
