@@ -1,7 +1,7 @@
 """The outcome test: how often a search of each ethnic group finds something (Becker; Knowles, Persico and Todd).
 
 A *hit* is a person search whose outcome is not `no_further_action`, among searches with a recorded
-outcome (the find rate of DESIGN.md, per group). Where `outcome_linked` is published, the stricter *linked
+outcome (the find rate of docs/metrics.md, per group). Where `outcome_linked` is published, the stricter *linked
 hit* is a hit whose outcome was linked to the object searched for, among searches with a recorded outcome
 and a published link. Each rate has a Wilson score 95% interval; each group's difference to White people
 has Newcombe's hybrid score 95% interval (built from the two Wilson intervals). Searches of unknown

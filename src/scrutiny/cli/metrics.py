@@ -1,4 +1,4 @@
-"""`scrutiny metrics`: the DESIGN.md document as JSON, or as tables to read in a terminal."""
+"""`scrutiny metrics`: the metrics document (docs/metrics.md) as JSON, or as tables to read in a terminal."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The metrics document (DESIGN.md "Machine-readable output"; docs/lens-contract.md), from a few grouped
+"""The metrics document (docs/metrics.md; docs/lens-contract.md), from a few grouped
 queries.
 
-Every key DESIGN.md lists is here with the meaning it gives; `monthly`, `outcomes_by_group`, `breakdowns`,
+Every key of the first design's contract keeps its meaning (docs/design-notes.md); `monthly`, `outcomes_by_group`, `breakdowns`,
 `trend`, `coverage`, the extra per-area columns and `notes` are additions the report and dashboard need.
 """
 

@@ -1,4 +1,4 @@
-"""Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (DESIGN.md), and the
+"""Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (docs/metrics.md), and the
 Wilson score interval every share with an interval uses (hit rates, disposal mixes, diversion KPIs)."""
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ Group = Annotated[GroupName | None, Query(description="Ethnic group (on the `eth
 ObjectGroup = Annotated[
     ObjectGroupName | None, Query(description="The older name of `purpose`: give `purpose` instead.", deprecated=True)
 ]
-OutcomeClass = Annotated[OutcomeClassName | None, Query(description="Outcome class (DESIGN.md).")]
+OutcomeClass = Annotated[OutcomeClassName | None, Query(description="Outcome class (docs/metrics.md).")]
 Purpose = Annotated[
     PurposeName | None,
     Query(description="Only searches for this purpose (object group: drugs, weapons with every section 60 search, "

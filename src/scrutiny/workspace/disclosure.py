@@ -1,4 +1,4 @@
-"""The one disclosure control for anything published from workspace data (DESIGN.md Privacy; docs/disclosure.md).
+"""The one disclosure control for anything published from workspace data (docs/disclosure.md).
 
 Suppressing 1-4 as "<5" alone does not hold: a total minus the cells shown, or the same table a day apart,
 gives the hidden count back. So every published count is a multiple of 5 (the true count rounded to the

@@ -6,7 +6,7 @@ are the disposal mix by ethnic group and the share of records whose disposal dif
 recommendation by ethnic group (among the records the policy covers: a `not_eligible` recommendation leaves
 a case to the normal route, so no disposal can differ from it), each share with its Wilson 95% interval
 (metrics.disposals.proportion, the same form as the public figures). These are workspace data: anything
-published from them must go through scrutiny.workspace.disclosure (DESIGN.md "Privacy", docs/disclosure.md);
+published from them must go through scrutiny.workspace.disclosure (docs/disclosure.md);
 nothing is published from them today (the page and the command are for panel members only).
 """
 

@@ -41,7 +41,7 @@ TRANSITIONS: dict[Status, set[Status]] = {
 
 
 def _kpi_catalogue() -> dict[str, str]:
-    """Dotted keys into the metrics document (DESIGN.md "Machine-readable output") a recommendation can watch.
+    """Dotted keys into the metrics document (docs/metrics.md) a recommendation can watch.
     A list in the document is entered by its item's group (e.g. disproportionality.Black.ratio_vs_white)."""
     keys = {"searches": "Searches", "person_searches": "Searches of people",
             "children": "Searches of children (under 18)", "strip_searches": "Strip searches",
