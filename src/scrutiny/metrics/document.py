@@ -1,8 +1,9 @@
 """The metrics document (docs/metrics.md; docs/lens-contract.md), from a few grouped
 queries.
 
-Every key of the first design's contract keeps its meaning (docs/design-notes.md); `monthly`, `outcomes_by_group`, `breakdowns`,
-`trend`, `coverage`, the extra per-area columns and `notes` are additions the report and dashboard need.
+Every key of the first design's contract keeps its meaning (docs/design-notes.md); `monthly`, `outcomes_by_group`,
+`breakdowns`, `trend`, `coverage`, the extra per-area columns and `notes` are additions the report and dashboard
+need.
 """
 
 from __future__ import annotations
