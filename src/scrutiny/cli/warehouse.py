@@ -13,11 +13,13 @@ from rich.text import Text
 from scrutiny.cli.common import AllowShrinkOption, DbOption, console, labelled, plain, user_errors
 from scrutiny.config import resolve_db
 from scrutiny.errors import ScrutinyError
+from scrutiny.sources.adapter import SourceKind
 from scrutiny.warehouse.connect import connect
-from scrutiny.warehouse.ingest import STOP_KINDS, FileResult, IngestReport, ingest_paths
+from scrutiny.warehouse.ingest import FileResult, IngestReport, ingest_paths
 from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
 
-UNFOLLOWED_KINDS = ("link", "unreadable")  # what `expand` could not follow: a warning, not a quiet skip
+# What `expand` could not follow: a warning, not a quiet skip.
+UNFOLLOWED_KINDS = (SourceKind.LINK, SourceKind.UNREADABLE)
 
 
 class RichProgress:
@@ -43,8 +45,8 @@ def _summary_row(r: FileResult) -> tuple[Text, str, str, str, str, Text]:
     if r.action == "unchanged":
         shown = ("-", "-", "-", "-")
     else:
-        stop = r.kind in STOP_KINDS  # records and change are per force-month; reference tables are replaced whole
-        records, change = (f"{r.records:,}", f"{r.change:+,}") if stop else ("", "")
+        # records and change are per force-month; reference tables are replaced whole
+        records, change = (f"{r.records:,}", f"{r.change:+,}") if r.force_month else ("", "")
         shown = (records, f"{r.rows_loaded:,}", f"{r.rows_rejected:,}", change)
     return (plain(r.unit), *shown, Text(r.action, style=style))
 
@@ -63,14 +65,14 @@ def print_report(report: IngestReport) -> None:
         console.print(f"[bold red]{len(synthetic)} of these files are SYNTHETIC (made by `scrutiny synth`), "
                       "not real police records.[/]")
     changed = [r for r in report.loaded if r.action != "unchanged"]
-    stops = [r for r in changed if r.kind in STOP_KINDS]
+    stops = [r for r in changed if r.force_month]
     for r in stops:
         if r.rows_loaded == 0 and r.rows_rejected == 0:
             console.print(labelled("note:", "yellow", f"{r.unit}: the file holds no records, so the month is "
                                    "recorded as 0 searches (a true zero, not a missing month)"), highlight=False)
     skipped: dict[tuple[str, str], list[Path]] = {}
     for r in report.skipped:
-        if r.kind == "synthetic_sidecar":
+        if r.kind == SourceKind.SYNTHETIC_SIDECAR:
             continue
         skipped.setdefault((r.kind, f"{r.kind}: {r.note}"), []).append(r.path)
     for (kind, why), paths in skipped.items():
@@ -80,7 +82,7 @@ def print_report(report: IngestReport) -> None:
     counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
     loaded = sum(r.rows_loaded for r in stops)
     rejected = sum(r.rows_rejected for r in stops)
-    reference = sum(r.rows_loaded for r in changed if r.kind not in STOP_KINDS)
+    reference = sum(r.rows_loaded for r in changed if not r.force_month)
     replaced = [r for r in stops if r.action == "replaced"]
     before = sum(r.rows_before or 0 for r in replaced)
     after = sum(r.rows_loaded for r in replaced)

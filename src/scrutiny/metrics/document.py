@@ -25,6 +25,7 @@ from scrutiny.metrics.population import AGE_BANDS, Population, Unit, exact_numbe
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
 from scrutiny.months import label, ranges
+from scrutiny.sources.adapter import SourceKind
 from scrutiny.warehouse.connect import connect
 
 Document = dict[str, Any]
@@ -268,7 +269,7 @@ def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
     current = log.filter(*of_force(log, scope.force), log.month >= scope.first_month, log.month <= scope.last_month)
     kinds = current.order_by(ibis.desc("id")).to_pandas().drop_duplicates("unit")
     notes = []
-    api = sorted(label(as_date(m)) for m in kinds[kinds.kind == "stops_json"].month)
+    api = sorted(label(as_date(m)) for m in kinds[kinds.kind == SourceKind.STOPS_JSON].month)
     if api:
         notes.append(f"{', '.join(api)}: from the data.police.uk API, whose monthly answers can be incomplete.")
     if kinds.synthetic.any():

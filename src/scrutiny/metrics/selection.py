@@ -16,6 +16,8 @@ import ibis.expr.types as ir
 
 from scrutiny.metrics.lens import Lens, lens_filters, object_group, power_of
 from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area, month_start
+from scrutiny.sources.registry import kinds_of
+from scrutiny.sources.registry import label as source_label
 from scrutiny.warehouse.schema import STOP_SEARCH_COLUMNS
 
 ORDER = ("source_id", "source_row")  # unique per record and stable across loads: the pagination key
@@ -92,7 +94,7 @@ def loaded_range(backend: ibis.BaseBackend, force: str) -> tuple[str, str] | Non
 def current_loads(backend: ibis.BaseBackend) -> ir.Table:
     """The newest ingest_log row of every force-month: what `stop_search` holds now."""
     log = backend.table("ingest_log")
-    log = log.filter(log.force.notnull())
+    log = log.filter(log.force.notnull(), log.kind.isin(kinds_of("stop_search")))
     newest = log.group_by("unit").aggregate(id=log.id.max())
     return log.semi_join(newest, "id")
 
@@ -112,7 +114,7 @@ def loaded_months(backend: ibis.BaseBackend, force: str | None = None) -> list[d
     rows = loads.order_by(["force", "month"]).to_pyarrow().to_pylist()
     return [
         {"force": r["force"], "month": r["month"].strftime("%Y-%m"), "rows": int(r["rows_loaded"]),
-         "rejected": int(r["rows_rejected"]), "source": "api" if r["kind"] == "stops_json" else "archive",
+         "rejected": int(r["rows_rejected"]), "source": source_label(r["kind"]),
          "synthetic": bool(r["synthetic"]), "file": PurePath(r["file"]).name,
          "loaded_at": r["loaded_at"].isoformat(timespec="seconds")}
         for r in rows

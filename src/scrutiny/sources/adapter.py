@@ -110,7 +110,7 @@ class Recognised:
     """One file and what it is: loadable when a `source` adapter claimed it, reported and skipped otherwise."""
 
     path: Path
-    kind: SourceKind
+    kind: str  # a SourceKind for every built-in source
     force: str | None = None
     month: date | None = None
     variant: str | None = None  # which of a source's layouts (a Census table)
@@ -125,12 +125,36 @@ class Recognised:
 class Source(Protocol):
     """An outside source. Adapters are plain objects listed in `sources/registry.py`."""
 
-    kind: SourceKind  # what `ingest_log.kind` records for its files
-    label: str  # a word for `scrutiny status` (the "from" column of stop-and-search: archive, api)
-    description: str  # one line: what the files are and where they come from
-    table: Table
-    load_order: int  # lower loads first within an ingest (boundaries before the stops placed in them)
-    rejects_nul_lines: bool  # True if a NUL byte rejects its line only, not the whole file
+    # Read-only: an adapter may give each as a plain class attribute.
+    @property
+    def kind(self) -> str:
+        """What `ingest_log.kind` records for its files: a SourceKind member for built-in sources."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """A word for `scrutiny status`: `archive` and `api` fill the "from" column of stop-and-search."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line: what the files are and where they come from."""
+        ...
+
+    @property
+    def table(self) -> Table:
+        """The canonical table its rows go to."""
+        ...
+
+    @property
+    def load_order(self) -> int:
+        """Lower loads first within an ingest (boundaries before the stops placed in them)."""
+        ...
+
+    @property
+    def rejects_nul_lines(self) -> bool:
+        """True if a NUL byte rejects its line only, not the whole file (the warehouse reads it by record)."""
+        ...
 
     def recognise(self, head: Head) -> Recognised | None:
         """This source's Recognised for the file, None if it is not one; SourceRefused if it is one that

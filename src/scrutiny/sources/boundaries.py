@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
 from scrutiny.sources.json_depth import load_json
 
 # RFC 7946 GeoJSON is CRS84 when it names no CRS; GDAL writes EPSG:4326 but keeps longitude first.
@@ -130,6 +132,37 @@ def _check_degrees(path: Path, areas: list[Area]) -> None:
             path,
             f"coordinates span x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f}: not longitude/latitude in degrees",
         )
+
+
+class Boundaries:
+    """Area boundaries (GeoJSON); a file replaces every area, and the warehouse then re-places every stop."""
+
+    kind = SourceKind.BOUNDARIES
+    label = "boundaries"
+    description = "area boundaries (GeoJSON FeatureCollection in longitude/latitude)"
+    table = Table("areas")
+    load_order = 1  # before stops, so new stops are placed with the new boundaries
+    rejects_nul_lines = False
+
+    def recognise(self, head: Head) -> Recognised | None:
+        if not sniff_boundaries(head.path, head.text):
+            return None
+        return Recognised(head.path, self.kind, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        return str(self.kind)
+
+    def read(self, item: Recognised) -> TableRows:
+        areas = read_boundaries(item.path)
+        return TableRows(pa.table({
+            "area_code": [a.code for a in areas],
+            "area_name": [a.name for a in areas],
+            "geometry_wkb": pa.array([shapely.to_wkb(a.geometry) for a in areas], pa.binary()),
+            "source": [item.path.name] * len(areas),
+        }))
+
+
+BOUNDARIES = Boundaries()
 
 
 class AreaIndex:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from scrutiny.catalog import read_catalog
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
 from scrutiny.sources.text_table import TextTable, clean_header, read_text_table
 
 LAYOUTS = ("census_ts022", "census_19_groups", "census_age_sex", "census_pfa_5_groups")
@@ -376,3 +377,28 @@ def _frame(
         },
         columns=list(POPULATION_COLUMNS),
     )
+
+
+class Census:
+    """Census 2021 residents by ethnic group in any of LAYOUTS; a file replaces what its layout loaded before."""
+
+    kind = SourceKind.CENSUS
+    label = "census"
+    description = "Census 2021 usual residents by ethnic group (CSV, one of four layouts)"
+    table = Table("population")
+    load_order = 0
+    rejects_nul_lines = False
+
+    def recognise(self, head: Head) -> Recognised | None:
+        layout = None if head.is_json else sniff_census(head.path, head.text)
+        return None if layout is None else Recognised(head.path, self.kind, variant=layout, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        return f"census/{item.variant}"
+
+    def read(self, item: Recognised) -> TableRows:
+        layout = item.variant or ""
+        return TableRows(read_census(item.path, layout)[list(POPULATION_COLUMNS)], {"source": layout})
+
+
+CENSUS = Census()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from scrutiny.catalog import forces
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
 from scrutiny.sources.text_table import read_text_table
 
 LOOKUP_COLUMNS = ("force", "la_code", "la_name", "source")
@@ -91,3 +92,28 @@ def _check_codes(path: Path, line: int, la: str, pfa: str, name: str) -> None:
         raise SourceRefused(path, f"line {line}: {pfa!r} is not a police force area code")
     if not name:
         raise SourceRefused(path, f"line {line}: local authority {la} has no name")
+
+
+class LaForceLookup:
+    """The ONS local authority to police force area lookup; one at a time, replacing the last."""
+
+    kind = SourceKind.LA_FORCE_LOOKUP
+    label = "lookup"
+    description = "ONS local authority to police force area lookup (CSV)"
+    table = Table("force_areas")
+    load_order = 0
+    rejects_nul_lines = False
+
+    def recognise(self, head: Head) -> Recognised | None:
+        if head.is_json or not sniff_la_force_lookup(head.path, head.text):
+            return None
+        return Recognised(head.path, self.kind, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        return str(self.kind)
+
+    def read(self, item: Recognised) -> TableRows:
+        return TableRows(read_la_force_lookup(item.path)[list(LOOKUP_COLUMNS)])
+
+
+LA_FORCE_LOOKUP = LaForceLookup()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scrutiny.catalog import forces
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import CsvRecords, Head, Recognised, SourceKind, Table
 
 STOP_SEARCH_HEADER = (
     "Type",
@@ -56,14 +57,14 @@ class ArchiveName:
     kind: str
 
 
-def sniff_archive(header: tuple[str, ...]) -> str | None:
+def sniff_archive(header: tuple[str, ...]) -> SourceKind | None:
     """Which archive file this header belongs to, if any."""
     if header == STOP_SEARCH_HEADER:
-        return "stop_search_csv"
+        return SourceKind.STOP_SEARCH_CSV
     if header[:4] == STREET_HEADER_START and header[-3:] == STREET_HEADER_END:
-        return "street_csv"
+        return SourceKind.STREET_CSV
     if header[:1] == ("Crime ID",) and header[-1:] == OUTCOMES_HEADER_END:
-        return "outcomes_csv"
+        return SourceKind.OUTCOMES_CSV
     return None
 
 
@@ -88,3 +89,35 @@ def archive_name(path: Path) -> ArchiveName:
     if force not in forces():
         raise SourceRefused(path, f"unknown force {force!r} in the file name (not a data.police.uk force id)")
     return ArchiveName(force, parse_month(match["month"], path), match["kind"])
+
+
+def force_month_unit(item: Recognised) -> str:
+    """`metropolitan/2024-01`: what a file of one force's month replaces."""
+    assert item.month is not None
+    return f"{item.force}/{item.month:%Y-%m}"
+
+
+class ArchiveStopSearch:
+    """Monthly archive stop-and-search CSVs (`YYYY-MM-<force>-stop-and-search.csv`), one force-month each."""
+
+    kind = SourceKind.STOP_SEARCH_CSV
+    label = "archive"
+    description = "data.police.uk monthly archive stop-and-search CSV"
+    table = Table("stop_search")
+    load_order = 2
+    rejects_nul_lines = True  # a NUL byte rejects its record; the rest of the month loads
+
+    def recognise(self, head: Head) -> Recognised | None:
+        if head.is_json or sniff_archive(head.csv_header) != self.kind:
+            return None
+        name = archive_name(head.path)
+        return Recognised(head.path, self.kind, name.force, name.month, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        return force_month_unit(item)
+
+    def read(self, item: Recognised) -> CsvRecords:
+        return CsvRecords(item.path, STOP_SEARCH_HEADER, READ_TYPES)
+
+
+ARCHIVE_STOP_SEARCH = ArchiveStopSearch()

@@ -17,8 +17,9 @@ import pyarrow as pa
 
 from scrutiny.catalog import forces
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TextRecords
 from scrutiny.sources.json_depth import load_json
-from scrutiny.sources.police_uk_archive import parse_month
+from scrutiny.sources.police_uk_archive import force_month_unit, parse_month
 
 MAX_STOPS_JSON_BYTES = 32 * 1024 * 1024
 """Largest stops response read. The largest real one (Metropolitan, a month of 2025) is 3.3 MB; parsed into
@@ -157,3 +158,44 @@ def read_stops(path: Path) -> pa.Table:
     columns = {name: pa.array([row[i] for row in rows], pa.string()) for i, name in enumerate(ROW_FIELDS)}
     columns["source_row"] = pa.array(range(1, len(rows) + 1), pa.int64())
     return pa.table(columns)
+
+
+def raw_texts(path: Path, positions: list[int]) -> list[str]:
+    """The text `rejects` keeps of the records at these 1-based positions of the response."""
+    records = load_json(path, path.read_bytes())
+    return [raw_text(records[n - 1]) for n in positions]
+
+
+class ApiStops:
+    """`stops-force` responses of the data.police.uk API, saved by `scrutiny fetch`: one force-month each.
+
+    A `stops-no-location` response is recognised and skipped: the `stops-force` response of the same month
+    already holds its records."""
+
+    kind = SourceKind.STOPS_JSON
+    label = "api"
+    description = "data.police.uk API stops-force response (JSON)"
+    table = Table("stop_search")
+    load_order = 2
+    rejects_nul_lines = False
+
+    def recognise(self, head: Head) -> Recognised | None:
+        if not looks_like_stops(head.text):
+            return None
+        name = api_name(head.path)
+        if name.endpoint == "stops-no-location":
+            return Recognised(
+                head.path, SourceKind.STOPS_NO_LOCATION_JSON, name.force, name.month,
+                note="not loaded: the stops-force response for the same month already holds these records",
+            )
+        return Recognised(head.path, self.kind, name.force, name.month, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        return force_month_unit(item)
+
+    def read(self, item: Recognised) -> TextRecords:
+        path = item.path
+        return TextRecords(lambda: read_stops(path), lambda positions: raw_texts(path, positions))
+
+
+API_STOPS = ApiStops()

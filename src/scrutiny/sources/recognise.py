@@ -7,24 +7,22 @@ file that is not a known source is refused before anything is written.
 from __future__ import annotations
 
 import codecs
-import csv
 import errno
 import os
 import re
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
 from scrutiny.errors import SourceRefused
-from scrutiny.sources import boundaries, census, geography, police_uk_archive, police_uk_json
+from scrutiny.sources import police_uk_archive
+from scrutiny.sources.adapter import Head, Recognised, SourceKind
+from scrutiny.sources.registry import SOURCES, Registry
+
+__all__ = ["SIDECAR_SUFFIX", "Expanded", "Recognised", "expand", "read_head", "recognise"]
 
 HEAD_BYTES = 64 * 1024
 SIDECAR_SUFFIX = ".synthetic.json"
 DATA_SUFFIXES = (".csv", ".json", ".geojson")
-
-# Kinds that load rows into the warehouse; everything else recognised is reported and skipped.
-LOADABLE = frozenset({"stop_search_csv", "stops_json", "census", "la_force_lookup", "boundaries"})
 
 # Other real files users will have beside the data (../shared/data has them): known, not loaded yet.
 _KNOWN_UNSUPPORTED_HEADERS: dict[str, tuple[str, ...]] = {
@@ -32,20 +30,6 @@ _KNOWN_UNSUPPORTED_HEADERS: dict[str, tuple[str, ...]] = {
     "MPS recorded crime by borough": ("MajorText", "MinorText", "BoroughName"),
     "ward to local authority lookup": ("WD21CD", "WD21NM", "LAD21CD"),
 }
-
-
-@dataclass(frozen=True)
-class Recognised:
-    path: Path
-    kind: str
-    force: str | None = None
-    month: date | None = None
-    layout: str | None = None
-    note: str | None = None
-
-    @property
-    def loadable(self) -> bool:
-        return self.kind in LOADABLE
 
 
 def _wide_encoding(raw: bytes) -> tuple[str, str] | None:
@@ -90,59 +74,41 @@ def read_head(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _csv_header(head: str) -> tuple[str, ...]:
-    first_line = head.splitlines()[0] if head else ""
-    return tuple(cell.strip() for cell in next(csv.reader([first_line]), []))
+def _known_json(head: Head) -> Recognised:
+    """A JSON file no adapter claimed: a reference list the fetcher saves, or refused."""
+    if re.match(r'\s*\[\s*\{\s*"(id|date)"', head.text):
+        return Recognised(head.path, SourceKind.API_REFERENCE,
+                          note="API reference list (forces or dates): nothing to load")
+    raise SourceRefused(head.path, "JSON that is not a data.police.uk stops response nor a boundary GeoJSON")
 
 
-def _recognise_json(path: Path, head: str) -> Recognised:
-    if path.name.endswith(SIDECAR_SUFFIX):
-        return Recognised(path, "synthetic_sidecar", note="marks its data file as synthetic")
-    if police_uk_json.looks_like_stops(head):
-        name = police_uk_json.api_name(path)
-        if name.endpoint == "stops-no-location":
-            return Recognised(
-                path, "stops_no_location_json", name.force, name.month,
-                note="not loaded: the stops-force response for the same month already holds these records",
-            )
-        return Recognised(path, "stops_json", name.force, name.month)
-    if boundaries.sniff_boundaries(path, head):
-        return Recognised(path, "boundaries")
-    if re.match(r'\s*\[\s*\{\s*"(id|date)"', head):
-        return Recognised(path, "api_reference", note="API reference list (forces or dates): nothing to load")
-    raise SourceRefused(path, "JSON that is not a data.police.uk stops response nor a boundary GeoJSON")
-
-
-def _recognise_csv(path: Path, head: str) -> Recognised:
-    header = _csv_header(head)
+def _known_csv(head: Head) -> Recognised:
+    """A CSV no adapter claimed: another archive file or a known table not loaded yet, or refused."""
+    header = head.csv_header
     kind = police_uk_archive.sniff_archive(header)
-    if kind == "stop_search_csv":
-        name = police_uk_archive.archive_name(path)
-        return Recognised(path, kind, name.force, name.month)
     if kind is not None:
-        name = police_uk_archive.archive_name(path)
-        return Recognised(path, kind, name.force, name.month, note="not yet supported (a later release loads it)")
-    layout = census.sniff_census(path, head)
-    if layout is not None:
-        return Recognised(path, "census", layout=layout)
-    if geography.sniff_la_force_lookup(path, head):
-        return Recognised(path, "la_force_lookup")
+        name = police_uk_archive.archive_name(head.path)
+        return Recognised(head.path, kind, name.force, name.month, note="not yet supported (a later release loads it)")
     for what, start in _KNOWN_UNSUPPORTED_HEADERS.items():
         if header[: len(start)] == start:
-            return Recognised(path, "unsupported", note=f"{what}: not yet supported")
+            return Recognised(head.path, SourceKind.UNSUPPORTED, note=f"{what}: not yet supported")
     shown = ",".join(header)[:120]
-    raise SourceRefused(path, f"unrecognised header {shown!r}: not a data.police.uk, Census or lookup file")
+    raise SourceRefused(head.path, f"unrecognised header {shown!r}: not a data.police.uk, Census or lookup file")
 
 
-def recognise(path: Path) -> Recognised:
-    """What this file is, or SourceRefused saying why it is not something Scrutiny can load."""
-    head = read_head(path)
-    stripped = head.lstrip()
-    if stripped.startswith(("[", "{")):
-        return _recognise_json(path, head)
-    if path.suffix.lower() == ".json" or path.suffix.lower() == ".geojson":
+def recognise(path: Path, sources: Registry = SOURCES) -> Recognised:
+    """What this file is (the first adapter of `sources` to claim it), or SourceRefused saying why it is not
+    something Scrutiny can load."""
+    head = Head(path, read_head(path))
+    if head.is_json and path.name.endswith(SIDECAR_SUFFIX):
+        return Recognised(path, SourceKind.SYNTHETIC_SIDECAR, note="marks its data file as synthetic")
+    if not head.is_json and path.suffix.lower() in (".json", ".geojson"):
         raise SourceRefused(path, "not valid JSON (does not start with [ or {)")
-    return _recognise_csv(path, head)
+    for source in sources:
+        found = source.recognise(head)
+        if found is not None:
+            return found
+    return _known_json(head) if head.is_json else _known_csv(head)
 
 
 class Expanded(NamedTuple):
@@ -170,19 +136,20 @@ def _walk(folder: Path, ancestors: frozenset[tuple[int, int]], found: Expanded) 
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        found.unfollowed.append(Recognised(folder, "unreadable", note=f"folder cannot be read: {exc.strerror}"))
+        note = f"folder cannot be read: {exc.strerror}"
+        found.unfollowed.append(Recognised(folder, SourceKind.UNREADABLE, note=note))
         return
     for entry in entries:
         path = Path(entry.path)
         problem = _link_problem(path) if entry.is_symlink() else None
         if problem:
-            found.unfollowed.append(Recognised(path, "link", note=problem))
+            found.unfollowed.append(Recognised(path, SourceKind.LINK, note=problem))
         elif entry.is_dir():
             stat = path.stat()
             key = (stat.st_dev, stat.st_ino)
             if key in ancestors:
                 note = f"link loop: leads back to {path.resolve()}, which contains it"
-                found.unfollowed.append(Recognised(path, "link", note=note))
+                found.unfollowed.append(Recognised(path, SourceKind.LINK, note=note))
             else:
                 _walk(path, ancestors | {key}, found)
         elif entry.is_file() and path.suffix.lower() in DATA_SUFFIXES:

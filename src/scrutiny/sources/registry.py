@@ -32,6 +32,11 @@ def by_kind(kind: str, sources: Registry = SOURCES) -> Source | None:
     return next((s for s in sources if s.kind == kind), None)
 
 
+def kinds_of(table: str, sources: Registry = SOURCES) -> list[str]:
+    """The kinds of the adapters that fill `table`: which `ingest_log` rows are loads of it."""
+    return [str(s.kind) for s in sources if s.table.name == table]
+
+
 def label(kind: str, sources: Registry = SOURCES) -> str:
     """The word `status` shows for where a force-month came from (`archive`, `api`); `archive` for a kind no
     adapter claims, as every force-month was before the API was."""

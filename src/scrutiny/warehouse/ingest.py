@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,23 +24,23 @@ import numpy as np
 
 from scrutiny.errors import ScrutinyError, SourceRefused
 from scrutiny.printable import printable
-from scrutiny.sources.recognise import SIDECAR_SUFFIX, Recognised, expand, recognise
+from scrutiny.sources.adapter import CsvRecords, Recognised, Source, SourceKind, TableRows, TextRecords
+from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
+from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
-from scrutiny.warehouse.reference_load import load_boundaries, load_census, load_la_force_lookup
+from scrutiny.warehouse.reference_load import write_rows
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 from scrutiny.warehouse.writing import WriteSession
 
-STOP_KINDS = ("stop_search_csv", "stops_json")
+# The table whose force-months are loaded record by record (stop_search_load): each record loaded or
+# rejected, replacements checked for shrinking and for being another month's file.
+RECORDS_TABLE = "stop_search"
 BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
 
 # A replacement may remove at most this share of a loaded force-month without --allow-shrink. A corrected
 # republication changes a month by a few records (late additions, duplicates removed); losing more than a
 # tenth looks like a truncated download, a partial API answer or the wrong file, not a correction.
 SHRINK_LIMIT_PERCENT = 10
-
-# The start of the reason stop_search_load gives a row dated outside its file's month; more than half of a
-# file's records with it means the file is another month's, not a month with a few stray dates.
-OUTSIDE_MONTH_REASON = "date % is outside the file's month%"  # a LIKE pattern
 
 
 class IngestRefused(ScrutinyError):
@@ -61,7 +61,7 @@ class ProgressSink(Protocol):
 @dataclass
 class FileResult:
     path: Path
-    kind: str
+    kind: str  # the adapter's kind, or what a skipped file is (a SourceKind)
     unit: str
     action: str  # new, replaced, unchanged, skipped
     force: str | None = None
@@ -73,6 +73,14 @@ class FileResult:
     synthetic: bool = False
     rows_before: int | None = None  # rows the force-month held before this load replaced it
     source_id: int | None = None  # ingest_log.id of this load, once loaded
+    source: Source | None = None  # the adapter that read it; None when skipped
+    outside_month: int = 0  # records rejected as dated outside the file's month
+    outside_mode: str | None = None  # the month most of those are dated
+
+    @property
+    def force_month(self) -> bool:
+        """A force-month of records (stop-and-search), counted record by record; not a table replaced whole."""
+        return self.source is not None and self.source.table.name == RECORDS_TABLE
 
     @property
     def change(self) -> int:
@@ -103,11 +111,11 @@ class FileScan:
     bad_utf8_line: int | None = None
     nul_line: int | None = None  # first line holding a NUL byte
 
-    def refusal(self, kind: str) -> str | None:
+    def refusal(self, rejects_nul_lines: bool) -> str | None:
         """Why the whole file is refused, if it is. A stop-and-search CSV rejects its NUL lines one by one."""
         if self.bad_utf8_line is not None:
             return f"not UTF-8 text (line {self.bad_utf8_line})"
-        if self.nul_line is not None and kind != "stop_search_csv":
+        if self.nul_line is not None and not rejects_nul_lines:
             return f"NUL byte (\\x00) on line {self.nul_line}: not a text file"
         return None
 
@@ -179,22 +187,22 @@ def scan_file(path: Path) -> FileScan:
     return FileScan(digest.hexdigest(), max(lines - 1, 0), not shape.clean(nul_line is not None), bad_line, nul_line)
 
 
+def _source(item: Recognised) -> Source:
+    assert item.source is not None, f"{item.path} is not loadable"
+    return item.source
+
+
 def unit_of(item: Recognised) -> str:
-    """What a load replaces: a force-month, a Census layout, the lookup, the boundaries."""
-    if item.kind in STOP_KINDS:
-        assert item.month is not None
-        return f"{item.force}/{item.month:%Y-%m}"
-    if item.kind == "census":
-        return f"census/{item.layout}"
-    return item.kind
+    """What a load replaces, as its adapter says: a force-month, a Census layout, the lookup, the boundaries."""
+    return _source(item).unit(item)
 
 
-def _recognise_all(paths: list[Path]) -> list[Recognised]:
+def _recognise_all(paths: list[Path], sources: Registry) -> list[Recognised]:
     expanded = expand(paths)
     found, refused = list(expanded.unfollowed), []
     for path in expanded.files:
         try:
-            found.append(recognise(path))
+            found.append(recognise(path, sources))
         except SourceRefused as exc:
             refused.append(exc)
     if refused:
@@ -227,7 +235,7 @@ def _plan(
         known = current.get(unit)
         action = "unchanged" if known == scans[item.path].sha256 else ("replaced" if known else "new")
         result = FileResult(item.path, item.kind, unit, action, item.force, item.month,
-                            synthetic=item.path in synthetic)
+                            synthetic=item.path in synthetic, source=item.source)
         results.append(result)
         latest[unit] = (item, result)
     to_load = [(item, result) for item, result in latest.values() if result.action != "unchanged"]
@@ -250,18 +258,27 @@ def _batches(items: list[tuple[Recognised, FileResult]]) -> Iterable[list[tuple[
 def _log(con: duckdb.DuckDBPyConnection, source_id: int, result: FileResult, sha: str) -> None:
     con.execute(
         "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source_id, str(result.path), sha, result.kind, result.unit, result.force, result.month,
+        [source_id, str(result.path), sha, str(result.kind), result.unit, result.force, result.month,
          result.rows_loaded, result.rows_rejected, result.action, result.synthetic, datetime.now()],
     )
 
 
-def _load_reference(con: duckdb.DuckDBPyConnection, item: Recognised) -> int:
-    loaders: dict[str, Callable[[], int]] = {
-        "census": lambda: load_census(con, item.path, item.layout or ""),
-        "la_force_lookup": lambda: load_la_force_lookup(con, item.path),
-        "boundaries": lambda: load_boundaries(con, item.path),
-    }
-    return loaders[item.kind]()
+def _load_rows(con: duckdb.DuckDBPyConnection, item: Recognised) -> int:
+    """Write what the adapter read from a file that replaces its unit whole (reference_load)."""
+    source = _source(item)
+    rows = source.read(item)
+    if not isinstance(rows, TableRows):
+        raise TypeError(f"{source.kind} reads {type(rows).__name__}, but only {RECORDS_TABLE} loads records")
+    return write_rows(con, source.table, rows)
+
+
+def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
+    """A force-month of stop-and-search records as its adapter reads it, for stop_search_load."""
+    reading = _source(item).read(item)
+    if not isinstance(reading, CsvRecords | TextRecords):
+        raise TypeError(f"{item.kind} reads {type(reading).__name__} into {RECORDS_TABLE}: records expected")
+    return StopFile(item.path, source_id, item.force or "", item.month or date.min, reading, scan.records,
+                    scan.careful)
 
 
 def _load(
@@ -279,37 +296,31 @@ def _load(
         if progress:
             progress.advance(len(pairs), sum(p[0].path.stat().st_size for p in pairs), rows)
 
-    # Boundaries before stops, so new stops are placed with the new boundaries.
-    order = {"census": 0, "la_force_lookup": 0, "boundaries": 1, "stop_search_csv": 2, "stops_json": 2}
-    to_load = sorted(to_load, key=lambda pair: order[pair[0].kind])
-    for pair in [p for p in to_load if p[0].kind not in STOP_KINDS]:
+    # By the adapters' load_order: boundaries before stops, so new stops are placed with the new boundaries.
+    to_load = sorted(to_load, key=lambda pair: _source(pair[0]).load_order)
+    for pair in [p for p in to_load if not p[1].force_month]:
         item, result = pair
-        result.rows_loaded = _load_reference(con, item)
+        result.rows_loaded = _load_rows(con, item)
         _log(con, new_id(), result, scans[item.path].sha256)
         done([pair], result.rows_loaded)
-    stops = [p for p in to_load if p[0].kind in STOP_KINDS]
+    stops = [p for p in to_load if p[1].force_month]
     for batch in _batches(stops):
         ids = {id(result): new_id() for _, result in batch}
-        files = {
-            kind: [
-                StopFile(item.path, ids[id(result)], item.force or "", item.month or date.min,
-                         scans[item.path].records, scans[item.path].careful)
-                for item, result in batch if item.kind == kind
-            ]
-            for kind in STOP_KINDS
-        }
+        files = [_stop_file(item, ids[id(result)], scans[item.path]) for item, result in batch]
         replacing = any(result.action == "replaced" for _, result in batch)
-        counts = load_stop_files(con, files["stop_search_csv"], files["stops_json"], replacing=replacing)
+        counts = load_stop_files(con, files, replacing=replacing)
         for item, result in batch:
             result.source_id = ids[id(result)]
-            result.rows_loaded, result.rows_rejected, result.records = counts[result.source_id]
+            got = counts[result.source_id]
+            result.rows_loaded, result.rows_rejected, result.records = got.loaded, got.rejected, got.records
+            result.outside_month, result.outside_mode = got.outside_month, got.outside_mode
             _log(con, ids[id(result)], result, scans[item.path].sha256)
         done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
 
 
 def _count_before(con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised, FileResult]]) -> None:
     """Set `rows_before` of every stop file: what its force-month holds now, before the load replaces it."""
-    stops = [result for _, result in to_load if result.kind in STOP_KINDS]
+    stops = [result for _, result in to_load if result.force_month]
     if not stops:
         return
     held = dict(con.execute(
@@ -323,19 +334,12 @@ def _count_before(con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised
         result.rows_before = int(held.get(result.unit, 0))
 
 
-def _wrong_month(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -> dict[int, SourceRefused]:
-    """Files (by position in `results`) whose records are mostly dated outside the month their name gives."""
-    rows = con.execute(
-        """
-        SELECT source_id, count(*), mode(substr(reason, 6, 7)) FROM rejects
-        WHERE source_id IN (SELECT unnest($ids)) AND reason LIKE $reason GROUP BY source_id
-        """,
-        {"ids": [r.source_id for r in results], "reason": OUTSIDE_MONTH_REASON},
-    ).fetchall()
-    outside = {source_id: (int(n), str(month)) for source_id, n, month in rows}
+def _wrong_month(results: list[FileResult]) -> dict[int, SourceRefused]:
+    """Files (by position in `results`) whose records are mostly dated outside the month their name gives:
+    the file is another month's, not a month with a few stray dates."""
     refused: dict[int, SourceRefused] = {}
     for i, r in enumerate(results):
-        n, month = outside.get(r.source_id, (0, ""))
+        n, month = r.outside_month, r.outside_mode or ""
         records = r.rows_loaded + r.rows_rejected
         if 2 * n > records:
             assert r.month is not None
@@ -367,10 +371,10 @@ def _check_replacements(
     con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised, FileResult]], allow_shrink: bool
 ) -> None:
     """Refuse, inside the open transaction, wrong-month files and (unless allowed) shrinking replacements."""
-    stops = [result for _, result in to_load if result.kind in STOP_KINDS]
+    stops = [result for _, result in to_load if result.force_month]
     if not stops:
         return
-    refused = _wrong_month(con, stops)
+    refused = _wrong_month(stops)
     if not allow_shrink:
         refused |= {i: _shrink_refusal(r) for i, r in enumerate(stops) if i not in refused and _shrinks(r)}
     if refused:
@@ -378,25 +382,27 @@ def _check_replacements(
 
 
 def ingest_paths(
-    paths: list[Path], db: Path, *, progress: ProgressSink | None = None, allow_shrink: bool = False
+    paths: list[Path], db: Path, *, progress: ProgressSink | None = None, allow_shrink: bool = False,
+    sources: Registry = SOURCES,
 ) -> IngestReport:
     """Load every recognisable file under `paths` into the warehouse at `db`, atomically.
 
     `allow_shrink` lets a replacement remove more than SHRINK_LIMIT_PERCENT of a loaded force-month (a month
-    truly republished with far fewer searches, or with none: a header-only file).
+    truly republished with far fewer searches, or with none: a header-only file). `sources` are the adapters
+    that recognise and read files (sources/registry.py).
     """
-    items = _recognise_all(paths)
+    items = _recognise_all(paths, sources)
     if not items:
         return IngestReport([])  # nothing to load: not even an empty warehouse is made
-    sidecars = {i.path for i in items if i.kind == "synthetic_sidecar"}
+    sidecars = {i.path for i in items if i.kind == SourceKind.SYNTHETIC_SIDECAR}
     synthetic = {p.with_name(p.name.removesuffix(SIDECAR_SUFFIX)) for p in sidecars}
     loadable = [i for i in items if i.loadable]
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
         scans = dict(zip([i.path for i in loadable], pool.map(scan_file, [i.path for i in loadable]), strict=True))
-    kinds = {i.path: i.kind for i in loadable}
-    not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(kinds[path]))]
+    nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
+    not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(nul_lines[path]))]
     if not_text:
         raise IngestRefused(not_text)
     writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
@@ -409,6 +415,9 @@ def ingest_paths(
         if to_load:
             con.execute("BEGIN TRANSACTION")
             try:
+                for ddl in dict.fromkeys(s.table.ddl() for s in sources):  # tables no schema declares yet
+                    if ddl is not None:
+                        con.execute(ddl)
                 _count_before(con, to_load)
                 _load(con, to_load, scans, progress)
                 _check_replacements(con, to_load, allow_shrink)

@@ -1,57 +1,42 @@
-"""Census population, the local-authority-to-force lookup and boundaries: small tables, replaced whole.
+"""Write the rows an adapter read (`TableRows`) into its table: the unit's old rows out, the new ones in.
 
-Each returns the number of rows it wrote. They run inside the caller's transaction.
+This is how every source but stop-and-search reaches the warehouse: Census population, the local authority
+to force lookup, boundaries, and any source added later (docs/how-to/add-a-source.md). It runs inside the
+caller's transaction and returns the number of rows written.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
-import shapely
 
-from scrutiny.sources import boundaries, census, geography
+from scrutiny.sources.adapter import Table, TableRows
 from scrutiny.warehouse.areas import reassign_all
 
-POPULATION_COLUMNS = (
-    "area_code", "area_name", "ethnic_group", "age", "sex", "residents", "suppressed_cells", "census_year", "source",
-)
-FORCE_AREA_COLUMNS = ("force", "la_code", "la_name", "source")
+# What must follow a write to a table: new boundaries re-place every stored stop, so that boundaries may be
+# loaded before or after the stops they contain.
+AFTER_WRITE: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {"areas": reassign_all}
 
 
-def load_census(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> int:
-    frame = census.read_census(path, layout)[list(POPULATION_COLUMNS)]
-    con.execute("DELETE FROM population WHERE source = ?", [layout])
-    con.register("census_frame", frame)
-    con.execute(f"INSERT INTO population SELECT {', '.join(POPULATION_COLUMNS)} FROM census_frame")
-    con.unregister("census_frame")
-    return len(frame)
+def quote(name: str) -> str:
+    """An SQL identifier, quoted, so a column name from a file can never be read as SQL."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-def load_la_force_lookup(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    frame = geography.read_la_force_lookup(path)[list(FORCE_AREA_COLUMNS)]
-    con.execute("DELETE FROM force_areas")
-    con.register("lookup_frame", frame)
-    con.execute(f"INSERT INTO force_areas SELECT {', '.join(FORCE_AREA_COLUMNS)} FROM lookup_frame")
-    con.unregister("lookup_frame")
-    return len(frame)
-
-
-def load_boundaries(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Replace all areas, then re-place every stored stop so boundaries may come before or after stops."""
-    areas = boundaries.read_boundaries(path)
-    table = pa.table(
-        {
-            "area_code": [a.code for a in areas],
-            "area_name": [a.name for a in areas],
-            "geometry_wkb": pa.array([shapely.to_wkb(a.geometry) for a in areas], pa.binary()),
-            "source": [path.name] * len(areas),
-        }
-    )
-    con.execute("DELETE FROM areas")
-    con.register("area_rows", table)
-    con.execute("INSERT INTO areas SELECT * FROM area_rows")
-    con.unregister("area_rows")
-    reassign_all(con)
-    return len(areas)
+def write_rows(con: duckdb.DuckDBPyConnection, table: Table, rows: TableRows) -> int:
+    """Delete the rows `rows.replaces` names (all of them when it names none), insert `rows.rows` by column."""
+    where = " AND ".join(f"{quote(column)} = ?" for column in rows.replaces)
+    con.execute(f"DELETE FROM {quote(table.name)}" + (f" WHERE {where}" if where else ""), list(rows.replaces.values()))
+    names = rows.rows.column_names if isinstance(rows.rows, pa.Table) else [str(c) for c in rows.rows.columns]
+    columns = ", ".join(map(quote, names))
+    con.register("adapter_rows", rows.rows)
+    try:
+        con.execute(f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM adapter_rows")
+    finally:
+        con.unregister("adapter_rows")
+    after = AFTER_WRITE.get(table.name)
+    if after is not None:
+        after(con)
+    return len(rows.rows)

@@ -7,6 +7,8 @@ from datetime import date
 
 import duckdb
 
+from scrutiny.sources.registry import SOURCES, Registry, kinds_of, label
+
 
 @dataclass(frozen=True)
 class ForceMonths:
@@ -15,7 +17,7 @@ class ForceMonths:
     rows: int
     rejects: int
     synthetic: bool
-    sources: list[str]  # archive (monthly CSV files) and/or api (JSON responses, possibly partial months)
+    sources: list[str]  # each adapter's label: archive (monthly CSV files), api (JSON, possibly partial months)
 
 
 @dataclass(frozen=True)
@@ -28,18 +30,23 @@ class ReferenceSource:
     synthetic: bool
 
 
-def force_months(con: duckdb.DuckDBPyConnection) -> list[ForceMonths]:
+def force_months(
+    con: duckdb.DuckDBPyConnection, sources: Registry = SOURCES, table: str = "stop_search"
+) -> list[ForceMonths]:
+    """The force-months of `table` loaded, by force, each labelled by the adapter that read it."""
     rows = con.execute(
         """
         WITH current AS (
-            SELECT * FROM ingest_log WHERE force IS NOT NULL
+            SELECT * FROM ingest_log WHERE force IS NOT NULL AND kind IN (SELECT unnest($kinds))
             QUALIFY row_number() OVER (PARTITION BY unit ORDER BY id DESC) = 1)
         SELECT force, list(month ORDER BY month), sum(rows_loaded), sum(rows_rejected), bool_or(synthetic),
-               list(DISTINCT CASE kind WHEN 'stops_json' THEN 'api' ELSE 'archive' END ORDER BY 1)
+               list(DISTINCT kind)
         FROM current GROUP BY force ORDER BY force
-        """
+        """,
+        {"kinds": kinds_of(table, sources)},
     ).fetchall()
-    return [ForceMonths(f, m, int(r), int(j), bool(s), list(k)) for f, m, r, j, s, k in rows]
+    return [ForceMonths(f, m, int(r), int(j), bool(s), sorted({label(kind, sources) for kind in k}))
+            for f, m, r, j, s, k in rows]
 
 
 def reference_sources(con: duckdb.DuckDBPyConnection) -> list[ReferenceSource]:

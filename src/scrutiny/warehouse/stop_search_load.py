@@ -24,8 +24,7 @@ import pyarrow as pa
 
 from scrutiny.catalog import catalog_path
 from scrutiny.errors import SourceRefused
-from scrutiny.sources import police_uk_json
-from scrutiny.sources.json_depth import load_json
+from scrutiny.sources.adapter import CsvRecords, TextRecords
 from scrutiny.sources.police_uk_archive import READ_TYPES, STOP_SEARCH_HEADER
 from scrutiny.warehouse.areas import stage_location_areas
 from scrutiny.warehouse.csv_records import RecordSplitter, Reject, line_spans, lines_note, read_raw, too_long_note
@@ -37,16 +36,23 @@ class StopFile:
     source_id: int
     force: str
     month: date
+    reading: CsvRecords | TextRecords  # what its adapter read: a CSV for DuckDB, or records as text
     records: int | None = None  # data lines counted while hashing; None when unknown
     careful: bool = True  # not plainly clean (a quote, a NUL, a long line...): read it record by record
 
 
 class FileCounts(NamedTuple):
-    """One file's outcome: every one of its `records` is either loaded or rejected."""
+    """One file's outcome: every one of its `records` is either loaded or rejected.
+
+    `outside_month` counts the records rejected because they are dated outside the file's month, and
+    `outside_mode` is the month most of those are dated: set where the date is checked (ROW_CHECK), so a
+    file of another month can be told without reading reasons back."""
 
     loaded: int
     rejected: int
     records: int
+    outside_month: int = 0
+    outside_mode: str | None = None
 
 
 CSV_OPTIONS = "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"'"
@@ -72,10 +78,16 @@ STAGED_COLUMNS = """
 
 # A month's file may start at 23:00 UTC on the previous day (BST) and end at 23:59 local time, so allow a
 # day either side in UTC; anything further out is a wrong date, not a time-zone effect.
-ROW_CHECK = """
+OUTSIDE_MONTH = "occurred_at < month - INTERVAL 1 DAY OR occurred_at >= month + INTERVAL 1 MONTH + INTERVAL 1 DAY"
+
+# The month a row is dated when that is outside its file's month (else NULL): the structured twin of the
+# reason ROW_CHECK gives it.
+OUTSIDE_MONTH_DATED = f"CASE WHEN occurred_at IS NOT NULL AND ({OUTSIDE_MONTH}) THEN strftime(occurred_at, '%Y-%m') END"
+
+ROW_CHECK = f"""
     CASE
       WHEN occurred_at IS NULL THEN 'no date'
-      WHEN occurred_at < month - INTERVAL 1 DAY OR occurred_at >= month + INTERVAL 1 MONTH + INTERVAL 1 DAY
+      WHEN {OUTSIDE_MONTH}
         THEN 'date ' || strftime(occurred_at, '%Y-%m-%dT%H:%M:%S') || ' is outside the file''s month '
              || strftime(month, '%Y-%m')
       WHEN (latitude IS NULL) <> (longitude IS NULL) THEN 'latitude and longitude must both be given or both blank'
@@ -265,7 +277,8 @@ def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _R
                 def reject(r: Reject, who: tuple[int, str, str, date] = _who(f)) -> None:
                     sink.add(who, r.line, r.reason, r.raw)
 
-                records[f.source_id] = RecordSplitter(f.path, STOP_SEARCH_HEADER, out, idx, reject).run().records
+                assert isinstance(f.reading, CsvRecords)
+                records[f.source_id] = RecordSplitter(f.path, f.reading.header, out, idx, reject).run().records
         sink.flush()
         con.execute(
             f"""
@@ -315,7 +328,8 @@ def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> dict[int, in
     records: dict[int, int] = {}
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged ({STAGED_COLUMNS}, raw VARCHAR)")
     for idx, f in enumerate(files):
-        stops = police_uk_json.read_stops(f.path)
+        assert isinstance(f.reading, TextRecords)
+        stops = f.reading.rows()
         records[f.source_id] = stops.num_rows
         con.register("json_stops", stops)
         con.execute(
@@ -354,61 +368,72 @@ def _json(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> dict[int, in
     return records
 
 
-def _move_nonsense(con: duckdb.DuckDBPyConnection, source_ids: list[int], sink: _RejectSink) -> None:
-    """Rows that parsed but cannot be right go to `rejects`, with their original text."""
-    con.execute("CREATE OR REPLACE TEMP TABLE loaded_ids AS SELECT unnest($ids) AS source_id", {"ids": source_ids})
+def _move_nonsense(
+    con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _RejectSink
+) -> dict[int, tuple[int, str]]:
+    """Rows that parsed but cannot be right go to `rejects`, with their original text.
+
+    Returns, for each file with any, how many rows are dated outside its month and the month most are dated."""
+    con.execute("CREATE OR REPLACE TEMP TABLE loaded_ids AS SELECT unnest($ids) AS source_id",
+                {"ids": [f.source_id for f in files]})
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE nonsense AS
         SELECT s.source_id, l.file, s.force, s.month, s.source_row, {ROW_CHECK} AS reason,
-               sp.last_line, sp.start_byte, sp.end_byte
+               sp.last_line, sp.start_byte, sp.end_byte, {OUTSIDE_MONTH_DATED} AS outside_month
         FROM stop_search s JOIN ingest_files l USING (source_id)
         LEFT JOIN careful_spans sp ON sp.source_id = s.source_id AND sp.line = s.source_row
         WHERE s.source_id IN (SELECT source_id FROM loaded_ids) AND ({ROW_CHECK}) IS NOT NULL
         """
     )
     if con.execute("SELECT count(*) FROM nonsense").fetchone() == (0,):
-        return
+        return {}
+    outside = con.execute(
+        "SELECT source_id, count(outside_month), mode(outside_month) FROM nonsense "
+        "WHERE outside_month IS NOT NULL GROUP BY source_id"
+    ).fetchall()
     con.execute(
         "DELETE FROM stop_search USING nonsense n "
         "WHERE stop_search.source_id = n.source_id AND stop_search.source_row = n.source_row"
     )
-    rows = con.execute("SELECT * FROM nonsense ORDER BY file, source_row").fetchall()
-    by_file: dict[str, list[tuple[object, ...]]] = {}
+    rows = con.execute("SELECT * EXCLUDE (outside_month) FROM nonsense ORDER BY file, source_row").fetchall()
+    by_file: dict[int, list[tuple[object, ...]]] = {}
     for row in rows:
-        by_file.setdefault(str(row[1]), []).append(row)
-    for path, items in by_file.items():
-        for (source_id, file, force, month, line, reason, last, *_), text in zip(
-            items, _raw_texts(Path(path), items), strict=True
+        by_file.setdefault(int(str(row[0])), []).append(row)
+    of_id = {f.source_id: f for f in files}
+    for source_id, items in by_file.items():
+        for (_, file, force, month, line, reason, last, *_), text in zip(
+            items, _raw_texts(of_id[source_id], items), strict=True
         ):
             assert isinstance(month, date)
             sink.add((int(str(source_id)), str(file), str(force), month), int(str(line)),
                      f"{reason}{lines_note(int(str(line)), int(str(last)))}" if last is not None else str(reason),
                      text)
     sink.flush()
+    return {int(source_id): (int(n), str(month)) for source_id, n, month in outside}
 
 
-def _raw_texts(path: Path, items: list[tuple[object, ...]]) -> list[str | None]:
-    """Each rejected record's original text: its lines of a CSV, its element of a JSON array.
+def _raw_texts(f: StopFile, items: list[tuple[object, ...]]) -> list[str | None]:
+    """Each rejected record's original text: its lines of a CSV, its published text (a JSON element).
 
     `items` are nonsense rows: (..., source_row at 4, ..., last_line, start_byte, end_byte at 6..8)."""
     lines = [int(str(r[4])) for r in items]
-    if path.suffix == ".json":
-        records = load_json(path, path.read_bytes())
-        return [police_uk_json.raw_text(records[n - 1]) for n in lines]
+    path = f.path
+    if isinstance(f.reading, TextRecords):
+        return list(f.reading.raw_texts(lines))
     single = line_spans(path, {n for n, r in zip(lines, items, strict=True) if r[6] is None})
     spans = [(int(str(r[7])), int(str(r[8]))) if r[6] is not None else single.get(n, (0, 0))
              for n, r in zip(lines, items, strict=True)]
     return read_raw(path, spans)
 
 
-def load_stop_files(
-    con: duckdb.DuckDBPyConnection, csv_files: list[StopFile], json_files: list[StopFile], *, replacing: bool
-) -> dict[int, FileCounts]:
+def load_stop_files(con: duckdb.DuckDBPyConnection, files: list[StopFile], *, replacing: bool) -> dict[int, FileCounts]:
     """Write each file's force-month (replacing it if `replacing`); return source_id -> its counts.
 
     Refuses (SourceRefused) a file whose records are not all accounted for, loaded or rejected: that would
     be a bug here, and losing records quietly is worse than loading nothing."""
+    csv_files = [f for f in files if isinstance(f.reading, CsvRecords)]
+    json_files = [f for f in files if isinstance(f.reading, TextRecords)]
     every = csv_files + json_files
     if replacing:
         con.execute("CREATE OR REPLACE TEMP TABLE replaced AS SELECT unnest($f) AS force, unnest($m) AS month",
@@ -437,7 +462,7 @@ def load_stop_files(
         records |= _careful_csv(con, careful, sink)
     if json_files:
         records |= _json(con, json_files)
-    _move_nonsense(con, [f.source_id for f in every], sink)
+    outside = _move_nonsense(con, every, sink)
     counts = con.execute(
         """
         SELECT i.source_id,
@@ -446,7 +471,8 @@ def load_stop_files(
         FROM ingest_files i
         """
     ).fetchall()
-    result = {source_id: FileCounts(loaded, rejected, records[source_id]) for source_id, loaded, rejected in counts}
+    result = {source_id: FileCounts(loaded, rejected, records[source_id], *outside.get(source_id, (0, None)))
+              for source_id, loaded, rejected in counts}
     for f in every:
         got = result[f.source_id]
         if got.loaded + got.rejected != got.records:
