@@ -13,7 +13,7 @@ loaded or rejected, and that is checked. Everything runs inside the caller's tra
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +25,6 @@ import pyarrow as pa
 from scrutiny.catalog import catalog_path
 from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import CsvRecords, TextRecords
-from scrutiny.sources.police_uk_archive import READ_TYPES, STOP_SEARCH_HEADER
 from scrutiny.warehouse.areas import stage_location_areas
 from scrutiny.warehouse.csv_records import RecordSplitter, Reject, line_spans, lines_note, read_raw, too_long_note
 
@@ -171,14 +170,14 @@ def _insert(con: duckdb.DuckDBPyConnection, rows_sql: str, params: dict[str, obj
     )
 
 
-def _fast_csv(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[int]:
+def _fast_csv(con: duckdb.DuckDBPyConnection, paths: list[str], types: Mapping[str, str]) -> list[int]:
     """Read clean files straight into `stop_search`; return file_idx of files where DuckDB skipped a row.
 
     With ignore_errors DuckDB drops a bad record silently, so each file's count is checked against the
     records counted while hashing; a file that falls short is deleted again and re-read carefully.
     """
     read = f"read_csv($files, columns = $types, {CSV_OPTIONS}, ignore_errors = true)"
-    params: dict[str, object] = {"files": paths, "types": READ_TYPES}
+    params: dict[str, object] = {"files": paths, "types": dict(types)}
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE fast_values AS
@@ -241,15 +240,15 @@ def _who(f: StopFile) -> tuple[int, str, str, date]:
 
 
 # The canonical CSV `csv_records` writes: where each record came from, then its fields as text.
-SPLIT_COLUMNS: dict[str, str] = {
+SPLIT_PREFIX: dict[str, str] = {
     "file_idx": "INTEGER", "line": "BIGINT", "last_line": "BIGINT", "start_byte": "BIGINT", "end_byte": "BIGINT",
-} | {name: "VARCHAR" for name in STOP_SEARCH_HEADER}
+}
 
 
-def _cast_sql() -> tuple[str, str]:
+def _cast_sql(types: Mapping[str, str]) -> tuple[str, str]:
     """Typed columns and a reason naming each value that does not convert (as DuckDB's typed reader would)."""
     casts, checks = [], []
-    for name, kind in READ_TYPES.items():
+    for name, kind in types.items():
         column = f'"{name}"'
         if kind == "VARCHAR":
             casts.append(column)
@@ -268,7 +267,9 @@ def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _R
     """
     _register_files(con, files)
     records: dict[int, int] = {}
-    casts, reason = _cast_sql()
+    reading = files[0].reading  # one adapter reads every CSV of stop_search: one header, one set of types
+    assert isinstance(reading, CsvRecords)
+    casts, reason = _cast_sql(reading.types)
     with tempfile.TemporaryDirectory(prefix="scrutiny-ingest-") as tmp:
         split = Path(tmp) / "records.csv"
         with split.open("wb", buffering=1024 * 1024) as out:
@@ -288,7 +289,7 @@ def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _R
                   FROM read_csv($file, columns = $columns, header = false, auto_detect = false, delim = ',',
                                 quote = '"', escape = '"', new_line = '\\n')) r
             """,
-            {"file": str(split), "columns": SPLIT_COLUMNS},
+            {"file": str(split), "columns": SPLIT_PREFIX | {name: "VARCHAR" for name in reading.header}},
         )
     bad = con.execute(
         "SELECT file_idx, ord, last_line, start_byte, end_byte, reason FROM staged WHERE reason IS NOT NULL "
@@ -451,7 +452,8 @@ def load_stop_files(con: duckdb.DuckDBPyConnection, files: list[StopFile], *, re
     careful = [f for f in csv_files if f not in fast]
     if fast:
         _register_files(con, fast)
-        short = _fast_csv(con, [str(f.path) for f in fast])
+        assert isinstance(fast[0].reading, CsvRecords)
+        short = _fast_csv(con, [str(f.path) for f in fast], fast[0].reading.types)
         retry = [fast[i] for i in short]
         if retry:
             con.execute("DELETE FROM stop_search WHERE source_id IN (SELECT unnest($ids))",
