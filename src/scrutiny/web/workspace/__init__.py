@@ -21,10 +21,10 @@ async def handle_workspace_error(request: Request, exc: Exception) -> Response:
     return render.error_page(request, exc)
 
 
-def install(app: FastAPI, registry: tuple[parts.Part, ...] = parts.PARTS) -> None:
+def install(app: FastAPI) -> None:
     """Every registered part's pages (out of the OpenAPI document) and JSON (in it, under /api/v1).
     Raises `parts.PartBroken`, naming the part, when one cannot be loaded."""
-    pages, json = parts.routers(registry)
+    pages, json = parts.routers(parts.PARTS)
     app.include_router(json, prefix=api.PREFIX)
     app.include_router(pages, include_in_schema=False)
     app.add_exception_handler(WorkspaceError, handle_workspace_error)

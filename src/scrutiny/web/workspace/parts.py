@@ -88,7 +88,7 @@ def load(part: Part) -> ModuleType:
     return module
 
 
-def routers(parts: tuple[Part, ...] = PARTS) -> tuple[APIRouter, APIRouter]:
+def routers(parts: tuple[Part, ...]) -> tuple[APIRouter, APIRouter]:
     """(pages, api): every registered part's routers, each module included once."""
     pages, api = APIRouter(), APIRouter()
     seen: set[str] = set()
@@ -103,8 +103,9 @@ def routers(parts: tuple[Part, ...] = PARTS) -> tuple[APIRouter, APIRouter]:
     return pages, api
 
 
-def visible(user: User | None, parts: tuple[Part, ...] = PARTS) -> list[Part]:
-    return [part for part in parts if part.allows(user)]
+def visible(user: User | None) -> list[Part]:
+    """The parts `user` may use, for the home page and the menu."""
+    return [part for part in PARTS if part.allows(user)]
 
 
 __all__ = ["PARTS", "Part", "PartBroken", "load", "routers", "visible"]

@@ -24,7 +24,7 @@ class PriorityBase(BaseModel):
     """A priority as typed; scrutiny.workspace.strategy checks the title and the months."""
 
     title: Short = ""
-    description: str = Field("", max_length=5000)
+    description: Annotated[str, Field(max_length=5000)] = ""
     start_month: Short = ""
     end_month: Short = ""
     granularity: Annotated[Granularity, BeforeValidator(FormValue(read_granularity))] = Granularity.month
