@@ -53,12 +53,13 @@ def labelled(label: str, style: str, message: object) -> Text:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print a ScrutinyError as one red line and exit 1; anything else is a bug and keeps its traceback."""
+    """Print a ScrutinyError as one red line and exit with its code (1, or 2 for a bad setting); anything else is
+    a bug and keeps its traceback."""
     try:
         yield
     except ScrutinyError as exc:
         err_console.print(labelled("error:", "bold red", exc), highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(getattr(exc, "exit_code", 1)) from None
 
 
 def print_notes(notes: list[str]) -> None:
