@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import (
     SESSION_COOKIE,
     Admin,
@@ -102,20 +103,21 @@ def accept(request: Request, ws: WorkspaceDep, _: Csrf, token: str, name: Annota
            password: Annotated[str, Form(max_length=1000)], confirm: Annotated[str, Form(max_length=1000)]) -> Response:
     with ws.session() as session:
         invitation = accounts.open_invitation(session, token)
-    if password != confirm:
-        return page(request, "workspace/accept.html", {
-            "title": "Join the workspace", "invitation": invitation, "token": token, "form": {"name": name},
-            "errors": {"confirm": "the two passwords differ"}}, 422)
-    try:
+
+    def work() -> Response:
+        if password != confirm:
+            raise Invalid("confirm", "the two passwords differ")
         with ws.session(Actor(None, invitation.email)) as session:
             user = accounts.accept_invitation(session, token, name, password)
             login_token = accounts.start_session(session, user)
-    except Invalid as exc:
-        return page(request, "workspace/accept.html", {
-            "title": "Join the workspace", "invitation": invitation, "token": token, "form": {"name": name},
-            "errors": {exc.field: exc.message}}, 422)
-    new_csrf_token(request)
-    return set_cookies(request, redirect(request, "/workspace"), session_token=login_token)
+        new_csrf_token(request)
+        return set_cookies(request, redirect(request, "/workspace"), session_token=login_token)
+
+    def again(*, errors: dict[str, str], form: dict[str, str], status: int) -> Response:
+        return page(request, "workspace/accept.html", {"title": "Join the workspace", "invitation": invitation,
+                                                       "token": token, "form": form, "errors": errors}, status)
+
+    return forms.attempt({"name": name}, work, again)  # the passwords are never sent back
 
 
 @router.get("/workspace/audit")
