@@ -2,8 +2,9 @@
 
     /api/v1/...          the open JSON API (scrutiny.web.api), spec at /api/v1/openapi.json, docs at /api/v1/docs
     /static/...          the dashboard's own and vendored files (no CDN)
-    / and other pages    the dashboard (scrutiny.web.pages), when that package is present
-    /login, /workspace/… the panel workspace (scrutiny.web.workspace) on its own database (scrutiny.workspace)
+    / and other pages    the dashboard (scrutiny.web.pages)
+    /login, /workspace/… the panel workspace (scrutiny.web.workspace): every part in its registry (parts.PARTS),
+                         on its own database (scrutiny.workspace); a missing or broken part stops create_app
 
 The warehouse is opened read-only for each piece of work and closed after it, never held between requests,
 so `scrutiny ingest` can run while the server is up; answers are cached until the warehouse changes.
@@ -12,19 +13,18 @@ so `scrutiny ingest` can run while the server is up; answers are cached until th
 from __future__ import annotations
 
 import gc
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import scrutiny
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.selection import loaded_months
-from scrutiny.web import api, errors, limits, workspace
+from scrutiny.web import api, errors, limits, pages, workspace
 from scrutiny.web.api.common import dump
 from scrutiny.web.api.metrics import document
 from scrutiny.web.cache import ResponseCache
@@ -37,18 +37,6 @@ DESCRIPTION = """Stop and search figures from public police data (data.police.uk
 Scrutiny's metrics layer, so the API, the dashboard, the reports and the CLI agree. Errors have one shape:
 `{"detail": [{"loc": ["query", "from"], "msg": "...", "type": "..."}]}`. Contains public sector information
 licensed under the Open Government Licence v3.0."""
-
-
-def _pages_router() -> APIRouter | None:
-    """The dashboard's router, if the pages package is installed alongside."""
-    try:
-        module = importlib.import_module("scrutiny.web.pages")
-    except ModuleNotFoundError as exc:
-        if exc.name == "scrutiny.web.pages":
-            return None
-        raise
-    router: APIRouter = module.router
-    return router
 
 
 def _metrics_getter(warehouse: Warehouse, cache: ResponseCache) -> Any:
@@ -89,9 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     workspace.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    pages = _pages_router()
-    if pages is not None:
-        app.include_router(pages, include_in_schema=False)
+    app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
     app.add_middleware(limits.BodyLimits)
     _document_limits(app)
     return app
