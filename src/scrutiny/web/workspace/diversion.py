@@ -174,9 +174,8 @@ def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id
 @router.post("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")
 def delete_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int,
                      recontact_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.delete_recontact(session, case_id, recontact_id)
-    return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
+    return forms.write(request, ws, user, lambda s: service.delete_recontact(s, case_id, recontact_id),
+                       f"/workspace/diversion/{case_id}#recontacts")
 
 
 # ---- public: page and API ---------------------------------------------------------------------------------

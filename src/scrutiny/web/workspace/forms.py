@@ -2,15 +2,8 @@
 model (the same pydantic model the JSON API takes), run the change, and on any refusal show the page again,
 status 422, with each field's error beside it and what was typed still in the boxes (the templates escape it).
 
-    Posted = Annotated[forms.Posted[PanelCreate], Depends(forms.posted(PanelCreate))]
-
-    @router.post("/workspace/panels")
-    def create(request: Request, ws: WorkspaceDep, user: PanelMember, form: Posted) -> Response:
-        def work(fields: PanelCreate) -> Response:
-            with ws.session(accounts.actor(user)) as session:
-                panel = service.create_panel(session, service.PanelFields(**fields.model_dump()))
-            return redirect(request, f"/workspace/panels/{panel.id}")
-        return forms.submit(form, work, partial(_index, request, ws, user))
+    NewPanel = Annotated[forms.Posted[PanelCreate], Depends(forms.posted(PanelCreate))]
+    ... return forms.submit(form, work, partial(_index, request, ws, user))   (web/workspace/panels.py)
 
 A form is parsed with the validation context `FORM`: the `FormValue` converters in the schemas then read
 what an HTML form sends (a blank box is None, a date as typed, an id from a <select>) with the services' own
@@ -28,7 +21,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from scrutiny.web.workspace.render import redirect
+from scrutiny.workspace import accounts
+from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Invalid
+from scrutiny.workspace.models.accounts import User
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -107,6 +104,13 @@ def attempt(values: Mapping[str, str], work: Callable[[], Response], again: Agai
         return again(errors={exc.field: exc.message}, form=dict(values), status=422)
 
 
+def write(request: Request, ws: Workspace, user: User, change: Callable[[Any], object], done: str) -> Response:
+    """`change(session)` in one transaction as `user` (so the audit log names them), then on to `done`."""
+    with ws.session(accounts.actor(user)) as session:
+        change(session)
+    return redirect(request, done)
+
+
 class FormValue:
     """A field converter used only when parsing a form: `read(field, text)` turns the typed text into the
     value (raising `Invalid` with the service's words); `required`, if given, is the message for a blank box.
@@ -128,4 +132,4 @@ class FormValue:
         return parsed
 
 
-__all__ = ["FORM", "FormValue", "Posted", "attempt", "field_errors", "parse", "posted", "submit"]
+__all__ = ["FORM", "FormValue", "Posted", "attempt", "field_errors", "parse", "posted", "submit", "write"]

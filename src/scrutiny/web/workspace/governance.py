@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.governance import (
     BodyCreate,
     BodyUpdate,
@@ -22,7 +22,6 @@ from scrutiny.web.workspace.schemas.governance import (
     MembershipUpdate,
     RelationCreate,
 )
-from scrutiny.workspace import accounts
 from scrutiny.workspace import governance as service
 from scrutiny.workspace.governance_diagram import layout
 from scrutiny.workspace.models.accounts import Role, User
@@ -86,20 +85,11 @@ def workspace_index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Respon
     return _index(request, ws, user)
 
 
-def _write(request: Request, ws: WorkspaceDep, user: User, work: Any, done: str) -> Response:
-    """Run `work(session)` as `user` and go to `done` (a refusal is the error page: these forms have no boxes)."""
-    with ws.session(accounts.actor(user)) as session:
-        work(session)
-    return redirect(request, done)
-
-
 def _saved(request: Request, ws: WorkspaceDep, user: User, done: str, change: Any) -> Any:
     """A form's work: `change(session, model)` as `user`, then to `done`."""
 
     def work(model: Any) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            change(session, model)
-        return redirect(request, done)
+        return forms.write(request, ws, user, lambda session: change(session, model), done)
 
     return work
 
@@ -138,7 +128,7 @@ def update_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: 
 @router.post("/workspace/governance/bodies/{body_id}/delete")
 def delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int) -> Response:
     done = "/workspace/governance#bodies"
-    return forms.attempt({}, lambda: _write(request, ws, user, lambda s: service.delete_body(s, body_id), done),
+    return forms.attempt({}, lambda: forms.write(request, ws, user, lambda s: service.delete_body(s, body_id), done),
                          partial(_index, request, ws, user))
 
 
@@ -151,7 +141,7 @@ def create_relation(request: Request, ws: WorkspaceDep, user: PanelMember, form:
 
 @router.post("/workspace/governance/relations/{relation_id}/delete")
 def delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relation_id: int) -> Response:
-    return _write(request, ws, user, lambda s: service.delete_relation(s, relation_id),
+    return forms.write(request, ws, user, lambda s: service.delete_relation(s, relation_id),
                   "/workspace/governance#relations")
 
 
@@ -188,5 +178,5 @@ def update_membership(request: Request, ws: WorkspaceDep, user: PanelMember, mem
 
 @router.post("/workspace/governance/memberships/{membership_id}/delete")
 def delete_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int) -> Response:
-    return _write(request, ws, user, lambda s: service.delete_membership(s, membership_id),
+    return forms.write(request, ws, user, lambda s: service.delete_membership(s, membership_id),
                   "/workspace/governance#memberships")

@@ -149,9 +149,7 @@ def workspace_update(request: Request, ws: WorkspaceDep, user: PanelMember, pane
 
 @router.post("/workspace/panels/{panel_id}/delete")
 def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.delete_panel(session, panel_id)
-    return redirect(request, "/workspace/panels")
+    return forms.write(request, ws, user, lambda s: service.delete_panel(s, panel_id), "/workspace/panels")
 
 
 @router.post("/workspace/panels/{panel_id}/members")
@@ -168,9 +166,8 @@ def workspace_add_member(request: Request, ws: WorkspaceDep, user: PanelMember, 
 @router.post("/workspace/panels/{panel_id}/members/{member_id}/delete")
 def workspace_remove_member(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
                             member_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.remove_member(session, panel_id, member_id)
-    return redirect(request, f"/workspace/panels/{panel_id}#members")
+    return forms.write(request, ws, user, lambda s: service.remove_member(s, panel_id, member_id),
+                       f"/workspace/panels/{panel_id}#members")
 
 
 @router.post("/workspace/panels/{panel_id}/meetings")
@@ -187,6 +184,5 @@ def workspace_add_meeting(request: Request, ws: WorkspaceDep, user: PanelMember,
 @router.post("/workspace/panels/{panel_id}/meetings/{meeting_id}/delete")
 def workspace_remove_meeting(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
                              meeting_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.remove_meeting(session, panel_id, meeting_id)
-    return redirect(request, f"/workspace/panels/{panel_id}#meetings")
+    return forms.write(request, ws, user, lambda s: service.remove_meeting(s, panel_id, meeting_id),
+                       f"/workspace/panels/{panel_id}#meetings")

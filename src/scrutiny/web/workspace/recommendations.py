@@ -261,16 +261,14 @@ def workspace_add_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, rec
 @router.post("/workspace/recommendations/{recommendation_id}/kpis/{kpi_id}/delete")
 def workspace_remove_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
                          kpi_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.remove_kpi(session, recommendation_id, kpi_id)
-    return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+    return forms.write(request, ws, user, lambda s: service.remove_kpi(s, recommendation_id, kpi_id),
+                       f"/workspace/recommendations/{recommendation_id}")
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/delete")
 def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.delete_recommendation(session, recommendation_id)
-    return redirect(request, "/workspace/recommendations")
+    return forms.write(request, ws, user, lambda s: service.delete_recommendation(s, recommendation_id),
+                       "/workspace/recommendations")
 
 
 __all__ = ["api_router", "outs", "router"]

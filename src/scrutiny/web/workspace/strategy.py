@@ -145,9 +145,8 @@ def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priorit
 @router.post("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")
 def delete_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
                      indicator_id: int) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        service.delete_indicator(session, priority_id, indicator_id)
-    return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
+    return forms.write(request, ws, user, lambda s: service.delete_indicator(s, priority_id, indicator_id),
+                       f"/workspace/strategy/{priority_id}#indicators")
 
 
 # ---- public -------------------------------------------------------------------------------------------------
