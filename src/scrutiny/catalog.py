@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -40,4 +41,18 @@ def check_force(force: str) -> Force:
     try:
         return forces()[force]
     except KeyError:
-        raise UnknownForce(force) from None
+        raise UnknownForce(force, close_forces(force)) from None
+
+
+def close_forces(text: str, most: int = 3) -> list[str]:
+    """Force ids a mistyped one may mean: ids or names starting with it (`met`), else close in spelling."""
+    wanted = text.strip().casefold()
+    known = forces()
+    if not wanted:
+        return []
+    starting = [f.id for f in known.values() if f.id.startswith(wanted) or f.name.casefold().startswith(wanted)]
+    if starting:
+        return starting[:most]
+    by_name = {f.name.casefold(): f.id for f in known.values()}
+    close = difflib.get_close_matches(wanted, [*known, *by_name], n=most, cutoff=0.6)
+    return list(dict.fromkeys(by_name.get(c, c) for c in close))

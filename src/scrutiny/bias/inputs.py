@@ -14,7 +14,7 @@ from pathlib import Path
 
 import ibis
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.population import all_ages_by_area
 
@@ -58,40 +58,40 @@ def read_exposure_csv(path: Path) -> Exposure:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ScrutinyError(f"{path}: no such exposure file") from None
+        raise BadInput(f"{path}: no such exposure file") from None
     except UnicodeDecodeError:
-        raise ScrutinyError(f"{path}: not UTF-8 text; expected a CSV with columns {', '.join(COLUMNS)}") from None
+        raise BadInput(f"{path}: not UTF-8 text; expected a CSV with columns {', '.join(COLUMNS)}") from None
     except OSError as exc:
-        raise ScrutinyError(f"{path}: cannot read ({exc.strerror})") from None
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ScrutinyError(f"{path}, line 1: missing column(s) {', '.join(missing)}; expected a header with "
+        raise BadInput(f"{path}, line 1: missing column(s) {', '.join(missing)}; expected a header with "
                             f"{', '.join(COLUMNS)} (found {', '.join(header) or 'nothing'})")
     reader.fieldnames = header
     values: dict[tuple[str, str], float] = {}
     for line, row in enumerate(reader, start=2):
         if None in row:
-            raise ScrutinyError(f"{path}, line {line}: more fields than the header has")
+            raise BadInput(f"{path}, line {line}: more fields than the header has")
         area = (row["area_code"] or "").strip()
         group = (row["group"] or "").strip()
         raw = (row["exposure"] or "").strip()
         if not area:
-            raise ScrutinyError(f"{path}, line {line}: empty area_code")
+            raise BadInput(f"{path}, line {line}: empty area_code")
         if group not in GROUPS:
-            raise ScrutinyError(f"{path}, line {line}: unknown group {group!r}; expected one of {', '.join(GROUPS)}")
+            raise BadInput(f"{path}, line {line}: unknown group {group!r}; expected one of {', '.join(GROUPS)}")
         try:
             value = float(raw.replace(",", ""))
         except ValueError:
-            raise ScrutinyError(f"{path}, line {line}: exposure {raw!r} is not a number") from None
+            raise BadInput(f"{path}, line {line}: exposure {raw!r} is not a number") from None
         if not math.isfinite(value) or value < 0:
-            raise ScrutinyError(f"{path}, line {line}: exposure {raw!r} must be a finite number, 0 or more")
+            raise BadInput(f"{path}, line {line}: exposure {raw!r} must be a finite number, 0 or more")
         if (area, group) in values:
-            raise ScrutinyError(f"{path}, line {line}: a second row for area {area} and group {group}")
+            raise BadInput(f"{path}, line {line}: a second row for area {area} and group {group}")
         values[(area, group)] = value
     if not values:
-        raise ScrutinyError(f"{path}: no rows after the header")
+        raise BadInput(f"{path}: no rows after the header")
     return Exposure(values, f"user-supplied exposure table {path.name}")
 
 
@@ -105,6 +105,6 @@ def check_covers(exposure: Exposure, areas: list[str]) -> list[str]:
                               f"in {exposure.source} and are left out of the threshold test: "
                               f"{', '.join(left_out[:20])}{' …' if len(left_out) > 20 else ''}")
     if not kept:
-        raise ScrutinyError(f"the exposure ({exposure.source}) covers none of the areas searched "
+        raise BadInput(f"the exposure ({exposure.source}) covers none of the areas searched "
                             f"({', '.join(areas[:20]) or 'none'}) with a positive figure for every group")
     return kept

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, Unavailable
 
 INSTALL_HINT = "the threshold test needs NumPyro and JAX: pip install 'scrutiny[bias]'"
 # When a fit's figures are shown (Vehtari et al. 2021 advise R-hat < 1.01 for final work; this is the looser
@@ -72,8 +72,10 @@ MODEL_CAVEAT = (
 )
 
 
-class BiasExtraMissing(ScrutinyError):
-    """NumPyro/JAX are not installed: the threshold test is an optional extra."""
+class BiasExtraMissing(Unavailable):
+    """NumPyro/JAX are not installed: the threshold test is an optional extra (503 with no Retry-After)."""
+
+    retry = False
 
     def __init__(self) -> None:
         super().__init__(INSTALL_HINT)
@@ -136,7 +138,7 @@ def load_exposure_csv(path: Path | str) -> pd.DataFrame:
     frame = pd.read_csv(path)
     missing = {"area_code", "group", "exposure"} - set(frame.columns)
     if missing:
-        raise ScrutinyError(
+        raise BadInput(
             f"{path}: exposure CSV needs columns area_code, group, exposure (missing {sorted(missing)})"
         )
     return frame[["area_code", "group", "exposure"]]

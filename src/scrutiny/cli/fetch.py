@@ -18,8 +18,8 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scrutiny.catalog import check_force
-from scrutiny.cli.common import AllowShrinkOption, DbOption, console, err_console, plain, user_errors
-from scrutiny.errors import ScrutinyError
+from scrutiny.cli.common import AllowShrinkOption, DbOption, console, err_console, must_be_local, plain, user_errors
+from scrutiny.errors import BadInput
 from scrutiny.sources import downloads
 from scrutiny.sources.police_uk_api import (
     BASE_URL_ENV,
@@ -90,19 +90,20 @@ def fetch(
 ) -> None:
     """Fetch a force's stop-and-search months from the data.police.uk API (resumable), then ingest."""
     with user_errors():
+        must_be_local(out, "--out")
         if ctx.invoked_subcommand is not None:
             if force or from_ or to or latest:
-                raise ScrutinyError(f"--force/--from/--to/--latest do not apply to `fetch {ctx.invoked_subcommand}`")
+                raise BadInput(f"--force/--from/--to/--latest do not apply to `fetch {ctx.invoked_subcommand}`")
             return
         if force is None:
-            raise ScrutinyError(
+            raise BadInput(
                 "say what to fetch: --force FORCE with --from/--to or --latest N, or census, boundaries"
             )
         check_force(force)
         if latest is not None and (from_ or to):
-            raise ScrutinyError("--latest cannot be combined with --from/--to")
+            raise BadInput("--latest cannot be combined with --from/--to")
         if latest is None and from_ is None:
-            raise ScrutinyError("give --from YYYY-MM (and --to YYYY-MM) or --latest N")
+            raise BadInput("give --from YYYY-MM (and --to YYYY-MM) or --latest N")
         for month in (from_, to):
             if month is not None:
                 check_month(month)
@@ -142,6 +143,7 @@ def _fetch_files(
     no_ingest: bool,
 ) -> None:
     with user_errors():
+        must_be_local(out, "--out")
         _show_retries()
         fetched = 0
         with _progress() as progress:

@@ -11,11 +11,12 @@ from typing import Annotated, TextIO
 import typer
 from rich.table import Table
 
-from scrutiny.cli.common import err_console, user_errors
+from scrutiny.cli.common import err_console, must_be_local, user_errors
 from scrutiny.errors import SourceRefused
 from scrutiny.workspace.grounds import GroundsClass, classify
 
 ADDED = ("grounds_class", "evidence")
+DEFAULT_COLUMN = "grounds"
 
 grounds_app = typer.Typer(
     help="Read the free-text grounds for search: smell of cannabis only, smell plus other factors, or no smell.",
@@ -42,16 +43,28 @@ def _read(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def classify_rows(path: Path, column: str) -> tuple[list[list[str]], Counter[str], int]:
+def find_column(path: Path, header: list[str], column: str | None) -> int:
+    """Where the grounds text is: the column named (any case); with none named, `grounds`, else the one column
+    whose name holds the word (a published file's `Grounds for search`). Otherwise an error naming the columns."""
+    wanted = (column or DEFAULT_COLUMN).casefold()
+    exact = [i for i, name in enumerate(header) if name.strip().casefold() == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    holding = [i for i, name in enumerate(header) if DEFAULT_COLUMN in name.casefold() and name not in ADDED]
+    if column is None and len(holding) == 1:
+        return holding[0]
+    raise SourceRefused(path, f"no column {column or DEFAULT_COLUMN!r} (the columns are: {', '.join(header)}); "
+                              "name the one holding the grounds text with --column, e.g. --column \"Grounds for "
+                              "search\"")
+
+
+def classify_rows(path: Path, column: str | None) -> tuple[list[list[str]], Counter[str], int]:
     """The rows with `grounds_class` and `evidence` set (appended, or overwritten if the file already has them).
 
     Returns the rows (header first), the count per class and how many rows had no grounds text at all.
     """
     (_, header), *body = _read(path)
-    if column not in header:
-        raise SourceRefused(path, f"no column {column!r} (the columns are: {', '.join(header)}); choose one with "
-                                  "--column")
-    where = header.index(column)
+    where = find_column(path, header, column)
     out_header = header + [name for name in ADDED if name not in header]
     class_at, evidence_at = (out_header.index(name) for name in ADDED)
     out = [out_header]
@@ -92,7 +105,8 @@ def _summary(counts: Counter[str], blank: int) -> None:
 @grounds_app.command("classify")
 def classify_command(
     file: Annotated[Path, typer.Argument(help="Any CSV with a column holding the grounds for search.")],
-    column: Annotated[str, typer.Option("--column", help="The column holding the grounds text.")] = "grounds",
+    column: Annotated[str | None, typer.Option("--column", help="The column holding the grounds text (any case; "
+                                               "default: grounds, else the one column whose name holds it).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the CSV here instead of to stdout.")] = None,
 ) -> None:
     """Add `grounds_class` (smell_only, smell_plus, no_smell) and `evidence` (the words relied on) to every row.
@@ -100,6 +114,7 @@ def classify_command(
     Other columns and the order of rows are kept; a file that already has the two columns has them refilled.
     """
     with user_errors():
+        must_be_local(out, "--out")
         rows, counts, blank = classify_rows(file, column)
         if out is None:
             _write(rows, sys.stdout)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from scrutiny.cli.common import DbOption, console, user_errors
+from scrutiny.cli.common import DbOption, console, must_be_local, user_errors
 from scrutiny.cli.options import (
     AreaOption,
     Basis,
@@ -27,7 +27,8 @@ def report(
     force: ForceOption,
     start: FromOption,
     end: ToOption,
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write, e.g. report.html.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write, e.g. report.html. A name ending .pdf "
+                                                 "writes the PDF there, and the HTML beside it with .html.")],
     area: AreaOption = None,
     ethnicity: EthnicityOption = Basis.self,
     purpose: PurposeOption = None,
@@ -45,8 +46,12 @@ def report(
     db: DbOption = None,
 ) -> None:
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
+    if out.suffix.lower() == ".pdf":  # asked for a PDF by its name: write it, and the HTML it is made from
+        pdf_out, out = pdf_out or out, out.with_suffix(".html")
     pdf_path = pdf_out or (out.with_suffix(".pdf") if pdf else None)
     with user_errors():
+        must_be_local(out, "--out")
+        must_be_local(pdf_out, "--pdf-out")
         other = parse_versus(versus) if versus is not None else None
         files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
                              pdf_path, other)

@@ -10,9 +10,18 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 from rich.text import Text
 
-from scrutiny.cli.common import AllowShrinkOption, DbOption, console, labelled, plain, user_errors
+from scrutiny.cli.common import (
+    AllowShrinkOption,
+    DbOption,
+    as_url,
+    console,
+    is_url,
+    labelled,
+    plain,
+    user_errors,
+)
 from scrutiny.config import resolve_db
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 from scrutiny.sources.adapter import SourceKind
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.ingest import FileResult, IngestReport, ingest_paths
@@ -108,7 +117,7 @@ def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False
         report = ingest_paths(paths, target, progress=sink, allow_shrink=allow_shrink)
     if not report.results:
         shown = ", ".join(str(p) for p in paths)
-        raise ScrutinyError(f"no data files (.csv, .json, .geojson) in {shown}: nothing to load")
+        raise BadInput(f"no data files (.csv, .json, .geojson) in {shown}: nothing to load")
     print_report(report)
     console.print(plain(f"warehouse: {target}"), highlight=False, soft_wrap=True)
     return report
@@ -121,6 +130,9 @@ def ingest(
 ) -> None:
     """Load data.police.uk files, API responses, Census tables, the force lookup and boundaries."""
     with user_errors():
+        for url in (p for p in paths if is_url(p) and not p.exists()):
+            raise BadInput(f"{as_url(url)} is a URL: `scrutiny ingest` loads files on this machine; `scrutiny fetch` "
+                           "downloads from data.police.uk (or download the file first and ingest it)")
         run_ingest(paths, db, allow_shrink=allow_shrink)
 
 

@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from scrutiny.catalog import check_force
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
 from scrutiny.months import label, month_start, months_between
 
@@ -79,10 +79,10 @@ def normalise_forces(text: str) -> str:
     """`all`, or known force ids, trimmed, de-duplicated and sorted; a clear error for an unknown one."""
     ids = sorted({part.strip().lower() for part in text.split(",") if part.strip()})
     if not ids:
-        raise ScrutinyError("no force given: name a force id such as metropolitan, several joined by commas, or all")
+        raise BadInput("no force given: name a force id such as metropolitan, several joined by commas, or all")
     if ALL_FORCES in ids:
         if len(ids) > 1:
-            raise ScrutinyError(f"--force {text!r}: `all` already means every force; give it alone")
+            raise BadInput(f"--force {text!r}: `all` already means every force; give it alone")
         return ALL_FORCES
     for force in ids:
         check_force(force)
@@ -112,7 +112,7 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
         if wanted in (code.lower(), name.lower()):
             return code, name
     names = ", ".join(sorted(known.values())[:40]) or "none: load boundaries first"
-    raise ScrutinyError(f"unknown area {area!r}; known areas: {names}")
+    raise NotFound(f"unknown area {area!r}; known areas: {names}")
 
 
 def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
@@ -120,11 +120,11 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
     of zeros. A lens that keeps no searches is not an error: its figures are zeros and suppressed ratios."""
     force = normalise_forces(scope.force)
     if scope.ethnicity not in ("self", "officer"):
-        raise ScrutinyError(f"bad ethnicity basis {scope.ethnicity!r}: expected 'self' or 'officer'")
+        raise BadInput(f"bad ethnicity basis {scope.ethnicity!r}: expected 'self' or 'officer'")
     lens = check_lens(scope.purpose, scope.power)
     first, last = month_start(scope.start), month_start(scope.end)
     if first > last:
-        raise ScrutinyError(f"--from {scope.start} is after --to {scope.end}")
+        raise BadInput(f"--from {scope.start} is after --to {scope.end}")
     code, name = _resolve_area(backend, force, scope.area) if scope.area else (None, None)
     checked = replace(scope, force=force, area=code, area_name=name, purpose=lens.purpose, power=lens.power)
     stops = backend.table("stop_search")
@@ -135,8 +135,9 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
         months = stops.filter(*of_force(stops, force)).select("month").distinct().to_pandas().month
         loaded = ", ".join(sorted(label(m) for m in months)) or "none"
         where = f" in {name}" if name else ""
-        raise ScrutinyError(
-            f"no searches for {force}{where} from {scope.start} to {scope.end}; months loaded for {force}: {loaded}"
+        raise NotFound(
+            f"no searches for {force}{where} from {scope.start} to {scope.end}; months loaded for {force}: {loaded}",
+            loc=("query",),
         )
     return checked
 

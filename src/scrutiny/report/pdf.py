@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import Unavailable
 
 
 def write_pdf(html: str, out: Path) -> None:
     try:
         import weasyprint
     except OSError as exc:  # Pango/HarfBuzz missing from the system: say which packages give them
-        raise ScrutinyError(
+        raise Unavailable(
             f"cannot make a PDF: WeasyPrint needs Pango ({exc}); on Debian/Ubuntu "
             "`apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0`"
         ) from None

@@ -25,7 +25,7 @@ from typing import IO, Any, TypeVar
 import httpx
 
 from scrutiny import __version__
-from scrutiny.errors import ScrutinyError, SourceUnavailable
+from scrutiny.errors import BadInput, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def call_with_retry(
         except _RETRYABLE_ERRORS as exc:
             last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         except httpx.InvalidURL as exc:
-            raise ScrutinyError(f"invalid URL {url!r}: {exc}") from None
+            raise BadInput(f"invalid URL {url!r}: {exc}") from None
         except httpx.TransportError as exc:  # unsupported scheme, proxy or local protocol error
             raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
         if n < policy.max_tries:

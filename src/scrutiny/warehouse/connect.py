@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, Busy, Unavailable
 from scrutiny.warehouse.schema import ensure_schema
 
 # Enough for DuckDB to stay fast while keeping ingest of tens of millions of rows well under 2 GB;
@@ -26,7 +26,7 @@ LOCK_WAIT_SECONDS = 5.0
 ATTACHED = "warehouse"
 
 
-class WarehouseBusy(ScrutinyError):
+class WarehouseBusy(Busy):
     """Another process kept the warehouse locked for longer than the wait (the web API answers 503)."""
 
 
@@ -69,9 +69,28 @@ def attach_read_only(db: Path, *, temp_directory: Path, lock_wait: float | None 
     return _open(db, attach, _wait(lock_wait))
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 12 of every DuckDB database file
+
+
+def must_be_duckdb(db: Path) -> None:
+    """Refuse a file that is not a DuckDB database before DuckDB opens it: given a SQLite file, DuckDB would try
+    to download its SQLite extension, and anything else fails with a message about the file format."""
+    try:
+        with db.open("rb") as f:
+            head = f.read(16)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return  # no file: created, or refused with a clearer reason elsewhere
+    except OSError as exc:
+        raise BadInput(f"cannot read warehouse {db}: {exc.strerror}") from None
+    if head and head[8:12] != DUCKDB_MAGIC:
+        kind = " (it is a SQLite database)" if head.startswith(b"SQLite format") else ""
+        raise BadInput(f"{db} is not a DuckDB warehouse{kind}: give --db a file made by `scrutiny ingest`, or a "
+                       "new file name")
+
+
 def _must_exist(db: Path) -> None:
     if not db.exists():
-        raise ScrutinyError(f"no warehouse at {db}: load data first with `scrutiny ingest PATH --db {db}`")
+        raise Unavailable(f"no warehouse at {db}: load data first with `scrutiny ingest PATH --db {db}`")
 
 
 def _wait(lock_wait: float | None) -> float:
@@ -79,6 +98,7 @@ def _wait(lock_wait: float | None) -> float:
 
 
 def _open(db: Path, opener: Callable[[], duckdb.DuckDBPyConnection], lock_wait: float) -> duckdb.DuckDBPyConnection:
+    must_be_duckdb(db)
     deadline = time.monotonic() + lock_wait
     pause = 0.01
     while True:
@@ -86,7 +106,7 @@ def _open(db: Path, opener: Callable[[], duckdb.DuckDBPyConnection], lock_wait: 
             return opener()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise ScrutinyError(f"cannot open warehouse {db}: {exc}") from None
+                raise BadInput(f"cannot open warehouse {db}: {exc}") from None
             if time.monotonic() + pause > deadline:
                 message = f"warehouse {db} is in use by another process; try again when it finishes"
                 raise WarehouseBusy(message) from None

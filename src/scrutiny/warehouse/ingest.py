@@ -22,7 +22,7 @@ from typing import Protocol
 import duckdb
 import numpy as np
 
-from scrutiny.errors import ScrutinyError, SourceRefused
+from scrutiny.errors import BadInput, SourceRefused
 from scrutiny.printable import printable
 from scrutiny.sources.adapter import CsvRecords, Recognised, Source, SourceKind, TableRows, TextRecords
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
@@ -43,7 +43,7 @@ BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory
 SHRINK_LIMIT_PERCENT = 10
 
 
-class IngestRefused(ScrutinyError):
+class IngestRefused(BadInput):
     """One or more files cannot be loaded; nothing was written."""
 
     def __init__(self, refusals: list[SourceRefused]) -> None:

@@ -36,8 +36,8 @@ from types import TracebackType
 
 import duckdb
 
-from scrutiny.errors import ScrutinyError
-from scrutiny.warehouse.connect import LOCK_WAIT_SECONDS, WarehouseBusy, connect
+from scrutiny.errors import Unavailable
+from scrutiny.warehouse.connect import LOCK_WAIT_SECONDS, WarehouseBusy, connect, must_be_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class WriteSession:
             raise
 
     def _copy_live(self) -> None:
+        must_be_duckdb(self.db)
         try:
             live = os.open(self.db, os.O_RDONLY)
         except FileNotFoundError:
@@ -99,7 +100,7 @@ class WriteSession:
                 shutil.copyfile(wal, Path(f"{self.copy}.wal"))
             shutil.copymode(self.db, self.copy)
         except OSError as exc:
-            raise ScrutinyError(f"cannot copy warehouse {self.db} to {self.copy} to write it: "
+            raise Unavailable(f"cannot copy warehouse {self.db} to {self.copy} to write it: "
                                 f"{exc.strerror or exc} (a write needs free space for a second copy)") from None
         seconds = time.monotonic() - started
         log.debug("copied %s (%d bytes) in %.2f s", self.db, self.copy.stat().st_size, seconds)

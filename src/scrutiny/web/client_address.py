@@ -16,12 +16,12 @@ from functools import lru_cache
 
 from starlette.requests import Request
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class BadProxySetting(ScrutinyError):
+class BadProxySetting(BadInput):
     """A trusted proxy that is neither an IP address nor a network: refused at start, not guessed at."""
 
 

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, ScrutinyError
 
 Intent = Literal["possession", "supply"]
 INTENTS: tuple[str, ...] = ("possession", "supply")
@@ -45,7 +45,7 @@ POLICY_KEYS = ("name", "title", "source", "summary", "prior_drugs", "rules")
 RULE_KEYS = ("id", "text", "when", "disposal")
 
 
-class PolicyError(ScrutinyError):
+class PolicyError(BadInput):
     """A policy file that cannot be used, naming the file and the rule at fault."""
 
 
@@ -384,20 +384,20 @@ def parse_prior(text: str) -> Prior:
     """`2024-01-03:cannabis:cannabis_warning` as a Prior (the CLI's and the page's shorthand)."""
     parts = text.split(":")
     if len(parts) != 3:
-        raise ScrutinyError(f"bad prior {text!r}: expected DATE:DRUG:DISPOSAL, e.g. "
+        raise BadInput(f"bad prior {text!r}: expected DATE:DRUG:DISPOSAL, e.g. "
                             "2024-01-03:cannabis:cannabis_warning")
     when, drug, disposal = (p.strip() for p in parts)
     try:
         day = date.fromisoformat(when)
     except ValueError:
-        raise ScrutinyError(f"bad prior {text!r}: {when!r} is not a date (YYYY-MM-DD)") from None
+        raise BadInput(f"bad prior {text!r}: {when!r} is not a date (YYYY-MM-DD)") from None
     if not drug:
-        raise ScrutinyError(f"bad prior {text!r}: no drug")
+        raise BadInput(f"bad prior {text!r}: no drug")
     try:
         kind = Disposal(disposal)
     except ValueError:
         known = ", ".join(d.value for d in Disposal)
-        raise ScrutinyError(f"bad prior {text!r}: unknown disposal {disposal!r} (known: {known})") from None
+        raise BadInput(f"bad prior {text!r}: unknown disposal {disposal!r} (known: {known})") from None
     return Prior(day, drug, kind)
 
 

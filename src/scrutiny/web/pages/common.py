@@ -25,14 +25,12 @@ from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import ALL_FORCES, month_start
 from scrutiny.months import default_period as latest_period
 from scrutiny.months import label, months_between
-from scrutiny.warehouse.connect import WarehouseBusy
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
-from scrutiny.web.errors import ApiError
 from scrutiny.web.pages import formatting
-from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.errors import NoData, NotFound, PageError
 from scrutiny.web.pages.lens import lens_of
-from scrutiny.web.pages.lookups import LoadedForce, Unavailable, loaded_forces
+from scrutiny.web.pages.lookups import LoadedForce, loaded_forces
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PREFERRED_FORCE = "metropolitan"
@@ -72,10 +70,7 @@ def warehouse(request: Request) -> Warehouse:
 def document(request: Request, scope: Scope) -> dict[str, Any]:
     """The metrics document for `scope`, through the app's cache: the very answer `/api/v1/metrics` gives for
     the same force, area code, period and basis."""
-    try:
-        doc: dict[str, Any] = request.app.state.metrics(scope)
-    except ApiError as exc:
-        raise PageError(exc.msg, exc.status) from None
+    doc: dict[str, Any] = request.app.state.metrics(scope)
     return doc
 
 
@@ -137,15 +132,15 @@ def find_force(forces: list[LoadedForce], force: str) -> LoadedForce:
         if f.id == force:
             return f
     if not forces:
-        raise PageError("No stop and search data is loaded yet: load some with `scrutiny ingest`.", 503)
+        raise NoData("No stop and search data is loaded yet: load some with `scrutiny ingest`.")
     names = ", ".join(f.id for f in forces)
-    raise PageError(f"No data is loaded for force {force!r}. Loaded: {names}.", 404)
+    raise NotFound(f"No data is loaded for force {force!r}. Loaded: {names}.")
 
 
 def default_force(forces: list[LoadedForce]) -> str:
     ids = [f.id for f in forces if f.id != ALL_FORCES]
     if not ids:
-        raise PageError("No stop and search data is loaded yet: load some with `scrutiny ingest`.", 503)
+        raise NoData("No stop and search data is loaded yet: load some with `scrutiny ingest`.")
     return PREFERRED_FORCE if PREFERRED_FORCE in ids else ids[0]
 
 
@@ -241,12 +236,8 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
 
 
 def status_of(error: ScrutinyError) -> int:
-    """The HTTP status for an error, as the API would answer it: no data for a valid question is 404."""
-    if isinstance(error, PageError):
-        return error.status
-    if isinstance(error, WarehouseBusy | Unavailable):
-        return 503
-    return 404
+    """The HTTP status for an error, as the API would answer it: its class says (scrutiny.errors)."""
+    return error.status
 
 
 def error_page(request: Request, error: ScrutinyError) -> HTMLResponse:

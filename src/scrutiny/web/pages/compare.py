@@ -30,7 +30,7 @@ from scrutiny.web.pages.common import (
     status_of,
     warehouse,
 )
-from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.errors import NotFound
 from scrutiny.web.pages.lens import power_choices, purpose_choices
 from scrutiny.web.pages.lookups import Area, LoadedForce, force_areas, force_powers, loaded_forces
 
@@ -181,8 +181,7 @@ def compare(request: Request) -> Response:
     try:
         for s, loaded, areas in found:
             if s.area is not None and not any(a.code == s.area for a in areas):
-                raise PageError(f"{loaded.name} has no searches in area {s.area!r}: choose an area from the list.",
-                                404)
+                raise NotFound(f"{loaded.name} has no searches in area {s.area!r}: choose an area from the list.")
         docs = [document(request, s.scope) for s in sides]
     except ScrutinyError as exc:
         context["error"] = str(exc)

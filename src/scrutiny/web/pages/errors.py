@@ -1,13 +1,21 @@
-"""The one error a page raises for a request it cannot answer, with the HTTP status to answer it with."""
+"""What a page raises for a request it cannot answer: classes of the one family (`scrutiny.errors`), whose
+status the page answers with, as the API would."""
 
 from __future__ import annotations
 
-from scrutiny.errors import ScrutinyError
+from typing import ClassVar
+
+from scrutiny.errors import BadRequest, NotFound, Unavailable
 
 
-class PageError(ScrutinyError):
-    """A request a page cannot answer, with the HTTP status to answer it with."""
+class PageError(BadRequest):
+    """A request a page cannot answer as asked (an unknown sort, a month that is not one): 400."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+
+class NoData(Unavailable):
+    """Nothing is loaded yet: 503, and no Retry-After (it takes an ingest, not a moment)."""
+
+    retry: ClassVar[bool] = False
+
+
+__all__ = ["NoData", "NotFound", "PageError"]

@@ -23,7 +23,7 @@ from scrutiny.web.pages.common import (
     status_of,
     warehouse,
 )
-from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.errors import NotFound
 from scrutiny.web.pages.lens import TREND_VIEWS, power_choices, purpose_choices, trend_view
 from scrutiny.web.pages.lookups import Area, LoadedForce, force_areas, force_powers, loaded_forces, outlines
 
@@ -172,7 +172,7 @@ def choose_area(request: Request, force: str, area: str = "") -> Response:
             return RedirectResponse(f"/force/{force}?{sel.query()}", status_code=303)
         found = _area_by_code_or_name(force_areas(warehouse(request), force), area)
         if found is None:
-            raise PageError(f"No searches by this force are placed in an area called {area!r}.", 404)
+            raise NotFound(f"No searches by this force are placed in an area called {area!r}.")
     except ScrutinyError as exc:
         return error_page(request, exc)
     return RedirectResponse(f"/force/{force}/area/{found.code}?{sel.query()}", status_code=303)

@@ -27,7 +27,7 @@ from scrutiny.web.pages.common import (
     status_of,
     warehouse,
 )
-from scrutiny.web.pages.errors import PageError
+from scrutiny.web.pages.errors import NoData, PageError
 from scrutiny.web.pages.lens import power_choices, purpose_choices
 from scrutiny.web.pages.lookups import LoadedForce, force_powers, loaded_forces
 
@@ -48,7 +48,7 @@ COLUMNS: dict[str, tuple[str, Any, str]] = {
 def national(forces: list[LoadedForce]) -> LoadedForce:
     """Every loaded month of every force, as one pseudo-force (the "All forces" entry when there are several)."""
     if not forces:
-        raise PageError("No stop and search data is loaded yet: load some with `scrutiny ingest`.", 503)
+        raise NoData("No stop and search data is loaded yet: load some with `scrutiny ingest`.")
     return next((f for f in forces if f.id == ALL_FORCES), forces[0])
 
 

@@ -29,7 +29,7 @@ def lens_of(request: Request) -> tuple[str | None, str | None]:
         lens = check_lens(q.get("purpose") or None, q.get("power") or None)
     except UnknownLens as exc:
         known = OBJECT_GROUPS if exc.kind == "purpose" else tuple(power_names())
-        raise PageError(f"Unknown {exc.kind} {exc.value!r}: choose one of {', '.join(known)}.", 400) from None
+        raise PageError(f"Unknown {exc.kind} {exc.value!r}: choose one of {', '.join(known)}.") from None
     return lens.purpose, lens.power
 
 
@@ -37,7 +37,7 @@ def trend_view(request: Request) -> str:
     """Which windows the disproportionality-over-time chart shows (`trend`): monthly unless chosen."""
     view = request.query_params.get("trend") or "monthly"
     if view not in TREND_VIEWS:
-        raise PageError(f"Unknown trend view {view!r}: choose one of {', '.join(TREND_VIEWS)}.", 400)
+        raise PageError(f"Unknown trend view {view!r}: choose one of {', '.join(TREND_VIEWS)}.")
     return view
 
 

@@ -21,14 +21,13 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from scrutiny import errors
 from scrutiny.catalog import forces
-from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.lens import power_names, powers_of
 from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import known_areas, loaded_months
 from scrutiny.warehouse.status import ForceMonths, ReferenceSource, force_months, reference_sources
 from scrutiny.web.deps import Warehouse
-from scrutiny.web.errors import ApiError
 
 SIMPLIFY = 0.0004  # degrees (about 30 m): outlines stay true at dashboard size, the inline GeoJSON stays small
 DIGITS = 5  # about 1 m
@@ -49,7 +48,7 @@ class Area:
     name: str
 
 
-class Unavailable(ScrutinyError):
+class Unavailable(errors.Unavailable):
     """The warehouse cannot be read (not there yet): the pages answer 503 and say so."""
 
 
@@ -61,8 +60,8 @@ def _cached(warehouse: Warehouse, key: tuple[Any, ...], work: Callable[[ibis.Bas
     """`work` on the warehouse, or its answer from before if the warehouse has not changed since."""
     try:
         version = warehouse.version()
-    except ApiError as exc:
-        raise Unavailable(exc.msg) from None
+    except errors.Unavailable as exc:
+        raise Unavailable(str(exc)) from None
     full = (str(warehouse.db), *key)
     with _lock:
         hit = _cache.get(full)

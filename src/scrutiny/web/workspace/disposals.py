@@ -28,7 +28,6 @@ from scrutiny.metrics.lens import PURPOSE_NAMES, Lens
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, WarehouseDep
-from scrutiny.web.errors import ApiError
 from scrutiny.web.pages.common import Selection, default_force, month_choices, selection, status_of
 from scrutiny.web.pages.formatting import short_period
 from scrutiny.web.pages.lens import power_choices, purpose_choices
@@ -221,9 +220,6 @@ def disposals_page(request: Request) -> Response:
                          sel.purpose, sel.power)
     try:
         doc = _document_sync(request, params)
-    except ApiError as exc:
-        context["error"] = exc.msg
-        return page(request, "workspace/disposals/index.html", context, exc.status)
     except ScrutinyError as exc:
         context["error"] = str(exc)
         return page(request, "workspace/disposals/index.html", context, status_of(exc))
