@@ -111,6 +111,19 @@ def write(request: Request, ws: Workspace, user: User, change: Callable[[Any], o
     return redirect(request, done)
 
 
+def saving(request: Request, ws: Workspace, user: User, change: Callable[[Any, Any], Any],
+           done: str | Callable[[Any], str]) -> Callable[[Any], Response]:
+    """A form's work for `submit`: `change(session, model)` as `user`, then on to `done` (or to `done(what
+    change returned)`, e.g. the page of the record just made)."""
+
+    def work(model: Any) -> Response:
+        with ws.session(accounts.actor(user)) as session:
+            made = change(session, model)
+        return redirect(request, done if isinstance(done, str) else done(made))
+
+    return work
+
+
 class FormValue:
     """A field converter used only when parsing a form: `read(field, text)` turns the typed text into the
     value (raising `Invalid` with the service's words); `required`, if given, is the message for a blank box.
@@ -132,4 +145,4 @@ class FormValue:
         return parsed
 
 
-__all__ = ["FORM", "FormValue", "Posted", "attempt", "field_errors", "parse", "posted", "submit", "write"]
+__all__ = ["FORM", "FormValue", "Posted", "attempt", "field_errors", "parse", "posted", "saving", "submit", "write"]

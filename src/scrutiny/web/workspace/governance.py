@@ -85,19 +85,10 @@ def workspace_index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Respon
     return _index(request, ws, user)
 
 
-def _saved(request: Request, ws: WorkspaceDep, user: User, done: str, change: Any) -> Any:
-    """A form's work: `change(session, model)` as `user`, then to `done`."""
-
-    def work(model: Any) -> Response:
-        return forms.write(request, ws, user, lambda session: change(session, model), done)
-
-    return work
-
-
 @router.post("/workspace/governance/bodies")
 def create_body(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewBody) -> Response:
-    work = _saved(request, ws, user, "/workspace/governance#bodies",
-                  lambda s, b: service.create_body(s, b.name, b.kind, b.area, b.website))
+    work = forms.saving(request, ws, user, lambda s, b: service.create_body(s, b.name, b.kind, b.area, b.website),
+                        "/workspace/governance#bodies")
     return forms.submit(form, work, partial(_index, request, ws, user))
 
 
@@ -120,8 +111,10 @@ def _body_page(request: Request, ws: WorkspaceDep, user: User, body_id: int, *,
 
 @router.post("/workspace/governance/bodies/{body_id}")
 def update_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int, form: ChangedBody) -> Response:
-    work = _saved(request, ws, user, f"/workspace/governance/bodies/{body_id}",
-                  lambda s, b: service.update_body(s, body_id, b.name, b.kind, b.area, b.website))
+    work = forms.saving(
+        request, ws, user,
+        lambda s, b: service.update_body(s, body_id, b.name, b.kind, b.area, b.website),
+        f"/workspace/governance/bodies/{body_id}")
     return forms.submit(form, work, partial(_body_page, request, ws, user, body_id))
 
 
@@ -134,8 +127,8 @@ def delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: 
 
 @router.post("/workspace/governance/relations")
 def create_relation(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewRelation) -> Response:
-    work = _saved(request, ws, user, "/workspace/governance#relations",
-                  lambda s, r: service.add_relation(s, r.source_id, r.target_id, r.kind))
+    work = forms.saving(request, ws, user, lambda s, r: service.add_relation(s, r.source_id, r.target_id, r.kind),
+                        "/workspace/governance#relations")
     return forms.submit(form, work, partial(_index, request, ws, user))
 
 
@@ -147,8 +140,8 @@ def delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relat
 
 @router.post("/workspace/governance/memberships")
 def create_membership(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewMembership) -> Response:
-    work = _saved(request, ws, user, "/workspace/governance#memberships",
-                  lambda s, m: service.add_membership(s, _membership(m)))
+    work = forms.saving(request, ws, user, lambda s, m: service.add_membership(s, _membership(m)),
+                        "/workspace/governance#memberships")
     return forms.submit(form, work, partial(_index, request, ws, user))
 
 
@@ -171,8 +164,8 @@ def _membership_page(request: Request, ws: WorkspaceDep, user: User, membership_
 @router.post("/workspace/governance/memberships/{membership_id}")
 def update_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int,
                       form: ChangedMembership) -> Response:
-    work = _saved(request, ws, user, "/workspace/governance#memberships",
-                  lambda s, m: service.update_membership(s, membership_id, _membership(m)))
+    work = forms.saving(request, ws, user, lambda s, m: service.update_membership(s, membership_id, _membership(m)),
+                        "/workspace/governance#memberships")
     return forms.submit(form, work, partial(_membership_page, request, ws, user, membership_id))
 
 

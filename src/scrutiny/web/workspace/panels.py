@@ -13,7 +13,7 @@ from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.recommendations import outs
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.panels import (
     CompositionPublic,
     MeetingCreate,
@@ -24,7 +24,6 @@ from scrutiny.web.workspace.schemas.panels import (
     PanelPublicDetail,
     PanelUpdate,
 )
-from scrutiny.workspace import accounts
 from scrutiny.workspace import panels as service
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.panels import AgeBand, Panel, PanelKind
@@ -123,10 +122,10 @@ def workspace_list(request: Request, ws: WorkspaceDep, user: AnyRole) -> Respons
 
 @router.post("/workspace/panels")
 def workspace_create(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewPanel) -> Response:
-    def work(fields: PanelCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            panel = service.create_panel(session, service.PanelFields(**fields.model_dump()))
-        return redirect(request, f"/workspace/panels/{panel.id}")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, fields: service.create_panel(s, service.PanelFields(**fields.model_dump())),
+        lambda panel: f"/workspace/panels/{panel.id}")
 
     return forms.submit(form, work, partial(_index, request, ws, user))
 
@@ -139,10 +138,10 @@ def workspace_edit(request: Request, ws: WorkspaceDep, user: AnyRole, panel_id: 
 @router.post("/workspace/panels/{panel_id}")
 def workspace_update(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
                      form: ChangedPanel) -> Response:
-    def work(fields: PanelUpdate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_panel(session, panel_id, service.PanelFields(**fields.model_dump()))
-        return redirect(request, f"/workspace/panels/{panel_id}")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, fields: service.update_panel(s, panel_id, service.PanelFields(**fields.model_dump())),
+        f"/workspace/panels/{panel_id}")
 
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id))
 
@@ -155,10 +154,11 @@ def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, pane
 @router.post("/workspace/panels/{panel_id}/members")
 def workspace_add_member(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
                          form: NewMember) -> Response:
-    def work(member: MemberCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.add_member(session, panel_id, member.member_name, member.age_band, member.role, member.community)
-        return redirect(request, f"/workspace/panels/{panel_id}#members")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, member: service.add_member(
+            s, panel_id, member.member_name, member.age_band, member.role, member.community),
+        f"/workspace/panels/{panel_id}#members")
 
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id), rename={"name": "member_name"})
 
@@ -173,10 +173,10 @@ def workspace_remove_member(request: Request, ws: WorkspaceDep, user: PanelMembe
 @router.post("/workspace/panels/{panel_id}/meetings")
 def workspace_add_meeting(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
                           form: NewMeeting) -> Response:
-    def work(meeting: MeetingCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.add_meeting(session, panel_id, meeting.held_on, meeting.title, meeting.minutes_url)
-        return redirect(request, f"/workspace/panels/{panel_id}#meetings")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, meeting: service.add_meeting(s, panel_id, meeting.held_on, meeting.title, meeting.minutes_url),
+        f"/workspace/panels/{panel_id}#meetings")
 
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id))
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.recommendations import (
     KpiCreate,
     KpiPublic,
@@ -204,10 +204,8 @@ def _changes(patch: RecommendationUpdate) -> dict[str, Any]:
 
 @router.post("/workspace/recommendations")
 def workspace_create(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewRecommendation) -> Response:
-    def work(rec: RecommendationCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            made = service.create_recommendation(session, _fields(rec))
-        return redirect(request, f"/workspace/recommendations/{made.id}")
+    work = forms.saving(request, ws, user, lambda s, rec: service.create_recommendation(s, _fields(rec)),
+                        lambda made: f"/workspace/recommendations/{made.id}")
 
     return forms.submit(form, work, partial(_workspace_list, request, ws, user))
 
@@ -221,10 +219,10 @@ def _change(request: Request, ws: WorkspaceDep, user: User, recommendation_id: i
             form: forms.Posted[RecommendationUpdate]) -> Response:
     """Apply the form's changes, back to the page; a refusal shows the page again with the field marked."""
 
-    def work(patch: RecommendationUpdate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_recommendation(session, recommendation_id, _changes(patch))
-        return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, patch: service.update_recommendation(s, recommendation_id, _changes(patch)),
+        f"/workspace/recommendations/{recommendation_id}")
 
     return forms.submit(form, work, partial(_workspace_one, request, ws, user, recommendation_id))
 
@@ -250,10 +248,8 @@ def workspace_status(request: Request, ws: WorkspaceDep, user: PanelMember, reco
 @router.post("/workspace/recommendations/{recommendation_id}/kpis")
 def workspace_add_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
                       form: NewKpi) -> Response:
-    def work(kpi: KpiCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.add_kpi(session, recommendation_id, _kpis_in([kpi])[0])
-        return redirect(request, f"/workspace/recommendations/{recommendation_id}")
+    work = forms.saving(request, ws, user, lambda s, kpi: service.add_kpi(s, recommendation_id, _kpis_in([kpi])[0]),
+                        f"/workspace/recommendations/{recommendation_id}")
 
     return forms.submit(form, work, partial(_workspace_one, request, ws, user, recommendation_id))
 

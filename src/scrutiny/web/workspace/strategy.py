@@ -87,11 +87,11 @@ def index(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
 
 @router.post("/workspace/strategy")
 def create(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewPriority) -> Response:
-    def work(fields: PriorityCreate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            priority = service.create_priority(session, fields.title, fields.description, fields.start_month,
-                                               fields.end_month, fields.granularity)
-        return redirect(request, f"/workspace/strategy/{priority.id}")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, fields: service.create_priority(
+            s, fields.title, fields.description, fields.start_month, fields.end_month, fields.granularity),
+        lambda priority: f"/workspace/strategy/{priority.id}")
 
     return forms.submit(form, work, partial(_index, request, ws))
 
@@ -116,11 +116,12 @@ def detail(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: i
 @router.post("/workspace/strategy/{priority_id}")
 def update(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
            form: ChangedPriority) -> Response:
-    def work(fields: PriorityUpdate) -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_priority(session, priority_id, fields.title, fields.description, fields.start_month,
-                                    fields.end_month, fields.granularity)
-        return redirect(request, f"/workspace/strategy/{priority_id}")
+    work = forms.saving(
+        request, ws, user,
+        lambda s, fields: service.update_priority(
+            s, priority_id, fields.title, fields.description, fields.start_month, fields.end_month,
+            fields.granularity),
+        f"/workspace/strategy/{priority_id}")
 
     return forms.submit(form, work, partial(_detail, request, ws, priority_id))
 
