@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED := ../shared/data
 
-.PHONY: demo test lint bench clean venv docs
+.PHONY: demo test test-fast lint bench clean venv docs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,14 @@ lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# The whole suite (CI runs it: .ci/run), after ruff and mypy.
 test: lint
 	$(BIN)/pytest
+
+# The quick tier while working: every test but the threshold fits, the Chromium and the Spark ones (pyproject's
+# markers), under 3 minutes on two cores. No ruff or mypy here (`make lint`); `make test` before pushing.
+test-fast: venv
+	$(BIN)/pytest -m "not slow_fit and not browser and not spark" --durations=10
 
 demo: venv
 	bash scripts/demo.sh

@@ -3,9 +3,18 @@
 Needs the optional extra (``pip install 'scrutiny[bias]'``); skipped with that message without it.
 Each fit is a full one (2 chains, 1,000 warm-up and 1,000 draws: about a minute on two cores), so that its
 intervals are trustworthy; every interval test first asserts the fit converged.
+
+The fits run in one spawned worker process, never in pytest's: JAX starts threads when it first computes, and
+any later test that forks (a multiprocessing pool, a subprocess with `preexec_fn`) would then fork a
+multithreaded process, which JAX warns "will likely lead to a deadlock".
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,12 +25,31 @@ from scrutiny.bias.threshold_test import (
     ThresholdInputs,
     ThresholdResult,
     equal_threshold_parameters,
-    fit,
     simulate,
 )
+from scrutiny.bias.threshold_test import fit as fit_in_process
+
+pytestmark = pytest.mark.slow_fit
 
 FIT = {"warmup": 1000, "draws": 1000, "chains": 2}
 REPLICATIONS = 2
+_worker: ProcessPoolExecutor | None = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def jax_worker() -> Iterator[None]:
+    """One spawned process for the module's fits, so JAX compiles the model once, as it did in-process."""
+    global _worker
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        _worker = pool
+        yield
+    _worker = None
+
+
+def fit(inputs: ThresholdInputs, **options: Any) -> ThresholdResult:
+    """`scrutiny.bias.threshold_test.fit`, run in the module's spawned worker."""
+    assert _worker is not None, "fits run in the jax_worker process"
+    return _worker.submit(fit_in_process, inputs, **options).result()
 
 
 def _converged(result: ThresholdResult) -> None:

@@ -28,7 +28,7 @@ from tests.web.test_pages import HACKNEY, LAMBETH, build_shared_warehouse, looku
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 375, "height": 812}

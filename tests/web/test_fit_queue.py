@@ -37,8 +37,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-pytestmark = pytest.mark.skipif(not threshold_available(), reason="the threshold test needs NumPyro: "
-                                                                  "pip install 'scrutiny[bias]'")
+pytestmark = [pytest.mark.slow_fit,
+              pytest.mark.skipif(not threshold_available(), reason="the threshold test needs NumPyro: "
+                                                                   "pip install 'scrutiny[bias]'")]
 
 MONTHS = ["2024-01", "2024-02", "2024-03", "2024-04"]
 SMALL_FIT = {"fit_draws": 20, "fit_warmup": 20}

@@ -23,6 +23,8 @@ from tests.workspace.factories_community import valid
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
+pytestmark = pytest.mark.browser
+
 PHONE = {"width": 375, "height": 812}
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
 

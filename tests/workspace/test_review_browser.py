@@ -24,6 +24,8 @@ from tests.workspace.factories_review import add_record, sample_of
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
+pytestmark = pytest.mark.browser
+
 ADMIN = "admin@example.org"
 SECOND = "second@example.org"
 
