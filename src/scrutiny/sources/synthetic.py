@@ -560,9 +560,11 @@ def write_synthetic(
             if progress:
                 progress(path, n)
     else:
-        # fork where there is one: spawn would re-import the caller's unguarded __main__ script. The
-        # parent has only planned (no Arrow threads yet), so forking it is safe.
-        method = "fork" if "fork" in get_all_start_methods() else "spawn"
+        # Never fork: the caller may have threads (the CLI's progress bar, Arrow's or DuckDB's pools, JAX's),
+        # and a forked child inherits whatever lock one of them held. The forkserver forks each worker from a
+        # fresh single-threaded server (Python 3.14's default on Linux); spawn where there is none. Both
+        # import the caller's __main__ again, so a script that calls this needs `if __name__ == "__main__":`.
+        method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
             for fut in as_completed([pool.submit(_write_file, t) for t in tasks]):
                 path, n = fut.result()
