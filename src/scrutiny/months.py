@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 
 
 def month_start(text: str) -> date:
     """The first day of a `YYYY-MM` month; a clear error for anything else."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", text)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ScrutinyError(f"bad month {text!r}: expected YYYY-MM, e.g. 2018-04")
+        raise BadInput(f"bad month {text!r}: expected YYYY-MM, e.g. 2018-04")
     return date(int(match[1]), int(match[2]), 1)
 
 

@@ -25,6 +25,7 @@ from scrutiny.cli.options import (
     scope_of,
 )
 from scrutiny.config import resolve_db
+from scrutiny.errors import BadInput
 
 
 class By(StrEnum):
@@ -129,8 +130,14 @@ def bias(
 ) -> None:
     """Tests of bias: hit rates by ethnic group (outcome test) and inferred search thresholds (threshold test)."""
     from scrutiny.bias.document import compute_bias
+    from scrutiny.bias.inputs import read_exposure_csv
 
     with user_errors():
+        if exposure is not None:
+            read_exposure_csv(exposure)  # a bad file is an error naming it, even when the test would not run
+            if not threshold:
+                raise BadInput(f"--exposure {exposure} is used only by the threshold test: drop --no-threshold, "
+                               "or drop --exposure")
         doc = compute_bias(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), by is By.area,
                            threshold, exposure, draws=draws, warmup=warmup,
                            progress=threshold and sys.stderr.isatty())

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from scrutiny.cli.common import user_errors
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 from scrutiny.workspace.disposal_equity import Checked, check, compliance, disposal_mix, read_records
 from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Policy, compare, list_policies, load_policies
 
@@ -133,21 +133,21 @@ def disposal(
                        else _list_text(policies))
             return
         if not policy and not compare_all:
-            raise ScrutinyError(f"choose a policy with --policy NAME (one of {', '.join(list_policies())}), or "
+            raise BadInput(f"choose a policy with --policy NAME (one of {', '.join(list_policies())}), or "
                                 "--compare for all of them")
         policies = load_policies(policy if policy else None)
         if cases is not None:
             typer.echo(_cases_output(policies, cases, output))
             return
         if output is Format.csv:
-            raise ScrutinyError("--format csv is for --cases; use table or json for one case")
+            raise BadInput("--format csv is for --cases; use table or json for one case")
         missing = [name for name, value in (("--date", when), ("--drug", drug), ("--age", age)) if value is None]
         if missing:
-            raise ScrutinyError(f"describe the case: {', '.join(missing)} missing (or give --cases FILE.csv)")
+            raise BadInput(f"describe the case: {', '.join(missing)} missing (or give --cases FILE.csv)")
         builder = CaseBuilder()
         case = builder.build(person, str(when), str(drug), str(age), prior or (), admits, on_bail, intent)
         if case is None:
-            raise ScrutinyError("; ".join(f"--{k}: {v}" for k, v in builder.errors.items()))
+            raise BadInput("; ".join(f"--{k}: {v}" for k, v in builder.errors.items()))
         decisions = compare(policies, case)
     typer.echo(json.dumps([d.as_dict() for d in decisions], indent=2) if output is Format.json
                else _decisions_text(decisions))

@@ -23,7 +23,7 @@ from scrutiny.cli.options import (
     scope_of,
 )
 from scrutiny.config import resolve_db
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.change import compute_change
 from scrutiny.metrics.coverage import coverage_table
 from scrutiny.metrics.document import compute_metrics_with
@@ -73,10 +73,10 @@ def coverage(
     with user_errors():
         spec = normalise_forces(force)
         if start and end and start > end:
-            raise ScrutinyError(f"--from {start} is after --to {end}")
+            raise BadInput(f"--from {start} is after --to {end}")
         rows = compute_metrics_with(resolve_db(db), lambda backend: coverage_table(backend, spec, start, end))
         if not rows:
-            raise ScrutinyError(f"no searches loaded for {spec}" + (f" from {start}" if start else "")
+            raise NotFound(f"no searches loaded for {spec}" + (f" from {start}" if start else "")
                                 + (f" to {end}" if end else ""))
     if output is Format.json:
         typer.echo(json.dumps(rows, indent=2, allow_nan=False))
@@ -97,7 +97,7 @@ def _period(text: str, option: str) -> tuple[str, str]:
     if len(parts) == 1:
         return parts[0], parts[0]
     if len(parts) != 2:
-        raise ScrutinyError(f"{option} {text!r}: expected FROM:TO months, e.g. 2018-04:2018-09, or one month")
+        raise BadInput(f"{option} {text!r}: expected FROM:TO months, e.g. 2018-04:2018-09, or one month")
     return parts[0], parts[1]
 
 

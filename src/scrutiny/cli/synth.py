@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scrutiny.catalog import check_force
-from scrutiny.cli.common import console, user_errors
+from scrutiny.cli.common import console, must_be_local, user_errors
 from scrutiny.sources.synthetic import DEFAULT_MONTHS, month_range, write_synthetic
 
 WINDOW = 12  # months, when only one end of the range is given
@@ -55,6 +55,7 @@ def synth(
     """Write SYNTHETIC stop-and-search files in the data.police.uk archive layout (never real records)."""
     months = _months(first, last)
     with user_errors():
+        must_be_local(out, "--out")
         force_ids = None
         if forces is not None:
             force_ids = [f.strip() for f in forces.split(",") if f.strip()]

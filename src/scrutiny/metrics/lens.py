@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from scrutiny.catalog import read_catalog
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 
 OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
 PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime (theft and damage)",
@@ -26,13 +26,13 @@ NOT_RECORDED = "not_recorded"  # an empty Legislation
 EXTRA_POWER_NAMES = {OTHER_POWER: "Another power (not in the catalogue)", NOT_RECORDED: "Power not recorded"}
 
 
-class UnknownLens(ScrutinyError):
+class UnknownLens(BadInput):
     """A purpose or power that is not in the catalogue; the message lists the known ones."""
 
     def __init__(self, kind: str, value: str, known: list[str]) -> None:
         self.kind = kind
         self.value = value
-        super().__init__(f"unknown {kind} {value!r}: expected one of {', '.join(known)}")
+        super().__init__(f"unknown {kind} {value!r}: expected one of {', '.join(known)}", loc=("query", kind))
 
 
 @dataclass(frozen=True)

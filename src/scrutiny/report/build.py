@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scrutiny.catalog import forces
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, NotFound, ScrutinyError
 from scrutiny.months import month_start, ranges
 from scrutiny.report import charts
 from scrutiny.report.charts import Banded, Bar, Series
@@ -437,13 +437,13 @@ def parse_versus(text: str) -> tuple[str, str]:
     if len(parts) == 1:
         parts *= 2
     if len(parts) != 2 or not all(parts):
-        raise ScrutinyError(f"bad --versus {text!r}: expected FROM:TO, two months YYYY-MM, e.g. 2021-06:2021-09")
+        raise BadInput(f"bad --versus {text!r}: expected FROM:TO, two months YYYY-MM, e.g. 2021-06:2021-09")
     try:
         start, end = month_start(parts[0]), month_start(parts[1])
     except ScrutinyError as exc:
-        raise ScrutinyError(f"bad --versus {text!r}: {exc}") from None
+        raise BadInput(f"bad --versus {text!r}: {exc}") from None
     if start > end:
-        raise ScrutinyError(f"bad --versus {text!r}: {parts[0]} is after {parts[1]}")
+        raise BadInput(f"bad --versus {text!r}: {parts[0]} is after {parts[1]}")
     return parts[0], parts[1]
 
 
@@ -464,7 +464,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         try:
             other = compute_metrics(db, replace(scope, start=versus[0], end=versus[1]))
         except ScrutinyError as exc:
-            raise ScrutinyError(f"--versus {versus[0]}:{versus[1]}: {exc}") from None
+            raise NotFound(f"--versus {versus[0]}:{versus[1]}: {exc}") from None
         # The earlier period is "before", whichever of the two the report is about.
         mine = document["scope"]
         earlier_first = (other["scope"]["from"], other["scope"]["to"]) < (mine["from"], mine["to"])

@@ -17,7 +17,7 @@ import httpx
 
 from scrutiny import settings
 from scrutiny.catalog import check_force
-from scrutiny.errors import ScrutinyError, SourceUnavailable
+from scrutiny.errors import BadInput, NotFound, SourceUnavailable
 from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, is_json_list
 
 DEFAULT_BASE_URL = settings.DEFAULT_POLICE_API_URL
@@ -42,9 +42,9 @@ def _this_month(today: date | None) -> str:
 def check_month(value: str, *, today: date | None = None) -> str:
     """A month as the API names it (YYYY-MM), not after the current month."""
     if not isinstance(value, str) or not _MONTH.fullmatch(value):
-        raise ScrutinyError(f"bad month {value!r}: expected YYYY-MM, e.g. 2024-09")
+        raise BadInput(f"bad month {value!r}: expected YYYY-MM, e.g. 2024-09")
     if value > _this_month(today):
-        raise ScrutinyError(f"month {value} is in the future (data.police.uk publishes past months only)")
+        raise BadInput(f"month {value} is in the future (data.police.uk publishes past months only)")
     return value
 
 
@@ -53,7 +53,7 @@ def month_range(start: str, end: str, *, today: date | None = None) -> list[str]
     check_month(start, today=today)
     check_month(end, today=today)
     if start > end:
-        raise ScrutinyError(f"month range is backwards: from {start} is after to {end}")
+        raise BadInput(f"month range is backwards: from {start} is after to {end}")
     year, month = int(start[:4]), int(start[5:])
     months: list[str] = []
     while (current := f"{year:04d}-{month:02d}") <= end:
@@ -124,12 +124,12 @@ class PoliceApiClient:
         """The `n` most recent months the API lists stop-and-search data for the force, oldest first."""
         check_force(force)
         if n < 1:
-            raise ScrutinyError(f"--latest must be at least 1 (got {n})")
+            raise BadInput(f"--latest must be at least 1 (got {n})")
         months = sorted(
             str(entry["date"]) for entry in self.available_dates() if force in (entry.get("stop-and-search") or [])
         )
         if not months:
-            raise ScrutinyError(f"data.police.uk lists no stop-and-search months for force {force!r}")
+            raise NotFound(f"data.police.uk lists no stop-and-search months for force {force!r}")
         return months[-n:]
 
     def download_stops(
