@@ -20,10 +20,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
-from scrutiny.metrics.intervals import SUPPRESS_BELOW, share, wilson
+from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.vocab.ethnicity import UNKNOWN
+from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
 
-UNKNOWN = "unknown"
 NO_AREA = "unknown"  # area code of searches with no location
 COUNT_COLUMNS = ("searches", "known", "hits", "linked_published", "linked_hits")
 
@@ -33,7 +34,7 @@ DEFINITIONS = {
                   "with a recorded outcome where that link is published",
     "interval": "Wilson score 95% interval",
     "difference_vs_white": "the group's hit rate minus White people's, with Newcombe's hybrid score 95% "
-                           f"interval; not given when either group has fewer than {SUPPRESS_BELOW} searches "
+                           f"interval; not given when either group has fewer than {RATIO_MIN_SEARCHES} searches "
                            "with a recorded outcome",
 }
 CAN_SHOW = (
@@ -58,7 +59,7 @@ CANNOT_SHOW = (
 
 def difference(hits_a: int, n_a: int, hits_c: int, n_c: int) -> dict[str, Any]:
     """p_a - p_c with Newcombe's hybrid score interval (his method 10), from the Wilson intervals."""
-    if n_a < SUPPRESS_BELOW or n_c < SUPPRESS_BELOW:
+    if ratio_suppressed(n_a, n_c):
         return {"value": None, "ci_low": None, "ci_high": None, "suppressed": True}
     p_a, p_c = hits_a / n_a, hits_c / n_c
     a, c = wilson(hits_a, n_a), wilson(hits_c, n_c)

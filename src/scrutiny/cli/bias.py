@@ -26,6 +26,8 @@ from scrutiny.cli.options import (
 )
 from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
+from scrutiny.vocab import numbers
+from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
 
 
 class By(StrEnum):
@@ -34,19 +36,19 @@ class By(StrEnum):
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return numbers.pct(value, missing=numbers.DASH)
 
 
 def _interval(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{low:.1%}–{high:.1%}"
+    return numbers.pct_interval(low, high, missing="")
 
 
 def _difference(d: dict[str, Any] | None) -> str:
     if d is None:
         return "reference"
     if d["suppressed"]:
-        return "suppressed (<10)"
-    return f"{d['value'] * 100:+.1f} pts ({d['ci_low'] * 100:+.1f} to {d['ci_high'] * 100:+.1f})"
+        return RATIO_SUPPRESSED_TEXT
+    return f"{numbers.points(d['value'])} pts ({numbers.points(d['ci_low'])} to {numbers.points(d['ci_high'])})"
 
 
 def _groups_table(title: str, groups: list[dict[str, Any]], linked: bool) -> Table:

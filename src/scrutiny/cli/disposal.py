@@ -24,6 +24,7 @@ import typer
 
 from scrutiny.cli.common import user_errors
 from scrutiny.errors import BadInput
+from scrutiny.vocab import numbers
 from scrutiny.workspace.disposal_equity import Checked, check, compliance, disposal_mix, read_records
 from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Policy, compare, list_policies, load_policies
 
@@ -45,11 +46,11 @@ def columns(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return numbers.pct(value, missing=numbers.DASH)
 
 
 def _ci(p: dict[str, Any]) -> str:
-    return "–" if p["ci_low"] is None else f"{p['ci_low']:.1%}–{p['ci_high']:.1%}"
+    return numbers.pct_interval(p["ci_low"], p["ci_high"], missing=numbers.DASH)
 
 
 def _list_text(policies: list[Policy]) -> str:

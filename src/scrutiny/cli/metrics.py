@@ -24,23 +24,26 @@ from scrutiny.cli.options import (
 )
 from scrutiny.config import resolve_db
 from scrutiny.metrics import compute_metrics
+from scrutiny.vocab import numbers
+from scrutiny.vocab.numbers import DASH
+from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
 
 
+# Terminal tables show a missing figure as a dash (scrutiny.vocab.numbers).
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return numbers.pct(value, missing=DASH)
 
 
-def num(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:,.{digits}f}"
+num = numbers.number
 
 
 def count(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
+    return numbers.count(value, missing=DASH)
 
 
 def ratio_text(r: dict[str, Any], value_key: str = "ratio_vs_white") -> str:
     if r["suppressed"]:
-        return "suppressed (<10)"
+        return RATIO_SUPPRESSED_TEXT
     if r[value_key] is None:
         return "–"
     interval = f" ({num(r['ci_low'])}–{num(r['ci_high'])})" if r.get("ci_low") is not None else ""
@@ -67,7 +70,7 @@ def print_tables(doc: dict[str, Any]) -> None:
         t = by_group.get(group)
         met = "" if t is None or t["met"] is None else ("met" if t["met"] else "NOT met")
         targets.add_row(group, f"{value['count']:,}", pct(value["share"]),
-                        f"{t['op']} {t['target']:.0%}" if t else "", met)
+                        f"{t['op']} {numbers.whole_pct(t['target'])}" if t else "", met)
     console.print(targets)
     if doc["targets_note"]:
         console.print(doc["targets_note"], highlight=False)

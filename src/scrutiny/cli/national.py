@@ -29,7 +29,8 @@ from scrutiny.metrics.coverage import coverage_table
 from scrutiny.metrics.document import compute_metrics_with
 from scrutiny.metrics.forces_table import forces_table, national_scope
 from scrutiny.metrics.scope import ALL_FORCES, normalise_forces, resolve_scope
-from scrutiny.months import ranges
+from scrutiny.vocab.months import check_period, ranges
+from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
 
 PeriodFrom = Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")]
 PeriodTo = Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (inclusive).")]
@@ -72,8 +73,8 @@ def coverage(
     """Which months each force has loaded, which are missing between its first and last, which are small."""
     with user_errors():
         spec = normalise_forces(force)
-        if start and end and start > end:
-            raise BadInput(f"--from {start} is after --to {end}")
+        if start and end:
+            check_period(start, end)
         rows = compute_metrics_with(resolve_db(db), lambda backend: coverage_table(backend, spec, start, end))
         if not rows:
             raise NotFound(f"no searches loaded for {spec}" + (f" from {start}" if start else "")
@@ -125,7 +126,7 @@ def change(
     for name in ("group", "before", "after", "after ÷ before (95% interval)", "changed"):
         table.add_column(name)
     for r in doc["change"]:
-        changed = "suppressed (<10)" if r["suppressed"] else ("–" if r["changed"] is None else
+        changed = RATIO_SUPPRESSED_TEXT if r["suppressed"] else ("–" if r["changed"] is None else
                                                                ("yes" if r["changed"] else "no evidence"))
         table.add_row(r["group"], ratio_text(r["before"]), ratio_text(r["after"]),
                       ratio_text({"suppressed": r["suppressed"], "ratio": r["ratio_of_ratios"], "ci_low": r["ci_low"],

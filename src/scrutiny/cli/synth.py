@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scrutiny.catalog import check_force
 from scrutiny.cli.common import console, must_be_local, user_errors
-from scrutiny.sources.synthetic import DEFAULT_MONTHS, month_range, write_synthetic
+from scrutiny.sources.synthetic import DEFAULT_MONTHS, write_synthetic
+from scrutiny.vocab.months import month_range, shift
 
 WINDOW = 12  # months, when only one end of the range is given
 
@@ -21,18 +22,12 @@ def _months(first: str | None, last: str | None) -> list[str] | None:
         if first is not None and last is not None:
             return month_range(first, last)
         if first is not None:
-            return month_range(first, _shift(first, WINDOW - 1))
+            return month_range(first, shift(first, WINDOW - 1))
         if last is not None:
-            return month_range(_shift(last, 1 - WINDOW), last)
+            return month_range(shift(last, 1 - WINDOW), last)
         return None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--from/--to") from None
-
-
-def _shift(month: str, by: int) -> str:
-    month_range(month, month)  # validates
-    n = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
 
 
 def synth(

@@ -1,6 +1,7 @@
-"""Vocabularies of the figures (groups, outcome classes, age bands) and the targets forces set themselves.
+"""The targets forces set themselves, and the row-level helpers the figures classify searches with.
 
-What a search was for and under which power are the lens's (metrics.lens)."""
+The vocabularies (groups, outcome classes, age bands) are scrutiny.vocab's, named here as the metrics use them;
+what a search was for and under which power are the lens's (metrics.lens)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from scrutiny.catalog import read_catalog
+from scrutiny.vocab.ages import AGE_RANGES, CHILD_AGES
+from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.outcomes import OUTCOME_CLASSES
+
+__all__ = ["AGE_RANGES", "CHILD_AGES", "GROUPS", "OUTCOME_CLASSES", "PERSON_TYPES", "Target", "age_bands_of",
+           "count_true", "people_of", "targets"]
 
 PERSON_TYPES = ("Person search", "Person and Vehicle search")
-GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
-OUTCOME_CLASSES = (
-    "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
-    "summons", "other", "unknown",
-)
-AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
-CHILD_AGES = ("under 10", "10-17")
 
 
 @dataclass(frozen=True)

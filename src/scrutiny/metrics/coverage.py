@@ -14,7 +14,7 @@ import pandas as pd
 from scrutiny.catalog import forces
 from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import empty_loads
-from scrutiny.months import add_months, label, month_start, months_between
+from scrutiny.vocab.months import add_months, label, month_start, months_between
 
 SMALL_SHARE = 0.2  # a month below a fifth of the force's trailing median is suspiciously small
 TRAILING_MONTHS = 12

@@ -21,8 +21,8 @@ from scrutiny.metrics import counts
 from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
 from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.vocab.ethnicity import UNKNOWN  # also the key for an age range not recorded
 
-UNKNOWN = "unknown"  # ethnicity not stated or not recorded; age range not recorded
 DRUGS = "drugs"
 DEFINITIONS = {
     "searches": "searches whose object (or legislation) the catalogue maps to the purpose (drugs unless another "

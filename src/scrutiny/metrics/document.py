@@ -24,8 +24,8 @@ from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, Unit, exact_number, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
-from scrutiny.months import label, ranges
 from scrutiny.sources.adapter import SourceKind
+from scrutiny.vocab.months import label, ranges
 from scrutiny.warehouse.connect import connect
 
 Document = dict[str, Any]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SUPPRESS_BELOW = 10  # a ratio resting on fewer searches than this is not shown
+from scrutiny.vocab.suppression import ratio_suppressed
+
 Z95 = 1.96
 
 
@@ -35,7 +36,7 @@ def rate_ratio(a: int, pop_a: float | None, c: int, pop_c: float | None, unknown
     `unknown_bounds`: the ratio had every search of unknown ethnicity been of group c (low) or of group a
     (high), so a reader sees how far missing data could move it.
     """
-    if a < SUPPRESS_BELOW or c < SUPPRESS_BELOW:
+    if ratio_suppressed(a, c):
         return Ratio(None, None, None, True, None)
     if not pop_a or not pop_c:
         return Ratio(None, None, None, False, None)
@@ -50,7 +51,8 @@ def ratio_of_ratios(before: tuple[int, float | None, int, float | None],
                     after: tuple[int, float | None, int, float | None]) -> Ratio:
     """How a rate ratio changed: (a₂/P_a₂ ÷ c₂/P_c₂) ÷ (a₁/P_a₁ ÷ c₁/P_c₁), with the 95% interval
     exp(ln RRR ± 1.96 √(1/a₁ + 1/c₁ + 1/a₂ + 1/c₂)) from the four search counts (each period's a and c);
-    suppressed when any of them is below SUPPRESS_BELOW. No unknown bounds: it compares two ratios."""
+    suppressed when any of them is below RATIO_MIN_SEARCHES (scrutiny.vocab.suppression). No unknown bounds: it
+    compares two ratios."""
     first, second = rate_ratio(*before), rate_ratio(*after)
     if first.suppressed or second.suppressed:
         return Ratio(None, None, None, True, None)

@@ -9,21 +9,20 @@ dropped; an empty `Legislation` is `not_recorded`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from scrutiny.catalog import read_catalog
 from scrutiny.errors import BadInput
+from scrutiny.vocab.objects import OBJECT_GROUPS, PURPOSE_NAMES
+from scrutiny.vocab.objects import object_rules as _object_rules
+from scrutiny.vocab.powers import EXTRA_POWER_NAMES, NOT_RECORDED, OTHER_POWER, power_names
+from scrutiny.vocab.powers import power_rules as _power_rules
 
-OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
-PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime (theft and damage)",
-                 "other": "other things"}
-OTHER_POWER = "other"  # a published Legislation value the catalogue does not know
-NOT_RECORDED = "not_recorded"  # an empty Legislation
-EXTRA_POWER_NAMES = {OTHER_POWER: "Another power (not in the catalogue)", NOT_RECORDED: "Power not recorded"}
+__all__ = ["EXTRA_POWER_NAMES", "NOT_RECORDED", "OBJECT_GROUPS", "OTHER_POWER", "PURPOSE_NAMES", "Lens", "UnknownLens",
+           "check_lens", "lens_filters", "object_group", "object_groups_of", "power_filter", "power_names",
+           "power_of", "powers_of", "purpose_filter"]
 
 
 class UnknownLens(BadInput):
@@ -63,31 +62,6 @@ class Lens:
         if self.power is not None:
             parts.append(f"under {power_names()[self.power].split(':')[0]}")
         return " ".join(parts)
-
-
-@cache
-def _object_rules() -> tuple[dict[str, str], dict[str, str]]:
-    """(legislation -> group, object -> group); a legislation rule wins: a section 60 search is weapons."""
-    by_law: dict[str, str] = {}
-    by_object: dict[str, str] = {}
-    for row in read_catalog("object_groups.csv"):
-        (by_law if row["kind"] == "legislation" else by_object)[row["value"]] = row["object_group"]
-    return by_law, by_object
-
-
-@cache
-def _power_rules() -> dict[str, str]:
-    """Published Legislation value -> power key."""
-    return {row["legislation"]: row["power"] for row in read_catalog("powers.csv")}
-
-
-@cache
-def power_names() -> dict[str, str]:
-    """Every power key with its plain name, in catalogue order, then `other` and `not_recorded`."""
-    names: dict[str, str] = {}
-    for row in read_catalog("powers.csv"):
-        names.setdefault(row["power"], row["name"])
-    return {**names, **EXTRA_POWER_NAMES}
 
 
 def check_lens(purpose: str | None, power: str | None) -> Lens:

@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
-from scrutiny.months import label, month_start, months_between
+from scrutiny.vocab.months import check_period, label, month_start, months_between
 
 Ethnicity = Literal["self", "officer"]
 ALL_FORCES = "all"  # every force with searches in the period
@@ -122,9 +122,7 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
     if scope.ethnicity not in ("self", "officer"):
         raise BadInput(f"bad ethnicity basis {scope.ethnicity!r}: expected 'self' or 'officer'")
     lens = check_lens(scope.purpose, scope.power)
-    first, last = month_start(scope.start), month_start(scope.end)
-    if first > last:
-        raise BadInput(f"--from {scope.start} is after --to {scope.end}")
+    check_period(scope.start, scope.end)
     code, name = _resolve_area(backend, force, scope.area) if scope.area else (None, None)
     checked = replace(scope, force=force, area=code, area_name=name, purpose=lens.purpose, power=lens.power)
     stops = backend.table("stop_search")

@@ -15,9 +15,10 @@ import ibis
 import ibis.expr.types as ir
 
 from scrutiny.metrics.lens import Lens, lens_filters, object_group, power_of
-from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area, month_start
+from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area
 from scrutiny.sources.registry import kinds_of
 from scrutiny.sources.registry import label as source_label
+from scrutiny.vocab.months import month_start
 from scrutiny.warehouse.schema import STOP_SEARCH_COLUMNS
 
 ORDER = ("source_id", "source_row")  # unique per record and stable across loads: the pagination key

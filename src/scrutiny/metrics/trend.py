@@ -16,7 +16,7 @@ import pandas as pd
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, ratio_of_ratios
 from scrutiny.metrics.population import Population
-from scrutiny.months import label, quarter_label
+from scrutiny.vocab.months import label, quarter_label
 
 ROLLING = 12
 

@@ -20,40 +20,26 @@ from markupsafe import Markup
 
 from scrutiny.catalog import forces
 from scrutiny.errors import BadInput, NotFound, ScrutinyError
-from scrutiny.months import month_start, ranges
 from scrutiny.report import charts
 from scrutiny.report.charts import Banded, Bar, Series
 from scrutiny.sources.boundaries import Area
+from scrutiny.vocab import numbers
+from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
+from scrutiny.vocab.ages import age_label
+from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, runs_in_words
+from scrutiny.vocab.months import name as _month_name
+from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_GROUPS
+from scrutiny.vocab.outcomes import OUTCOME_LABELS as OUTCOME_CLASSES
+from scrutiny.vocab.powers import EXTRA_POWER_PHRASES as POWER_PHRASES
+from scrutiny.vocab.suppression import RATIO_SUPPRESSED_WORDS
 
 if TYPE_CHECKING:  # the metrics package pulls in Ibis; rendering a document does not need it
     from scrutiny.metrics import Scope
 
-GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
-OBJECT_GROUPS = {
-    "drugs": "Drugs",
-    "weapons": "Weapons",
-    "key_crime": "Key crime",
-    "other": "Other",
-}
-OUTCOME_CLASSES = {
-    "no_further_action": "No further action",
-    "arrest": "Arrest",
-    "drugs_warning": "Drugs warning",
-    "penalty_notice": "Penalty notice",
-    "community_resolution": "Community resolution",
-    "caution": "Caution",
-    "summons": "Summons",
-    "other": "Other outcome",
-    "unknown": "Not recorded",
-}
-AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34", "unknown")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
 SUPPRESSED = "suppressed"
 TOO_FEW = "too few to say"
 PSEUDO_AREAS = ("outside", "no_location", "unknown")  # `unknown`: the no-location row of older documents
-POWER_PHRASES = {"other": "under another power (not in the catalogue)", "not_recorded": "with no power recorded"}
 TREND_KINDS = {  # which windows the "over time" section shows: its name, in words, its table's first column
     "monthly": ("month", "each month", "Month"),
     "quarterly": ("quarter", "each calendar quarter", "Quarter"),
@@ -62,39 +48,21 @@ TREND_KINDS = {  # which windows the "over time" section shows: its name, in wor
 LIST_FORCES = 4  # name up to this many forces in the title; more are counted
 
 
-# Formatting only: each turns one figure of the document into text.
-def count(value: int | float | None) -> str:
-    return "n/a" if value is None else f"{round(value):,}"
-
-
-def pct(share: float | None) -> str:
-    return "n/a" if share is None else f"{share * 100:.1f}%"
-
-
-def ratio(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
-
-
-def rate(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+# Formatting only (scrutiny.vocab.numbers): each turns one figure of the document into text.
+count, pct, ratio = numbers.count, numbers.pct, numbers.ratio
+rate = numbers.ratio
 
 
 def interval(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{low:.2f}–{high:.2f}"
+    return numbers.interval(low, high, missing="")
 
 
 def month_label(month: str) -> str:
-    year, number = month.split("-")
-    return f"{MONTHS[int(number) - 1]} {year}"
+    return _month_name(month, short=True)
 
 
 def month_name(month: str) -> str:
-    year, number = month.split("-")
-    return f"{MONTH_NAMES[int(number) - 1]} {year}"
-
-
-def age_label(age_range: str) -> str:
-    return age_range.replace("-", "–")
+    return _month_name(month)
 
 
 def period_words(start: str, end: str) -> str:
@@ -108,11 +76,7 @@ def period_words(start: str, end: str) -> str:
 
 def month_runs(months: Sequence[str]) -> str:
     """Missing months as runs in words: "Oct 2021 to Nov 2021, Mar 2022"."""
-    out = []
-    for run in ranges(list(months)):
-        first, _, last = run.partition("..")
-        out.append(f"{month_label(first)} to {month_label(last)}" if last else month_label(first))
-    return ", ".join(out)
+    return runs_in_words(list(months), " to ")
 
 
 def _environment() -> Environment:
@@ -190,7 +154,7 @@ def several_forces(scope: dict[str, Any]) -> bool:
 
 def _missing(row: dict[str, Any]) -> str:
     if row.get("suppressed"):
-        return "suppressed (fewer than 10 searches)"
+        return RATIO_SUPPRESSED_WORDS
     return "no population figures" if row.get("population") is None else "not available"
 
 
@@ -235,7 +199,7 @@ def _monthly_charts(doc: dict[str, Any], out: dict[str, Markup]) -> None:
         fmt=count, gaps=gaps)
     out["monthly_shares"] = charts.line_chart(
         labels, [Series("Drugs share", values("drugs_share")), Series("Find rate", values("find_rate"))],
-        label="Drugs share and find rate each month", fmt=lambda v: f"{v * 100:.0f}%", gaps=gaps)
+        label="Drugs share and find rate each month", fmt=numbers.whole_pct, gaps=gaps)
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -293,7 +257,7 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
              note=("✓ met" if targets[g]["met"] else "✗ not met") if g in targets else "")
          for g in doc["object_groups"]],
         label="Share of searches by object" + (", with targets" if targets else ""), fmt=pct,
-        tick_fmt=lambda v: f"{v * 100:.0f}%", target_label="target (dashed line); ✓ met, ✗ not met")
+        tick_fmt=numbers.whole_pct, target_label="target (dashed line); ✓ met, ✗ not met")
     breakdowns = doc.get("breakdowns") or {}
     for kind in ("purpose", "power"):
         # every purpose; a power only with a ratio to show (the long tail of rare powers is in the table)
@@ -334,12 +298,12 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
     outcomes = doc["outcomes"]
     out["outcomes"] = charts.bar_chart(
         [Bar(label, outcomes[c]["share"]) for c, label in OUTCOME_CLASSES.items() if c in outcomes],
-        label="Outcomes as a share of all searches", fmt=pct, tick_fmt=lambda v: f"{v * 100:.0f}%")
+        label="Outcomes as a share of all searches", fmt=pct, tick_fmt=numbers.whole_pct)
     by_group = doc.get("outcomes_by_group", [])
     if by_group:
         out["find_by_group"] = charts.bar_chart(
             [Bar("Unknown" if r["group"] == "unknown" else r["group"], r["find_rate"]) for r in by_group],
-            label="Find rate by ethnic group", fmt=pct, tick_fmt=lambda v: f"{v * 100:.0f}%")
+            label="Find rate by ethnic group", fmt=pct, tick_fmt=numbers.whole_pct)
     if paths:
         out["map"] = charts.choropleth(
             paths, map_height, {a["area_code"]: a.get("rate_per_1000") for a in doc.get("areas", [])},
@@ -439,11 +403,9 @@ def parse_versus(text: str) -> tuple[str, str]:
     if len(parts) != 2 or not all(parts):
         raise BadInput(f"bad --versus {text!r}: expected FROM:TO, two months YYYY-MM, e.g. 2021-06:2021-09")
     try:
-        start, end = month_start(parts[0]), month_start(parts[1])
-    except ScrutinyError as exc:
+        check_period(parts[0], parts[1], names=("", ""))
+    except (BadMonth, BackwardsPeriod) as exc:
         raise BadInput(f"bad --versus {text!r}: {exc}") from None
-    if start > end:
-        raise BadInput(f"bad --versus {text!r}: {parts[0]} is after {parts[1]}")
     return parts[0], parts[1]
 
 

@@ -22,9 +22,9 @@ import pandas as pd
 from scrutiny.catalog import read_catalog
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
 from scrutiny.sources.text_table import TextTable, clean_header, read_text_table
+from scrutiny.vocab.ethnicity import GROUPS
 
 LAYOUTS = ("census_ts022", "census_19_groups", "census_age_sex", "census_pfa_5_groups")
-GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
 POPULATION_COLUMNS = (
     "area_code",
     "area_name",

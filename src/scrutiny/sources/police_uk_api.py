@@ -6,7 +6,6 @@ response; turning JSON into warehouse rows is the parser's job, not this module'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import UTC, date, datetime
@@ -19,6 +18,7 @@ from scrutiny import settings
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound, SourceUnavailable
 from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, is_json_list
+from scrutiny.vocab import months as vocab_months
 
 DEFAULT_BASE_URL = settings.DEFAULT_POLICE_API_URL
 BASE_URL_ENV = settings.env_name("police_api_url")
@@ -26,7 +26,6 @@ BASE_URL_ENV = settings.env_name("police_api_url")
 #: Called once per file of a download, from worker threads: (path, True if fetched now / False if kept).
 Progress = Callable[[Path, bool], None]
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _KINDS = ("stops-force", "stops-no-location")
 
 
@@ -41,8 +40,7 @@ def _this_month(today: date | None) -> str:
 
 def check_month(value: str, *, today: date | None = None) -> str:
     """A month as the API names it (YYYY-MM), not after the current month."""
-    if not isinstance(value, str) or not _MONTH.fullmatch(value):
-        raise BadInput(f"bad month {value!r}: expected YYYY-MM, e.g. 2024-09")
+    vocab_months.check_month(value)
     if value > _this_month(today):
         raise BadInput(f"month {value} is in the future (data.police.uk publishes past months only)")
     return value
@@ -52,14 +50,7 @@ def month_range(start: str, end: str, *, today: date | None = None) -> list[str]
     """Every month from `start` to `end` inclusive, both checked."""
     check_month(start, today=today)
     check_month(end, today=today)
-    if start > end:
-        raise BadInput(f"month range is backwards: from {start} is after to {end}")
-    year, month = int(start[:4]), int(start[5:])
-    months: list[str] = []
-    while (current := f"{year:04d}-{month:02d}") <= end:
-        months.append(current)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return vocab_months.month_range(start, end, names=("from", "to"))
 
 
 def stops_path(out_dir: Path, kind: str, force: str, month: str) -> Path:

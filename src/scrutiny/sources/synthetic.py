@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrutiny.catalog import check_force
+from scrutiny.vocab.months import check_month
 
 HEADER = (
     "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
@@ -292,29 +293,6 @@ def month_window(month: str) -> tuple[datetime, int]:
 def _local_month_start_utc(first: date) -> datetime:
     start = datetime(first.year, first.month, 1)
     return start - timedelta(hours=1) if 4 <= first.month <= 10 else start
-
-
-def check_month(month: str) -> str:
-    """Validate a YYYY-MM string; raises ValueError with a readable message."""
-    try:
-        parsed = datetime.strptime(month, "%Y-%m")
-    except ValueError:
-        raise ValueError(f"month {month!r} is not YYYY-MM") from None
-    if parsed.strftime("%Y-%m") != month:
-        raise ValueError(f"month {month!r} is not YYYY-MM")
-    return month
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Inclusive list of YYYY-MM months."""
-    a, b = datetime.strptime(check_month(first), "%Y-%m"), datetime.strptime(check_month(last), "%Y-%m")
-    if a > b:
-        raise ValueError(f"--from {first} is after --to {last}")
-    out, y, m = [], a.year, a.month
-    while (y, m) <= (b.year, b.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _stable_id(text: str) -> int:

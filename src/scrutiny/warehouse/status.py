@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 
 from scrutiny.sources.registry import SOURCES, Registry, kinds_of, label
+from scrutiny.vocab.months import runs
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,4 @@ def reference_sources(con: duckdb.DuckDBPyConnection) -> list[ReferenceSource]:
 
 def month_ranges(months: list[date]) -> str:
     """`2018-04..2018-09 2021-06`: consecutive months collapsed so a long history fits on a line."""
-    spans: list[tuple[date, date]] = []
-    for m in sorted(months):
-        if spans:
-            start, end = spans[-1]
-            nxt = date(end.year + end.month // 12, end.month % 12 + 1, 1)
-            if m == nxt:
-                spans[-1] = (start, m)
-                continue
-        spans.append((m, m))
-    return " ".join(f"{a:%Y-%m}" if a == b else f"{a:%Y-%m}..{b:%Y-%m}" for a, b in spans)
+    return " ".join(f"{a:%Y-%m}" if a == b else f"{a:%Y-%m}..{b:%Y-%m}" for a, b in runs(months))

@@ -14,10 +14,11 @@ from typing import Any, Final
 
 import altair as alt
 
-Spec = dict[str, Any]
+from scrutiny.vocab.ethnicity import GROUPS as GROUPS
+from scrutiny.vocab.numbers import whole_pct
+from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_LABELS
 
-GROUPS = ("Asian", "Black", "Mixed", "White", "Other")
-OBJECT_LABELS = {"drugs": "Drugs", "weapons": "Weapons", "key_crime": "Key crime", "other": "Other"}
+Spec = dict[str, Any]
 INK = "#1b1b1b"
 BAR = "#2c5d8f"
 LIGHT = "#9dbcdb"
@@ -108,7 +109,7 @@ def targets(rows: Sequence[Mapping[str, Any]], *, title: str = "What searches we
     """Each object group's share of all searches as a bar, its target as a labelled dashed tick."""
     data = [
         {"group": OBJECT_LABELS.get(t["group"], t["group"]), "actual": t["actual"], "target": t["target"],
-         "rule": f"target {'at least' if t['op'] == '>=' else 'at most'} {t['target']:.0%}",
+         "rule": f"target {'at least' if t['op'] == '>=' else 'at most'} {whole_pct(t['target'])}",
          "verdict": "not judged" if t["met"] is None else "met" if t["met"] else "not met"}
         for t in rows
     ]

@@ -29,6 +29,8 @@ from scrutiny.catalog import forces
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.lens import power_names
 from scrutiny.metrics.scope import ALL_FORCES, normalise_forces
+from scrutiny.vocab.months import PATTERN as MONTH  # the query pattern of a month (web.api.change uses it too)
+from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.warehouse.connect import ATTACHED, attach_read_only
 from scrutiny.web.cache import ResponseCache, Version, warehouse_version
 from scrutiny.web.errors import bad_parameter, unavailable
@@ -37,7 +39,6 @@ from scrutiny.web.schemas import GroupName, ObjectGroupName, OutcomeClassName, P
 from scrutiny.web.settings import Settings
 
 T = TypeVar("T")
-MONTH = r"^[12][0-9]{3}-(0[1-9]|1[0-2])$"
 MAX_PAGE = 1000
 FORCE_IDS = sorted(forces())
 
@@ -220,8 +221,11 @@ def check_forces(force: str) -> str:
 
 def check_months(start: str | None, end: str | None) -> None:
     for name, value in (("from", start), ("to", end)):
-        if value is not None and not re.fullmatch(MONTH, value):
-            raise bad_parameter(name, f"bad month {value!r}: expected YYYY-MM, e.g. 2018-04")
+        try:
+            if value is not None:
+                month_start(value)
+        except BadMonth as exc:
+            raise bad_parameter(name, str(exc)) from None
     if start is not None and end is not None and start > end:
         raise bad_parameter("from", f"from {start} is after to {end}")
 

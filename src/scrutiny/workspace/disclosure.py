@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-BASE = 5
-SMALL = "<5"
+from scrutiny.vocab.suppression import WORKSPACE_COUNT_BASE as BASE
+from scrutiny.vocab.suppression import WORKSPACE_SMALL_TEXT as SMALL
+from scrutiny.vocab.suppression import workspace_small
+
+__all__ = ["BASE", "SMALL", "Figure", "count", "rounded", "share", "shown", "total", "withheld"]
 
 
 def rounded(n: int) -> int:
@@ -39,7 +42,7 @@ class Figure:
 
 def count(n: int) -> Figure:
     """A count as a cell of a table: 0 is 0, 1-4 is "<5" (counting 0 if 1-2, 5 if 3-4), else `n` rounded to 5."""
-    return Figure(n, rounded(n), 0 < n < BASE)
+    return Figure(n, rounded(n), workspace_small(n))
 
 
 def total(parts: Iterable[Figure]) -> Figure:

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from scrutiny.errors import SourceRefused
-from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.disposals import proportion
+from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.ethnicity import UNKNOWN as UNKNOWN
 from scrutiny.workspace.disposal_policy import INTENTS, Case, Decision, Disposal, Policy, Prior, evaluate
 
-UNKNOWN = "unknown"
 ALL = "all"
 REQUIRED = ("person_id", "date", "drug", "age", "actual_disposal")
 OPTIONAL = ("admits", "on_bail", "intent", "ethnic_group")

@@ -8,7 +8,6 @@ date, are exact).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,16 +19,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
-from scrutiny.metrics.lens import OBJECT_GROUPS
 from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN
+from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.months import BadMonth, month_start
+from scrutiny.vocab.objects import OBJECT_GROUPS
+from scrutiny.vocab.outcomes import OUTCOME_CLASSES
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.governance import get_body
 from scrutiny.workspace.models.panels import Panel
 from scrutiny.workspace.models.recommendations import LinkedKpi, Recommendation, Status
 from scrutiny.workspace.panels import choice, clean, ons_code
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 ANSWERED = (Status.answered, Status.accepted, Status.rejected, Status.implemented)
 TRANSITIONS: dict[Status, set[Status]] = {
     Status.open: {Status.answered, Status.accepted, Status.rejected},
@@ -54,7 +55,7 @@ def _kpi_catalogue() -> dict[str, str]:
         keys[f"object_groups.{g}.count"] = f"Searches for {g.replace('_', ' ')}"
     for c in OUTCOME_CLASSES:
         keys[f"outcomes.{c}.share"] = f"Share of searches ending in {c.replace('_', ' ')}"
-    for band in (*AGE_RANGES, "unknown"):
+    for band in AGE_RANGES_OR_UNKNOWN:
         keys[f"age.{band}"] = f"Searches of people aged {band}"
     for grp in GROUPS:
         if grp != "White":
@@ -107,8 +108,10 @@ def check_kpi(fields: KpiFields, where: str = "kpis") -> KpiFields:
             raise Invalid(where, str(exc)) from None
     start, end = fields.start.strip(), fields.end.strip()
     for month in (start, end):
-        if not MONTH.match(month):
-            raise Invalid(where, f"{month!r} is not a month like 2024-01")
+        try:
+            month_start(month)
+        except BadMonth:
+            raise Invalid(where, f"{month!r} is not a month like 2024-01") from None
     if start > end:
         raise Invalid(where, f"the first month {start} is after the last {end}")
     return KpiFields(metric, force, start, end, ons_code(where, fields.area_code))

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.scope import ALL_FORCES, Scope, month_start
+from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.vocab.months import BadMonth, label, month_labels, month_start
 from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
 from scrutiny.workspace.errors import Invalid, NotFound
@@ -49,8 +50,8 @@ TOLERANCE = 1e-9  # a share equal to its target meets it despite float rounding
 
 def _month(name: str, text: str) -> str:
     try:
-        return month_start(text.strip()).strftime("%Y-%m")
-    except ScrutinyError:
+        return label(month_start(text.strip()))
+    except BadMonth:
         raise Invalid(name, f"{text.strip()!r} is not a month: use YYYY-MM, e.g. 2019-04") from None
 
 
@@ -147,11 +148,7 @@ def delete_indicator(session: Session, priority_id: int, indicator_id: int) -> N
 
 
 def months(first: str, last: str) -> list[str]:
-    out, day, end = [], month_start(first), month_start(last)
-    while day <= end:
-        out.append(day.strftime("%Y-%m"))
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return out
+    return month_labels(first, last)
 
 
 @dataclass(frozen=True)

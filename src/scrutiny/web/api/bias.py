@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.bias.document import ThresholdData, bias_document, threshold_available, threshold_data
-from scrutiny.months import month_start, months_between
+from scrutiny.vocab.months import month_start, months_between
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.client_address import client_address

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from scrutiny.metrics.change import change_between
 from scrutiny.metrics.document import metrics_document
+from scrutiny.vocab.months import PATTERN as MONTH
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
-from scrutiny.web.deps import MONTH, CacheDep, ScopeDep, ScopeParams, WarehouseDep, check_months
+from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, WarehouseDep, check_months
 from scrutiny.web.errors import bad_parameter
 from scrutiny.web.schemas import ChangeDocument, error_responses
 

@@ -12,7 +12,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.forces_table import forces_table, national_scope
 from scrutiny.metrics.scope import resolve_scope
 from scrutiny.metrics.selection import loaded_range
-from scrutiny.months import default_period
+from scrutiny.vocab.months import default_period
 from scrutiny.warehouse.status import force_months
 from scrutiny.web.api.common import dump
 from scrutiny.web.cache import respond
@@ -24,7 +24,7 @@ router = APIRouter(tags=["loaded data"])
 
 def _figures(backend: ibis.BaseBackend, start: str | None, end: str | None, ethnicity: str, purpose: str | None,
              power: str | None) -> dict[str, dict[str, Any]]:
-    """Each force's figures for the period (default: scrutiny.months.default_period over every force)."""
+    """Each force's figures for the period (default: scrutiny.vocab.months.default_period over every force)."""
     if start is None or end is None:
         loaded = loaded_range(backend, "all")
         if loaded is None:

@@ -22,9 +22,9 @@ from markupsafe import Markup
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
-from scrutiny.metrics.scope import ALL_FORCES, month_start
-from scrutiny.months import default_period as latest_period
-from scrutiny.months import label, months_between
+from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.vocab.months import BadMonth, month_labels, month_start
+from scrutiny.vocab.months import default_period as latest_period
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
 from scrutiny.web.pages import formatting
@@ -145,7 +145,7 @@ def default_force(forces: list[LoadedForce]) -> str:
 
 
 def default_period(months: tuple[str, ...]) -> tuple[str, str]:
-    """The default period (scrutiny.months.default_period) for a force's loaded months."""
+    """The default period (scrutiny.vocab.months.default_period) for a force's loaded months."""
     return latest_period(months[0], months[-1])
 
 
@@ -153,7 +153,7 @@ def month_choices(months: tuple[str, ...], start: str, end: str) -> list[str]:
     """The months a period picker offers: every calendar month from the first loaded (or the chosen start) to
     the last (or the chosen end), so a month with no data can begin or end a period (it shows as a gap)."""
     first, last = min(months[0], start), max(months[-1], end)
-    return [label(m) for m in months_between(month_start(first), month_start(last))]
+    return month_labels(first, last)
 
 
 def month_param(value: str | None, name: str) -> str | None:
@@ -161,7 +161,7 @@ def month_param(value: str | None, name: str) -> str | None:
         return None
     try:
         month_start(value)
-    except ScrutinyError:
+    except BadMonth:
         raise PageError(f"The {name} month {value!r} is not a month: use YYYY-MM, e.g. 2018-04.") from None
     return value
 

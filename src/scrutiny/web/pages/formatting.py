@@ -1,4 +1,5 @@
-"""Formatting only: each filter turns one figure of the metrics document into text for a reader.
+"""Formatting only: each filter turns one figure of the metrics document into text for a reader (the
+formatters themselves are scrutiny.vocab.numbers and scrutiny.vocab.months, shared with the report and CLI).
 
 None means the document has no figure (no population, a suppressed ratio, a force that does not publish
 something), shown as "n/a" unless the template says why.
@@ -11,40 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 from scrutiny.metrics.lens import Lens
-from scrutiny.months import ranges
+from scrutiny.vocab import months as month_vocab
+from scrutiny.vocab.numbers import NA, count, interval, pct, ratio
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-NA = "n/a"
+__all__ = ["FILTERS", "NA", "count", "headline", "interval", "lens_words", "month", "month_runs", "pct", "period",
+           "rate", "ratio", "raw", "short_period", "show", "what", "with_gaps"]
 
-
-def count(value: int | float | None) -> str:
-    return NA if value is None else f"{round(value):,}"
-
-
-def pct(share: float | None) -> str:
-    return NA if share is None else f"{share * 100:.1f}%"
-
-
-def ratio(value: float | None) -> str:
-    return NA if value is None else f"{value:.2f}"
-
-
-def rate(value: float | None) -> str:
-    return NA if value is None else f"{value:.2f}"
-
-
-def interval(low: float | None, high: float | None) -> str:
-    return NA if low is None or high is None else f"{low:.2f}–{high:.2f}"
+rate = ratio  # a rate per 1,000 reads as a ratio does: two decimals
 
 
 def month(text: str | None, short: bool = False) -> str:
-    """`2018-04` as `April 2018` (or `Apr 2018`)."""
-    if not text:
-        return ""
-    year, number = text.split("-")
-    name = MONTHS[int(number) - 1]
-    return f"{name[:3] if short else name} {year}"
+    """`2018-04` as `April 2018` (or `Apr 2018`); "" for no month."""
+    return month_vocab.name(text, short=short) if text else ""
 
 
 def period(start: str, end: str) -> str:
@@ -83,11 +62,7 @@ def what(purpose: str | None, power: str | None) -> str:
 
 def month_runs(months: list[str]) -> str:
     """Months as runs for reading a long list of gaps: `Mar 2020–Aug 2021, Oct 2021`."""
-    runs = []
-    for run in ranges(list(months)):
-        first, _, last = run.partition("..")
-        runs.append(f"{month(first, short=True)}–{month(last, short=True)}" if last else month(first, short=True))
-    return ", ".join(runs)
+    return month_vocab.runs_in_words(list(months), "–")
 
 
 def with_gaps(rows: list[dict[str, Any]], is_gap: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from scrutiny.metrics.lens import OBJECT_GROUPS, UnknownLens, check_lens, power_names
+from scrutiny.vocab.objects import OBJECT_LABELS as PURPOSE_LABELS
 from scrutiny.web.pages.errors import PageError
 
-PURPOSE_LABELS = {"drugs": "Drugs", "weapons": "Weapons", "key_crime": "Key crime", "other": "Other"}
 TREND_VIEWS = {"monthly": "Month by month", "quarterly": "By quarter", "rolling_12": "Rolling 12 months"}
 
 

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
+from scrutiny.vocab.ethnicity import CENSUS_LABELS
 from scrutiny.web.client_address import client_address
 from scrutiny.web.pages.common import ENV
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep, workspace
@@ -61,9 +62,8 @@ OUTCOME_LABELS = {
     Outcome.other.value: "Something else", Outcome.not_sure.value: "Not sure",
 }
 AGE_LABELS = {a.value: a.value.capitalize() for a in AgeBand}
-GROUP_LABELS = {EthnicGroup.asian.value: "Asian or Asian British", EthnicGroup.black.value: "Black or Black British",
-                EthnicGroup.mixed.value: "Mixed or multiple ethnic groups", EthnicGroup.white.value: "White",
-                EthnicGroup.other.value: "Another ethnic group", EthnicGroup.not_stated.value: "I'd rather not say"}
+GROUP_LABELS = {**{group.casefold(): label for group, label in CENSUS_LABELS.items()},  # the form's keys are lower case
+                EthnicGroup.not_stated.value: "I'd rather not say"}
 QUESTIONS = (
     ("grounds_given", "Did the officer tell you why (the grounds)?"),
     ("name_given", "Did the officer tell you their name or number?"),

@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from scrutiny.errors import SourceRefused
+from scrutiny.vocab import numbers
 from scrutiny.web.workspace.deps import PanelMember
 from scrutiny.web.workspace.disposals import DISPOSAL_LABELS
 from scrutiny.web.workspace.render import page
@@ -48,14 +49,10 @@ def _read(data: bytes, name: str) -> list[equity.Record]:
     return records
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
 def _share(p: dict[str, Any]) -> dict[str, Any]:
     """A count with its share and Wilson 95% interval as the CLI prints them (33.3%, 6.1%–79.2%)."""
-    interval = "–" if p["ci_low"] is None else f"{p['ci_low']:.1%}–{p['ci_high']:.1%}"
-    return {"count": p["count"], "share": _pct(p["share"]), "interval": interval}
+    return {"count": p["count"], "share": numbers.pct(p["share"], missing=numbers.DASH),
+            "interval": numbers.pct_interval(p["ci_low"], p["ci_high"], missing=numbers.DASH)}
 
 
 def _label(group: str) -> str:

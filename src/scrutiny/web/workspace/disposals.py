@@ -22,9 +22,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.categories import OUTCOME_CLASSES
 from scrutiny.metrics.disposals import DRUGS, disposals_document
-from scrutiny.metrics.lens import PURPOSE_NAMES, Lens
+from scrutiny.metrics.lens import Lens
+from scrutiny.vocab.ethnicity import UNKNOWN, UNKNOWN_LABEL
+from scrutiny.vocab.objects import PURPOSE_NAMES
+from scrutiny.vocab.outcomes import DISPOSAL_PAGE_LABELS, OUTCOME_CLASSES
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, WarehouseDep
@@ -44,18 +46,14 @@ DisposalName = Literal[
     "arrest_charge", "no_further_action", "not_eligible",
 ]
 AgeName = Literal["under 10", "10-17", "18-24", "25-34", "over 34", "unknown"]
-OUTCOME_LABELS = {
-    "no_further_action": "No further action", "drugs_warning": "Cannabis/khat warning",
-    "penalty_notice": "Penalty notice", "community_resolution": "Community resolution", "caution": "Caution",
-    "summons": "Summons/charge", "arrest": "Arrest", "other": "Other", "unknown": "Not recorded",
-}
+OUTCOME_LABELS = DISPOSAL_PAGE_LABELS
 DISPOSAL_LABELS = {
     "cannabis_warning": "Cannabis warning", "penalty_notice": "Penalty notice for disorder",
     "community_resolution": "Community resolution", "diversion": "Diversion", "caution": "Caution",
     "youth_referral": "Youth justice route", "arrest_charge": "Arrest / charge",
     "no_further_action": "No further action", "not_eligible": "Not eligible (normal route)",
 }
-GROUP_LABELS = {"unknown": "Not stated or not recorded"}
+GROUP_LABELS = {UNKNOWN: UNKNOWN_LABEL}
 
 # ---- response models ---------------------------------------------------------------------------------------
 

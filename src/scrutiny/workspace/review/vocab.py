@@ -1,48 +1,20 @@
-"""The small vocabularies records are read into: the five ethnic groups plus Not stated (mapped as the warehouse
-maps them, from the same catalogue), yes/no answers, and whether an outcome is a find."""
+"""The small vocabularies review records are read into: yes/no answers and whether an outcome is a find; the
+ethnic groups (the five plus Not stated) are scrutiny.vocab.ethnicity's, named here as the review code uses them."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from scrutiny.catalog import read_catalog
+from scrutiny.vocab.ethnicity import GROUPS_OR_NOT_STATED as ETHNIC_GROUPS
+from scrutiny.vocab.ethnicity import NOT_STATED, warehouse_group
+from scrutiny.vocab.ethnicity import self_defined_group as ethnic_group
 
-NOT_STATED = "Not stated"
-ETHNIC_GROUPS = ("Asian", "Black", "Mixed", "White", "Other", NOT_STATED)
-OLD_CODE = re.compile(r"\(([ABMWO])[0-9]+\)\s*$")
-OLD_CODES = {"A": "Asian", "B": "Black", "M": "Mixed", "W": "White", "O": "Other"}
+__all__ = ["ETHNIC_GROUPS", "NOT_STATED", "ethnic_group", "is_find", "warehouse_group", "yes_no", "yes_no_unknown"]
+
 YES = {"yes", "y", "true", "t", "1"}
 NO = {"no", "n", "false", "f", "0"}
 UNKNOWN = {"", "unknown", "not known", "n/a", "na", "none", "null"}
-
-
-@cache
-def _prefixes() -> dict[str, str]:
-    return {row["prefix"].casefold(): row["ethnic_group"] for row in read_catalog("ethnic_groups.csv")}
-
-
-def ethnic_group(self_defined: str | None) -> str:
-    """The group of a self-defined ethnicity, by the warehouse's rule (stop_search_load.SELF_GROUP): 'not
-    stated' or blank is Not stated; an old code such as `(W1)` decides; else the catalogue prefix before ' - '.
-    A bare group name ("Black") counts too, since force exports often give only that."""
-    value = (self_defined or "").strip()
-    if not value or "not stated" in value.casefold():
-        return NOT_STATED
-    code = OLD_CODE.search(value)
-    if code:
-        return OLD_CODES[code.group(1)]
-    prefix = value.split(" - ", 1)[0].strip().casefold()
-    found = _prefixes().get(prefix)
-    if found:
-        return found
-    by_name = {g.casefold(): g for g in ETHNIC_GROUPS[:5]}
-    return by_name.get(prefix, NOT_STATED)
-
-
-def warehouse_group(self_defined_group: str | None) -> str:
-    """The warehouse's `self_defined_group` ('unknown' for not stated) as one of ETHNIC_GROUPS."""
-    return self_defined_group if self_defined_group in ETHNIC_GROUPS[:5] else NOT_STATED
 
 
 def yes_no(value: str | None) -> bool | None:

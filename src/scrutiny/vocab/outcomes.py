@@ -1,0 +1,38 @@
+"""Outcome classes: what happened after a search, from the published `Outcome` through the catalogue
+`outcome_classes.csv`, in the order every table shows them."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from scrutiny.catalog import read_catalog
+
+OUTCOME_CLASSES = (
+    "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
+    "summons", "other", "unknown",
+)
+# The report's words for each class.
+OUTCOME_LABELS = {
+    "no_further_action": "No further action",
+    "arrest": "Arrest",
+    "drugs_warning": "Drugs warning",
+    "penalty_notice": "Penalty notice",
+    "community_resolution": "Community resolution",
+    "caution": "Caution",
+    "summons": "Summons",
+    "other": "Other outcome",
+    "unknown": "Not recorded",
+}
+# The workspace disposals page's words: it sits beside a force's own disposal policy, so it names the drugs
+# warning and the summons as such policies do.
+DISPOSAL_PAGE_LABELS = {
+    **OUTCOME_LABELS,
+    "drugs_warning": "Cannabis/khat warning", "summons": "Summons/charge", "other": "Other",
+}
+
+
+@cache
+def no_further_action_outcomes() -> frozenset[str]:
+    """The published outcomes (casefolded) the catalogue classes as no further action."""
+    return frozenset(row["outcome"].casefold() for row in read_catalog("outcome_classes.csv")
+                     if row["outcome_class"] == "no_further_action")
