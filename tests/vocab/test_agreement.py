@@ -11,12 +11,14 @@ from scrutiny.vocab import ages, ethnicity, objects, outcomes, powers
 
 def test_the_api_schemas_name_the_vocabularies() -> None:
     from scrutiny.web import schemas
-    from scrutiny.web.workspace import disposals
+    from scrutiny.web.workspace import community, disposals
 
     assert get_args(schemas.GroupName) == (*ethnicity.GROUPS, ethnicity.UNKNOWN)
     assert get_args(schemas.ObjectGroupName) == objects.OBJECT_GROUPS
     assert get_args(schemas.OutcomeClassName) == outcomes.OUTCOME_CLASSES
     assert get_args(disposals.AgeName) == ages.AGE_RANGES_OR_UNKNOWN
+    report_age = community.CommunityReportIn.model_fields["age_band"].annotation
+    assert get_args(get_args(report_age)[0]) == ages.AGE_RANGES
 
 
 def test_the_workspace_groups_are_the_five_and_not_stated() -> None:

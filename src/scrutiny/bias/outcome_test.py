@@ -22,6 +22,7 @@ import pandas as pd
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
 from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.vocab import numbers
 from scrutiny.vocab.ethnicity import UNKNOWN
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
 
@@ -163,7 +164,8 @@ def _area_names(backend: ibis.BaseBackend, scope: Scope, codes: list[str]) -> di
 def _notes(frame: pd.DataFrame, unknown: dict[str, Any]) -> list[str]:
     notes = []
     if unknown["searches"]:
-        notes.append(f"{unknown['searches']:,} searches of people ({unknown['share_of_person_searches']:.1%}) have "
+        unknown_share = numbers.pct(unknown["share_of_person_searches"])
+        notes.append(f"{unknown['searches']:,} searches of people ({unknown_share}) have "
                      "no recorded ethnicity on this basis: they are counted here but left out of the groups.")
     no_outcome = int(frame.searches.sum() - frame.known.sum())
     if no_outcome:

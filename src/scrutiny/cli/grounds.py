@@ -13,6 +13,7 @@ from rich.table import Table
 
 from scrutiny.cli.common import err_console, must_be_local, user_errors
 from scrutiny.errors import SourceRefused
+from scrutiny.vocab import numbers
 from scrutiny.workspace.grounds import GroundsClass, classify
 
 ADDED = ("grounds_class", "evidence")
@@ -93,7 +94,7 @@ def _summary(counts: Counter[str], blank: int) -> None:
         table.add_column(name)
     for grounds_class in GroundsClass:
         n = counts[grounds_class.value]
-        table.add_row(grounds_class.value, f"{n:,}", f"{n / total:.1%}" if total else "–")
+        table.add_row(grounds_class.value, f"{n:,}", numbers.pct(n / total if total else None, missing=numbers.DASH))
     err_console.print(table)
     if blank:
         err_console.print(f"[yellow]note:[/] {blank:,} searches have no grounds text (counted as no_smell)",

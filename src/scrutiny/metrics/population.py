@@ -23,6 +23,7 @@ from ibis import _
 
 from scrutiny.catalog import forces
 from scrutiny.metrics.scope import Scope, of_force
+from scrutiny.vocab import numbers
 
 ALL_AGES_SOURCES = ("census_ts022", "census_19_groups")  # in order of preference
 AGE_SOURCE = "census_age_sex"
@@ -213,7 +214,7 @@ def _age_areas(backend: ibis.BaseBackend, codes: list[str], notes: list[str],
                            "residents are outside this scope.")
             return None
         details.append(f"The Census by age publishes {' and '.join(parts)} only together; age-specific rates use "
-                       f"the combined population ({inside / sum(totals.values()):.1%} of it is in scope).")
+                       f"the combined population ({numbers.pct(inside / sum(totals.values()))} of it is in scope).")
         chosen[merged] = [p for p in parts if p in codes]
     return chosen
 

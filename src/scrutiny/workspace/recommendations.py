@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN
 from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.months import BadMonth, month_start
@@ -272,7 +273,8 @@ class KpiReading:
         if isinstance(self.value, bool) or not isinstance(self.value, int | float):
             return str(self.value)
         if isinstance(self.value, float):
-            return f"{self.value:.1%}" if self.kpi.metric.endswith(("share", "_rate")) else f"{self.value:.2f}"
+            is_share = self.kpi.metric.endswith(("share", "_rate"))
+            return numbers.pct(self.value) if is_share else numbers.ratio(self.value)
         return f"{self.value:,}"
 
 

@@ -21,6 +21,7 @@ from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES, Scope
 from scrutiny.vocab.months import BadMonth, label, month_labels, month_start
+from scrutiny.vocab.numbers import whole_pct
 from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
 from scrutiny.workspace.errors import Invalid, NotFound
@@ -275,7 +276,7 @@ def _diversion(indicator: StrategyIndicator, priority: StrategyPriority, cases: 
 
 
 def describe_target(indicator: StrategyIndicator) -> str:
-    return f"{DIRECTION_WORDS[indicator.direction]} {indicator.target:.0%}"
+    return f"{DIRECTION_WORDS[indicator.direction]} {whole_pct(indicator.target)}"
 
 
 def describe_scope(indicator: StrategyIndicator) -> str:
