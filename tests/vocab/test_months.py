@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput
 from scrutiny.vocab import months
 from scrutiny.vocab.months import BackwardsPeriod, BadMonth
 
@@ -24,7 +24,8 @@ def test_every_bad_month_is_one_error_with_one_message(text: str) -> None:
     with pytest.raises(BadMonth) as raised:
         months.month_start(text)
     assert str(raised.value) == f"bad month {text!r}: expected YYYY-MM, e.g. 2018-04"
-    assert isinstance(raised.value, ScrutinyError) and isinstance(raised.value, ValueError)
+    assert isinstance(raised.value, BadInput) and isinstance(raised.value, ValueError)
+    assert (raised.value.status, raised.value.exit_code) == (422, 1)
 
 
 @pytest.mark.parametrize("text", ["1000-01", "2018-04", "2999-12", "0999-12", "3000-01", "2024-13", "2024-1",
