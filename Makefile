@@ -23,8 +23,8 @@ test: lint
 	$(BIN)/pytest
 
 # The quick tier while working: every test but the threshold fits, the Chromium and the Spark ones (pyproject's
-# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes; it took 9
-# (1,297 tests) on a shared two-core machine at load average 3 when it was made.
+# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes; it took 6 to 9
+# (1,297 tests) on a shared two-core machine at load average 2 to 3 when it was made.
 test-fast: venv
 	$(BIN)/pytest -m "not slow_fit and not browser and not spark" --durations=10
 
