@@ -25,18 +25,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scrutiny import settings
 from scrutiny.config import resolve_db
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import Unavailable
 from scrutiny.workspace import audit
 from scrutiny.workspace.errors import SchemaOutOfDate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class WorkspaceUnavailable(ScrutinyError):
+class WorkspaceUnavailable(Unavailable):
     """The workspace database cannot be opened: the server does not answer, the file cannot be made, the driver is
-    not installed. A setting to fix (exit code 2), or an outage for the web (503), never a traceback."""
+    not installed. A setting to fix (exit code 2), or an outage for the web (503, type `unavailable`)."""
 
-    status = 503
     exit_code = 2
 
 
