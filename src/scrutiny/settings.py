@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, PositiveInt, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from scrutiny.errors import ScrutinyError
+from scrutiny.errors import BadInput, ScrutinyError
 
 PREFIX = "SCRUTINY_"
 README_START = "<!-- settings:start -->"
@@ -219,7 +219,7 @@ def readme_section(readme: str) -> str:
     """`readme` with the text between the settings markers replaced by the generated table."""
     start, end = readme.find(README_START), readme.find(README_END)
     if start < 0 or end < start:
-        raise ScrutinyError(f"the README has no {README_START} ... {README_END} markers")
+        raise BadInput(f"the README has no {README_START} ... {README_END} markers")
     return readme[:start + len(README_START)] + "\n" + markdown_table() + readme[end:]
 
 
