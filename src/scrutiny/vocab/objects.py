@@ -11,6 +11,8 @@ OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
 # In running text ("searches for drugs") and as a label of its own (a table row, a chart bar, a picker).
 PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime (theft and damage)",
                  "other": "other things"}
+# The same, short, where a sentence names the purpose of the searches it links to ("after a search for key crime").
+PURPOSE_WORDS = {**PURPOSE_NAMES, "key_crime": "key crime"}
 OBJECT_LABELS = {"drugs": "Drugs", "weapons": "Weapons", "key_crime": "Key crime", "other": "Other"}
 
 

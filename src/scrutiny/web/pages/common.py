@@ -25,6 +25,8 @@ from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import ALL_FORCES
 from scrutiny.vocab.months import BadMonth, month_labels, month_start
 from scrutiny.vocab.months import default_period as latest_period
+from scrutiny.vocab.objects import OBJECT_LABELS, PURPOSE_WORDS
+from scrutiny.vocab.outcomes import OUTCOME_LABELS
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
 from scrutiny.web.pages import formatting
@@ -54,7 +56,8 @@ def _environment() -> Environment:
     env.filters.update(formatting.FILTERS)
     env.filters["json_script"] = _json_script
     env.globals.update(period=formatting.period, interval=formatting.interval, show=formatting.show,
-                       short_period=formatting.short_period, headline=formatting.headline)
+                       short_period=formatting.short_period, headline=formatting.headline,
+                       outcome_labels=OUTCOME_LABELS, object_labels=OBJECT_LABELS, purpose_words=PURPOSE_WORDS)
     return env
 
 
