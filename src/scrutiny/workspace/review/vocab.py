@@ -3,12 +3,10 @@ ethnic groups (the five plus Not stated) are scrutiny.vocab.ethnicity's, named h
 
 from __future__ import annotations
 
-from functools import cache
-
-from scrutiny.catalog import read_catalog
 from scrutiny.vocab.ethnicity import GROUPS_OR_NOT_STATED as ETHNIC_GROUPS
 from scrutiny.vocab.ethnicity import NOT_STATED, warehouse_group
 from scrutiny.vocab.ethnicity import self_defined_group as ethnic_group
+from scrutiny.vocab.outcomes import no_further_action_outcomes
 
 __all__ = ["ETHNIC_GROUPS", "NOT_STATED", "ethnic_group", "is_find", "warehouse_group", "yes_no", "yes_no_unknown"]
 
@@ -34,12 +32,6 @@ def yes_no_unknown(value: str | None) -> str:
     return "unknown" if answer is None else ("yes" if answer else "no")
 
 
-@cache
-def _no_further_action() -> frozenset[str]:
-    return frozenset(row["outcome"].casefold() for row in read_catalog("outcome_classes.csv")
-                     if row["outcome_class"] == "no_further_action")
-
-
 def is_find(outcome: str | None, linked: bool | None) -> bool | None:
     """Whether a search found something: the force's 'outcome linked to object' when it says; where it does
     not, any outcome other than no further action counts as a find; no outcome at all is unknown (None)."""
@@ -48,4 +40,4 @@ def is_find(outcome: str | None, linked: bool | None) -> bool | None:
     text = (outcome or "").strip().casefold()
     if not text:
         return None
-    return not (text in _no_further_action() or "no further action" in text or text == "nfa")
+    return not (text in no_further_action_outcomes() or "no further action" in text or text == "nfa")
