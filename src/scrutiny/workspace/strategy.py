@@ -65,7 +65,7 @@ def _check_priority(title: str, start: str, end: str) -> tuple[str, str, str]:
     first, last = _month("start_month", start), _month("end_month", end)
     if last < first:
         raise Invalid("end_month", f"the end ({last}) is before the start ({first})")
-    if len(months(first, last)) > MAX_MONTHS:
+    if len(month_labels(first, last)) > MAX_MONTHS:
         raise Invalid("end_month", f"a priority can span at most {MAX_MONTHS} months")
     return title, first, last
 
@@ -148,10 +148,6 @@ def delete_indicator(session: Session, priority_id: int, indicator_id: int) -> N
 # ---- progress over time ----------------------------------------------------------------------------------
 
 
-def months(first: str, last: str) -> list[str]:
-    return month_labels(first, last)
-
-
 @dataclass(frozen=True)
 class Period:
     label: str
@@ -161,7 +157,7 @@ class Period:
 
 def periods(priority: StrategyPriority) -> list[Period]:
     """Each month, or each calendar quarter (cut to the priority's first and last month)."""
-    every = months(priority.start_month, priority.end_month)
+    every = month_labels(priority.start_month, priority.end_month)
     if priority.granularity == Granularity.month:
         return [Period(m, m, m) for m in every]
     quarters: dict[str, list[str]] = {}
