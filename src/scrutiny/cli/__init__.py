@@ -20,6 +20,7 @@ from scrutiny.cli import (
     warehouse,
     workspace,
 )
+from scrutiny.cli.common import user_errors
 
 app = typer.Typer(
     help="Scrutiny: load public stop-and-search data and hold police to account with evidence.",
@@ -31,10 +32,8 @@ app = typer.Typer(
 @app.callback()
 def _check_settings() -> None:
     """Every `SCRUTINY_*` variable is checked before any command runs: a bad one is one line and exit code 2."""
-    from scrutiny.cli.common import err_console, labelled
-
-    settings.validate_or_exit(lambda line: err_console.print(labelled("error:", "bold red", line), highlight=False,
-                                                             soft_wrap=True))
+    with user_errors():  # BadSetting is a ScrutinyError with exit code 2
+        settings.current()
 
 
 warehouse.register(app)
