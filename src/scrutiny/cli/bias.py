@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
+from scrutiny.cli.metrics import pct
 from scrutiny.cli.options import (
     AreaOption,
     Basis,
@@ -35,10 +36,6 @@ class By(StrEnum):
     area = "area"
 
 
-def _pct(value: float | None) -> str:
-    return numbers.pct(value, missing=numbers.DASH)
-
-
 def _interval(low: float | None, high: float | None) -> str:
     return numbers.pct_interval(low, high, missing="")
 
@@ -59,10 +56,10 @@ def _groups_table(title: str, groups: list[dict[str, Any]], linked: bool) -> Tab
     for name in names:
         table.add_column(name)
     for g in groups:
-        cells = [g["group"], f"{g['searches']:,}", f"{g['known_outcome']:,}", f"{g['hits']:,}", _pct(g["hit_rate"]),
+        cells = [g["group"], f"{g['searches']:,}", f"{g['known_outcome']:,}", f"{g['hits']:,}", pct(g["hit_rate"]),
                  _interval(g["ci_low"], g["ci_high"]), _difference(g["difference_vs_white"])]
         if linked:
-            cells += [_pct(g["linked_hit_rate"]), _interval(g["linked_ci_low"], g["linked_ci_high"])]
+            cells += [pct(g["linked_hit_rate"]), _interval(g["linked_ci_low"], g["linked_ci_high"])]
         table.add_row(*cells)
     return table
 

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from scrutiny.cli.common import user_errors
+from scrutiny.cli.metrics import pct
 from scrutiny.errors import BadInput
 from scrutiny.vocab import numbers
 from scrutiny.workspace.disposal_equity import Checked, check, compliance, disposal_mix, read_records
@@ -43,10 +44,6 @@ def columns(rows: Sequence[Sequence[str]]) -> str:
     """Rows as left-aligned columns two spaces apart (the first row is the header)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows)
-
-
-def _pct(value: float | None) -> str:
-    return numbers.pct(value, missing=numbers.DASH)
 
 
 def _ci(p: dict[str, Any]) -> str:
@@ -99,7 +96,7 @@ def _cases_output(policies: list[Policy], path: Path, output: Format) -> str:
         table = [["group", "records", "covered", "differ", "share", "95% interval", "charged, not recommended"]]
         for g in groups:
             table.append([g["group"], str(g["records"]), str(g["covered"]), str(g["differs"]["count"]),
-                          _pct(g["differs"]["share"]),
+                          pct(g["differs"]["share"]),
                           _ci(g["differs"]), str(g["charged_not_recommended"]["count"])])
         text += [columns(table), ""]
     return "\n".join(text).rstrip("\n")
