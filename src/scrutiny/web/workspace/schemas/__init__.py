@@ -12,11 +12,19 @@ converters read a blank box, a typed date or a <select>'s id with the services' 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+
+from scrutiny.web.workspace.forms import FormValue
+from scrutiny.workspace.panels import form_date, form_id
+from scrutiny.workspace.record_ids import MAX_ID
 
 Short = Annotated[str, Field(max_length=600)]  # a one-line box
 Long = Annotated[str, Field(max_length=20000)]  # a text area
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a larger number names no record and fails in SQL
+ChosenBody = Annotated[RecordId, BeforeValidator(FormValue(form_id, "choose a body"))]  # a <select> of bodies
+FormDate = Annotated[date | None, BeforeValidator(FormValue(form_date))]  # a date box; blank is None
 
-__all__ = ["Long", "Short"]
+__all__ = ["ChosenBody", "FormDate", "Long", "RecordId", "Short"]

@@ -3,18 +3,10 @@ Memberships name people, so they have no public model: they appear only on logge
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from pydantic import BaseModel
 
-from pydantic import BaseModel, BeforeValidator
-
-from scrutiny.web.workspace.forms import FormValue
-from scrutiny.web.workspace.schemas import Short
+from scrutiny.web.workspace.schemas import ChosenBody, FormDate, Short
 from scrutiny.workspace.models.governance import BodyKind, RelationKind
-from scrutiny.workspace.panels import form_date, form_id
-
-ChosenBody = Annotated[int, BeforeValidator(FormValue(form_id, "choose a body"))]
-FormDate = Annotated[date | None, BeforeValidator(FormValue(form_date))]
 
 
 class BodyBase(BaseModel):

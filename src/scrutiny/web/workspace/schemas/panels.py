@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from scrutiny.web.workspace.forms import FormValue
-from scrutiny.web.workspace.schemas import Long, Short
+from scrutiny.web.workspace.schemas import FormDate, Long, Short
 from scrutiny.web.workspace.schemas.recommendations import RecommendationPublic
 from scrutiny.workspace.models.panels import AgeBand, PanelKind
-from scrutiny.workspace.panels import form_date
 
 PublicCount = int | str  # a count rounded to 5, or "<5" for 1-4 (scrutiny.workspace.disclosure)
 
@@ -60,7 +57,7 @@ class MemberCreate(BaseModel):
 
 
 class MeetingCreate(BaseModel):
-    held_on: Annotated[date | None, BeforeValidator(FormValue(form_date))] = None
+    held_on: FormDate = None
     title: Short = ""
     minutes_url: Short = ""
 

@@ -8,15 +8,12 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scrutiny.web.workspace.forms import FormValue
+from scrutiny.web.workspace.schemas import ChosenBody, FormDate, RecordId
 from scrutiny.workspace.models.recommendations import Status
 from scrutiny.workspace.panels import choice, form_date, form_id
-from scrutiny.workspace.record_ids import MAX_ID
 
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]  # a larger number names no record and fails in SQL
-ChosenBody = Annotated[RecordId, BeforeValidator(FormValue(form_id, "choose a body"))]
 MaybeId = Annotated[RecordId | None, BeforeValidator(FormValue(form_id))]
 MadeOn = Annotated[date, BeforeValidator(FormValue(form_date, "give the date the recommendation was made"))]
-MaybeDate = Annotated[date | None, BeforeValidator(FormValue(form_date))]
 AStatus = BeforeValidator(FormValue(lambda name, text: choice(name, Status, text)))  # the service's words
 
 
@@ -50,12 +47,12 @@ class RecommendationBase(BaseModel):
     to_body_id: ChosenBody
     made_on: MadeOn
     panel_id: MaybeId = None
-    response_due: MaybeDate = None
+    response_due: FormDate = None
 
 
 class RecommendationCreate(RecommendationBase):
     response_text: str | None = Field(None, max_length=20000)
-    responded_on: MaybeDate = None
+    responded_on: FormDate = None
     status: Annotated[Status, AStatus] = Status.open
     kpis: list[KpiCreate] = Field(default_factory=list, max_length=50)
 
@@ -67,11 +64,11 @@ class RecommendationUpdate(BaseModel):
     text: str | None = Field(None, max_length=10000)
     from_body_id: MaybeId = None
     to_body_id: MaybeId = None
-    made_on: MaybeDate = None
+    made_on: FormDate = None
     panel_id: MaybeId = None
-    response_due: MaybeDate = None
+    response_due: FormDate = None
     response_text: str | None = Field(None, max_length=20000)
-    responded_on: MaybeDate = None
+    responded_on: FormDate = None
     status: Annotated[Status | None, AStatus] = None
     kpis: list[KpiCreate] | None = Field(None, max_length=50)
 
