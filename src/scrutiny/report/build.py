@@ -27,7 +27,7 @@ from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
 from scrutiny.vocab.ages import age_label
 from scrutiny.vocab.ethnicity import GROUPS
-from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, runs_in_words
+from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, month_labels, runs_in_words
 from scrutiny.vocab.months import name as _month_name
 from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_GROUPS
 from scrutiny.vocab.outcomes import OUTCOME_LABELS as OUTCOME_CLASSES
@@ -87,8 +87,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(count=count, pct=pct, ratio=ratio, rate=rate, month=month_label, age=age_label,
-                       monthname=month_name, runs=month_runs)
+    env.filters.update(count=count, pct=pct, ratio=ratio, rate=rate, points=numbers.points, month=month_label,
+                       age=age_label, monthname=month_name, runs=month_runs)
     env.globals.update(interval=interval, period_words=period_words)
     return env
 
@@ -187,7 +187,7 @@ def _monthly_charts(doc: dict[str, Any], out: dict[str, Markup]) -> None:
     monthly = {row["month"]: row for row in doc.get("monthly", [])}
     if len(monthly) < 2:  # one month is a point, not a trend: the headline figures say it
         return
-    months = _months(scope["from"], scope["to"])
+    months = month_labels(scope["from"], scope["to"])  # every month, so one with no row is a gap, not a bridge
     labels = [month_label(m) for m in months]
     gaps = [i for i, m in enumerate(months) if m not in monthly or monthly[m].get("covered") is False]
 
@@ -200,17 +200,6 @@ def _monthly_charts(doc: dict[str, Any], out: dict[str, Markup]) -> None:
     out["monthly_shares"] = charts.line_chart(
         labels, [Series("Drugs share", values("drugs_share")), Series("Find rate", values("find_rate"))],
         label="Drugs share and find rate each month", fmt=numbers.whole_pct, gaps=gaps)
-
-
-def _months(start: str, end: str) -> list[str]:
-    """Every month from start to end inclusive, so a month with no row shows as a gap, not a bridge."""
-    y, m = map(int, start.split("-"))
-    ey, em = map(int, end.split("-"))
-    out: list[str] = []
-    while (y, m) <= (ey, em) and len(out) < 1200:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def breakdown_label(kind: str, row: dict[str, Any]) -> str:
