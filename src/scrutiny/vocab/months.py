@@ -118,14 +118,10 @@ def runs(months: list[date]) -> list[tuple[date, date]]:
 
 
 def ranges(months: list[str]) -> list[str]:
-    """`YYYY-MM` months as runs: ["2016-07..2018-03", "2018-10"], for reading a long list of gaps."""
-    out: list[list[str]] = []
-    for text in months:
-        if out and add_months(month_start(out[-1][-1]), 1) == month_start(text):
-            out[-1].append(text)
-        else:
-            out.append([text])
-    return [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in out]
+    """`YYYY-MM` months as runs (`runs`, so in calendar order): ["2016-07..2018-03", "2018-10"], for reading a long
+    list of gaps."""
+    return [label(first) if first == last else f"{label(first)}..{label(last)}"
+            for first, last in runs([month_start(m) for m in months])]
 
 
 def name(text: str, *, short: bool = False) -> str:
