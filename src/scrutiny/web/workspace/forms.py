@@ -89,26 +89,23 @@ def submit(form: Posted[M], work: Callable[[M], Response], again: Again,
     page again (`again(errors=, form=, status=422)`). `rename` maps a service's field name to the form's."""
     if form.model is None:
         return again(errors=form.errors, form=form.values, status=422)
-    try:
-        return work(form.model)
-    except Invalid as exc:
-        name = (rename or {}).get(exc.field, exc.field)
-        return again(errors={name: exc.message}, form=form.values, status=422)
+    model = form.model
+    return attempt(form.values, lambda: work(model), again, rename)
 
 
-def attempt(values: Mapping[str, str], work: Callable[[], Response], again: Again) -> Response:
+def attempt(values: Mapping[str, str], work: Callable[[], Response], again: Again,
+            rename: Mapping[str, str] | None = None) -> Response:
     """`submit` for a form with no model of its own (a service reads the strings): refusals shown again."""
     try:
         return work()
     except Invalid as exc:
-        return again(errors={exc.field: exc.message}, form=dict(values), status=422)
+        name = (rename or {}).get(exc.field, exc.field)
+        return again(errors={name: exc.message}, form=dict(values), status=422)
 
 
 def write(request: Request, ws: Workspace, user: User, change: Callable[[Any], object], done: str) -> Response:
     """`change(session)` in one transaction as `user` (so the audit log names them), then on to `done`."""
-    with ws.session(accounts.actor(user)) as session:
-        change(session)
-    return redirect(request, done)
+    return saving(request, ws, user, lambda session, _: change(session), done)(None)
 
 
 def saving(request: Request, ws: Workspace, user: User, change: Callable[[Any, Any], Any],
