@@ -1,8 +1,8 @@
 """The one interface every outside source implements, and what it hands the warehouse.
 
 A source adapter recognises its files by their content, says what unit a file replaces (a force-month, a
-Census layout, the lookup, the boundaries), reads a file into the rows of its canonical table and describes
-itself for `scrutiny status`. It never writes: the warehouse (`warehouse/ingest.py`) writes whatever an
+Census layout, the lookup, the boundaries), reads a file into the rows of its canonical table and gives
+the label `scrutiny status` shows. It never writes: the warehouse (`warehouse/ingest.py`) writes whatever an
 adapter reads inside its one ingest transaction, so data flows one way. docs/how-to/add-a-source.md walks
 through adding one.
 """
@@ -134,11 +134,6 @@ class Source(Protocol):
     @property
     def label(self) -> str:
         """A word for `scrutiny status`: `archive` and `api` fill the "from" column of stop-and-search."""
-        ...
-
-    @property
-    def description(self) -> str:
-        """One line: what the files are and where they come from."""
         ...
 
     @property

@@ -139,7 +139,6 @@ class Boundaries:
 
     kind = SourceKind.BOUNDARIES
     label = "boundaries"
-    description = "area boundaries (GeoJSON FeatureCollection in longitude/latitude)"
     table = Table("areas")
     load_order = 1  # before stops, so new stops are placed with the new boundaries
     rejects_nul_lines = False

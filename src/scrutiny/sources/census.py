@@ -384,7 +384,6 @@ class Census:
 
     kind = SourceKind.CENSUS
     label = "census"
-    description = "Census 2021 usual residents by ethnic group (CSV, one of four layouts)"
     table = Table("population")
     load_order = 0
     rejects_nul_lines = False

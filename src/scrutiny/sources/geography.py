@@ -99,7 +99,6 @@ class LaForceLookup:
 
     kind = SourceKind.LA_FORCE_LOOKUP
     label = "lookup"
-    description = "ONS local authority to police force area lookup (CSV)"
     table = Table("force_areas")
     load_order = 0
     rejects_nul_lines = False

@@ -105,7 +105,6 @@ class ArchiveStopSearch:
 
     kind = SourceKind.STOP_SEARCH_CSV
     label = "archive"
-    description = "data.police.uk monthly archive stop-and-search CSV"
     table = Table("stop_search")
     load_order = 2
     rejects_nul_lines = True  # a NUL byte rejects its record; the rest of the month loads

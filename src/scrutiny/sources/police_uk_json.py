@@ -174,7 +174,6 @@ class ApiStops:
 
     kind = SourceKind.STOPS_JSON
     label = "api"
-    description = "data.police.uk API stops-force response (JSON)"
     table = Table("stop_search")
     load_order = 2
     rejects_nul_lines = False
