@@ -174,11 +174,16 @@ def end_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
 
 
+def may(user: User | None, *roles: Role) -> bool:
+    """Whether `user` is logged in with one of `roles` (admins may do everything)."""
+    return user is not None and (user.role == Role.admin or user.role in roles)
+
+
 def require(user: User | None, *roles: Role) -> User:
     """`user` if logged in with one of `roles` (admins may do everything), else the right refusal."""
     if user is None:
         raise LoginRequired()
-    if user.role != Role.admin and user.role not in roles:
+    if not may(user, *roles):
         allowed = ", ".join(r.value for r in (Role.admin, *roles))
         raise Forbidden(f"your role ({user.role.value}) cannot do this; it needs: {allowed}")
     return user

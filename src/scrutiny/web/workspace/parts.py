@@ -16,6 +16,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
+from scrutiny.workspace import accounts
 from scrutiny.workspace.models.accounts import Role, User
 
 PACKAGE = "scrutiny.web.workspace"
@@ -38,7 +39,7 @@ class Part:
     menu: str | None = None
 
     def allows(self, user: User | None) -> bool:
-        return user is not None and (user.role == Role.admin or user.role in self.roles)
+        return accounts.may(user, *self.roles)
 
 
 PARTS: tuple[Part, ...] = (
