@@ -76,8 +76,7 @@ def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, 
 
 
 def _membership(fields: MembershipBase) -> service.MembershipFields:
-    return service.MembershipFields(fields.body_id, fields.person_name, fields.organisation, fields.role,
-                                    fields.since, fields.until)
+    return service.MembershipFields(**fields.model_dump())
 
 
 @router.get("/workspace/governance")

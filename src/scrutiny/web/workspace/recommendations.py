@@ -77,7 +77,7 @@ def outs(session: Session, recs: list[Recommendation], today: date) -> list[Reco
 
 
 def _kpis_in(items: list[KpiCreate]) -> list[service.KpiFields]:
-    return [service.KpiFields(k.metric, k.force, k.start, k.end, k.area_code) for k in items]
+    return [service.KpiFields(**k.model_dump()) for k in items]
 
 
 # ---- JSON API ---------------------------------------------------------------------------------------------
