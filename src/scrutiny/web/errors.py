@@ -38,22 +38,23 @@ def unavailable(msg: str) -> Unavailable:
     return Unavailable(msg)
 
 
-def _item(loc: tuple[Any, ...] | list[Any], msg: str, kind: str) -> dict[str, Any]:
+def error_item(loc: tuple[Any, ...] | list[Any], msg: str, kind: str) -> dict[str, Any]:
+    """One item of the `detail` list every error answer of the API carries."""
     return {"loc": [str(part) if not isinstance(part, int) else part for part in loc], "msg": msg, "type": kind}
 
 
 def describe(exc: Exception) -> tuple[int, list[dict[str, Any]], dict[str, str]]:
     """Status, detail items and extra headers for any exception the app lets out."""
     if isinstance(exc, RequestValidationError):
-        return 422, [_item(e["loc"], e["msg"], e["type"]) for e in exc.errors()], {}
+        return 422, [error_item(e["loc"], e["msg"], e["type"]) for e in exc.errors()], {}
     if isinstance(exc, ScrutinyError):  # the class says what it means: scrutiny.errors
-        return exc.status, [_item(exc.loc, str(exc), exc.error_type)], exc.headers()
+        return exc.status, [error_item(exc.loc, str(exc), exc.error_type)], exc.headers()
     if isinstance(exc, HTTPException) and exc.status_code == 400 and exc.detail == BODY_NOT_PARSED:
-        return 422, [_item(("body",), "the body could not be read: send UTF-8 JSON", "json_invalid")], {}
+        return 422, [error_item(("body",), "the body could not be read: send UTF-8 JSON", "json_invalid")], {}
     if isinstance(exc, HTTPException):
-        return exc.status_code, [_item((), str(exc.detail), "http")], dict(exc.headers or {})
+        return exc.status_code, [error_item((), str(exc.detail), "http")], dict(exc.headers or {})
     log.exception("unhandled error", exc_info=exc)
-    return 500, [_item((), "internal error: the server log has the details", "internal")], {}
+    return 500, [error_item((), "internal error: the server log has the details", "internal")], {}
 
 
 def allowed_methods(request: Request) -> str | None:

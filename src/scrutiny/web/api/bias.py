@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.bias.document import ThresholdData, bias_document, threshold_available, threshold_data
+from scrutiny.errors import RETRY_AFTER_SECONDS
 from scrutiny.vocab.months import month_start, months_between
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.client_address import client_address
 from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, SettingsDep, WarehouseDep
-from scrutiny.web.errors import bad_parameter, not_found
+from scrutiny.web.errors import bad_parameter, error_item, not_found
 from scrutiny.web.fit_queue import FitQueue, FitsBusy, JobView
 from scrutiny.web.schemas import ErrorResponse, FitJob, error_responses
 from scrutiny.web.settings import Settings
@@ -81,7 +82,7 @@ def job_body(request: Request, job: JobView) -> dict[str, Any]:
     detail = None
     if job.error is not None:
         _, msg, kind = job.error
-        detail = [{"loc": [], "msg": msg, "type": kind}]
+        detail = [error_item((), msg, kind)]
     return {"id": job.id, "state": job.state, "href": job_href(request, job.id), "result": job.url,
             "position": job.position, "detail": detail}
 
@@ -89,12 +90,12 @@ def job_body(request: Request, job: JobView) -> dict[str, Any]:
 def failure(job: JobView) -> JSONResponse:
     assert job.error is not None
     status, msg, kind = job.error
-    headers = {"Retry-After": "2"} if status == 503 else None
-    return JSONResponse({"detail": [{"loc": [], "msg": msg, "type": kind}]}, status_code=status, headers=headers)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return JSONResponse({"detail": [error_item((), msg, kind)]}, status_code=status, headers=headers)
 
 
 def too_many(busy: FitsBusy) -> JSONResponse:
-    return JSONResponse({"detail": [{"loc": ["query", "threshold"], "msg": busy.msg, "type": "too_many_fits"}]},
+    return JSONResponse({"detail": [error_item(("query", "threshold"), busy.msg, "too_many_fits")]},
                         status_code=429, headers={"Retry-After": str(busy.retry_after)})
 
 
