@@ -77,10 +77,6 @@ def shift(text: str, n: int) -> str:
     return label(add_months(month_start(text), n))
 
 
-def next_month(month: date) -> date:
-    return add_months(month, 1)
-
-
 def months_between(first: date, last: date) -> list[date]:
     """Every month from `first` to `last`, both included (empty when `first` is after `last`)."""
     out = []
