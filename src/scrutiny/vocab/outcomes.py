@@ -7,11 +7,7 @@ from functools import cache
 
 from scrutiny.catalog import read_catalog
 
-OUTCOME_CLASSES = (
-    "no_further_action", "arrest", "drugs_warning", "penalty_notice", "community_resolution", "caution",
-    "summons", "other", "unknown",
-)
-# The report's words for each class.
+# Each class, in the order every table shows them, with the report's words for it.
 OUTCOME_LABELS = {
     "no_further_action": "No further action",
     "arrest": "Arrest",
@@ -23,6 +19,7 @@ OUTCOME_LABELS = {
     "other": "Other outcome",
     "unknown": "Not recorded",
 }
+OUTCOME_CLASSES = tuple(OUTCOME_LABELS)
 # The workspace disposals page's words: it sits beside a force's own disposal policy, so it names the drugs
 # warning and the summons as such policies do.
 DISPOSAL_PAGE_LABELS = {
