@@ -22,6 +22,7 @@ from scrutiny.web.workspace.schemas.governance import (
     MembershipUpdate,
     RelationCreate,
 )
+from scrutiny.workspace import accounts
 from scrutiny.workspace import governance as service
 from scrutiny.workspace.governance_diagram import layout
 from scrutiny.workspace.models.accounts import Role, User
@@ -63,15 +64,12 @@ def public_map(request: Request, ws: WorkspaceDep) -> Response:
     return page(request, "workspace/governance/public.html", {"title": "Governance map", **context})
 
 
-def _can_write(user: User) -> bool:
-    return user.role in (Role.admin, Role.panel_member)
-
-
 def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, str] | None = None,
            form: dict[str, Any] | None = None, status: int = 200) -> Response:
     return page(request, "workspace/governance/index.html", {
         "title": "Governance map", **_map_context(ws), "body_kinds": list(BodyKind),
-        "relation_kinds": list(RelationKind), "can_write": _can_write(user), "errors": errors or {},
+        "relation_kinds": list(RelationKind), "can_write": accounts.may(user, Role.panel_member),
+        "errors": errors or {},
         "form": form or {}}, status)
 
 
@@ -104,7 +102,8 @@ def _body_page(request: Request, ws: WorkspaceDep, user: User, body_id: int, *,
         memberships = service.list_memberships(session, body_id)
     return page(request, "workspace/governance/body.html", {
         "title": body.name, "body": body, "memberships": memberships, "body_kinds": list(BodyKind),
-        "kind_labels": service.BODY_KIND_LABELS, "can_write": _can_write(user), "errors": errors or {},
+        "kind_labels": service.BODY_KIND_LABELS, "can_write": accounts.may(user, Role.panel_member),
+        "errors": errors or {},
         "form": form or {}}, status)
 
 
@@ -156,7 +155,8 @@ def _membership_page(request: Request, ws: WorkspaceDep, user: User, membership_
         membership = service.get_membership(session, membership_id)
         bodies = service.list_bodies(session)
     return page(request, "workspace/governance/membership.html", {
-        "title": "Edit membership", "membership": membership, "bodies": bodies, "can_write": _can_write(user),
+        "title": "Edit membership", "membership": membership, "bodies": bodies,
+        "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {}, "form": form or {}}, status)
 
 

@@ -24,6 +24,7 @@ from scrutiny.web.workspace.schemas.panels import (
     PanelPublicDetail,
     PanelUpdate,
 )
+from scrutiny.workspace import accounts
 from scrutiny.workspace import panels as service
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.panels import AgeBand, Panel, PanelKind
@@ -91,16 +92,12 @@ def public_page(request: Request, ws: WorkspaceDep, panel_id: int) -> Response:
 
 # ---- workspace pages --------------------------------------------------------------------------------------
 
-def _can_write(user: User) -> bool:
-    return user.role in (Role.admin, Role.panel_member)
-
-
 def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, str] | None = None,
            form: dict[str, Any] | None = None, status: int = 200) -> Response:
     with ws.session() as session:
         panels = service.list_panels(session)
     return page(request, "workspace/panels/index.html", {
-        "title": "Panels", "panels": panels, "kinds": KIND_LABELS, "can_write": _can_write(user),
+        "title": "Panels", "panels": panels, "kinds": KIND_LABELS, "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {}, "form": form or {}}, status)
 
 
@@ -111,7 +108,8 @@ def _edit(request: Request, ws: WorkspaceDep, user: User, panel_id: int, *, erro
         composition = service.composition(list(panel.members))
     return page(request, "workspace/panels/edit.html", {
         "title": panel.name, "panel": panel, "composition": composition, "kinds": KIND_LABELS,
-        "age_bands": list(AgeBand), "can_write": _can_write(user), "errors": errors or {}, "form": form or {}},
+        "age_bands": list(AgeBand), "can_write": accounts.may(user, Role.panel_member), "errors": errors or {},
+        "form": form or {}},
         status)
 
 

@@ -149,10 +149,6 @@ def public_one(request: Request, ws: WorkspaceDep, recommendation_id: int) -> Re
 
 # ---- workspace pages --------------------------------------------------------------------------------------
 
-def _can_write(user: User) -> bool:
-    return user.role in (Role.admin, Role.panel_member)
-
-
 def _workspace_list(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, str] | None = None,
                     form: dict[str, Any] | None = None, status: int = 200) -> Response:
     today = service.london_today()
@@ -162,7 +158,8 @@ def _workspace_list(request: Request, ws: WorkspaceDep, user: User, *, errors: d
         panels = list(session.scalars(select(Panel).order_by(Panel.name)))
     return page(request, "workspace/recommendations/index.html", {
         "title": "Recommendations", "items": items, "bodies": bodies, "panels": panels,
-        "can_write": _can_write(user), "errors": errors or {}, "form": form or {}, "today": today}, status)
+        "can_write": accounts.may(user, Role.panel_member), "errors": errors or {}, "form": form or {},
+        "today": today}, status)
 
 
 def _workspace_one(request: Request, ws: WorkspaceDep, user: User, recommendation_id: int, *,
@@ -177,7 +174,8 @@ def _workspace_one(request: Request, ws: WorkspaceDep, user: User, recommendatio
         panels = list(session.scalars(select(Panel).order_by(Panel.name)))
     return page(request, "workspace/recommendations/edit.html", {
         "title": f"Recommendation {item.id}", "item": item, "kpi_ids": kpi_ids, "bodies": bodies,
-        "panels": panels, "statuses": list(Status), "metrics": service.KPIS, "can_write": _can_write(user),
+        "panels": panels, "statuses": list(Status), "metrics": service.KPIS,
+        "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {}, "form": form or {}}, status)
 
 

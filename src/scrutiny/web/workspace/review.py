@@ -39,10 +39,6 @@ def _uploads(request: Request) -> PendingUploads:
     return PendingUploads(folder)
 
 
-def _panel_task(user: User) -> bool:
-    return user.role in (Role.admin, Role.panel_member)
-
-
 # ---------------------------------------------------------------- samples
 
 
@@ -52,7 +48,8 @@ def index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Response:
         found = sampling.progress(session)
         total = session.scalar(select(func.count()).select_from(SearchRecord)) or 0
     return page(request, "workspace/review/index.html", {
-        "title": "Search-record review", "samples": found, "total": total, "panel_task": _panel_task(user),
+        "title": "Search-record review", "samples": found, "total": total,
+        "panel_task": accounts.may(user, Role.panel_member),
         "today": date.today().isoformat()})
 
 
@@ -150,7 +147,7 @@ def record_page(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: in
         "title": f"Search record {record_id}", "record": record, "highlighted": highlight(record.grounds, grounds),
         "evidence": grounds.evidence, "classes": ClassNames, "shown": shown, "names": names, "mine": mine,
         "count": len(all_reviews), "can_review": in_sample and not mine and len(all_reviews) < 2,
-        "can_edit_grounds": _panel_task(user) and record.source == "warehouse" and not all_reviews,
+        "can_edit_grounds": accounts.may(user, Role.panel_member) and record.source == "warehouse" and not all_reviews,
         "sample": sample, "labels": agreement.ITEM_LABELS})
 
 
