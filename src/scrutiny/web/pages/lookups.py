@@ -21,7 +21,6 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from scrutiny import errors
 from scrutiny.catalog import forces
 from scrutiny.metrics.lens import power_names, powers_of
 from scrutiny.metrics.scope import ALL_FORCES, of_force
@@ -48,20 +47,14 @@ class Area:
     name: str
 
 
-class Unavailable(errors.Unavailable):
-    """The warehouse cannot be read (not there yet): the pages answer 503 and say so."""
-
-
 _cache: dict[Hashable, tuple[Any, Any]] = {}
 _lock = threading.Lock()
 
 
 def _cached(warehouse: Warehouse, key: tuple[Any, ...], work: Callable[[ibis.BaseBackend], T]) -> T:
-    """`work` on the warehouse, or its answer from before if the warehouse has not changed since."""
-    try:
-        version = warehouse.version()
-    except errors.Unavailable as exc:
-        raise Unavailable(str(exc)) from None
+    """`work` on the warehouse, or its answer from before if the warehouse has not changed since (no warehouse
+    yet: `Warehouse.version` raises Unavailable, which the pages answer with 503)."""
+    version = warehouse.version()
     full = (str(warehouse.db), *key)
     with _lock:
         hit = _cache.get(full)
