@@ -17,12 +17,13 @@ import pandas as pd
 from scrutiny.errors import BadInput
 from scrutiny.vocab.objects import OBJECT_GROUPS, PURPOSE_NAMES
 from scrutiny.vocab.objects import object_rules as _object_rules
-from scrutiny.vocab.powers import EXTRA_POWER_NAMES, NOT_RECORDED, OTHER_POWER, power_names
+from scrutiny.vocab.powers import NOT_RECORDED, OTHER_POWER, power_names
 from scrutiny.vocab.powers import power_rules as _power_rules
 
-__all__ = ["EXTRA_POWER_NAMES", "NOT_RECORDED", "OBJECT_GROUPS", "OTHER_POWER", "PURPOSE_NAMES", "Lens", "UnknownLens",
-           "check_lens", "lens_filters", "object_group", "object_groups_of", "power_filter", "power_names",
-           "power_of", "powers_of", "purpose_filter"]
+# OBJECT_GROUPS, PURPOSE_NAMES and power_names are scrutiny.vocab's, named here for the callers that take them
+# with the lens.
+__all__ = ["OBJECT_GROUPS", "PURPOSE_NAMES", "Lens", "UnknownLens", "check_lens", "lens_filters", "object_group",
+           "object_groups_of", "power_filter", "power_names", "power_of", "powers_of", "purpose_filter"]
 
 
 class UnknownLens(BadInput):
