@@ -23,9 +23,10 @@ from scrutiny.cli.common import (
 from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
 from scrutiny.sources.adapter import SourceKind
+from scrutiny.sources.police_uk_crime import CRIME_TABLES, CRIME_WORDS
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.ingest import FileResult, IngestReport, ingest_paths
-from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
+from scrutiny.warehouse.status import ForceMonths, force_months, month_ranges, reference_sources
 
 # What `expand` could not follow: a warning, not a quiet skip.
 UNFOLLOWED_KINDS = (SourceKind.LINK, SourceKind.UNREADABLE)
@@ -90,14 +91,17 @@ def print_report(report: IngestReport) -> None:
         console.print(plain(f"skipped {paths[0]}{more} ({why})", style), highlight=False, soft_wrap=True)
     counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
     loaded = sum(r.rows_loaded for r in stops)
-    rejected = sum(r.rows_rejected for r in stops)
-    reference = sum(r.rows_loaded for r in changed if not r.force_month)
+    rejected = sum(r.rows_rejected for r in stops) + sum(r.rows_rejected for r in changed if r.table in CRIME_TABLES)
+    crime = {table: sum(r.rows_loaded for r in changed if r.table == table) for table in CRIME_TABLES}
+    reference = sum(r.rows_loaded for r in changed if not r.force_month and r.table not in CRIME_TABLES)
     replaced = [r for r in stops if r.action == "replaced"]
     before = sum(r.rows_before or 0 for r in replaced)
     after = sum(r.rows_loaded for r in replaced)
     console.print(
         f"{counts['new']} new, {counts['replaced']} replaced, {counts['unchanged']} unchanged; "
-        f"{loaded:,} rows loaded, {rejected:,} rejected"
+        f"{loaded:,} rows loaded"
+        + "".join(f", {n:,} {CRIME_WORDS[table]}" for table, n in crime.items() if n)
+        + f", {rejected:,} rejected"
         + (" (see the rejects table)" if rejected else "")
         + (f"; replaced months held {before:,} rows, now {after:,} ({after - before:+,})" if replaced else "")
         + (f"; {reference:,} population, lookup and boundary rows" if reference else ""),
@@ -143,6 +147,7 @@ def status(db: DbOption = None) -> None:
         con = connect(target, read_only=True)
         try:
             forces, sources = force_months(con), reference_sources(con)
+            crime = {table: force_months(con, table=table) for table in CRIME_TABLES}
         finally:
             con.close()
     table = Table(title=plain(f"Stop and search in {target}"), title_justify="left")
@@ -157,6 +162,9 @@ def status(db: DbOption = None) -> None:
         table.add_row("[bold]total", str(sum(len(f.months) for f in forces)), "", "",
                       f"[bold]{sum(f.rows for f in forces):,}", f"{sum(f.rejects for f in forces):,}")
     console.print(table if forces else "[yellow]no stop-and-search data loaded[/]")
+    for name, held in crime.items():
+        if held:
+            console.print(_crime_table(name, held))
     ref = Table(title="Population, lookup and boundary sources", title_justify="left")
     for name in ("what", "rows", "file", "loaded at"):
         ref.add_column(name, overflow="fold")
@@ -164,6 +172,18 @@ def status(db: DbOption = None) -> None:
         ref.add_row(plain(s.unit + (" (SYNTHETIC)" if s.synthetic else "")), f"{s.rows:,}", plain(Path(s.file).name),
                     s.loaded_at)
     console.print(ref if sources else "[yellow]no population, lookup or boundary sources loaded[/]")
+
+
+def _crime_table(table_name: str, forces: list[ForceMonths]) -> Table:
+    """Street crimes or crime outcomes loaded, by force: months, rows and rejects."""
+    table = Table(title=CRIME_WORDS[table_name].capitalize(), title_justify="left")
+    for name in ("force", "months", "loaded", "rows", "rejects"):
+        table.add_column(name, justify="right" if name in ("months", "rows", "rejects") else "left",
+                         min_width=16 if name == "loaded" else None, overflow="fold")
+    for f in forces:
+        label = plain(f.force) + (Text(" (SYNTHETIC)", style="bold red") if f.synthetic else Text())
+        table.add_row(label, str(len(f.months)), month_ranges(f.months), f"{f.rows:,}", f"{f.rejects:,}")
+    return table
 
 
 def register(app: typer.Typer) -> None:

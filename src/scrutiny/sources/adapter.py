@@ -30,10 +30,10 @@ class SourceKind(StrEnum):
     CENSUS = "census"
     LA_FORCE_LOOKUP = "la_force_lookup"
     BOUNDARIES = "boundaries"
-    # Recognised, reported and never loaded:
-    STOPS_NO_LOCATION_JSON = "stops_no_location_json"
     STREET_CSV = "street_csv"
     OUTCOMES_CSV = "outcomes_csv"
+    # Recognised, reported and never loaded:
+    STOPS_NO_LOCATION_JSON = "stops_no_location_json"
     API_REFERENCE = "api_reference"
     UNSUPPORTED = "unsupported"
     SYNTHETIC_SIDECAR = "synthetic_sidecar"
@@ -81,6 +81,7 @@ class TableRows:
 
     rows: pa.Table | pd.DataFrame
     replaces: Mapping[str, object] = field(default_factory=dict)
+    rejects: pa.Table | None = None  # records not loaded: `line`, `reason`, `raw` (the published text)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from scrutiny.sources.boundaries import BOUNDARIES
 from scrutiny.sources.census import CENSUS
 from scrutiny.sources.geography import LA_FORCE_LOOKUP
 from scrutiny.sources.police_uk_archive import ARCHIVE_STOP_SEARCH
+from scrutiny.sources.police_uk_crime import ARCHIVE_CRIME_OUTCOMES, ARCHIVE_STREET_CRIME
 from scrutiny.sources.police_uk_json import API_STOPS
 
 Registry = Sequence[Source]
@@ -22,6 +23,8 @@ SOURCES: tuple[Source, ...] = (
     API_STOPS,
     BOUNDARIES,
     ARCHIVE_STOP_SEARCH,
+    ARCHIVE_STREET_CRIME,
+    ARCHIVE_CRIME_OUTCOMES,
     CENSUS,
     LA_FORCE_LOOKUP,
 )

@@ -28,7 +28,7 @@ from scrutiny.sources.adapter import CsvRecords, Recognised, Source, SourceKind,
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
-from scrutiny.warehouse.reference_load import write_rows
+from scrutiny.warehouse.reference_load import write_rejects, write_rows
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 from scrutiny.warehouse.writing import WriteSession
 
@@ -81,6 +81,11 @@ class FileResult:
     def force_month(self) -> bool:
         """A force-month of records (stop-and-search), counted record by record; not a table replaced whole."""
         return self.source is not None and self.source.table.name == RECORDS_TABLE
+
+    @property
+    def table(self) -> str | None:
+        """The canonical table the file was loaded into; None when skipped."""
+        return self.source.table.name if self.source is not None else None
 
     @property
     def change(self) -> int:
@@ -263,13 +268,16 @@ def _log(con: duckdb.DuckDBPyConnection, source_id: int, result: FileResult, sha
     )
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, item: Recognised) -> int:
-    """Write what the adapter read from a file that replaces its unit whole (reference_load)."""
+def _load_rows(con: duckdb.DuckDBPyConnection, item: Recognised, result: FileResult) -> None:
+    """Write what the adapter read from a file that replaces its unit whole (reference_load), and its rejects."""
     source = _source(item)
     rows = source.read(item)
     if not isinstance(rows, TableRows):
         raise TypeError(f"{source.kind} reads {type(rows).__name__}, but only {RECORDS_TABLE} loads records")
-    return write_rows(con, source.table, rows)
+    result.rows_loaded = write_rows(con, source.table, rows)
+    assert result.source_id is not None
+    result.rows_rejected = write_rejects(con, rows.rejects, result.source_id, item)
+    result.records = result.rows_loaded + result.rows_rejected
 
 
 def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
@@ -300,8 +308,9 @@ def _load(
     to_load = sorted(to_load, key=lambda pair: _source(pair[0]).load_order)
     for pair in [p for p in to_load if not p[1].force_month]:
         item, result = pair
-        result.rows_loaded = _load_rows(con, item)
-        _log(con, new_id(), result, scans[item.path].sha256)
+        result.source_id = new_id()
+        _load_rows(con, item, result)
+        _log(con, result.source_id, result, scans[item.path].sha256)
         done([pair], result.rows_loaded)
     stops = [p for p in to_load if p[1].force_month]
     for batch in _batches(stops):

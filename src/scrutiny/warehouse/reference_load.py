@@ -12,12 +12,35 @@ from collections.abc import Callable
 import duckdb
 import pyarrow as pa
 
-from scrutiny.sources.adapter import Table, TableRows
+from scrutiny.sources.adapter import Recognised, Table, TableRows
+from scrutiny.sources.police_uk_crime import CRIME_TABLES
 from scrutiny.warehouse.areas import reassign_all
+from scrutiny.warehouse.crime_places import place, place_all
 
-# What must follow a write to a table: new boundaries re-place every stored stop, so that boundaries may be
-# loaded before or after the stops they contain.
-AFTER_WRITE: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {"areas": reassign_all}
+
+def _new_boundaries(con: duckdb.DuckDBPyConnection, rows: TableRows) -> None:
+    reassign_all(con)
+    place_all(con)
+
+
+def _new_population(con: duckdb.DuckDBPyConnection, rows: TableRows) -> None:
+    place_all(con)
+
+
+def _new_crimes(table: str) -> Callable[[duckdb.DuckDBPyConnection, TableRows], None]:
+    def after(con: duckdb.DuckDBPyConnection, rows: TableRows) -> None:
+        where = " AND ".join(f"{quote(column)} = ?" for column in rows.replaces) or "true"
+        place(con, table, where, list(rows.replaces.values()))
+    return after
+
+
+# What must follow a write to a table, so that load order never matters: new boundaries re-place every stored
+# stop and crime, new Census names every crime's authority, and new crimes are placed with what is loaded.
+AFTER_WRITE: dict[str, Callable[[duckdb.DuckDBPyConnection, TableRows], None]] = {
+    "areas": _new_boundaries,
+    "population": _new_population,
+    **{table: _new_crimes(table) for table in CRIME_TABLES},
+}
 
 
 def quote(name: str) -> str:
@@ -38,5 +61,21 @@ def write_rows(con: duckdb.DuckDBPyConnection, table: Table, rows: TableRows) ->
         con.unregister("adapter_rows")
     after = AFTER_WRITE.get(table.name)
     if after is not None:
-        after(con)
+        after(con, rows)
     return len(rows.rows)
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, rejects: pa.Table | None, source_id: int, item: Recognised) -> int:
+    """Record what a file did not load (`rejects`: line, reason, raw) against its load; the number written."""
+    con.execute("DELETE FROM rejects WHERE source_id IN (SELECT id FROM ingest_log WHERE unit = ?)",
+                [item.source.unit(item) if item.source is not None else ""])  # the unit's earlier rejects
+    if rejects is None or rejects.num_rows == 0:
+        return 0
+    con.register("adapter_rejects", rejects)
+    try:
+        con.execute("INSERT INTO rejects (source_id, file, force, month, line, reason, raw) "
+                    "SELECT ?, ?, ?, ?, line, reason, raw FROM adapter_rejects",
+                    [source_id, str(item.path), item.force, item.month])
+    finally:
+        con.unregister("adapter_rejects")
+    return int(rejects.num_rows)

@@ -441,7 +441,9 @@ def load_stop_files(con: duckdb.DuckDBPyConnection, files: list[StopFile], *, re
                     {"f": [f.force for f in every], "m": [f.month for f in every]})
         con.execute("DELETE FROM stop_search USING replaced r WHERE stop_search.force = r.force "
                     "AND stop_search.month = r.month")
-        con.execute("DELETE FROM rejects USING replaced r WHERE rejects.force = r.force AND rejects.month = r.month")
+        # Only the force-month's own rejects: a street or outcomes file of the same force and month keeps its.
+        con.execute("DELETE FROM rejects WHERE source_id IN (SELECT l.id FROM ingest_log l JOIN replaced r "
+                    "ON l.unit = r.force || '/' || strftime(r.month, '%Y-%m'))")
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_files AS SELECT unnest($i) AS source_id, unnest($p) AS file",
                 {"i": [f.source_id for f in every], "p": [str(f.path) for f in every]})
     con.execute("CREATE OR REPLACE TEMP TABLE careful_spans "

@@ -1,0 +1,168 @@
+"""data.police.uk monthly archive street-level crime (`YYYY-MM-<force>-street.csv`) and crime outcomes
+(`YYYY-MM-<force>-outcomes.csv`): one force-month each, the force and month from the official name.
+
+A street file's rows are the crimes (and anti-social behaviour) recorded in its month; an outcomes file's
+rows are outcome events dated its month, each naming an earlier crime by `Crime ID`. Both are kept one row
+per published row: several outcomes of one crime are separate events, never merged (docs/data-model.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
+from scrutiny.sources.crime_records import CheckedRows, la_name, read_checked
+from scrutiny.sources.police_uk_archive import archive_name, sniff_archive
+from scrutiny.vocab.crime_outcomes import outcome_types
+
+PLACE_HEADER = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+                "LSOA code", "LSOA name")
+STREET_HEADER = (*PLACE_HEADER, "Crime type", "Last outcome category", "Context")
+OUTCOMES_HEADER = (*PLACE_HEADER, "Outcome type")
+
+_PLACE_COLUMNS = {
+    "force": "VARCHAR NOT NULL",  # the force whose file it is (its name), as for stop_search
+    "month": "DATE NOT NULL",  # street: the crime's month; outcomes: the outcome's month
+    "crime_id": "VARCHAR",  # 64 hex, lower case; null for anti-social behaviour and unnumbered crimes
+    "reported_by": "VARCHAR",
+    "falls_within": "VARCHAR",
+    "longitude": "DOUBLE",
+    "latitude": "DOUBLE",
+    "location": "VARCHAR",
+    "lsoa_code": "VARCHAR",
+    "lsoa_name": "VARCHAR",
+    "la_name": "VARCHAR",  # the local authority the LSOA's name begins with
+    "la_code": "VARCHAR",  # its code, when a loaded boundary or Census table names it (warehouse/crime_places.py)
+}
+STREET_CRIME = Table("street_crime", {
+    **_PLACE_COLUMNS,
+    "crime_type": "VARCHAR NOT NULL",
+    "last_outcome": "VARCHAR",  # as published in this file: a later archive may say more
+    "last_outcome_class": "VARCHAR",
+    "context": "VARCHAR",
+    "source_row": "BIGINT NOT NULL",
+})
+CRIME_OUTCOME = Table("crime_outcome", {
+    **_PLACE_COLUMNS,
+    "outcome_type": "VARCHAR NOT NULL",
+    "outcome_class": "VARCHAR NOT NULL",
+    "source_row": "BIGINT NOT NULL",
+})
+CRIME_TABLES = (STREET_CRIME.name, CRIME_OUTCOME.name)
+CRIME_WORDS = {STREET_CRIME.name: "street crimes", CRIME_OUTCOME.name: "crime outcomes"}  # how summaries name rows
+_NAME_KINDS = {SourceKind.STREET_CSV: "street", SourceKind.OUTCOMES_CSV: "outcomes"}
+_WHAT = {"street": "a street-crime file", "outcomes": "an outcomes file", "stop-and-search": "a stop-and-search file"}
+
+
+def _text_or_null(values: pa.ChunkedArray) -> pa.Array:
+    column = values.combine_chunks()
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _number(values: pa.ChunkedArray) -> pa.Array:
+    return pc.cast(_text_or_null(pc.utf8_trim_whitespace(values)), pa.float64())
+
+
+def classes(types: pa.Array) -> pa.Array:
+    """Each published outcome type's class (crime_outcomes.csv), `other` for one the catalogue lacks."""
+    known = outcome_types()
+    keys = pa.array(list(known), pa.string())
+    found = pc.take(pa.array(list(known.values()), pa.string()), pc.index_in(types, value_set=keys))
+    blank = pc.equal(pc.utf8_trim_whitespace(types), "")
+    return pc.if_else(blank, pa.scalar(None, pa.string()), pc.coalesce(found, pa.scalar("other")))
+
+
+def _place(checked: CheckedRows, force: str, month: date) -> dict[str, pa.Array]:
+    rows = checked.rows
+    n = rows.num_rows
+    lsoa_names = rows["LSOA name"].combine_chunks()
+    return {
+        "force": pa.array([force] * n, pa.string()),
+        "month": pa.array([month] * n, pa.date32()),
+        "crime_id": pc.utf8_lower(_text_or_null(rows["Crime ID"])),
+        "reported_by": _text_or_null(rows["Reported by"]),
+        "falls_within": _text_or_null(rows["Falls within"]),
+        "longitude": _number(rows["Longitude"]),
+        "latitude": _number(rows["Latitude"]),
+        "location": _text_or_null(rows["Location"]),
+        "lsoa_code": _text_or_null(rows["LSOA code"]),
+        "lsoa_name": _text_or_null(rows["LSOA name"]),
+        "la_name": la_name(lsoa_names),
+        "la_code": pa.nulls(n, pa.string()),
+    }
+
+
+class _ArchiveCrime:
+    """What the street and outcomes files share: the name check, the unit, the reading."""
+
+    kind: SourceKind
+    table: Table
+    header: tuple[str, ...]
+    label = "archive"
+    load_order = 2
+    rejects_nul_lines = False
+
+    @property
+    def name_kind(self) -> str:
+        return _NAME_KINDS[self.kind]
+
+    def recognise(self, head: Head) -> Recognised | None:
+        if head.is_json or sniff_archive(head.csv_header) != self.kind:
+            return None
+        if head.csv_header != self.header:
+            raise SourceRefused(head.path, f"not the published header of {_WHAT[self.name_kind]}: expected "
+                                           f"{','.join(self.header)}")
+        name = archive_name(head.path)
+        if name.kind != self.name_kind:
+            raise SourceRefused(head.path, f"its name says {_WHAT[name.kind]} but its header is that of "
+                                           f"{_WHAT[self.name_kind]}: was it renamed?")
+        return Recognised(head.path, self.kind, name.force, name.month, source=self)
+
+    def unit(self, item: Recognised) -> str:
+        assert item.month is not None
+        return f"{self.name_kind}/{item.force}/{item.month:%Y-%m}"  # never a stop-and-search force-month's unit
+
+    def read(self, item: Recognised) -> TableRows:
+        raise NotImplementedError  # each kind reads its own columns
+
+    def _checked(self, item: Recognised, blank_crime_id: bool, required: str) -> tuple[CheckedRows, str, date]:
+        assert item.force is not None and item.month is not None
+        checked = read_checked(item.path, self.header, item.month, blank_crime_id=blank_crime_id, required=required)
+        return checked, item.force, item.month
+
+
+class ArchiveStreetCrime(_ArchiveCrime):
+    kind = SourceKind.STREET_CSV
+    table = STREET_CRIME
+    header = STREET_HEADER
+
+    def read(self, item: Recognised) -> TableRows:
+        checked, force, month = self._checked(item, blank_crime_id=True, required="Crime type")
+        rows = checked.rows
+        last = _text_or_null(rows["Last outcome category"])
+        columns = {**_place(checked, force, month), "crime_type": rows["Crime type"].combine_chunks(),
+                   "last_outcome": last, "last_outcome_class": classes(rows["Last outcome category"].combine_chunks()),
+                   "context": _text_or_null(rows["Context"]), "source_row": rows["source_row"]}
+        return TableRows(pa.table(columns), {"force": force, "month": month}, checked.rejects)
+
+
+class ArchiveCrimeOutcomes(_ArchiveCrime):
+    kind = SourceKind.OUTCOMES_CSV
+    table = CRIME_OUTCOME
+    header = OUTCOMES_HEADER
+
+    def read(self, item: Recognised) -> TableRows:
+        checked, force, month = self._checked(item, blank_crime_id=False, required="Outcome type")
+        rows = checked.rows
+        types = rows["Outcome type"].combine_chunks()
+        columns = {**_place(checked, force, month), "outcome_type": types, "outcome_class": classes(types),
+                   "source_row": rows["source_row"]}
+        return TableRows(pa.table(columns), {"force": force, "month": month}, checked.rejects)
+
+
+ARCHIVE_STREET_CRIME = ArchiveStreetCrime()
+ARCHIVE_CRIME_OUTCOMES = ArchiveCrimeOutcomes()

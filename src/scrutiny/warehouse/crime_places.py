@@ -1,0 +1,45 @@
+"""The local authority code of each street crime and outcome, from the authority name its LSOA's name begins
+with ("Hackney 001A" → Hackney → E09000012), matched against the authorities the warehouse knows (boundaries
+and Census tables): no spatial join, and a crime with no location has no authority.
+
+Like stops and boundaries, load order never matters: writing crimes places them with what is loaded, and
+loading boundaries or Census tables places every crime again.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from scrutiny.sources.police_uk_crime import CRIME_TABLES
+
+# Codes of local authorities (unitary, district, metropolitan, London borough, Welsh principal area).
+LA_CODE_PATTERN = "^(E06|E07|E08|E09|W06)[0-9]{6}$"
+
+
+def _known_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table `la_names(key, la_code)`: each authority's name as LSOA names spell it, lower case.
+    Official names put 'City of' or 'County of' after a comma (`Bristol, City of`); LSOA names do not."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE la_names AS
+        SELECT lower(regexp_replace(area_name, ', (city|county) of$', '', 'i')) AS key, min(area_code) AS la_code
+        FROM (SELECT area_code, area_name FROM areas UNION SELECT area_code, area_name FROM population)
+        WHERE regexp_matches(area_code, '{LA_CODE_PATTERN}')
+        GROUP BY 1""")
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return [t for t in CRIME_TABLES if t in names]
+
+
+def place(con: duckdb.DuckDBPyConnection, table: str, where: str = "true", params: list[object] | None = None) -> None:
+    """Set `la_code` of `table`'s rows matching `where` from their `la_name`."""
+    _known_names(con)
+    con.execute(f"UPDATE {table} SET la_code = (SELECT n.la_code FROM la_names n WHERE n.key = lower({table}.la_name)) "
+                f"WHERE {where}", params or [])
+
+
+def place_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Every crime and outcome again: the authorities known have changed."""
+    for table in _tables(con):
+        place(con, table)
