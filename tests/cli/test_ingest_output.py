@@ -57,13 +57,12 @@ def test_markup_in_folder_and_warehouse_names_after_a_load(tmp_path: Path) -> No
     """The summary is printed after the commit: a name there must not crash it."""
     folder = tmp_path / "d[" / "bold][red]"
     write_archive(folder, "2020-06", "essex", ROWS)
-    street = folder / "2020-06" / "2020-06-essex-street.csv"
-    street.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-                      "Crime type,Last outcome category,Context\n", encoding="utf-8")
+    street = folder / "2020-06" / "wards.csv"  # a known file not loaded yet: reported by its path
+    street.write_text("WD21CD,WD21NM,LAD21CD,LAD21NM\n", encoding="utf-8")
     db = tmp_path / "w[/red]" / f"h{ESC}.duckdb"
     db.parent.mkdir(parents=True)
     out = clean_exit(invoke("ingest", folder, "--db", db), 0)
-    assert f"skipped {street} (street_csv: not yet supported" in out
+    assert f"skipped {street} (unsupported: ward to local authority lookup: not yet supported" in out
     assert f"warehouse: {tmp_path}/w[/red]/h\\x1b[31m.duckdb" in out
     assert query(db, "SELECT count(*) FROM stop_search") == [(5,)]
     out = clean_exit(invoke("status", "--db", db), 0)

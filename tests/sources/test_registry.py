@@ -101,10 +101,10 @@ def test_a_refused_read_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_each_loadable_kind_has_one_adapter_and_a_label() -> None:
-    assert [str(s.kind) for s in SOURCES] == ["stops_json", "boundaries", "stop_search_csv", "census",
-                                              "la_force_lookup"]
+    assert [str(s.kind) for s in SOURCES] == ["stops_json", "boundaries", "stop_search_csv", "street_csv",
+                                              "outcomes_csv", "census", "la_force_lookup"]
     assert [label(k) for k in ("stop_search_csv", "stops_json", "no_such_kind")] == ["archive", "api", "archive"]
-    assert by_kind("census") is not None and by_kind("street_csv") is None
+    assert by_kind("census") is not None and by_kind("street_csv") is not None and by_kind("api_reference") is None
 
 
 def test_recognition_names_the_adapter_and_its_unit(tmp_path: Path) -> None:
@@ -116,9 +116,14 @@ def test_recognition_names_the_adapter_and_its_unit(tmp_path: Path) -> None:
     street = tmp_path / "2020-06-essex-street.csv"
     street.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
                       "Crime type,Last outcome category,Context\n")
-    skipped = recognise(street)
+    street_crime = recognise(street)
+    assert (street_crime.kind, street_crime.loadable) == ("street_csv", True)
+    assert street_crime.source is not None and street_crime.source.unit(street_crime) == "street/essex/2020-06"
+    ward_lookup = tmp_path / "wards.csv"
+    ward_lookup.write_text("WD21CD,WD21NM,LAD21CD,LAD21NM\n")
+    skipped = recognise(ward_lookup)
     assert (skipped.kind, skipped.loadable, skipped.note) == (
-        "street_csv", False, "not yet supported (a later release loads it)")
+        "unsupported", False, "ward to local authority lookup: not yet supported")
     renamed = tmp_path / "stops.csv"
     renamed.write_bytes(archive.read_bytes())
     with pytest.raises(SourceRefused, match="must keep their official name"):
