@@ -8,6 +8,7 @@ from scrutiny import settings
 from scrutiny.cli import (
     bias,
     community,
+    crime,
     disposal,
     fetch,
     governance,
@@ -40,6 +41,7 @@ warehouse.register(app)
 fetch.register(app)
 synth.register(app)
 metrics.register(app)
+crime.register(app)
 national.register(app)
 bias.register(app)
 report.register(app)

@@ -8,7 +8,6 @@ need.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,14 +18,15 @@ import pandas as pd
 from scrutiny.metrics import counts
 from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_CLASSES, targets
 from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope_coverage
+from scrutiny.metrics.crime import crime_for
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, Unit, exact_number, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
+from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.sources.adapter import SourceKind
 from scrutiny.vocab.months import label, ranges
-from scrutiny.warehouse.connect import connect
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -323,17 +323,8 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "coverage": scope_coverage(scope.force_ids, pop.coverage, pop.months, set(pop.lookup)),
         "notes": pop.notes + coverage_notes + _source_notes(backend, scope),
         "notes_detail": pop.details + coverage_details,
+        "crime": crime_for(backend, scope),
     }
-
-
-def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:
-    """`work` over the DuckDB warehouse at `db`, opened read-only for it (a clear error when it is missing)."""
-    connect(db, read_only=True).close()
-    backend = ibis.duckdb.connect(str(db), read_only=True)
-    try:
-        return work(backend)
-    finally:
-        backend.disconnect()
 
 
 def compute_metrics(db: Path, scope: Scope) -> Document:

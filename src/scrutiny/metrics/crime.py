@@ -1,0 +1,289 @@
+"""Recorded crime and what happened to it: the `crime` figures (docs/metrics.md, "Recorded crime and justice
+outcomes").
+
+A crime is a `street_crime` row of the scope's forces, months and place; anti-social behaviour is its own
+series and never a crime. Its outcomes are the `crime_outcome` events naming its Crime ID, whichever month
+and force file they came in. Outcomes arrive months or years after the crime, so a crime with no outcome is
+"not linked yet", never "nothing happened", and `linking` says, per force-month, how much has linked so far.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from scrutiny.errors import BadInput, NotFound
+from scrutiny.metrics.intervals import share, wilson
+from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_scope, normalise_forces, of_force
+from scrutiny.metrics.warehouse_backend import compute_metrics_with
+from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
+from scrutiny.vocab.crime_outcomes import outcome_classes as _outcome_classes
+from scrutiny.vocab.months import check_period, label, month_start, ranges
+
+# How long after its month a crime's first outcome came: the buckets the distribution is counted in.
+DELAY_BUCKETS = (("same month", 0, 0), ("1 month", 1, 1), ("2 months", 2, 2), ("3-5 months", 3, 5),
+                 ("6-11 months", 6, 11), ("12 months or more", 12, 10_000))
+SEARCHES_CAVEAT = ("Most recorded drug crimes are themselves the finds of searches, so this ratio is not a hit "
+                   "rate and does not measure how much drug crime there is: more searching records more drug crime.")
+
+
+@dataclass(frozen=True)
+class CrimeScope:
+    force: str  # a force id, `all`, or ids joined by commas
+    start: str  # YYYY-MM, inclusive
+    end: str
+    area: str | None = None  # a local authority code once resolved (given as code or name)
+    area_name: str | None = None
+    crime_type: str | None = None  # narrows every figure; the outcome figures are of Drugs when not given
+
+    @property
+    def outcome_type(self) -> str:
+        return self.crime_type or DRUGS
+
+
+def _has(backend: ibis.BaseBackend, table: str) -> bool:
+    return table in backend.list_tables()
+
+
+def _crimes(backend: ibis.BaseBackend, scope: CrimeScope) -> ir.Table:
+    """Street rows (crimes and anti-social behaviour) of the scope's forces, months and place."""
+    t = backend.table("street_crime")
+    conditions = [*of_force(t, scope.force), t.month >= month_start(scope.start), t.month <= month_start(scope.end)]
+    if scope.area is not None:
+        conditions.append(t.la_code == scope.area)
+    return t.filter(*conditions)
+
+
+def _resolve_area(backend: ibis.BaseBackend, area: str) -> tuple[str, str]:
+    """An authority by code or by name (any case), among the authorities the loaded crimes lie in."""
+    t = backend.table("street_crime")
+    known = t.filter(t.la_code.notnull()).select("la_code", "la_name").distinct().to_pandas()
+    wanted = area.strip().casefold()
+    for code, name in known.itertuples(index=False):
+        if wanted in (code.casefold(), name.casefold()):
+            return str(code), str(name)
+    names = ", ".join(sorted(known.la_name)[:40]) or "none: load boundaries or Census tables to name them"
+    raise NotFound(f"unknown area {area!r} for street crime; authorities with crimes loaded: {names}")
+
+
+def _resolve_type(backend: ibis.BaseBackend, text: str) -> str:
+    t = backend.table("street_crime")
+    known = sorted(t.select("crime_type").distinct().to_pandas().crime_type)
+    for name in known:
+        if name.casefold() == text.strip().casefold():
+            return str(name)
+    raise BadInput(f"unknown crime type {text!r}; types loaded: {', '.join(known)}")
+
+
+def resolve_crime_scope(backend: ibis.BaseBackend, scope: CrimeScope) -> CrimeScope:
+    """Check a scope against the catalogue and the warehouse: a typo is an error, not a page of zeros."""
+    force = normalise_forces(scope.force)
+    check_period(scope.start, scope.end)
+    if not _has(backend, "street_crime"):
+        raise NotFound("no street crime loaded: ingest data.police.uk *-street.csv files first", loc=("query",))
+    code, name = _resolve_area(backend, scope.area) if scope.area else (None, None)
+    crime_type = _resolve_type(backend, scope.crime_type) if scope.crime_type else None
+    checked = replace(scope, force=force, area=code, area_name=name, crime_type=crime_type)
+    if count_rows(_crimes(backend, replace(checked, area=None))) == 0:
+        t = backend.table("street_crime")
+        months = t.filter(*of_force(t, force)).select("month").distinct().to_pandas().month
+        loaded = ", ".join(sorted(label(m) for m in months)) or "none"
+        raise NotFound(f"no street crime for {force} from {scope.start} to {scope.end}; months loaded for {force}: "
+                       f"{loaded}", loc=("query",))
+    return checked
+
+
+def _counted(frame: pd.DataFrame, column: str = "n") -> int:
+    return int(frame[column].sum()) if len(frame) else 0
+
+
+def _recorded(rows: ir.Table, scope: CrimeScope) -> dict[str, Any]:
+    """Crimes by type and month; anti-social behaviour counted apart, never as crime."""
+    counts = rows.group_by(["month", "crime_type"]).aggregate(n=rows.count()).to_pandas()
+    counts["month"] = [label(m) for m in counts.month]
+    asb = counts[counts.crime_type == ANTI_SOCIAL_BEHAVIOUR]
+    crimes = counts[counts.crime_type != ANTI_SOCIAL_BEHAVIOUR]
+    if scope.crime_type is not None:
+        crimes = crimes[crimes.crime_type == scope.crime_type]
+        asb = asb.iloc[0:0] if scope.crime_type != ANTI_SOCIAL_BEHAVIOUR else asb
+        if scope.crime_type == ANTI_SOCIAL_BEHAVIOUR:
+            crimes = crimes.iloc[0:0]
+    by_type = crimes.groupby("crime_type").n.sum().sort_values(ascending=False, kind="stable")
+    monthly = []
+    for month in [label(m) for m in Scope(ALL_FORCES, None, scope.start, scope.end).months]:
+        in_month = crimes[crimes.month == month]
+        monthly.append({"month": month, "crimes": _counted(in_month),
+                        "anti_social_behaviour": _counted(asb[asb.month == month]),
+                        "by_type": {str(k): int(v) for k, v in in_month.groupby("crime_type").n.sum().items()}})
+    return {"crimes": _counted(crimes), "anti_social_behaviour": _counted(asb),
+            "by_type": [{"type": str(k), "crimes": int(v)} for k, v in by_type.items()], "monthly": monthly}
+
+
+def _share(hits: int, n: int) -> dict[str, Any]:
+    interval = wilson(hits, n)
+    return {"n": hits, "of": n, "share": share(hits, n), "ci_low": interval.low, "ci_high": interval.high}
+
+
+def _mix(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
+    """Each outcome class in the catalogue's order (`other` only when some fell there), with its count `n`, its
+    share of `total` and a Wilson 95% interval."""
+    return [{"class": c.key, "label": c.label, **_share(counts.get(c.key, 0), total)}
+            for c in _outcome_classes().values() if counts.get(c.key, 0) or c.key != "other"]
+
+
+def _delays(first: pd.DataFrame) -> dict[str, Any]:
+    months = [int(m) for m in first.delay]
+    buckets = [{"months": name, "crimes": sum(1 for m in months if lo <= m <= hi)} for name, lo, hi in DELAY_BUCKETS]
+    before = sum(1 for m in months if m < 0)
+    return {"median": statistics.median(months) if months else None, "crimes": len(months),
+            "before_crime_month": before, "distribution": buckets}
+
+
+def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> dict[str, Any]:
+    """The outcome figures of the scope's crimes of one type (Drugs unless `--type` says otherwise)."""
+    of_type = rows.filter(rows.crime_type == scope.outcome_type)
+    crimes = count_rows(of_type)
+    numbered = of_type.filter(of_type.crime_id.notnull())
+    ids = numbered.group_by("crime_id").aggregate(crime_month=numbered.month.min())
+    distinct_ids = count_rows(ids)
+    empty: dict[str, Any] = {"crime_type": scope.outcome_type, "crimes": crimes,
+                             "without_crime_id": crimes - count_rows(numbered), "crime_ids": distinct_ids,
+                             "with_outcome": 0, "not_linked_yet": distinct_ids}
+    if not _has(backend, "crime_outcome") or distinct_ids == 0:
+        return {**empty, "latest_outcome": [], "outcome_events": [], "events": 0, "charged": _share(0, 0),
+                "no_further_action": _share(0, 0), "months_to_first_outcome": _delays(pd.DataFrame({"delay": []}))}
+    events = backend.table("crime_outcome").select("crime_id", outcome_month="month", outcome_class="outcome_class",
+                                                    outcome_force="force", source_row="source_row")
+    linked = ids.join(events, "crime_id")
+    order = [ibis.desc("outcome_month"), ibis.desc("outcome_force"), ibis.desc("source_row")]
+    ranked = linked.mutate(rank=ibis.row_number().over(group_by="crime_id", order_by=order))
+    last = ranked.filter(ranked["rank"] == 0)
+    latest = last.group_by("outcome_class").aggregate(n=last.count()).to_pandas()
+    every = linked.group_by("outcome_class").aggregate(n=linked.count()).to_pandas()
+    per_crime = linked.group_by("crime_id").aggregate(
+        crime_month=linked.crime_month.min(), first=linked.outcome_month.min(),
+        charged=linked.outcome_class.isin(list(charged_classes())).any()).to_pandas()
+    with_outcome = len(per_crime)
+    latest_counts = {str(k): int(v) for k, v in zip(latest.outcome_class, latest.n, strict=True)}
+    event_counts = {str(k): int(v) for k, v in zip(every.outcome_class, every.n, strict=True)}
+    nfa = sum(latest_counts.get(c, 0) for c in no_further_action_classes())
+    per_crime["delay"] = [(f.year - c.year) * 12 + f.month - c.month
+                          for f, c in zip(per_crime["first"], per_crime.crime_month, strict=True)]
+    return {**empty, "with_outcome": with_outcome, "not_linked_yet": distinct_ids - with_outcome,
+            "latest_outcome": _mix(latest_counts, with_outcome),
+            "events": _counted(every), "outcome_events": _mix(event_counts, _counted(every)),
+            "charged": _share(int(per_crime.charged.sum()), with_outcome),
+            "no_further_action": _share(nfa, with_outcome), "months_to_first_outcome": _delays(per_crime)}
+
+
+def _linking(backend: ibis.BaseBackend, scope: CrimeScope) -> list[dict[str, Any]]:
+    """Per force-month: crimes (with a Crime ID) and how many have any outcome loaded yet; outcome events
+    published that month and how many found their crime among the loaded street files."""
+    street = _crimes(backend, scope)
+    street = street.filter(street.crime_id.notnull())
+    outcome_ids = (backend.table("crime_outcome").select("crime_id").distinct() if _has(backend, "crime_outcome")
+                   else None)
+    crimes = street.group_by(["force", "month"]).aggregate(crimes=street.count()).to_pandas()
+    linked = pd.DataFrame({"force": [], "month": [], "with_outcome": []})
+    if outcome_ids is not None:
+        hit = street.semi_join(outcome_ids, "crime_id")
+        linked = hit.group_by(["force", "month"]).aggregate(with_outcome=hit.count()).to_pandas()
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(force: str, month: Any) -> dict[str, Any]:
+        return rows.setdefault((force, label(month)), {"force": force, "month": label(month), "crimes": 0,
+                                                       "crimes_with_outcome": 0, "outcomes": 0, "outcomes_linked": 0})
+
+    for force, month, n in crimes.itertuples(index=False):
+        row(force, month)["crimes"] = int(n)
+    for force, month, n in linked.itertuples(index=False):
+        row(force, month)["crimes_with_outcome"] = int(n)
+    if outcome_ids is not None:
+        out = backend.table("crime_outcome")
+        out = out.filter(*of_force(out, scope.force), out.month >= month_start(scope.start),
+                         out.month <= month_start(scope.end))
+        if scope.area is not None:
+            out = out.filter(out.la_code == scope.area)
+        every_street = backend.table("street_crime")
+        every_street = every_street.filter(every_street.crime_id.notnull())
+        found = out.mutate(linked=out.crime_id.isin(every_street.crime_id))
+        per = found.group_by(["force", "month"]).aggregate(
+            outcomes=found.count(), linked=found.linked.sum()).to_pandas()
+        for force, month, n, hits in per.itertuples(index=False):
+            row(force, month).update(outcomes=int(n), outcomes_linked=int(hits))
+    return [rows[k] for k in sorted(rows)]
+
+
+def _force_months(table: ir.Table, scope: CrimeScope) -> set[tuple[str, str]]:
+    held = table.filter(*of_force(table, scope.force), table.month >= month_start(scope.start),
+                        table.month <= month_start(scope.end)).select("force", "month").distinct().to_pandas()
+    return {(str(f), label(m)) for f, m in held.itertuples(index=False)}
+
+
+def _drug_searches(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, Any] | None:
+    """Searches for drugs per recorded drug crime, over the force-months both are loaded for (same place);
+    None when no force-month has both."""
+    if not _has(backend, "stop_search"):
+        return None
+    stops, street = backend.table("stop_search"), backend.table("street_crime")
+    both = sorted(_force_months(stops, scope) & _force_months(street, scope))
+    if not both:
+        return None
+    lens = Scope(scope.force, scope.area, scope.start, scope.end, purpose="drugs")
+    searched = in_scope(stops, lens).select("force", "month")
+    crimes = _crimes(backend, scope)
+    crimes = crimes.filter(crimes.crime_type == DRUGS).select("force", "month")
+    keys = ibis.memtable({"force": [f for f, _ in both], "month": [month_start(m) for _, m in both]})
+    searches, drug_crimes = (count_rows(t.semi_join(keys, ["force", "month"])) for t in (searched, crimes))
+    return {"searches": searches, "drug_crimes": drug_crimes, "force_months": len(both),
+            "months": ranges(sorted({m for _, m in both})),
+            "per_drug_crime": searches / drug_crimes if drug_crimes else None, "caveat": SEARCHES_CAVEAT}
+
+
+def crime_document(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, Any]:
+    """The `crime` figures of a checked scope (`resolve_crime_scope`)."""
+    rows = _crimes(backend, scope)
+    recorded = _recorded(rows, scope)
+    outcomes = _outcomes(backend, rows, scope)
+    notes = ["Outcomes arrive months or years after a crime: a crime with no outcome loaded is not linked yet, "
+             "not a crime where nothing happened. See `linking`."]
+    if outcomes["without_crime_id"]:
+        notes.append(f"{outcomes['without_crime_id']:,} {scope.outcome_type} crimes were published without a Crime "
+                     "ID, so no outcome can be linked to them.")
+    searches = _drug_searches(backend, scope) if scope.crime_type in (None, DRUGS) else None
+    return {
+        "scope": {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
+                  "to": scope.end, "type": scope.crime_type},
+        "recorded": recorded,
+        "outcomes": outcomes,
+        "drug_searches": searches,
+        "linking": _linking(backend, scope),
+        "notes": notes,
+    }
+
+
+
+
+def compute_crime(db: Path, scope: CrimeScope) -> dict[str, Any]:
+    """The `crime` figures for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
+    return compute_metrics_with(db, lambda backend: crime_document(backend, resolve_crime_scope(backend, scope)))
+
+
+def crime_for(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any] | None:
+    """The `crime` figures beside a stop-and-search document (same forces, months and place); None when no
+    street crime is loaded for them."""
+    if not _has(backend, "street_crime"):
+        return None
+    crime_scope = CrimeScope(scope.force, scope.start, scope.end, scope.area, scope.area_name)
+    if count_rows(_crimes(backend, replace(crime_scope, area=None))) == 0:
+        return None
+    return crime_document(backend, crime_scope)
+
+
+__all__ = ["CrimeScope", "compute_crime", "crime_document", "crime_for", "resolve_crime_scope"]
