@@ -11,33 +11,32 @@ from functools import partial
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.strategy import (
+    IndicatorCreate,
     IndicatorPublic,
     PointPublic,
     PriorityCreate,
     PriorityPublic,
     PriorityUpdate,
 )
-from scrutiny.workspace import accounts
 from scrutiny.workspace import strategy as service
 from scrutiny.workspace.diversion import cases as case_service
 from scrutiny.workspace.diversion.kpis import record
-from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.strategy import IndicatorMetric, StrategyPriority, TargetDirection
 
 router = APIRouter()
 api_router = APIRouter(tags=["strategy"])
-Short = Annotated[str, Form(max_length=600)]
 LONDON = ZoneInfo("Europe/London")
 NewPriority = Annotated[forms.Posted[PriorityCreate], Depends(forms.posted(PriorityCreate))]
 ChangedPriority = Annotated[forms.Posted[PriorityUpdate], Depends(forms.posted(PriorityUpdate))]
+NewIndicator = Annotated[forms.Posted[IndicatorCreate], Depends(forms.posted(IndicatorCreate))]
 
 
 def _today() -> date:
@@ -127,20 +126,15 @@ def update(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: i
 
 
 @router.post("/workspace/strategy/{priority_id}/indicators")
-def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int, metric: Short = "",
-                  direction: Short = "", target: Short = "", force: Short = "", area: Short = "") -> Response:
-    form = {"metric": metric, "direction": direction, "target": target, "force": force, "area": area}
+def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
+                  form: NewIndicator) -> Response:
+    work = forms.saving(
+        request, ws, user,
+        lambda s, fields: service.add_indicator(
+            s, priority_id, fields.metric, fields.direction, fields.target, fields.force, fields.area),
+        f"/workspace/strategy/{priority_id}#indicators")
 
-    def work() -> Response:
-        try:
-            chosen, way = IndicatorMetric(metric), TargetDirection(direction)
-        except ValueError:
-            raise Invalid("metric", "choose a figure and a direction from the lists") from None
-        with ws.session(accounts.actor(user)) as session:
-            service.add_indicator(session, priority_id, chosen, way, service.parse_target(target), force, area)
-        return redirect(request, f"/workspace/strategy/{priority_id}#indicators")
-
-    return forms.attempt(form, work, partial(_detail, request, ws, priority_id))
+    return forms.submit(form, work, partial(_detail, request, ws, priority_id))
 
 
 @router.post("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")

@@ -1,5 +1,5 @@
-"""Strategic priorities and their indicators: the schema family (see the package's doc). Priorities are
-written only through the workspace's forms; their progress is public (`PriorityPublic`)."""
+"""Strategic priorities and their indicators: the schema family (see the package's doc). Priorities and
+indicators are written only through the workspace's forms; their progress is public (`PriorityPublic`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from scrutiny.web.workspace.forms import FormValue
 from scrutiny.web.workspace.schemas import Short
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.strategy import Granularity, IndicatorMetric, TargetDirection
+from scrutiny.workspace.strategy import parse_target
 
 
 def read_granularity(name: str, text: str) -> Granularity:
@@ -18,6 +19,28 @@ def read_granularity(name: str, text: str) -> Granularity:
         return Granularity(text)
     except ValueError:
         raise Invalid(name, "choose each month or each quarter") from None
+
+
+CHOOSE_FROM_LISTS = "choose a figure and a direction from the lists"
+
+
+def read_metric(name: str, text: str) -> IndicatorMetric:
+    try:
+        return IndicatorMetric(text)
+    except ValueError:
+        raise Invalid(name, CHOOSE_FROM_LISTS) from None
+
+
+def read_direction(name: str, text: str) -> TargetDirection:
+    try:
+        return TargetDirection(text)
+    except ValueError:
+        raise Invalid(name, CHOOSE_FROM_LISTS) from None
+
+
+def read_target(name: str, text: str) -> float:
+    """The service's reading of a share (0.4 or 40%), so a form's words are the service's."""
+    return parse_target(text)
 
 
 class PriorityBase(BaseModel):
@@ -36,6 +59,21 @@ class PriorityCreate(PriorityBase):
 
 class PriorityUpdate(PriorityBase):
     """Every field is replaced, as the edit form sends them all."""
+
+
+class IndicatorBase(BaseModel):
+    """An indicator as chosen and typed; scrutiny.workspace.strategy checks the force and the area
+    (`add_indicator`). Figure, direction and target have no default: a form that leaves one out is refused."""
+
+    metric: Annotated[IndicatorMetric, BeforeValidator(FormValue(read_metric))]
+    direction: Annotated[TargetDirection, BeforeValidator(FormValue(read_direction))]
+    target: Annotated[float, Field(ge=0, le=1), BeforeValidator(FormValue(read_target))]
+    force: Short = ""
+    area: Short = ""
+
+
+class IndicatorCreate(IndicatorBase):
+    pass
 
 
 class PointPublic(BaseModel):
