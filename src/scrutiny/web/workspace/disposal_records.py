@@ -14,14 +14,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import Response
 
 from scrutiny.errors import SourceRefused
 from scrutiny.vocab import numbers
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember
 from scrutiny.web.workspace.disposals import DISPOSAL_LABELS
 from scrutiny.web.workspace.render import page
+from scrutiny.web.workspace.schemas.disposals import RecordsUpload
 from scrutiny.workspace import disposal_equity as equity
 from scrutiny.workspace.disposal_policy import Disposal, list_policies, load_policy
 
@@ -33,6 +35,7 @@ MAX_RECORDS = 20_000  # with MAX_PER_PERSON, keeps a check to seconds (see _read
 MAX_PER_PERSON = 50
 MAX_SHOWN = 1000  # rows listed on the page; the figures always use every row
 GROUP_LABELS = {equity.UNKNOWN: "Not stated", equity.ALL: "All records"}
+Upload = Annotated[forms.Posted[RecordsUpload], Depends(forms.posted(RecordsUpload))]
 
 
 def _read(data: bytes, name: str) -> list[equity.Record]:
@@ -86,29 +89,33 @@ def records_form(request: Request, user: PanelMember) -> Response:
 
 
 @router.post(URL)
-def records_check(request: Request, user: PanelMember, file: Annotated[UploadFile | None, File()] = None,
-                  policy: Annotated[str, Form(max_length=100)] = "") -> Response:
+def records_check(request: Request, user: PanelMember, form: Upload,
+                  file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Refusals are shown on the form (413 too large, 422 otherwise), naming the line and column at fault.
 
     A plain `def`, so FastAPI runs it in a worker thread: checking a large file takes seconds of CPU, which
     must not stall every other request on the event loop.
     """
-    form = {"policy": policy}
-    if policy not in list_policies():  # only built-in names: load_policy would also open a .toml path
-        return page(request, TEMPLATE, _context(form=form, errors={"policy": "choose one of the policies"}), 422)
-    data = file.file.read(MAX_BYTES + 1) if file is not None else b""
-    if file is not None:
-        file.file.close()
-    if len(data) > MAX_BYTES:
-        return page(request, TEMPLATE, _context(form=form, errors={
-            "file": f"the file is larger than {MAX_BYTES // 2**20} MB: split it and check each part"}), 413)
-    if not data.strip():
-        return page(request, TEMPLATE, _context(form=form, errors={"file": "choose a CSV file of records"}), 422)
-    name = Path((file.filename if file else None) or "upload.csv").name[:100] or "upload.csv"
-    try:
-        records = _read(data, name)
-    except SourceRefused as exc:
-        return page(request, TEMPLATE, _context(form=form, errors={"file": exc.reason}), 422)
-    chosen = load_policy(policy)
-    return page(request, TEMPLATE, _context(form=form, policy=chosen, filename=name,
-                                            results=_results(records, equity.check(chosen, records))))
+
+    def again(*, errors: dict[str, str], form: dict[str, str], status: int) -> Response:
+        return page(request, TEMPLATE, _context(form=form, errors=errors), status)
+
+    def check(upload: RecordsUpload) -> Response:
+        data = file.file.read(MAX_BYTES + 1) if file is not None else b""
+        if file is not None:
+            file.file.close()
+        if len(data) > MAX_BYTES:
+            return again(errors={"file": f"the file is larger than {MAX_BYTES // 2**20} MB: split it and check "
+                                         "each part"}, form=form.values, status=413)
+        if not data.strip():
+            return again(errors={"file": "choose a CSV file of records"}, form=form.values, status=422)
+        name = Path((file.filename if file else None) or "upload.csv").name[:100] or "upload.csv"
+        try:
+            records = _read(data, name)
+        except SourceRefused as exc:
+            return again(errors={"file": exc.reason}, form=form.values, status=422)
+        chosen = load_policy(upload.policy)
+        return page(request, TEMPLATE, _context(form=form.values, policy=chosen, filename=name,
+                                                results=_results(records, equity.check(chosen, records))))
+
+    return forms.submit(form, check, again)

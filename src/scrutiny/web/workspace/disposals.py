@@ -35,8 +35,10 @@ from scrutiny.web.pages.formatting import short_period
 from scrutiny.web.pages.lens import power_choices, purpose_choices
 from scrutiny.web.pages.lookups import Area, force_areas, force_powers, loaded_forces
 from scrutiny.web.schemas import GroupName, Model, OutcomeClassName, ScopeOut, Share, error_responses
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.render import page
-from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Disposal, compare, load_policies
+from scrutiny.web.workspace.schemas.disposals import EVALUATED_WHEN, PolicyCase
+from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Disposal, Policy, compare, load_policies
 
 router = APIRouter(include_in_schema=False)  # pages
 api_router = APIRouter(tags=["disposals"])
@@ -231,8 +233,14 @@ def context_place(areas: list[Area], sel: Selection, force_name: str) -> str:
     return f"{name} ({force_name})" if name else force_name
 
 
-def _flag(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
+def _evaluate(case: PolicyCase, policies: list[Policy]) -> tuple[list[Decision], dict[str, str]]:
+    """What each policy recommends for the case, or CaseBuilder's words for every field at fault (its
+    "prior" is the form's "priors")."""
+    builder = CaseBuilder()
+    built = builder.build("case", case.date, case.drug, case.age, case.priors, case.admits, case.on_bail,
+                          case.intent)
+    errors = {("priors" if k == "prior" else k): v for k, v in builder.errors.items()}
+    return (compare(policies, built) if built is not None else []), errors
 
 
 @router.get("/disposals/policies", name="disposal_policies")
@@ -240,24 +248,18 @@ def policies_page(request: Request) -> Response:
     """Every policy's rules side by side; with a case in the query string, what each recommends for it."""
     q = request.query_params
     policies = load_policies()
-    form = {k: q.get(k, "") for k in ("date", "drug", "age", "priors", "admits", "on_bail", "intent")}
+    form = {k: q.get(k, "") for k in PolicyCase.model_fields}
     decisions: list[Decision] = []
     errors: dict[str, str] = {}
-    status = 200
-    if q.get("date") or q.get("drug") or q.get("age"):
-        builder = CaseBuilder()
-        priors = [p for p in form["priors"].replace(",", "\n").splitlines() if p.strip()]
-        case = builder.build("case", form["date"], form["drug"], form["age"], priors, _flag(form["admits"]),
-                             _flag(form["on_bail"]), form["intent"] or "possession")
-        errors = {("priors" if k == "prior" else k): v for k, v in builder.errors.items()}
-        if case is None:
-            status = 422
-        else:
-            decisions = compare(policies, case)
+    if any(form[k] for k in EVALUATED_WHEN):
+        case = forms.parse(PolicyCase, form)
+        errors = case.errors
+        if case.model is not None:
+            decisions, errors = _evaluate(case.model, policies)
     context = {"title": "Disposal policies side by side", "policies": policies, "decisions": decisions,
                "errors": errors, "form": form, "labels": DISPOSAL_LABELS,
                "disposals": [d.value for d in Disposal]}
-    return page(request, "workspace/disposals/policies.html", context, status)
+    return page(request, "workspace/disposals/policies.html", context, 422 if errors else 200)
 
 
 __all__ = ["api_router", "router"]
