@@ -6,22 +6,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from scrutiny.web.errors import bad_parameter
 from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
+from scrutiny.web.workspace.schemas.diversion import CaseCreate, CaseUpdate, DiversionKpisOut, RecontactCreate
 from scrutiny.workspace import accounts
 from scrutiny.workspace.diversion import cases as service
 from scrutiny.workspace.diversion import csv_io, kpis
-from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.diversion import (
     AgeBand,
     Completed,
@@ -34,10 +33,11 @@ from scrutiny.workspace.models.diversion import (
 router = APIRouter()
 api_router = APIRouter(tags=["diversion"])
 LONDON = ZoneInfo("Europe/London")
-MAX_FIELD = 2000
-FORM_FIELDS = (*service.CASE_FIELDS, "contact_date", "kind")
+FORM_FIELDS = (*CaseCreate.model_fields, *RecontactCreate.model_fields)  # the boxes on a case's page
 BY_LABELS = {"ethnicity": "Ethnic group (self-defined)", "age_band": "Age band", "borough": "Borough"}
-PublicCount = int | str  # a count rounded to 5, or "<5" for 1-4 (scrutiny.workspace.disclosure)
+NewCase = Annotated[forms.Posted[CaseCreate], Depends(forms.posted(CaseCreate))]
+ChangedCase = Annotated[forms.Posted[CaseUpdate], Depends(forms.posted(CaseUpdate))]
+NewRecontact = Annotated[forms.Posted[RecontactCreate], Depends(forms.posted(RecontactCreate))]
 
 
 def today() -> date:
@@ -51,22 +51,6 @@ def choices() -> dict[str, list[tuple[str, str]]]:
     return {"ethnic_group": of(EthnicGroup), "age_band": of(AgeBand), "referral_source": of(ReferralSource),
             "intervention": of(Intervention, "not decided yet"), "completed": of(Completed),
             "eligible": [("", "not checked yet"), ("yes", "yes"), ("no", "no")], "kind": of(RecontactKind)}
-
-
-async def case_form(request: Request) -> dict[str, str]:
-    """The posted case fields as strings (unknown fields ignored, each at most MAX_FIELD characters)."""
-    form = await request.form()
-    out: dict[str, str] = {}
-    for name in FORM_FIELDS:
-        value = form.get(name)
-        text = value if isinstance(value, str) else ""
-        if len(text) > MAX_FIELD:
-            raise Invalid(name, f"at most {MAX_FIELD} characters")
-        out[name] = text
-    return out
-
-
-CaseForm = Annotated[dict[str, str], Depends(case_form)]
 
 
 # ---- workspace pages --------------------------------------------------------------------------------------
@@ -102,13 +86,10 @@ def new_case(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
 
 
 @router.post("/workspace/diversion")
-def create_case(request: Request, ws: WorkspaceDep, user: PanelMember, form: CaseForm) -> Response:
-    def work() -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            case = service.create_case(session, service.parse_case(form))
-        return redirect(request, f"/workspace/diversion/{case.id}")
-
-    return forms.attempt(form, work, partial(_case_page, request, ws, None))
+def create_case(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewCase) -> Response:
+    work = forms.saving(request, ws, user, lambda s, case: service.create_case(s, case.case()),
+                        lambda case: f"/workspace/diversion/{case.id}")
+    return forms.submit(form, work, partial(_case_page, request, ws, None))
 
 
 def _import_context() -> dict[str, Any]:
@@ -149,26 +130,20 @@ def edit_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: in
 
 
 @router.post("/workspace/diversion/{case_id}")
-def update_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
-    def work() -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            service.update_case(session, case_id, service.parse_case(form))
-        return redirect(request, f"/workspace/diversion/{case_id}")
-
-    return forms.attempt(form, work, partial(_case_page, request, ws, case_id))
+def update_case(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: ChangedCase) -> Response:
+    work = forms.saving(request, ws, user, lambda s, case: service.update_case(s, case_id, case.case()),
+                        f"/workspace/diversion/{case_id}")
+    return forms.submit(form, work, partial(_case_page, request, ws, case_id))
 
 
 @router.post("/workspace/diversion/{case_id}/recontacts")
-def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int, form: CaseForm) -> Response:
-    def work() -> Response:
-        with ws.session(accounts.actor(user)) as session:
-            kind = service.parse_choice("kind", RecontactKind, form["kind"], default=RecontactKind.stop)
-            service.add_recontact(session, case_id, service.parse_date("contact_date", form["contact_date"]),
-                                  kind or RecontactKind.stop)
-        return redirect(request, f"/workspace/diversion/{case_id}#recontacts")
-
-    # the case's own boxes show what is stored, not this small form's values
-    return forms.attempt({}, work, partial(_case_page, request, ws, case_id))
+def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int,
+                  form: NewRecontact) -> Response:
+    work = forms.saving(request, ws, user,
+                        lambda s, recontact: service.add_recontact(s, case_id, recontact.contact_date, recontact.kind),
+                        f"/workspace/diversion/{case_id}#recontacts")
+    # the page again shows the case's stored values; this small form's boxes start blank, its error marked
+    return forms.submit(form, work, partial(_case_page, request, ws, case_id))
 
 
 @router.post("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")
@@ -181,50 +156,7 @@ def delete_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case
 # ---- public: page and API ---------------------------------------------------------------------------------
 
 
-class ShareOut(BaseModel):
-    """numerator ÷ denominator with a Wilson 95% interval; withheld (`suppressed`) when either is 1-4."""
-
-    numerator: PublicCount
-    denominator: PublicCount
-    share: float | None
-    ci_low: float | None
-    ci_high: float | None
-    suppressed: bool
-
-
-class MedianOut(BaseModel):
-    cases: PublicCount = Field(description="cases with a first contact by the as-of date")
-    median_days: float | None = Field(description="median days from referral to first contact")
-    suppressed: bool
-
-
-class KpisOut(BaseModel):
-    referrals: PublicCount
-    eligible: PublicCount
-    uptake: ShareOut = Field(description="eligible referrals who attended a first appointment")
-    completion: ShareOut = Field(description="of those who started an intervention, the share who completed it")
-    days_to_first_contact: MedianOut
-    recontact_6m: ShareOut = Field(description="police re-contact within 6 months of referral, over cases "
-                                               "referred at least 6 months before as_of")
-    recontact_12m: ShareOut = Field(description="police re-contact within 12 months of referral, over cases "
-                                                "referred at least 12 months before as_of")
-
-
-class GroupKpisOut(KpisOut):
-    group: str
-
-
-class DiversionKpisOut(BaseModel):
-    """The diversion scheme's outcome measures, every count rounded to 5 and 1-4 shown as "<5" (docs/disclosure.md)."""
-
-    as_of: date
-    by: Literal["ethnicity", "age_band", "borough"] | None
-    overall: KpisOut
-    groups: list[GroupKpisOut]
-    notes: list[str]
-
-
-By = Annotated[Literal["ethnicity", "age_band", "borough"] | None,
+By = Annotated[kpis.By | None,
                Query(description="a breakdown: ethnic group (self-defined), age band or borough")]
 AsOf = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                                    description="count what was recorded by this date (YYYY-MM-DD); today if left out")]

@@ -1,19 +1,20 @@
 """Diversion cases: parsing what a form or a CSV row says, checking it, and storing it.
 
-One parser serves the form and the CSV import, so both refuse the same things with the same field names (the
-form field and the CSV column share a name). Dates must follow the pathway's order — eligibility, first
-contact, assessment, completion and closure not before the referral, and so on — because a case whose dates
-run backwards would give a negative wait and skew the medians the panel publishes.
+One reading of each field (`READERS`) serves the form (the web schema's converters call it) and the CSV import,
+so both refuse the same things with the same words and field names (the form field and the CSV column share a
+name). Dates must follow the pathway's order — eligibility, first contact, assessment, completion and closure
+not before the referral, and so on — because a case whose dates run backwards would give a negative wait and
+skew the medians the panel publishes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -162,36 +163,51 @@ def format_recontacts(recontacts: Recontacts) -> str:
     return "; ".join(f"{d.isoformat()}:{k.value}" for d, k in recontacts)
 
 
+def parse_person_id(name: str, text: str | None) -> str:
+    """The provider's pseudonymous id: required, at most 64 characters, and not shaped like a name."""
+    person = _text(name, text, 64, required=True)
+    if not PERSON_ID.match(person):
+        raise Invalid(name, "use the provider's pseudonymous id (letters, digits, - _ . / : #), never a name")
+    return person
+
+
+def parse_borough_code(name: str, text: str | None) -> str | None:
+    code = _text(name, text, 9).upper() or None
+    if code is not None and not ONS_CODE.match(code):
+        raise Invalid(name, f"{code!r} is not an ONS code such as E09000022")
+    return code
+
+
+Reader = Callable[[str, str | None], Any]  # (field, text as typed) -> the value, or `Invalid` naming the field
+# Each case field's one reading, for the form (the web schema's converters) and the CSV import alike. The order
+# is the order faults are found in: a CSV row reports its first.
+READERS: dict[str, Reader] = {
+    "person_id": parse_person_id,
+    "borough_code": parse_borough_code,
+    "ethnic_group": lambda name, text: _required_choice(name, EthnicGroup, text),
+    "age_band": lambda name, text: _required_choice(name, AgeBand, text),
+    "borough": lambda name, text: _text(name, text, 100, required=True),
+    "drug": lambda name, text: _text(name, text, 100, required=True),
+    "referral_source": lambda name, text: _required_choice(name, ReferralSource, text),
+    "referral_date": _required_date,
+    "eligible": parse_yes_no,
+    "eligibility_reason": lambda name, text: _text(name, text, 500),
+    "eligibility_date": parse_date,
+    "first_contact_date": parse_date,
+    "assessment_date": parse_date,
+    "intervention": lambda name, text: parse_choice(name, Intervention, text),
+    "completed": lambda name, text: parse_choice(name, Completed, text, default=Completed.unknown),
+    "completion_date": parse_date,
+    "closed_date": parse_date,
+    "closure_reason": lambda name, text: _text(name, text, 500),
+}
+
+
 def parse_case(values: Mapping[str, str | None], *, with_recontacts: bool = False) -> CaseInput:
     """A checked case from form fields or a CSV row (same names); the first fault raises `Invalid`."""
-    person = _text("person_id", values.get("person_id"), 64, required=True)
-    if not PERSON_ID.match(person):
-        raise Invalid("person_id", "use the provider's pseudonymous id (letters, digits, - _ . / : #), never a name")
-    code = _text("borough_code", values.get("borough_code"), 9).upper() or None
-    if code is not None and not ONS_CODE.match(code):
-        raise Invalid("borough_code", f"{code!r} is not an ONS code such as E09000022")
-    case = CaseInput(
-        person_id=person,
-        ethnic_group=_required_choice("ethnic_group", EthnicGroup, values.get("ethnic_group")),
-        age_band=_required_choice("age_band", AgeBand, values.get("age_band")),
-        borough=_text("borough", values.get("borough"), 100, required=True),
-        borough_code=code,
-        drug=_text("drug", values.get("drug"), 100, required=True),
-        referral_source=_required_choice("referral_source", ReferralSource, values.get("referral_source")),
-        referral_date=_required_date("referral_date", values.get("referral_date")),
-        eligible=parse_yes_no("eligible", values.get("eligible")),
-        eligibility_reason=_text("eligibility_reason", values.get("eligibility_reason"), 500),
-        eligibility_date=parse_date("eligibility_date", values.get("eligibility_date")),
-        first_contact_date=parse_date("first_contact_date", values.get("first_contact_date")),
-        assessment_date=parse_date("assessment_date", values.get("assessment_date")),
-        intervention=parse_choice("intervention", Intervention, values.get("intervention")),
-        completed=parse_choice("completed", Completed, values.get("completed"), default=Completed.unknown)
-        or Completed.unknown,
-        completion_date=parse_date("completion_date", values.get("completion_date")),
-        closed_date=parse_date("closed_date", values.get("closed_date")),
-        closure_reason=_text("closure_reason", values.get("closure_reason"), 500),
-        recontacts=parse_recontacts("recontacts", values.get("recontacts")) if with_recontacts else None,
-    )
+    fields = {name: read(name, values.get(name)) for name, read in READERS.items()}
+    recontacts = parse_recontacts("recontacts", values.get("recontacts")) if with_recontacts else None
+    case = CaseInput(**fields, recontacts=recontacts)
     check(case)
     return case
 
@@ -261,6 +277,7 @@ def _refuse_duplicate(session: Session, data: CaseInput, case_id: int | None) ->
 
 
 def create_case(session: Session, data: CaseInput) -> DiversionCase:
+    check(data)  # however the case was made (the form's schema reads each field; only this sees them together)
     _refuse_duplicate(session, data, None)
     case = DiversionCase(person_ref=data.person_id, referral_date=data.referral_date)
     session.add(case)
@@ -278,6 +295,7 @@ def get_case(session: Session, case_id: int) -> DiversionCase:
 
 def update_case(session: Session, case_id: int, data: CaseInput) -> DiversionCase:
     case = get_case(session, case_id)
+    check(data)
     _refuse_duplicate(session, data, case_id)
     _apply(case, data)
     session.flush()
