@@ -69,7 +69,8 @@ def _resolve_area(backend: ibis.BaseBackend, area: str) -> tuple[str, str]:
         if wanted in (code.casefold(), name.casefold()):
             return str(code), str(name)
     names = ", ".join(sorted(known.la_name)[:40]) or "none: load boundaries or Census tables to name them"
-    raise NotFound(f"unknown area {area!r} for street crime; authorities with crimes loaded: {names}")
+    raise NotFound(f"unknown area {area!r} for street crime; authorities with crimes loaded: {names}",
+                   loc=("query", "area"))
 
 
 def _resolve_type(backend: ibis.BaseBackend, text: str) -> str:
@@ -78,7 +79,7 @@ def _resolve_type(backend: ibis.BaseBackend, text: str) -> str:
     for name in known:
         if name.casefold() == text.strip().casefold():
             return str(name)
-    raise BadInput(f"unknown crime type {text!r}; types loaded: {', '.join(known)}")
+    raise BadInput(f"unknown crime type {text!r}; types loaded: {', '.join(known)}", loc=("query", "type"))
 
 
 def resolve_crime_scope(backend: ibis.BaseBackend, scope: CrimeScope) -> CrimeScope:
@@ -146,15 +147,22 @@ def _delays(first: pd.DataFrame) -> dict[str, Any]:
 
 
 def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> dict[str, Any]:
-    """The outcome figures of the scope's crimes of one type (Drugs unless `--type` says otherwise)."""
+    """The outcome figures of the scope's crimes of one type (Drugs unless `--type` says otherwise): from the
+    linked outcome events, and, for periods whose outcomes files are not loaded, the `Last outcome category`
+    each street file published (the archive's latest word when it was made: a later archive may say more)."""
     of_type = rows.filter(rows.crime_type == scope.outcome_type)
     crimes = count_rows(of_type)
+    published = of_type.group_by("last_outcome_class").aggregate(n=of_type.count()).to_pandas()
+    published_counts = {str(k): int(v) for k, v in zip(published.last_outcome_class, published.n, strict=True)
+                        if k is not None}
     numbered = of_type.filter(of_type.crime_id.notnull())
     ids = numbered.group_by("crime_id").aggregate(crime_month=numbered.month.min())
     distinct_ids = count_rows(ids)
     empty: dict[str, Any] = {"crime_type": scope.outcome_type, "crimes": crimes,
                              "without_crime_id": crimes - count_rows(numbered), "crime_ids": distinct_ids,
-                             "with_outcome": 0, "not_linked_yet": distinct_ids}
+                             "with_outcome": 0, "not_linked_yet": distinct_ids,
+                             "published_last_outcome": _mix(published_counts, crimes),
+                             "published_without_outcome": crimes - sum(published_counts.values())}
     if not _has(backend, "crime_outcome") or distinct_ids == 0:
         return {**empty, "latest_outcome": [], "outcome_events": [], "events": 0, "charged": _share(0, 0),
                 "no_further_action": _share(0, 0), "months_to_first_outcome": _delays(pd.DataFrame({"delay": []}))}
@@ -270,6 +278,16 @@ def crime_document(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, An
 
 
 
+def crime_months(backend: ibis.BaseBackend, force: str) -> tuple[str, str] | None:
+    """The first and last month of street crime loaded for a force spec; None when there is none."""
+    if not _has(backend, "street_crime"):
+        return None
+    t = backend.table("street_crime")
+    found = t.filter(*of_force(t, force)).aggregate(first=t.month.min(), last=t.month.max()).to_pandas()
+    first, last = found["first"].iloc[0], found["last"].iloc[0]
+    return None if pd.isna(first) else (label(first), label(last))
+
+
 def compute_crime(db: Path, scope: CrimeScope) -> dict[str, Any]:
     """The `crime` figures for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
     return compute_metrics_with(db, lambda backend: crime_document(backend, resolve_crime_scope(backend, scope)))
@@ -286,4 +304,4 @@ def crime_for(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any] | None:
     return crime_document(backend, crime_scope)
 
 
-__all__ = ["CrimeScope", "compute_crime", "crime_document", "crime_for", "resolve_crime_scope"]
+__all__ = ["CrimeScope", "compute_crime", "crime_document", "crime_for", "crime_months", "resolve_crime_scope"]

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scrutiny.web.schemas_crime import CrimeDocument
+
 Basis = Literal["self", "officer"]
 GroupName = Literal["Asian", "Black", "Mixed", "White", "Other", "unknown"]  # GROUPS + unknown
 ObjectGroupName = Literal["drugs", "weapons", "key_crime", "other"]  # metrics.lens.OBJECT_GROUPS
@@ -236,6 +238,8 @@ class MetricsDocument(Model):
     coverage: list[ForceCoverage]
     notes: list[str] = Field(description="Caveats a reader must see beside the figures, in plain words.")
     notes_detail: list[str] = Field(description="The technical detail behind the notes.")
+    crime: CrimeDocument | None = Field(description="Recorded crime and justice outcomes for the same forces, "
+                                                    "months and place (GET /api/v1/crime); null when none is loaded.")
 
 
 class ChangeSide(Model):
