@@ -48,7 +48,8 @@ OUTCOMES = {
                 f"{X},2024-03,{MET},{LAMBETH_1},Offender given a caution"],
     "2024-05": [f"{C1},2024-05,{MET},{LAMBETH_1},Local resolution"],
 }
-STOP = "Person search,{date},False,,,,Male,18-24,White - English/Welsh/Scottish/Northern Irish/British,White,{law},{obj},A no further action disposal,False,False"
+STOP = ("Person search,{date},False,,,,Male,18-24,White - English/Welsh/Scottish/Northern Irish/British,White,"
+        "{law},{obj},A no further action disposal,False,False")
 DRUGS_STOP = STOP.format(date="2024-01-10T10:00:00+00:00", law="Misuse of Drugs Act 1971 (section 23)",
                          obj="Controlled drugs")
 WEAPON_STOP = STOP.format(date="2024-01-11T10:00:00+00:00", law="Police and Criminal Evidence Act 1984 (section 1)",

@@ -119,7 +119,9 @@ def _month_check(table: pa.Table, month: date, path: Path) -> pa.Array:
     wrong = pc.not_equal(published, expected)
     n_wrong = pc.sum(wrong).as_py() or 0
     if table.num_rows and 2 * n_wrong > table.num_rows:
-        common = pc.mode(pc.filter(published, wrong)).field("mode")[0].as_py()
+        counts = pc.value_counts(pc.filter(published, wrong))
+        common = counts.field("values")[pc.index(counts.field("counts"), pc.max(counts.field("counts"))).as_py()]
+        common = common.as_py()
         raise SourceRefused(path, f"{n_wrong:,} of its {table.num_rows:,} rows are dated {common}, not {expected} "
                                   f"as its name says: is it the {common} file renamed? Nothing was written")
     return _why(wrong, published, "dated {}, not " + expected + " as the file's name says")

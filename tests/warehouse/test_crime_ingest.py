@@ -1,0 +1,135 @@
+"""Street crime and outcomes through the real ingest: exact rows, rejects with file, line and reason, whole-file
+refusals, replacement of one force-month, and loading the same file twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scrutiny.errors import SourceRefused
+from scrutiny.warehouse.ingest import IngestRefused, ingest_paths
+from tests.conftest import query, snapshot
+from tests.crime_fixture import (
+    A1,
+    A2,
+    HACKNEY_1,
+    MET,
+    OUTCOMES,
+    STREET,
+    write_crime_file,
+    write_fixture,
+)
+
+
+def test_street_rows_are_stored_as_published(tmp_path: Path) -> None:
+    path = write_crime_file(tmp_path, "2024-01", "street", STREET["2024-01"])
+    db = tmp_path / "w.duckdb"
+    ingest_paths([path], db)
+    assert query(db, "SELECT crime_id, strftime(month, '%Y-%m'), crime_type, lsoa_code, la_name, last_outcome_class, "
+                     "source_row, longitude FROM street_crime ORDER BY source_row") == [
+        (A1, "2024-01", "Drugs", "E01001708", "Hackney", "court_result_unavailable", 2, -0.07),
+        (A2, "2024-01", "Drugs", "E01001709", "Hackney", "drugs_warning", 3, -0.06),
+        ("a3" * 32, "2024-01", "Burglary", "E01003007", "Lambeth", "no_suspect", 4, -0.12),
+        (None, "2024-01", "Anti-social behaviour", "E01001708", "Hackney", None, 5, -0.07),
+    ]
+    assert query(db, "SELECT kind, unit, force, rows_loaded, rows_rejected FROM ingest_log") == [
+        ("street_csv", "street/metropolitan/2024-01", "metropolitan", 4, 0)]
+
+
+def test_outcome_events_are_all_kept(tmp_path: Path) -> None:
+    path = write_crime_file(tmp_path, "2024-03", "outcomes", OUTCOMES["2024-03"])
+    db = tmp_path / "w.duckdb"
+    ingest_paths([path], db)
+    assert query(db, "SELECT count(*), count(DISTINCT crime_id) FROM crime_outcome") == [(3, 3)]
+    assert query(db, "SELECT outcome_type, outcome_class FROM crime_outcome ORDER BY source_row") == [
+        ("Offender fined", "court_result"), ("Investigation complete; no suspect identified", "no_suspect"),
+        ("Offender given a caution", "caution")]
+
+
+def test_same_file_twice_changes_nothing_and_a_correction_replaces_one_month(tmp_path: Path) -> None:
+    write_fixture(tmp_path / "data", stops=False)
+    db = tmp_path / "w.duckdb"
+    ingest_paths([tmp_path / "data"], db)
+    before = snapshot(db)
+    report = ingest_paths([tmp_path / "data"], db)
+    assert {r.action for r in report.results} == {"unchanged"}
+    assert snapshot(db) == before
+    corrected = write_crime_file(tmp_path / "fix", "2024-02", "street", STREET["2024-02"][:1])
+    ingest_paths([corrected], db)
+    assert query(db, "SELECT strftime(month, '%Y-%m'), count(*) FROM street_crime GROUP BY 1 ORDER BY 1") == [
+        ("2024-01", 4), ("2024-02", 1), ("2024-03", 1)]
+    assert query(db, "SELECT count(*) FROM crime_outcome") == [(6,)]
+
+
+def _rejects(db: Path) -> list[tuple[object, ...]]:
+    return query(db, "SELECT line, reason FROM rejects ORDER BY line")
+
+
+@pytest.mark.parametrize(("row", "reason"), [
+    (f"{A1[:63]},2024-01,{MET},{HACKNEY_1},Drugs,,", f"Crime ID '{A1[:63]}' is not 64 hexadecimal characters"),
+    (f"{'zz' * 32},2024-01,{MET},{HACKNEY_1},Drugs,,", f"Crime ID '{'zz' * 32}' is not 64 hexadecimal characters"),
+    (f"{A2},2023-12,{MET},{HACKNEY_1},Drugs,,", "dated '2023-12', not 2024-01 as the file's name says"),
+    (f"{A2},2024-01,{MET},-0.07,north,On or near X,E01001708,Hackney 001A,Drugs,,", "Latitude 'north' is not a number"),
+    (f"{A2},2024-01,{MET},-0.07,51.5,On or near X,E01001708,,Drugs,,",
+     "LSOA code and LSOA name must be given together"),
+    (f"{A2},2024-01,{MET},-0.07,51.5,On or near X,E02001708,Hackney 001A,Drugs,,",
+     "LSOA code 'E02001708' is not an LSOA code (E01 or W01 and six digits)"),
+    (f"{A2},2024-01,{MET},-0.07,51.5,On or near X,E01001708,Lambeth 001A,Drugs,,",
+     "LSOA code E01001708 is in Hackney on most rows of this file, but its name here is 'Lambeth 001A'"),
+    (f"{A2},2024-01,{MET},{HACKNEY_1},,,", "no Crime type"),
+    (f"{A2},2024-01,{MET},{HACKNEY_1},Drugs,", "expected 12 fields, found 11"),
+])
+def test_a_bad_row_is_rejected_with_its_line_and_reason(tmp_path: Path, row: str, reason: str) -> None:
+    good = [f"{'0' * 63}{i},2024-01,{MET},{HACKNEY_1},Drugs,," for i in range(3)]  # three rows name E01001708 Hackney
+    path = write_crime_file(tmp_path, "2024-01", "street", [*good, row])
+    db = tmp_path / "w.duckdb"
+    report = ingest_paths([path], db)
+    assert _rejects(db) == [(5, reason)]
+    assert (report.results[0].rows_loaded, report.results[0].rows_rejected) == (3, 1)
+    assert query(db, "SELECT file, force, strftime(month, '%Y-%m'), raw FROM rejects") == [
+        (str(path), "metropolitan", "2024-01", row)]
+
+
+def test_an_outcome_must_name_its_crime(tmp_path: Path) -> None:
+    path = write_crime_file(tmp_path, "2024-02", "outcomes", [f",2024-02,{MET},{HACKNEY_1},Suspect charged",
+                                                               *OUTCOMES["2024-02"]])
+    db = tmp_path / "w.duckdb"
+    ingest_paths([path], db)
+    assert _rejects(db) == [(2, "no Crime ID: an outcome must name its crime")]
+
+
+def test_a_quoted_line_break_keeps_line_numbers_true(tmp_path: Path) -> None:
+    rows = [f'{A1},2024-01,{MET},-0.07,51.55,"On or near\nMare Street",E01001708,Hackney 001A,Drugs,,',
+            f"{'x' * 64},2024-01,{MET},{HACKNEY_1},Drugs,,"]
+    path = write_crime_file(tmp_path, "2024-01", "street", rows, newline="\r\n")
+    db = tmp_path / "w.duckdb"
+    ingest_paths([path], db)
+    assert _rejects(db) == [(4, f"Crime ID '{'x' * 64}' is not 64 hexadecimal characters")]
+    assert query(db, "SELECT location, source_row FROM street_crime") == [("On or near\nMare Street", 2)]
+
+
+@pytest.mark.parametrize(("name_kind", "header_kind", "words"), [
+    ("street", "outcomes", "its name says a street-crime file but its header is that of an outcomes file"),
+    ("outcomes", "street", "its name says an outcomes file but its header is that of a street-crime file"),
+])
+def test_a_header_of_the_other_kind_refuses_the_whole_ingest(tmp_path: Path, name_kind: str, header_kind: str,
+                                                            words: str) -> None:
+    db = tmp_path / "w.duckdb"
+    ingest_paths([write_crime_file(tmp_path / "ok", "2024-01", "street", STREET["2024-01"])], db)
+    before = snapshot(db)
+    wrong = write_crime_file(tmp_path / "bad", "2024-02", header_kind, OUTCOMES["2024-02"] if header_kind ==
+                             "outcomes" else STREET["2024-02"])
+    renamed = wrong.with_name(f"2024-02-metropolitan-{name_kind}.csv")
+    wrong.rename(renamed)
+    with pytest.raises(IngestRefused, match=f"{renamed}: {words}"):
+        ingest_paths([renamed, write_crime_file(tmp_path / "bad", "2024-03", "street", STREET["2024-03"])], db)
+    assert snapshot(db) == before
+
+
+def test_a_file_mostly_of_another_month_is_refused_whole(tmp_path: Path) -> None:
+    path = write_crime_file(tmp_path, "2024-03", "street", STREET["2024-02"])  # February's rows, March's name
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(SourceRefused, match="2 of its 2 rows are dated 2024-02, not 2024-03 as its name says"):
+        ingest_paths([path], db)
+    assert not db.exists()
