@@ -32,6 +32,7 @@ class SourceKind(StrEnum):
     BOUNDARIES = "boundaries"
     STREET_CSV = "street_csv"
     OUTCOMES_CSV = "outcomes_csv"
+    MPS_RECORDED_CRIME = "mps_recorded_crime"
     # Recognised, reported and never loaded:
     STOPS_NO_LOCATION_JSON = "stops_no_location_json"
     API_REFERENCE = "api_reference"
@@ -77,7 +78,8 @@ class Table:
 @dataclass(frozen=True)
 class TableRows:
     """Rows of the adapter's table for one unit. The warehouse deletes the rows matching `replaces` (column:
-    value; empty means the whole table), then inserts these, by column name, in the ingest transaction."""
+    value, or column: a tuple of values, any of which matches; empty means the whole table), then inserts
+    these, by column name, in the ingest transaction."""
 
     rows: pa.Table | pd.DataFrame
     replaces: Mapping[str, object] = field(default_factory=dict)

@@ -27,7 +27,6 @@ DATA_SUFFIXES = (".csv", ".json", ".geojson")
 # Other real files users will have beside the data (../shared/data has them): known, not loaded yet.
 _KNOWN_UNSUPPORTED_HEADERS: dict[str, tuple[str, ...]] = {
     "Home Office ethnicity facts and figures series": ("Measure", "Time", "Time_type"),
-    "MPS recorded crime by borough": ("MajorText", "MinorText", "BoroughName"),
     "ward to local authority lookup": ("WD21CD", "WD21NM", "LAD21CD"),
 }
 

@@ -29,8 +29,8 @@ def _new_population(con: duckdb.DuckDBPyConnection, rows: TableRows) -> None:
 
 def _new_crimes(table: str) -> Callable[[duckdb.DuckDBPyConnection, TableRows], None]:
     def after(con: duckdb.DuckDBPyConnection, rows: TableRows) -> None:
-        where = " AND ".join(f"{quote(column)} = ?" for column in rows.replaces) or "true"
-        place(con, table, where, list(rows.replaces.values()))
+        where, values = matching(rows)
+        place(con, table, where or "true", values)
     return after
 
 
@@ -48,10 +48,26 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def matching(rows: TableRows) -> tuple[str, list[object]]:
+    """The SQL condition (empty for every row) and its parameters for the rows `rows.replaces` names: a column
+    equal to a value, or one of the values when given a tuple, list or set (the months a file covers)."""
+    conditions: list[str] = []
+    values: list[object] = []
+    for column, value in rows.replaces.items():
+        if isinstance(value, tuple | list | set | frozenset):
+            listed = list(value)
+            conditions.append(f"{quote(column)} IN ({', '.join('?' * len(listed))})" if listed else "false")
+            values.extend(listed)
+        else:
+            conditions.append(f"{quote(column)} = ?")
+            values.append(value)
+    return " AND ".join(conditions), values
+
+
 def write_rows(con: duckdb.DuckDBPyConnection, table: Table, rows: TableRows) -> int:
     """Delete the rows `rows.replaces` names (all of them when it names none), insert `rows.rows` by column."""
-    where = " AND ".join(f"{quote(column)} = ?" for column in rows.replaces)
-    con.execute(f"DELETE FROM {quote(table.name)}" + (f" WHERE {where}" if where else ""), list(rows.replaces.values()))
+    where, values = matching(rows)
+    con.execute(f"DELETE FROM {quote(table.name)}" + (f" WHERE {where}" if where else ""), values)
     names = rows.rows.column_names if isinstance(rows.rows, pa.Table) else [str(c) for c in rows.rows.columns]
     columns = ", ".join(map(quote, names))
     con.register("adapter_rows", rows.rows)
