@@ -38,3 +38,15 @@ def test_every_catalogue_file_is_documented() -> None:
     files = {f"catalog/{p.name}" for p in catalog_path(".").iterdir() if p.suffix == ".csv"}
     assert "catalog/forces.csv" in files
     assert sorted(files - documented()) == []
+
+
+def test_every_column_of_an_adapter_declared_table_is_documented() -> None:
+    """Tables a source adapter declares (street_crime, crime_outcome, ...) are named, column by column."""
+    from scrutiny.sources.registry import SOURCES
+
+    declared = {s.table.name: s.table.columns for s in SOURCES if s.table.columns}
+    assert {"street_crime", "crime_outcome"} <= set(declared)
+    names = documented()
+    columns = {c for cell in names for c in re.split(r"`?,\s*`?", cell)}
+    missing = {table: sorted(set(cols or {}) - columns) for table, cols in declared.items()}
+    assert sorted(set(declared) - names) == [] and all(not m for m in missing.values()), missing

@@ -36,8 +36,11 @@ def _workspace_cases(*command: str) -> list[tuple[str, ...]]:
 CASES: dict[str, list[tuple[str, ...]]] = {
     "ingest": [("ingest", DIR + "/nothing-here"), ("ingest", URL), ("ingest", MISSING), ("ingest", DIR, "--db", URL)],
     "status": _db_cases("status"),
-    "synth": [("synth", "--rows", "5", "--out", URL), ("synth", "--rows", "5", "--out", FILE)],
+    "synth": [("synth", "--rows", "5", "--out", URL), ("synth", "--rows", "5", "--out", FILE),
+              ("synth", "--rows", "5", "--out", DIR + "/s", "--kind", "foo"),
+              ("synth", "--rows", "5", "--out", DIR + "/s", "--kind", "street", "--forces", "atlantis")],
     "metrics": _db_cases("metrics", *SCOPE),
+    "crime": [*_db_cases("crime", *SCOPE), *_db_cases("crime", *SCOPE, "--type", "<script>", "--area", "x\x1b[31m")],
     "forces": _db_cases("forces", "--from", "2024-01", "--to", "2024-02"),
     "coverage": _db_cases("coverage"),
     "change": _db_cases("change", "--force", "metropolitan", "--before", "2024-01", "--after", "2024-02"),

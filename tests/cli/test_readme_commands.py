@@ -3,7 +3,8 @@
 Each line of a ```sh block that starts with `scrutiny` (with its `\\` continuations, without its `# comment`)
 is run with every optional `[...]` part included (the first of `a|b` alternatives), against the small Kent
 warehouse the web and CLI tests use. The README's examples name the Met's 2018 and 2021 months and Hackney;
-that warehouse holds Kent's January and February 2024 and Maidstone, so those values are mapped (MAPPED).
+that warehouse holds Kent's January and February 2024 and Maidstone, so those values are mapped (MAPPED);
+`scrutiny crime` runs with the street-crime fixture loaded beside it.
 Skipped, with the reason: `fetch` (needs the network) and `serve` (serves until stopped). The threshold test
 is a long fit, so `bias` runs with `--no-threshold`, and without `--exposure`, which only that test uses.
 """
@@ -18,12 +19,16 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
+from tests.crime_fixture import write_fixture
 from tests.web.conftest import write_sources
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SKIP = {"fetch": "needs the network (data.police.uk, Nomis, the ONS portal)", "serve": "serves until stopped"}
 MAPPED = {"metropolitan": "kent", "Hackney": "Maidstone", "E09000012": "E07000110", "2018-04": "2024-01",
-          "2018-09": "2024-01", "2021-06": "2024-02", "2021-09": "2024-02"}
+          "2018-09": "2024-01", "2021-06": "2024-02", "2021-09": "2024-02",
+          # `scrutiny crime`'s example: the street-crime fixture (tests/crime_fixture.py) is the Met's, in Hackney
+          "cambridgeshire": "metropolitan", "2023-03": "2024-01", "Peterborough": "Hackney"}
+CENSUS = Path(__file__).resolve().parents[1] / "fixtures" / "census" / "ts022_small.csv"
 NOT_WITHOUT_THE_FIT = ("--exposure",)
 
 
@@ -97,6 +102,10 @@ def test_a_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest
     runner = CliRunner()
     loaded = runner.invoke(app, ["ingest", str(sources), "--db", str(db)])
     assert loaded.exit_code == 0, loaded.output
+    if name == "crime":
+        write_fixture(tmp_path / "crime", stops=False)
+        loaded = runner.invoke(app, ["ingest", str(tmp_path / "crime"), str(CENSUS), "--db", str(db)])
+        assert loaded.exit_code == 0, loaded.output
     args = _placeholders(expand(command), tmp_path, sources, db)
     result = runner.invoke(app, args, input="a long enough password\n" * 2)
     assert result.exit_code == 0, f"scrutiny {' '.join(args)}\n{result.output}"
