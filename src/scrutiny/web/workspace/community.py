@@ -13,16 +13,19 @@ is guarded by
   - a body size limit (`MAX_BODY` bytes; 413), enforced while reading the body, not from Content-Length;
   - a honeypot: a field named "website", hidden from people, that robots fill in; when it is filled the answer
     is the same 201 as for a real report, but nothing is stored;
-  - validation that names the field at fault (422).
+  - validation that names the field at fault (422). Both parse into one model, `CommunityReportCreate`
+    (schemas/community.py): the form with the service's readers and words, beside each box on the page again;
+    the API as JSON, in its one error shape. The service then checks the whole report the same way for both.
 The report is committed (for SQLite: WAL with the default synchronous=FULL) before the 201 is sent.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -31,23 +34,32 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.vocab.ethnicity import CENSUS_LABELS
 from scrutiny.web.client_address import client_address
 from scrutiny.web.pages.common import ENV
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep, workspace
-from scrutiny.web.workspace.render import page, redirect
-from scrutiny.workspace import accounts
+from scrutiny.web.workspace.render import page
+from scrutiny.web.workspace.schemas.community import (
+    CommunityReportAccepted,
+    CommunityReportCreate,
+    CommunitySummaryCellPublic,
+    CommunitySummaryPublic,
+    ModerationCreate,
+)
 from scrutiny.workspace.community import letters, moderation, places, reports, summary
 from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Invalid, NotFound
+from scrutiny.workspace.models.accounts import User
 from scrutiny.workspace.models.community import AgeBand, Answer, CommunityReport, EthnicGroup, Outcome, ReportStatus
 
+CommunityReportIn = CommunityReportCreate  # its name before the schema family; tests/vocab still reads it here
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["community reports"])
 MAX_BODY = 16 * 1024
@@ -73,68 +85,6 @@ QUESTIONS = (
     ("body_camera", "Was the officer's body-worn camera on?"),
     ("outer_clothing_removed", "Were you asked to take off more than your coat, jacket or gloves?"),
 )
-
-YesNo = Literal["yes", "no", "not_sure"]
-
-
-class CommunityReportIn(BaseModel):
-    """A report of a stop or search, in the person's own terms. Only `date`, `kind` and a place (a borough,
-    or a map pin as latitude and longitude, rounded to a ~200 m grid before it is stored) are required."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date: dt.date = Field(description="The day it happened (not in the future, at most 2 years ago).")
-    time: dt.time | None = Field(None, description="About what time (HH:MM), if you remember.")
-    borough: str | None = Field(None, description="ONS code of the London borough, E09000001 to E09000033.")
-    latitude: float | None = Field(None, description="Map pin; rounded to a 0.002° grid before it is stored.")
-    longitude: float | None = Field(None, description="Map pin; rounded to a 0.003° grid before it is stored.")
-    kind: Literal["search", "stop"] = Field(description="Searched, or stopped and questioned only.")
-    suspected_of: str | None = Field(None, max_length=2000)
-    grounds_given: YesNo | None = None
-    name_given: YesNo | None = None
-    station_given: YesNo | None = None
-    power_given: YesNo | None = None
-    power_stated: str | None = Field(None, max_length=500)
-    record_offered: YesNo | None = None
-    body_camera: YesNo | None = None
-    searched_for: str | None = Field(None, max_length=2000)
-    found: str | None = Field(None, max_length=2000)
-    outcome: Literal["no_further_action", "arrest", "penalty_notice", "drugs_warning", "community_resolution",
-                     "summons", "other", "not_sure"] | None = None
-    outer_clothing_removed: YesNo | None = None
-    age_band: Literal["under 10", "10-17", "18-24", "25-34", "over 34"] | None = None
-    ethnicity_text: str | None = Field(None, max_length=200, description="Your ethnicity in your own words.")
-    ethnic_group: Literal["asian", "black", "mixed", "white", "other", "not_stated"] | None = None
-    respect: int | None = Field(None, ge=1, le=5, description="How respectfully you were treated, 1 to 5.")
-    account: str | None = Field(None, max_length=6000, description="What happened, in your own words. Never "
-                                "published unless a moderator approves it.")
-    contact_email: str | None = Field(None, max_length=254)
-    contact_phone: str | None = Field(None, max_length=40)
-    contact_consent: bool = Field(False, description="Required to keep contact details; they are deleted "
-                                  "after the retention period (90 days by default).")
-    website: str | None = Field(None, description="Leave empty (a field for robots).")
-
-
-class CommunityReportAccepted(BaseModel):
-    reference: str = Field(description="The report's random reference.")
-    letter_token: str = Field(description="Fetches your complaint letter once per format within a day "
-                              "(POST /report/letter with token and format). Keep it to yourself.")
-
-
-class CommunitySummaryCell(BaseModel):
-    borough_code: str | None
-    borough_name: str
-    month: str
-    reports: int | str = Field(description="Published community reports: searched + stopped only, each rounded "
-                                           "to 5; \"<5\" for 1-4.")
-    searched: int | str = Field(description="Of which the person was searched, rounded to 5; 1-4 shown as \"<5\".")
-    official_searches: int | None = Field(description="Searches recorded by the police for the same borough and "
-                                          "month in the loaded data (null: not loaded).")
-
-
-class CommunitySummary(BaseModel):
-    cells: list[CommunitySummaryCell]
-
 
 # --- guards for the public write ---------------------------------------------------------------------------
 
@@ -165,7 +115,7 @@ def limiter(request: Request) -> RateLimiter:
     return found
 
 
-def _store(ws: Workspace, data: dict[str, Any], limit: RateLimiter, address: str) -> reports.Submitted:
+def _store(ws: Workspace, data: Mapping[str, Any], limit: RateLimiter, address: str) -> reports.Submitted:
     """Take a rate-limit slot and store the report in one transaction (`TooMany` if no slot is free; a refused
     report gives its slot back), committed before returning, so the 201 that follows is never for a report
     that is lost."""
@@ -198,7 +148,7 @@ def startup_purge(ws: Workspace) -> int:
 
 # --- the public form -------------------------------------------------------------------------------------
 
-def _form_context(form: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _form_context(form: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
     return {"title": "Report a stop or search", "form": form, "errors": errors,
             "boroughs": list(places.boroughs().values()), "questions": QUESTIONS, "answers": ANSWER_LABELS,
             "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS,
@@ -206,10 +156,16 @@ def _form_context(form: dict[str, Any], errors: dict[str, str]) -> dict[str, Any
             "retention_days": reports.contact_retention_days()}
 
 
+def _report_page(request: Request, *, errors: Mapping[str, str] | None = None,
+                 form: Mapping[str, Any] | None = None, status: int = 200) -> Response:
+    """The form, again with what was typed and each refusal beside its box when it comes back (`forms.submit`)."""
+    return page(request, T + "report.html", _form_context(form or {}, errors or {}), status)
+
+
 @router.get("/report")
 def report_form(request: Request) -> Response:
     purge_once(request)
-    return page(request, T + "report.html", _form_context({}, {}))
+    return _report_page(request)
 
 
 async def _too_many(request: Request) -> int:
@@ -230,6 +186,21 @@ def _refused_api(wait: int) -> Response:
                                      "type": "rate_limited"}]}, 429, headers={"Retry-After": str(wait)})
 
 
+def _form_values(body: bytes) -> dict[str, str]:
+    """Each box of the form as typed (the first value sent; blank when not sent, as for an unticked box), read
+    from the body `read_capped` let through. Anything else posted is ignored."""
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=60)
+    except (UnicodeDecodeError, ValueError):
+        parsed = {}
+    return {name: parsed.get(name, [""])[0] for name in CommunityReportCreate.model_fields}
+
+
+def _submission(model: CommunityReportCreate) -> dict[str, Any]:
+    """A parsed report as the service reads it (JSON scalars): the form's and the API's alike."""
+    return model.model_dump(mode="json", exclude_none=True)
+
+
 @router.post("/report")
 async def report_submit(request: Request) -> Response:
     wait = await _too_many(request)
@@ -241,20 +212,22 @@ async def report_submit(request: Request) -> Response:
         return page(request, T + "refused.html", {
             "title": "Too long", "message": "The report is too long to send. Please shorten what you wrote "
             "and try again."}, 413)
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=60)
-    except (UnicodeDecodeError, ValueError):
-        parsed = {}
-    form = {key: values[0] for key, values in parsed.items()}
-    try:
-        submitted = await run_in_threadpool(_store, workspace(request), form, limiter(request),
-                                            client_address(request))
-    except Invalid as exc:
-        return page(request, T + "report.html", _form_context(form, {exc.field: exc.message}), 422)
-    except TooMany as exc:
-        return _refused_form(request, exc.retry_after)
-    return page(request, T + "thanks.html", {"title": "Thank you", "reference": submitted.reference,
-                                             "letter_token": submitted.letter_token}, 201)
+    values = _form_values(body)
+    ws, limit, address = workspace(request), limiter(request), client_address(request)
+
+    def store(data: Mapping[str, Any]) -> Response:
+        try:
+            submitted = _store(ws, data, limit, address)
+        except TooMany as exc:
+            return _refused_form(request, exc.retry_after)
+        return page(request, T + "thanks.html", {"title": "Thank you", "reference": submitted.reference,
+                                                 "letter_token": submitted.letter_token}, 201)
+
+    if reports.is_robot(values):  # thanked whatever else it sent, as for a report: the robot learns nothing
+        return await run_in_threadpool(store, values)
+    form = forms.parse(CommunityReportCreate, values)
+    return await run_in_threadpool(forms.submit, form, lambda model: store(_submission(model)),
+                                   partial(_report_page, request))
 
 
 @router.post("/report/letter")
@@ -307,13 +280,14 @@ def _official(request: Request, cell: summary.Cell) -> int | None:
     return int(searches) if isinstance(searches, int) else None
 
 
-def _summary(request: Request) -> tuple[list[CommunitySummaryCell], list[str]]:
+def _summary(request: Request) -> tuple[list[CommunitySummaryCellPublic], list[str]]:
     purge_once(request)
     with workspace(request).session() as session:
         cells = summary.cells(session)
         quotes = summary.approved_accounts(session)
-    rows = [CommunitySummaryCell(borough_code=c.borough_code, borough_name=c.borough_name, month=c.month,
-                                 reports=c.reports, searched=c.searches, official_searches=_official(request, c))
+    rows = [CommunitySummaryCellPublic(borough_code=c.borough_code, borough_name=c.borough_name, month=c.month,
+                                       reports=c.reports, searched=c.searches,
+                                       official_searches=_official(request, c))
             for c in cells]
     return rows, quotes
 
@@ -343,14 +317,22 @@ def moderation_list(request: Request, user: PanelMember, ws: WorkspaceDep, statu
         "borough": places.borough, "now": now})
 
 
-@router.get("/workspace/community-reports/{report_id}")
-def moderation_detail(request: Request, user: PanelMember, ws: WorkspaceDep, report_id: str) -> Response:
+def _detail_page(request: Request, ws: Workspace, user: User, report_id: str, *,
+                 errors: Mapping[str, str] | None = None, form: Mapping[str, Any] | None = None,
+                 status: int = 200) -> Response:
+    """One report for its moderators; again with the refusal (status 422) when a decision cannot be made."""
     now = datetime.now(UTC)
     with ws.session(RETENTION) as session:
         purge_expired_contacts(session, now)
     with ws.session() as session:
         report = moderation.get(session, user, report_id)
-    return page(request, T + "detail.html", _detail_context(report, now))
+    return page(request, T + "detail.html", {**_detail_context(report, now), "errors": errors or {},
+                                             "form": form or {}}, status)
+
+
+@router.get("/workspace/community-reports/{report_id}")
+def moderation_detail(request: Request, user: PanelMember, ws: WorkspaceDep, report_id: str) -> Response:
+    return _detail_page(request, ws, user, report_id)
 
 
 def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
@@ -362,11 +344,17 @@ def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
 @router.post("/workspace/community-reports/{report_id}/{action}")
 def moderation_action(request: Request, user: PanelMember, ws: WorkspaceDep, report_id: str,
                       action: str) -> Response:
-    if action not in moderation.ACTIONS:
+    """An address that names no action is a page that does not exist (404); a decision the service refuses
+    (approving words the report does not have) shows the report again with the reason."""
+    decision = forms.parse(ModerationCreate, {"action": action})
+    if decision.model is None:
         raise NotFound(f"unknown action {action!r}")
-    with ws.session(accounts.actor(user)) as session:
-        moderation.moderate(session, user, report_id, action)
-    return redirect(request, f"/workspace/community-reports/{report_id}")
+    chosen = decision.model.action
+    done = f"/workspace/community-reports/{report_id}"
+    return forms.attempt(
+        decision.values,
+        lambda: forms.write(request, ws, user, lambda s: moderation.moderate(s, user, report_id, chosen), done),
+        partial(_detail_page, request, ws, user, report_id))
 
 
 # --- the JSON API ----------------------------------------------------------------------------------------
@@ -381,7 +369,7 @@ def _validation_error(exc: ValidationError) -> RequestValidationError:
     responses={413: {"description": "Body larger than 16 KB"}, 422: {"description": "A field is not valid"},
                429: {"description": "Too many reports from this address; see Retry-After"}},
     openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": CommunityReportIn.model_json_schema()}}}},
+        "application/json": {"schema": CommunityReportCreate.model_json_schema()}}}},
 )
 async def api_submit(request: Request) -> Response:
     """Store a community report. Public: no login, no CSRF token (it carries no cookie authority). Limited to
@@ -401,11 +389,11 @@ async def api_submit(request: Request) -> Response:
     if not isinstance(raw, dict):
         raise Invalid("body", "send a JSON object")
     try:  # checked even for a robot: a body the spec refuses is a 422 whatever is in the honeypot
-        model = CommunityReportIn.model_validate(raw)
+        model = CommunityReportCreate.model_validate(raw)
     except ValidationError as exc:
         raise _validation_error(exc) from None
     if not reports.is_robot(raw):
-        raw = model.model_dump(mode="json", exclude_none=True)
+        raw = _submission(model)
     try:
         submitted = await run_in_threadpool(_store, workspace(request), raw, limiter(request), client_address(request))
     except TooMany as exc:
@@ -414,10 +402,10 @@ async def api_submit(request: Request) -> Response:
     return JSONResponse(accepted.model_dump(), 201, headers={"Cache-Control": "no-store"})
 
 
-@api_router.get("/community-reports/summary", response_model=CommunitySummary,
+@api_router.get("/community-reports/summary", response_model=CommunitySummaryPublic,
                 summary="Published community reports by borough and month (rounded to 5, 1-4 shown as \"<5\")")
-def api_summary(request: Request) -> CommunitySummary:
+def api_summary(request: Request) -> CommunitySummaryPublic:
     """Only reports a panel has published count. Beside each cell, the searches the police recorded for the
     same borough and month, when that month is loaded."""
     rows, _ = _summary(request)
-    return CommunitySummary(cells=rows)
+    return CommunitySummaryPublic(cells=rows)

@@ -1,7 +1,8 @@
 """Checking and storing a community report: the one workspace write made without a logged-in account.
 
-The public form and the JSON API both end here, with the submitted values as strings (or JSON scalars); every
-refusal is `Invalid(field, ...)` naming the form field. Text is stored as typed (only trimmed at the ends):
+The public form and the JSON API both end here, with the submitted values as JSON scalars (parsed first into the
+web's `CommunityReportCreate`, whose form readers are the `read_*` functions here); every refusal is
+`Invalid(field, ...)` naming the form field. Text is stored as typed (only trimmed at the ends):
 escaping is the job of whatever shows it. The session must act as `PUBLIC_FORM`, so the audit log says who
 wrote it. Contact details are kept only with the consent box ticked, and only for `contact_retention_days()`.
 """
@@ -41,6 +42,7 @@ LETTER_HOURS = 24  # the complaint letter can be fetched (once per format) for t
 HONEYPOT = "website"  # a field hidden from people; only a form-filling robot fills it in
 TEXT_LIMITS = {"suspected_of": 2000, "power_stated": 500, "searched_for": 2000, "found": 2000,
                "ethnicity_text": 200, "account": 6000}
+CONTACT_LIMITS = {"contact_email": 254, "contact_phone": 40}
 ANSWERS = ("grounds_given", "name_given", "station_given", "power_given", "record_offered", "body_camera",
            "outer_clothing_removed")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,30}$")
@@ -57,8 +59,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _text(data: Mapping[str, Any], name: str, limit: int) -> str | None:
-    value = data.get(name)
+# Each value's reader takes (field, value) and gives the value or None for a blank one, or refuses with
+# `Invalid(field, ...)`: `build` reads the submission with them, and the web form's schema (`FormValue`) reads
+# each box with them, so a person sees the same words whichever checks first.
+
+def read_text(name: str, value: Any, limit: int) -> str | None:
+    """Text trimmed at the ends (None when blank), at most `limit` characters, no NUL."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -71,8 +77,7 @@ def _text(data: Mapping[str, Any], name: str, limit: int) -> str | None:
     return value or None
 
 
-def _choice(data: Mapping[str, Any], name: str, kind: type[E]) -> E | None:
-    value = data.get(name)
+def read_choice(name: str, value: Any, kind: type[E]) -> E | None:
     if value is None or value == "":
         return None
     for member in kind:
@@ -82,8 +87,7 @@ def _choice(data: Mapping[str, Any], name: str, kind: type[E]) -> E | None:
     raise Invalid(name, f"choose one of: {allowed}")
 
 
-def _number(data: Mapping[str, Any], name: str) -> float | None:
-    value = data.get(name)
+def read_number(name: str, value: Any) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -97,27 +101,67 @@ def _number(data: Mapping[str, Any], name: str) -> float | None:
     return number
 
 
-def _checked(data: Mapping[str, Any], name: str) -> bool:
-    value = data.get(name)
+def read_consent(name: str, value: Any) -> bool:
+    """A ticked box: what a form's checkbox sends ("yes", "on"), or JSON's true; anything else is unticked."""
     return value is True or (isinstance(value, str) and value.lower() in ("on", "yes", "true", "1"))
 
 
-def _when(data: Mapping[str, Any], now: datetime) -> tuple[date, time | None]:
-    raw_day, raw_time = data.get("date"), data.get("time")
-    if not isinstance(raw_day, str) or not raw_day.strip():
-        raise Invalid("date", "say which day it happened")
+def read_day(name: str, value: Any) -> date | None:
+    """The day as typed (YYYY-MM-DD), None when blank; whether it is too early or late is `_when`'s question."""
+    if not isinstance(value, str) or not value.strip():
+        return None
     try:
-        day = date.fromisoformat(raw_day.strip())
+        return date.fromisoformat(value.strip())
     except ValueError:
-        raise Invalid("date", "give the day as a date, like 2026-03-14") from None
-    at: time | None = None
-    if isinstance(raw_time, str) and raw_time.strip():
+        raise Invalid(name, "give the day as a date, like 2026-03-14") from None
+
+
+def read_time(name: str, value: Any) -> time | None:
+    """The time of day to the minute (HH:MM), None when blank."""
+    if isinstance(value, str) and value.strip():
         try:
-            at = time.fromisoformat(raw_time.strip()).replace(second=0, microsecond=0, tzinfo=None)
+            return time.fromisoformat(value.strip()).replace(second=0, microsecond=0, tzinfo=None)
         except ValueError:
-            raise Invalid("time", "give the time like 17:30") from None
-    elif raw_time not in (None, ""):
-        raise Invalid("time", "give the time like 17:30")
+            raise Invalid(name, "give the time like 17:30") from None
+    if value not in (None, ""):
+        raise Invalid(name, "give the time like 17:30")
+    return None
+
+
+def read_borough(name: str, value: Any) -> str | None:
+    code = value or None
+    if code is not None and (not isinstance(code, str) or places.borough(code) is None):
+        raise Invalid(name, "choose a London borough from the list")
+    return code
+
+
+def read_email(name: str, value: Any) -> str | None:
+    email = read_text(name, value, CONTACT_LIMITS["contact_email"])
+    if email and not EMAIL.match(email):
+        raise Invalid(name, "this does not look like an email address")
+    return email
+
+
+def read_phone(name: str, value: Any) -> str | None:
+    phone = read_text(name, value, CONTACT_LIMITS["contact_phone"])
+    if phone and not (PHONE.match(phone) and 7 <= sum(c.isdigit() for c in phone) <= 15):
+        raise Invalid(name, "use digits, spaces and + only, like 07700 900123")
+    return phone
+
+
+def read_respect(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or str(value) not in {"1", "2", "3", "4", "5"}:
+        raise Invalid(name, "choose from 1 (not at all) to 5 (very respectfully)")
+    return int(value)
+
+
+def _when(data: Mapping[str, Any], now: datetime) -> tuple[date, time | None]:
+    day = read_day("date", data.get("date"))
+    if day is None:
+        raise Invalid("date", "say which day it happened")
+    at = read_time("time", data.get("time"))
     local = now.astimezone(LONDON)
     today = local.date()
     if day > today or (day == today and at is not None and at > local.time().replace(tzinfo=None)):
@@ -132,10 +176,8 @@ def _when(data: Mapping[str, Any], now: datetime) -> tuple[date, time | None]:
 
 
 def _where(data: Mapping[str, Any]) -> tuple[str | None, float | None, float | None]:
-    code = data.get("borough") or None
-    if code is not None and (not isinstance(code, str) or places.borough(code) is None):
-        raise Invalid("borough", "choose a London borough from the list")
-    latitude, longitude = _number(data, "latitude"), _number(data, "longitude")
+    code = read_borough("borough", data.get("borough"))
+    latitude, longitude = read_number("latitude", data.get("latitude")), read_number("longitude", data.get("longitude"))
     if (latitude is None) != (longitude is None):
         raise Invalid("longitude" if longitude is None else "latitude", "a map pin needs both latitude and longitude")
     if latitude is not None and longitude is not None:
@@ -146,24 +188,12 @@ def _where(data: Mapping[str, Any]) -> tuple[str | None, float | None, float | N
 
 
 def _contact(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    email = _text(data, "contact_email", 254)
-    phone = _text(data, "contact_phone", 40)
-    if (email or phone) and not _checked(data, "contact_consent"):
+    """The consent comes first: details given without it are refused before their form is looked at."""
+    given = [read_text(name, data.get(name), limit) for name, limit in CONTACT_LIMITS.items()]
+    if any(given) and not read_consent("contact_consent", data.get("contact_consent")):
         raise Invalid("contact_consent", "tick the box to let us keep your contact details, or leave them out")
-    if email and not EMAIL.match(email):
-        raise Invalid("contact_email", "this does not look like an email address")
-    if phone and not (PHONE.match(phone) and 7 <= sum(c.isdigit() for c in phone) <= 15):
-        raise Invalid("contact_phone", "use digits, spaces and + only, like 07700 900123")
-    return email, phone
-
-
-def _respect(data: Mapping[str, Any]) -> int | None:
-    value = data.get("respect")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or str(value) not in {"1", "2", "3", "4", "5"}:
-        raise Invalid("respect", "choose from 1 (not at all) to 5 (very respectfully)")
-    return int(value)
+    email = read_email("contact_email", data.get("contact_email"))
+    return email, read_phone("contact_phone", data.get("contact_phone"))
 
 
 def is_robot(data: Mapping[str, Any]) -> bool:
@@ -176,18 +206,19 @@ def build(data: Mapping[str, Any], now: datetime) -> CommunityReport:
     """A new report from submitted values, every value checked; raises `Invalid` naming the first bad field."""
     day, at = _when(data, now)
     code, latitude, longitude = _where(data)
-    kind = _choice(data, "kind", StopKind)
+    kind = read_choice("kind", data.get("kind"), StopKind)
     if kind is None:
         raise Invalid("kind", "say whether you were searched or only stopped")
-    texts = {name: _text(data, name, limit) for name, limit in TEXT_LIMITS.items()}
-    answers = {name: _choice(data, name, Answer) for name in ANSWERS}
+    texts = {name: read_text(name, data.get(name), limit) for name, limit in TEXT_LIMITS.items()}
+    answers = {name: read_choice(name, data.get(name), Answer) for name in ANSWERS}
     email, phone = _contact(data)
     report = CommunityReport(
         id=secrets.token_urlsafe(16), occurred_on=day, occurred_time=f"{at:%H:%M}" if at else None,
         borough_code=code, latitude=latitude, longitude=longitude, kind=kind,
-        outcome=_choice(data, "outcome", Outcome),
-        age_band=_choice(data, "age_band", AgeBand), ethnic_group=_choice(data, "ethnic_group", EthnicGroup),
-        respect=_respect(data), contact_email=email, contact_phone=phone,
+        outcome=read_choice("outcome", data.get("outcome"), Outcome),
+        age_band=read_choice("age_band", data.get("age_band"), AgeBand),
+        ethnic_group=read_choice("ethnic_group", data.get("ethnic_group"), EthnicGroup),
+        respect=read_respect("respect", data.get("respect")), contact_email=email, contact_phone=phone,
         contact_expires_at=now + timedelta(days=contact_retention_days()) if email or phone else None,
         account_approved=False, letter_text_taken=False, letter_pdf_taken=False,
         **texts, **answers,
