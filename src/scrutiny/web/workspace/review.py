@@ -8,18 +8,27 @@ since panel members review records too; the results are for every role inside an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from scrutiny.web.schemas import error_responses
+from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
-from scrutiny.web.workspace.render import page, redirect
+from scrutiny.web.workspace.render import page
+from scrutiny.web.workspace.schemas.review import (
+    DrawCreate,
+    GroundsUpdate,
+    GroupFiguresPublic,
+    ReviewCreate,
+    ReviewResultsPublic,
+)
 from scrutiny.workspace import accounts
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.grounds import classify, highlight
@@ -31,7 +40,9 @@ from scrutiny.workspace.review.uploads import PendingUploads
 router = APIRouter()
 api_router = APIRouter()
 ClassNames = {"smell_only": "Smell only", "smell_plus": "Smell plus other grounds", "no_smell": "No smell ground"}
-Text = Annotated[str, Form(max_length=200)]
+NewDraw = Annotated[forms.Posted[DrawCreate], Depends(forms.posted(DrawCreate))]
+NewReview = Annotated[forms.Posted[ReviewCreate], Depends(forms.posted(ReviewCreate))]
+ChangedGrounds = Annotated[forms.Posted[GroundsUpdate], Depends(forms.posted(GroundsUpdate))]
 
 
 def _uploads(request: Request) -> PendingUploads:
@@ -42,31 +53,33 @@ def _uploads(request: Request) -> PendingUploads:
 # ---------------------------------------------------------------- samples
 
 
-@router.get("/workspace/review")
-def index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Response:
+def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: Mapping[str, str] | None = None,
+           form: Mapping[str, Any] | None = None, status: int = 200) -> Response:
     with ws.session() as session:
         found = sampling.progress(session)
         total = session.scalar(select(func.count()).select_from(SearchRecord)) or 0
     return page(request, "workspace/review/index.html", {
         "title": "Search-record review", "samples": found, "total": total,
         "panel_task": accounts.may(user, Role.panel_member),
-        "today": date.today().isoformat()})
+        "today": date.today().isoformat(), "errors": errors or {}, "form": form or {}}, status)
+
+
+@router.get("/workspace/review")
+def index(request: Request, ws: WorkspaceDep, user: AnyRole) -> Response:
+    return _index(request, ws, user)
 
 
 @router.post("/workspace/review/samples")
-def draw(request: Request, ws: WorkspaceDep, user: PanelMember, period_start: Annotated[date, Form()],
-         period_end: Annotated[date, Form()], size: Annotated[int, Form(ge=1, le=sampling.MAX_SIZE)],
-         source: Annotated[str, Form(max_length=10)] = "workspace", force: Text = "", area: Text = "",
-         seed: Annotated[str, Form(max_length=20)] = "") -> Response:
-    try:
-        chosen_seed = int(seed) if seed.strip() else None
-    except ValueError:
-        raise Invalid("seed", "the seed is a whole number (or leave it empty for a random one)") from None
-    filters = sampling.Filters(period_start, period_end, force, area)
-    with ws.session(accounts.actor(user)) as session:
-        sample = sampling.draw_sample(session, user, filters, size, chosen_seed, source=source,
-                                      db=request.app.state.settings.db)
-    return redirect(request, f"/workspace/review/samples/{sample.id}")
+def draw(request: Request, ws: WorkspaceDep, user: PanelMember, form: NewDraw) -> Response:
+    """A refused draw (a date that is not one, a size out of range, no records to draw from) shows the page
+    again, status 422, with the field marked and what was typed kept."""
+    db = request.app.state.settings.db
+    work = forms.saving(
+        request, ws, user,
+        lambda s, d: sampling.draw_sample(s, user, sampling.Filters(d.period_start, d.period_end, d.force, d.area),
+                                          d.size, d.seed, source=d.source, db=db),
+        lambda sample: f"/workspace/review/samples/{sample.id}")
+    return forms.submit(form, work, partial(_index, request, ws, user))
 
 
 @router.get("/workspace/review/samples/{sample_id}")
@@ -130,9 +143,9 @@ async def apply_mapping(request: Request, ws: WorkspaceDep, user: PanelMember) -
 # ---------------------------------------------------------------- one record
 
 
-@router.get("/workspace/review/records/{record_id}")
-def record_page(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int,
-                sample: Annotated[int | None, Query()] = None) -> Response:
+def _record(request: Request, ws: WorkspaceDep, user: User, record_id: int, sample: int | None = None, *,
+            errors: Mapping[str, str] | None = None, form: Mapping[str, Any] | None = None,
+            status: int = 200) -> Response:
     with ws.session() as session:
         record = reviews.get_record(session, record_id)
         all_reviews = reviews.reviews_of(session, record_id)
@@ -148,38 +161,37 @@ def record_page(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: in
         "evidence": grounds.evidence, "classes": ClassNames, "shown": shown, "names": names, "mine": mine,
         "count": len(all_reviews), "can_review": in_sample and not mine and len(all_reviews) < 2,
         "can_edit_grounds": accounts.may(user, Role.panel_member) and record.source == "warehouse" and not all_reviews,
-        "sample": sample, "labels": agreement.ITEM_LABELS})
+        "sample": sample, "labels": agreement.ITEM_LABELS, "errors": errors or {}, "form": form or {}}, status)
 
 
-def _yes_no(form: Any, name: str) -> bool:
-    value = str(form.get(name, ""))
-    if value not in ("yes", "no"):
-        raise Invalid(name, f"answer '{agreement.ITEM_LABELS[name]}' with yes or no")
-    return value == "yes"
+@router.get("/workspace/review/records/{record_id}")
+def record_page(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int,
+                sample: Annotated[int | None, Query()] = None) -> Response:
+    return _record(request, ws, user, record_id, sample)
+
+
+def _sample_id(text: str) -> int | None:
+    """The sample page a reviewer came from (a hidden field): only ever a place to go back to."""
+    return int(text) if text.isdigit() else None
 
 
 @router.post("/workspace/review/records/{record_id}/reviews")
-async def submit_review(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int) -> Response:
-    form = await request.form()
-    answers = reviews.Answers(
-        object_stated=_yes_no(form, "object_stated"), grounds_stated=_yes_no(form, "grounds_stated"),
-        reasonable_suspicion=_yes_no(form, "reasonable_suspicion"), smell_only=_yes_no(form, "smell_only"),
-        body_worn_video=str(form.get("body_worn_video", "")), conduct=str(form.get("conduct", "")),
-        grounds_class=str(form.get("grounds_class", "")), notes=str(form.get("notes", "")).strip())
-    with ws.session(accounts.actor(user)) as session:
-        reviews.submit(session, user, record_id, answers)
-    sample = str(form.get("sample", ""))
-    if sample.isdigit():
-        return redirect(request, f"/workspace/review/samples/{int(sample)}")
-    return redirect(request, f"/workspace/review/records/{record_id}")
+def submit_review(request: Request, ws: WorkspaceDep, user: AnyRole, record_id: int, form: NewReview) -> Response:
+    sample = _sample_id(form.values.get("sample", ""))
+    done = f"/workspace/review/samples/{sample}" if sample is not None else f"/workspace/review/records/{record_id}"
+    work = forms.saving(
+        request, ws, user,
+        lambda s, r: reviews.submit(s, user, record_id, reviews.Answers(**r.model_dump(exclude={"sample"}))),
+        done)
+    return forms.submit(form, work, partial(_record, request, ws, user, record_id, sample))
 
 
 @router.post("/workspace/review/records/{record_id}/grounds")
 def edit_grounds(request: Request, ws: WorkspaceDep, user: PanelMember, record_id: int,
-                 grounds: Annotated[str, Form(max_length=20_000)]) -> Response:
-    with ws.session(accounts.actor(user)) as session:
-        records.edit_grounds(session, record_id, grounds)
-    return redirect(request, f"/workspace/review/records/{record_id}")
+                 form: ChangedGrounds) -> Response:
+    work = forms.saving(request, ws, user, lambda s, g: records.edit_grounds(s, record_id, g.grounds),
+                        f"/workspace/review/records/{record_id}")
+    return forms.submit(form, work, partial(_record, request, ws, user, record_id))
 
 
 # ---------------------------------------------------------------- results
@@ -217,25 +229,13 @@ def public_results_page(request: Request, ws: WorkspaceDep, sample: Annotated[in
         "public": True})
 
 
-class GroupFigures(BaseModel):
-    group: str = Field(description="Self-defined ethnic group (five groups, Not stated), or All")
-    counts: dict[str, int | str] = Field(
-        description='Counts rounded to 5, 1-4 shown as "<5"; totals summed from rounded parts')
-    rates: dict[str, float | None] = Field(description="Shares and find rates; null when undefined or suppressed")
-    suppressed: list[str] = Field(description="Rates hidden because their numerator or denominator is 1-4")
-
-
-class ReviewResults(BaseModel):
-    sample: int | None = Field(description="The sample these figures are for; null for every sampled record")
-    groups: list[GroupFigures]
-
-
-@api_router.get("/review/results", response_model=ReviewResults, responses=error_responses(404, 422),
+@api_router.get("/review/results", response_model=ReviewResultsPublic, responses=error_responses(404, 422),
                 summary="Search-record review results by ethnic group (small counts suppressed)")
-def public_results(ws: WorkspaceDep, sample: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ReviewResults:
+def public_results(ws: WorkspaceDep,
+                   sample: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> ReviewResultsPublic:
     """Shares of reviewed records with insufficient grounds (both reviewers said no reasonable suspicion),
     disputed, smell-only, and find rates, by self-defined ethnic group; every count is rounded to 5 (1-4 as
     "<5"), shares come from the rounded counts, and any share resting on a count of 1-4 is null."""
     with ws.session() as session:
         rows = results.public(results.results(session, _scope(session, sample)))
-    return ReviewResults(sample=sample, groups=[GroupFigures(**row) for row in rows])
+    return ReviewResultsPublic(sample=sample, groups=[GroupFiguresPublic(**row) for row in rows])

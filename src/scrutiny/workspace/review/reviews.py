@@ -19,6 +19,7 @@ from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.grounds import GroundsClass
 from scrutiny.workspace.models.accounts import User
 from scrutiny.workspace.models.review import Review, SampleRecord, SearchRecord
+from scrutiny.workspace.review.agreement import ITEM_LABELS
 
 REVIEWS_PER_RECORD = 2
 BWV = ("yes", "no", "unknown")
@@ -47,6 +48,13 @@ class Answers:
         if len(self.notes) > 5000:
             raise Invalid("notes", "at most 5,000 characters")
         return self
+
+
+def form_answer(field: str, text: str) -> bool:
+    """A yes-or-no question of the rubric as the review form sends it: every one must be answered."""
+    if text not in ("yes", "no"):
+        raise Invalid(field, f"answer '{ITEM_LABELS.get(field, field)}' with yes or no")
+    return text == "yes"
 
 
 def get_record(session: Session, record_id: int) -> SearchRecord:

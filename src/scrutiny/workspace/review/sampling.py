@@ -32,6 +32,8 @@ from scrutiny.workspace.review.vocab import warehouse_group
 MAX_SIZE = 2000
 MAX_SEED = 2**63 - 1
 SOURCES = ("workspace", "warehouse")
+SIZE_WORDS = f"a sample has 1 to {MAX_SIZE} records"
+SEED_WORDS = "the seed is a whole number from 0"
 WAREHOUSE_COLUMNS = ("occurred_at", "force", "month", "source_row", "latitude", "longitude", "gender", "age_range",
                      "self_defined_ethnicity", "self_defined_group", "officer_defined_ethnicity", "legislation",
                      "object_of_search", "outcome", "outcome_linked", "area_code", "area_name")
@@ -47,6 +49,8 @@ class Filters:
     def check(self) -> Filters:
         if self.period_end < self.period_start:
             raise Invalid("period_end", "the period ends before it starts")
+        if self.period_end == date.max:  # `bounds` ends the day after: there is none
+            raise Invalid("period_end", "the period ends on a day before 9999-12-31")
         force = (self.force or "").strip() or None
         area = (self.area or "").strip() or None
         return Filters(self.period_start, self.period_end, force, area)
@@ -55,6 +59,32 @@ class Filters:
     def bounds(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.period_start, time(), UTC)
         return start, datetime.combine(self.period_end + timedelta(days=1), time(), UTC)
+
+
+def form_size(field: str, text: str) -> int | None:
+    """The size typed in the draw form, None when blank; refused with `draw_sample`'s words."""
+    if not text.strip():
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        raise Invalid(field, SIZE_WORDS) from None
+    if not 1 <= size <= MAX_SIZE:
+        raise Invalid(field, SIZE_WORDS)
+    return size
+
+
+def form_seed(field: str, text: str) -> int | None:
+    """The seed typed in the draw form, None when blank (a random one is drawn and kept)."""
+    if not text.strip():
+        return None
+    try:
+        seed = int(text)
+    except ValueError:  # also a number of more than 4,300 digits
+        raise Invalid(field, "the seed is a whole number (or leave it empty for a random one)") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise Invalid(field, SEED_WORDS)
+    return seed
 
 
 def pick(count: int, size: int, seed: int) -> list[int]:
@@ -124,11 +154,11 @@ def draw_sample(session: Session, by: User, filters: Filters, size: int, seed: i
     if source not in SOURCES:
         raise Invalid("source", f"choose one of {', '.join(SOURCES)}")
     if not 1 <= size <= MAX_SIZE:
-        raise Invalid("size", f"a sample has 1 to {MAX_SIZE} records")
+        raise Invalid("size", SIZE_WORDS)
     if seed is None:
         seed = secrets.randbelow(2**31)
     if not 0 <= seed <= MAX_SEED:
-        raise Invalid("seed", "the seed is a whole number from 0")
+        raise Invalid("seed", SEED_WORDS)
     filters = filters.check()
     if source == "warehouse":
         if db is None:
