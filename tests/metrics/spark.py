@@ -30,6 +30,9 @@ METRIC_TABLES: dict[str, str | None] = {
     "areas": "area_code, area_name, source",
     "rejects": None,
     "ingest_log": None,
+    "street_crime": None,
+    "crime_outcome": None,
+    "mps_recorded_crime": None,
 }
 
 

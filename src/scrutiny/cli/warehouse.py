@@ -28,6 +28,8 @@ from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.ingest import FileResult, IngestReport, ingest_paths
 from scrutiny.warehouse.status import ForceMonths, force_months, month_ranges, reference_sources
 
+# How the ingest summary names the rows of each table but stop_search (any other: "<table> rows").
+TABLE_WORDS = {**CRIME_WORDS, "population": "population rows", "force_areas": "lookup rows", "areas": "boundaries"}
 # What `expand` could not follow: a warning, not a quiet skip.
 UNFOLLOWED_KINDS = (SourceKind.LINK, SourceKind.UNREADABLE)
 
@@ -91,20 +93,21 @@ def print_report(report: IngestReport) -> None:
         console.print(plain(f"skipped {paths[0]}{more} ({why})", style), highlight=False, soft_wrap=True)
     counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
     loaded = sum(r.rows_loaded for r in stops)
-    rejected = sum(r.rows_rejected for r in stops) + sum(r.rows_rejected for r in changed if r.table in CRIME_TABLES)
-    crime = {table: sum(r.rows_loaded for r in changed if r.table == table) for table in CRIME_TABLES}
-    reference = sum(r.rows_loaded for r in changed if not r.force_month and r.table not in CRIME_TABLES)
+    rejected = sum(r.rows_rejected for r in changed)
+    others: dict[str, int] = {}  # rows written to each table but stop_search, in the order loaded
+    for r in changed:
+        if not r.force_month and r.table is not None:
+            others[r.table] = others.get(r.table, 0) + r.rows_loaded
     replaced = [r for r in stops if r.action == "replaced"]
     before = sum(r.rows_before or 0 for r in replaced)
     after = sum(r.rows_loaded for r in replaced)
     console.print(
         f"{counts['new']} new, {counts['replaced']} replaced, {counts['unchanged']} unchanged; "
-        f"{loaded:,} rows loaded"
-        + "".join(f", {n:,} {CRIME_WORDS[table]}" for table, n in crime.items() if n)
+        + ", ".join([f"{loaded:,} " + ("stop-and-search rows" if others else "rows loaded")] * bool(stops or not others)
+                    + [f"{n:,} {TABLE_WORDS.get(table, table + ' rows')}" for table, n in others.items()])
         + f", {rejected:,} rejected"
         + (" (see the rejects table)" if rejected else "")
-        + (f"; replaced months held {before:,} rows, now {after:,} ({after - before:+,})" if replaced else "")
-        + (f"; {reference:,} population, lookup and boundary rows" if reference else ""),
+        + (f"; replaced months held {before:,} rows, now {after:,} ({after - before:+,})" if replaced else ""),
         highlight=False, markup=False,
     )
 

@@ -19,7 +19,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from scrutiny.errors import BadInput, NotFound
-from scrutiny.metrics.intervals import share, wilson
+from scrutiny.metrics.intervals import share_with_interval
+from scrutiny.metrics.london_drugs import london_drugs
 from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_scope, normalise_forces, of_force
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
@@ -126,15 +127,10 @@ def _recorded(rows: ir.Table, scope: CrimeScope) -> dict[str, Any]:
             "by_type": [{"type": str(k), "crimes": int(v)} for k, v in by_type.items()], "monthly": monthly}
 
 
-def _share(hits: int, n: int) -> dict[str, Any]:
-    interval = wilson(hits, n)
-    return {"n": hits, "of": n, "share": share(hits, n), "ci_low": interval.low, "ci_high": interval.high}
-
-
 def _mix(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
     """Each outcome class in the catalogue's order (`other` only when some fell there), with its count `n`, its
     share of `total` and a Wilson 95% interval."""
-    return [{"class": c.key, "label": c.label, **_share(counts.get(c.key, 0), total)}
+    return [{"class": c.key, "label": c.label, **share_with_interval(counts.get(c.key, 0), total)}
             for c in _outcome_classes().values() if counts.get(c.key, 0) or c.key != "other"]
 
 
@@ -164,8 +160,9 @@ def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> d
                              "published_last_outcome": _mix(published_counts, crimes),
                              "published_without_outcome": crimes - sum(published_counts.values())}
     if not _has(backend, "crime_outcome") or distinct_ids == 0:
-        return {**empty, "latest_outcome": [], "outcome_events": [], "events": 0, "charged": _share(0, 0),
-                "no_further_action": _share(0, 0), "months_to_first_outcome": _delays(pd.DataFrame({"delay": []}))}
+        none = share_with_interval(0, 0)
+        return {**empty, "latest_outcome": [], "outcome_events": [], "events": 0, "charged": none,
+                "no_further_action": none, "months_to_first_outcome": _delays(pd.DataFrame({"delay": []}))}
     events = backend.table("crime_outcome").select("crime_id", outcome_month="month", outcome_class="outcome_class",
                                                     outcome_force="force", source_row="source_row")
     linked = ids.join(events, "crime_id")
@@ -186,8 +183,8 @@ def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> d
     return {**empty, "with_outcome": with_outcome, "not_linked_yet": distinct_ids - with_outcome,
             "latest_outcome": _mix(latest_counts, with_outcome),
             "events": _counted(every), "outcome_events": _mix(event_counts, _counted(every)),
-            "charged": _share(int(per_crime.charged.sum()), with_outcome),
-            "no_further_action": _share(nfa, with_outcome), "months_to_first_outcome": _delays(per_crime)}
+            "charged": share_with_interval(int(per_crime.charged.sum()), with_outcome),
+            "no_further_action": share_with_interval(nfa, with_outcome), "months_to_first_outcome": _delays(per_crime)}
 
 
 def _linking(backend: ibis.BaseBackend, scope: CrimeScope) -> list[dict[str, Any]]:
@@ -254,6 +251,17 @@ def _drug_searches(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, An
             "per_drug_crime": searches / drug_crimes if drug_crimes else None, "caveat": SEARCHES_CAVEAT}
 
 
+def _london(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, Any] | None:
+    """For the Metropolitan Police alone (all London, or one borough), possession against trafficking from the
+    MPS's own recorded crime (`metrics.london_drugs`); None elsewhere, or when none is loaded for the period."""
+    if scope.force != "metropolitan" or scope.crime_type not in (None, DRUGS):
+        return None
+    try:
+        return london_drugs(backend, scope.start, scope.end, scope.area)
+    except NotFound:
+        return None
+
+
 def crime_document(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, Any]:
     """The `crime` figures of a checked scope (`resolve_crime_scope`)."""
     rows = _crimes(backend, scope)
@@ -265,12 +273,14 @@ def crime_document(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, An
         notes.append(f"{outcomes['without_crime_id']:,} {scope.outcome_type} crimes were published without a Crime "
                      "ID, so no outcome can be linked to them.")
     searches = _drug_searches(backend, scope) if scope.crime_type in (None, DRUGS) else None
+    london = _london(backend, scope)
     return {
         "scope": {"force": scope.force, "area": scope.area, "area_name": scope.area_name, "from": scope.start,
                   "to": scope.end, "type": scope.crime_type},
         "recorded": recorded,
         "outcomes": outcomes,
         "drug_searches": searches,
+        "london_drugs": london,
         "linking": _linking(backend, scope),
         "notes": notes,
     }

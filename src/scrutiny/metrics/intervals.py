@@ -80,3 +80,9 @@ def wilson(hits: int, n: int, z: float = Z95) -> Interval:
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return Interval(max(0.0, centre - half), min(1.0, centre + half))
+
+
+def share_with_interval(hits: int, n: int) -> dict[str, float | int | None]:
+    """`hits` of `n` as the documents show a share: {n, of, share, ci_low, ci_high} (Wilson 95%)."""
+    interval = wilson(hits, n)
+    return {"n": hits, "of": n, "share": share(hits, n), "ci_low": interval.low, "ci_high": interval.high}

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from scrutiny.errors import NotFound
-from scrutiny.metrics.intervals import share, wilson
+from scrutiny.metrics.intervals import share_with_interval
 from scrutiny.metrics.scope import count_rows
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.sources.mps_recorded_crime import MPS_CRIME
@@ -57,15 +57,10 @@ def resolve_borough(backend: ibis.BaseBackend, area: str | None) -> tuple[str | 
                    loc=("query", "area"))
 
 
-def _share(hits: int, n: int) -> dict[str, Any]:
-    interval = wilson(hits, n)
-    return {"n": hits, "of": n, "share": share(hits, n), "ci_low": interval.low, "ci_high": interval.high}
-
-
 def _figures(counts: dict[str, int]) -> dict[str, Any]:
     total = sum(counts.get(p, 0) for p in PARTS)
     return {**{p: counts.get(p, 0) for p in PARTS}, "drug_offences": total,
-            "possession_share": _share(counts.get("possession", 0), total)}
+            "possession_share": share_with_interval(counts.get("possession", 0), total)}
 
 
 def london_drugs(backend: ibis.BaseBackend, start: str, end: str, area: str | None = None) -> dict[str, Any]:

@@ -92,6 +92,42 @@ class DrugSearches(_Model):
     caveat: str
 
 
+class LondonScope(_Model):
+    area: str | None
+    area_name: str
+    from_: str = Field(alias="from")
+    to: str
+
+
+class DrugOffences(_Model):
+    possession: int
+    trafficking: int
+    other: int = Field(description="Any further kind of drug offence the MPS may add.")
+    drug_offences: int
+    possession_share: ShareOut
+
+
+class DrugOffencesMonth(DrugOffences):
+    month: str
+
+
+class DrugOffencesBorough(DrugOffences):
+    la_code: str | None = Field(description="Null for the MPS's Unknown and airports rows.")
+    borough_name: str
+
+
+class LondonDrugs(_Model):
+    """Possession against trafficking from the Metropolitan Police's recorded crime by borough."""
+
+    scope: LondonScope
+    totals: DrugOffences
+    monthly: list[DrugOffencesMonth]
+    by_borough: list[DrugOffencesBorough] = Field(description="For all London only.")
+    months_not_loaded: list[str]
+    source: str
+    notes: list[str]
+
+
 class Linking(_Model):
     force: str
     month: str
@@ -108,5 +144,7 @@ class CrimeDocument(_Model):
     recorded: Recorded
     outcomes: CrimeOutcomes
     drug_searches: DrugSearches | None = Field(description="Null when no month has both kinds of data loaded.")
+    london_drugs: LondonDrugs | None = Field(description="For the Metropolitan Police alone, when its recorded "
+                                                         "crime by borough is loaded for the period.")
     linking: list[Linking]
     notes: list[str]
