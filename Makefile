@@ -26,7 +26,7 @@ test: lint
 # markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes; it took 6 to 9
 # (1,297 tests) on a shared two-core machine at load average 2 to 3 when it was made.
 test-fast: venv
-	$(BIN)/pytest -m "not slow_fit and not browser and not spark" --durations=10
+	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark" --durations=10
 
 demo: venv
 	bash scripts/demo.sh
