@@ -33,8 +33,11 @@ class SourceKind(StrEnum):
     STREET_CSV = "street_csv"
     OUTCOMES_CSV = "outcomes_csv"
     MPS_RECORDED_CRIME = "mps_recorded_crime"
+    CRIMES_JSON = "crimes_json"
+    OUTCOMES_FOR_CRIME_JSON = "outcomes_for_crime_json"
     # Recognised, reported and never loaded:
     STOPS_NO_LOCATION_JSON = "stops_no_location_json"
+    CRIMES_NO_LOCATION_JSON = "crimes_no_location_json"
     API_REFERENCE = "api_reference"
     UNSUPPORTED = "unsupported"
     SYNTHETIC_SIDECAR = "synthetic_sidecar"

@@ -15,12 +15,16 @@ from scrutiny.sources.geography import LA_FORCE_LOOKUP
 from scrutiny.sources.mps_recorded_crime import MPS_RECORDED_CRIME
 from scrutiny.sources.police_uk_archive import ARCHIVE_STOP_SEARCH
 from scrutiny.sources.police_uk_crime import ARCHIVE_CRIME_OUTCOMES, ARCHIVE_STREET_CRIME
+from scrutiny.sources.police_uk_crime_json import API_CRIME_OUTCOMES, API_STREET_CRIME
 from scrutiny.sources.police_uk_json import API_STOPS
 
 Registry = Sequence[Source]
 
-# The first adapter that claims a file has it: JSON sources, then CSV ones, most specific header first.
+# The first adapter that claims a file has it: JSON sources, then CSV ones, most specific header first. The
+# crime answers come before the stops': an empty array (`[]`) is theirs only when its name says so.
 SOURCES: tuple[Source, ...] = (
+    API_STREET_CRIME,
+    API_CRIME_OUTCOMES,
     API_STOPS,
     BOUNDARIES,
     ARCHIVE_STOP_SEARCH,
