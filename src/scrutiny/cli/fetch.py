@@ -2,6 +2,7 @@
 
 scrutiny fetch --force metropolitan --from 2024-01 --to 2024-06
 scrutiny fetch --force metropolitan --latest 3
+scrutiny fetch --kind outcomes --force city-of-london --from 2024-01 --to 2024-03 --type Drugs
 scrutiny fetch census
 scrutiny fetch boundaries
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scrutiny.catalog import check_force
 from scrutiny.cli.common import AllowShrinkOption, DbOption, console, err_console, must_be_local, plain, user_errors
-from scrutiny.errors import BadInput
+from scrutiny.config import resolve_db
+from scrutiny.errors import BadInput, NotFound
 from scrutiny.sources import downloads
 from scrutiny.sources.police_uk_api import (
     BASE_URL_ENV,
@@ -28,13 +31,27 @@ from scrutiny.sources.police_uk_api import (
     month_range,
     resolve_base_url,
 )
+from scrutiny.sources.police_uk_crime_json import crime_types
+from scrutiny.vocab import months as vocab_months
+from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.crime_ids import crime_ids, street_months
 
 fetch_app = typer.Typer(
     invoke_without_command=True,
-    help="Download stop-and-search months from data.police.uk (or Census / boundaries), then ingest them.",
+    help="Download stop-and-search months (or the outcomes of loaded crimes) from data.police.uk (or Census / "
+    "boundaries), then ingest them.",
 )
 
 NoIngestOption = Annotated[bool, typer.Option("--no-ingest", help="Only download; do not load the warehouse.")]
+
+
+class FetchKind(StrEnum):
+    """What `fetch --force` downloads. Street crimes are not among them: the API lists them by area, never by
+    force (only those without a location), so a force's month of street crime comes from the monthly archive
+    (docs/crime-api.md)."""
+
+    stops = "stops"
+    outcomes = "outcomes"
 
 
 def _show_retries() -> None:
@@ -85,19 +102,33 @@ def fetch(
         typer.Option("--base-url", help=f"API root (default: ${BASE_URL_ENV}, else data.police.uk)."),
     ] = None,
     no_ingest: NoIngestOption = False,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="Months fetched at once.")] = 4,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="Downloads at once.")] = 4,
     allow_shrink: AllowShrinkOption = False,
+    kind: Annotated[
+        FetchKind,
+        typer.Option("--kind", help="stops: stop and search (stops-force, stops-no-location). outcomes: the outcome "
+                                    "histories (outcomes-for-crime) of the force's street crimes of those months "
+                                    "already in the warehouse, one request a crime. Street crimes themselves come "
+                                    "from the monthly archive: the API lists them by area, not by force."),
+    ] = FetchKind.stops,
+    crime_type: Annotated[
+        str | None,
+        typer.Option("--type", help="With --kind outcomes: only crimes of this type, e.g. Drugs."),
+    ] = None,
 ) -> None:
-    """Fetch a force's stop-and-search months from the data.police.uk API (resumable), then ingest."""
+    """Fetch a force's stop-and-search months (or its crimes' outcomes) from the data.police.uk API (resumable),
+    then ingest."""
     with user_errors():
         must_be_local(out, "--out")
         if ctx.invoked_subcommand is not None:
-            if force or from_ or to or latest:
-                raise BadInput(f"--force/--from/--to/--latest do not apply to `fetch {ctx.invoked_subcommand}`")
+            if force or from_ or to or latest or kind != FetchKind.stops or crime_type:
+                raise BadInput(f"--force/--from/--to/--latest/--kind/--type do not apply to "
+                               f"`fetch {ctx.invoked_subcommand}`")
             return
         if force is None:
             raise BadInput(
-                "say what to fetch: --force FORCE with --from/--to or --latest N, or census, boundaries"
+                "say what to fetch: --force FORCE with --from/--to or --latest N (and --kind outcomes for the "
+                "outcomes of its crimes), or census, boundaries"
             )
         check_force(force)
         if latest is not None and (from_ or to):
@@ -107,6 +138,13 @@ def fetch(
         for month in (from_, to):
             if month is not None:
                 check_month(month)
+        if kind == FetchKind.outcomes:
+            paths = _fetch_histories(force, from_, to, latest, crime_type, db, out, base_url, workers)
+            if not no_ingest:
+                _ingest(paths, db, allow_shrink)
+            return
+        if crime_type is not None:
+            raise BadInput("--type applies to --kind outcomes only")
         with PoliceApiClient(resolve_base_url(base_url)) as client:
             _show_retries()
             if latest is not None:
@@ -117,6 +155,62 @@ def fetch(
             paths = _download_stops(client, force, months, out, workers)
         if not no_ingest:
             _ingest(paths, db, allow_shrink)
+
+
+def _crimes_to_ask(force: str, from_: str | None, to: str | None, latest: int | None, crime_type: str | None,
+                   db: Path | None) -> dict[str, list[str]]:
+    """Month → the Crime IDs of the force's street crimes the warehouse holds for it (of `crime_type`), over
+    --from/--to (--to defaulting to the last month loaded) or the --latest N months loaded."""
+    if crime_type is not None and crime_type not in crime_types():
+        raise BadInput(f"unknown crime type {crime_type!r}: one of {', '.join(crime_types())}")
+    if latest is not None and latest < 1:
+        raise BadInput(f"--latest must be at least 1 (got {latest})")
+    target = resolve_db(db)
+    con = connect(target, read_only=True)
+    try:
+        loaded = street_months(con, force)
+        if not loaded:
+            raise NotFound(f"no street crimes of {force} are loaded in {target}: ingest its archive street files "
+                           "first (`scrutiny ingest`); their Crime IDs are what outcomes are fetched for")
+        if latest is not None:
+            months = loaded[-latest:]
+        else:
+            assert from_ is not None
+            months = vocab_months.month_range(from_, to or loaded[-1], names=("from", "to"))
+        crimes = crime_ids(con, force, months, crime_type)
+    finally:
+        con.close()
+    if not crimes:
+        what = f"{crime_type} crimes" if crime_type else "crimes with a Crime ID"
+        raise NotFound(f"no {what} of {force} are loaded for {months[0]}..{months[-1]} (loaded: "
+                       f"{', '.join(vocab_months.ranges(loaded))})")
+    return crimes
+
+
+def _fetch_histories(force: str, from_: str | None, to: str | None, latest: int | None, crime_type: str | None,
+                     db: Path | None, out: Path, base_url: str | None, workers: int) -> list[Path]:
+    """Download the outcome histories of the force's loaded crimes, one file a month of crimes."""
+    crimes = _crimes_to_ask(force, from_, to, latest, crime_type, db)
+    total = sum(len(ids) for ids in crimes.values())
+    months = list(crimes)
+    fetched = 0
+    with PoliceApiClient(resolve_base_url(base_url)) as client, _progress() as progress:
+        _show_retries()
+        task = progress.add_task(f"{force} outcomes {months[0]}..{months[-1]}", total=total)
+
+        def step(path: Path, was_fetched: bool) -> None:
+            nonlocal fetched
+            fetched += was_fetched
+            progress.update(task, advance=1)
+
+        paths, unknown = client.download_histories(force, crimes, out, progress=step, workers=workers)
+    console.print(plain(f"{fetched - len(unknown)} outcome histories downloaded, {total - fetched} already saved, of "
+                        f"{total} crimes, in {len(paths)} month file(s) in {out}"), highlight=False)
+    if unknown:
+        console.print(plain(f"{len(unknown)} crime(s) the API does not know (HTTP 404; it keeps about three years): "
+                            f"{', '.join(unknown[:3])}{' ...' if len(unknown) > 3 else ''}", "yellow"),
+                      highlight=False)
+    return paths
 
 
 def _download_stops(client: PoliceApiClient, force: str, months: list[str], out: Path, workers: int) -> list[Path]:

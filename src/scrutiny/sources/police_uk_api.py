@@ -6,9 +6,12 @@ response; turning JSON into warehouse rows is the parser's job, not this module'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import shutil
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import httpx
 from scrutiny import settings
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound, SourceUnavailable
-from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, is_json_list
+from scrutiny.sources.ratelimit import Fetcher, RetryPolicy, atomic_file, is_json_list
 from scrutiny.vocab import months as vocab_months
 
 DEFAULT_BASE_URL = settings.DEFAULT_POLICE_API_URL
@@ -56,6 +59,43 @@ def month_range(start: str, end: str, *, today: date | None = None) -> list[str]
 def stops_path(out_dir: Path, kind: str, force: str, month: str) -> Path:
     """Where a month's response lives: `out_dir/<kind>-<force>/YYYY-MM.json` (the shared-data layout)."""
     return Path(out_dir) / f"{kind}-{force}" / f"{month}.json"
+
+
+def histories_path(out_dir: Path, force: str, month: str) -> Path:
+    """Where the outcome histories of a force's crimes of one month live, as one JSON array of the answers:
+    `out_dir/outcomes-for-crime-<force>-YYYY-MM.json` (sources/police_uk_crime_json.py loads it)."""
+    return Path(out_dir) / f"outcomes-for-crime-{force}-{month}.json"
+
+
+def _history_part(out_dir: Path, force: str, month: str, crime_id: str) -> Path:
+    """One crime's answer while its month is downloading; `.response` is no data suffix, so ingest passes it by."""
+    return Path(out_dir) / f"outcomes-for-crime-{force}-{month}.parts" / f"{crime_id}.response"
+
+
+def is_history(path: Path) -> str | None:
+    """None if the file holds an `outcomes-for-crime` answer (an object with its `outcomes`), else why not."""
+    try:
+        with path.open("rb") as f:
+            data = json.load(f)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"response is not JSON ({exc})"
+    if isinstance(data, dict) and isinstance(data.get("outcomes"), list):
+        return None
+    return "expected an object with a list of outcomes"
+
+
+def _not_found(exc: SourceUnavailable) -> bool:
+    """The API answered 404: it does not know the crime (it keeps about three years; the archive keeps more)."""
+    return ": HTTP 404 " in str(exc)
+
+
+def _join(parts: list[Path], out: Path) -> None:
+    """The answers, byte for byte, as the elements of one JSON array."""
+    with atomic_file(out) as f:
+        f.write(b"[")
+        for n, part in enumerate(parts):
+            f.write((b",\n" if n else b"\n") + part.read_bytes().strip())
+        f.write(b"\n]\n")
 
 
 class PoliceApiClient:
@@ -156,15 +196,73 @@ class PoliceApiClient:
             if progress is not None:
                 progress(dest, True)
 
-        if todo:
-            pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="police-api")
-            try:
-                futures: list[Future[None]] = [pool.submit(fetch, *job) for job in todo]
-                wait(futures, return_when=FIRST_EXCEPTION)
-                for future in futures:  # re-raise the first failure; finished months stay on disk
-                    if future.done() and future.exception() is not None:
-                        future.result()
-            finally:
-                # On failure or Ctrl-C, drop the queued months rather than fetching them all first.
-                pool.shutdown(wait=True, cancel_futures=True)
+        _run_all([partial(fetch, *job) for job in todo], workers)
         return [dest for _, _, dest in jobs]
+
+    def download_histories(
+        self,
+        force: str,
+        crimes: Mapping[str, list[str]],
+        out_dir: Path,
+        *,
+        progress: Progress | None = None,
+        workers: int = 4,
+    ) -> tuple[list[Path], list[str]]:
+        """Save `outcomes-for-crime` for every crime of `crimes` (month: crime ids), one file a month
+        (`histories_path`); returns the month files and the crimes the API does not know (HTTP 404).
+
+        Resumable, as `download_stops` is: a month file that exists is complete, and within a month each answer
+        is kept (`_history_part`) until the month's file is written from them, so an interrupted month goes on
+        where it stopped. `progress` is called once per crime.
+        """
+        check_force(force)
+        unknown: list[str] = []
+        todo: list[tuple[str, Path, Path]] = []  # crime id, its part, its month's file
+        for month, ids in crimes.items():
+            dest = histories_path(out_dir, force, check_month(month))
+            for crime_id in ids:
+                part = _history_part(out_dir, force, month, crime_id)
+                if dest.exists() or part.exists():
+                    if progress is not None:
+                        progress(dest, False)
+                else:
+                    todo.append((crime_id, part, dest))
+
+        def fetch(crime_id: str, part: Path, dest: Path) -> None:
+            try:
+                self.fetcher.download(self._url(f"outcomes-for-crime/{crime_id}"), part, check=is_history)
+            except SourceUnavailable as exc:
+                if not _not_found(exc):
+                    raise
+                unknown.append(crime_id)
+            if progress is not None:
+                progress(dest, True)
+
+        _run_all([partial(fetch, *job) for job in todo], workers)
+        paths = []
+        for month, ids in crimes.items():
+            dest = histories_path(out_dir, force, month)
+            if not dest.exists():
+                parts = [_history_part(out_dir, force, month, i) for i in ids]
+                _join([p for p in parts if p.exists()], dest)
+                for folder in {p.parent for p in parts}:  # the month's file holds them now
+                    shutil.rmtree(folder, ignore_errors=True)
+            paths.append(dest)
+        return paths, sorted(unknown)
+
+
+def _run_all(jobs: list[Callable[[], None]], workers: int) -> None:
+    """Run the downloads a few at once (the API is slow per request; the shared token bucket keeps the total
+    within the rate limit), re-raising the first failure; what finished stays on disk."""
+    if not jobs:
+        return
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="police-api")
+    try:
+        futures: list[Future[None]] = [pool.submit(job) for job in jobs]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            if future.done() and future.exception() is not None:
+                future.result()
+    finally:
+        # On failure or Ctrl-C, drop the queued downloads rather than fetching them all first.
+        pool.shutdown(wait=True, cancel_futures=True)
