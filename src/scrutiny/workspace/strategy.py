@@ -2,13 +2,16 @@
 
 An indicator follows one figure computed elsewhere — never here: the drug-search share and the find rate come
 from the warehouse metrics document (`object_groups.drugs.share`, `outcomes.find_rate`; the `monthly` list for
-months), diversion completion from `workspace.diversion.kpis`. The metrics document is fetched through a
-getter the caller passes (the web app's cached `app.state.metrics`), so this module stays free of the web
-layer and tests can use a real small warehouse. A period with no data says so; it never fails the page.
+months), diversion completion from `workspace.diversion.kpis`, and the recorded-crime figures from
+`metrics.crime_rates.crime_with_rate` (the `crime` document of each period: `per_1000.per_1000`,
+`outcomes.charged.share`, `outcomes.no_further_action.share`). The documents are fetched through getters the
+caller passes (the web app's cached `app.state.metrics`, and a crime getter), so this module stays free of the
+web layer and tests can use a real small warehouse. A period with no data says so; it never fails the page.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,9 +22,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.crime import CrimeScope
 from scrutiny.metrics.scope import ALL_FORCES, Scope
 from scrutiny.vocab.months import BadMonth, label, month_labels, month_start
-from scrutiny.vocab.numbers import whole_pct
+from scrutiny.vocab.numbers import ratio, whole_pct
 from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
 from scrutiny.workspace.errors import Invalid, NotFound
@@ -34,15 +38,26 @@ from scrutiny.workspace.models.strategy import (
 )
 
 MetricsGetter = Callable[[Scope], dict[str, Any]]
-Status = Literal["met", "not met", "no data", "suppressed"]
+CrimeGetter = Callable[[CrimeScope], dict[str, Any]]  # a scope's `crime_with_rate` document
+Status = Literal["met", "not met", "no data", "suppressed", "not judged"]
 MAX_MONTHS = 120  # ten years: a strategy longer than that is several
 METRIC_LABELS = {
     IndicatorMetric.drugs_share: "Share of searches for drugs",
     IndicatorMetric.find_rate: "Find rate (searches with an outcome other than no further action)",
     IndicatorMetric.diversion_completion: "Diversion: share who completed the intervention they started",
+    IndicatorMetric.drug_crimes_per_1000: "Recorded drug crimes per 1,000 residents",
+    IndicatorMetric.drug_crime_charge_share: "Share of recorded drug crimes charged or summonsed",
+    IndicatorMetric.drug_crime_nfa_share: "Share of recorded drug crimes with no further action",
 }
 DIRECTION_WORDS = {TargetDirection.at_most: "at most", TargetDirection.at_least: "at least"}
 WAREHOUSE_METRICS = (IndicatorMetric.drugs_share, IndicatorMetric.find_rate)
+CRIME_METRICS = (IndicatorMetric.drug_crimes_per_1000, IndicatorMetric.drug_crime_charge_share,
+                 IndicatorMetric.drug_crime_nfa_share)
+RATE_METRICS = (IndicatorMetric.drug_crimes_per_1000,)  # a number per 1,000 residents, not a share
+CRIME_SHARE_KEYS = {IndicatorMetric.drug_crime_charge_share: "charged",
+                    IndicatorMetric.drug_crime_nfa_share: "no_further_action"}
+PROVISIONAL_NOTE = ("A period marked provisional has drug crimes with no outcome loaded yet, so its share can "
+                    "still change as later outcomes files arrive.")
 TOLERANCE = 1e-9  # a share equal to its target meets it despite float rounding
 
 
@@ -104,16 +119,32 @@ def list_priorities(session: Session) -> Sequence[StrategyPriority]:
                                                              StrategyPriority.id)).all()
 
 
-def parse_target(text: str) -> float:
-    """A share as 0.4 or 40%."""
+def check_target(metric: IndicatorMetric | None, value: float) -> float:
+    """A target in the figure's own range: a share lies in [0, 1]; a rate per 1,000 residents is 0 or more.
+    An unknown figure is taken to be a share, as most are."""
+    if metric in RATE_METRICS:
+        if not (math.isfinite(value) and value >= 0):
+            raise Invalid("target", "a rate target is a number of crimes per 1,000 residents, 0 or more")
+        return value
+    if not 0 <= value <= 1:
+        raise Invalid("target", "a share target lies between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def parse_target(text: str, metric: IndicatorMetric | None = None) -> float:
+    """A share as 0.4 or 40%; for a figure per 1,000 residents, a plain number such as 2.5."""
     raw = text.strip()
+    if metric in RATE_METRICS:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise Invalid("target", f"{raw!r} is not a number: write crimes per 1,000 residents such as 2.5") from None
+        return check_target(metric, value)
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
         raise Invalid("target", f"{raw!r} is not a number: write a share such as 0.40 or 40%") from None
-    if not 0 <= value <= 1:
-        raise Invalid("target", "a share target lies between 0 and 1 (or 0% and 100%)")
-    return value
+    return check_target(metric, value)
 
 
 def add_indicator(session: Session, priority_id: int, metric: IndicatorMetric, direction: TargetDirection,
@@ -121,7 +152,8 @@ def add_indicator(session: Session, priority_id: int, metric: IndicatorMetric, d
     priority = get_priority(session, priority_id)
     force = force.strip()
     area = " ".join((area or "").split()) or None
-    if metric in WAREHOUSE_METRICS:
+    target = check_target(metric, target)
+    if metric in WAREHOUSE_METRICS or metric in CRIME_METRICS:
         if not force:
             raise Invalid("force", "a warehouse figure needs a force (e.g. metropolitan)")
         if force != ALL_FORCES:
@@ -173,6 +205,7 @@ class Point:
     status: Status
     numerator: int | None = None  # diversion only: completed, of
     denominator: int | None = None
+    provisional: bool = False  # crime shares: some crimes of the period have no outcome loaded yet
 
 
 @dataclass
@@ -184,6 +217,11 @@ class IndicatorProgress:
     points: list[Point]
     whole: Point  # the whole period at once
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def per_1000(self) -> bool:
+        """The figure is a rate per 1,000 residents (shown as a number), not a share (shown as a percentage)."""
+        return self.indicator.metric in RATE_METRICS
 
     @property
     def latest(self) -> Point | None:
@@ -240,6 +278,68 @@ def _warehouse(indicator: StrategyIndicator, priority: StrategyPriority, metrics
     return points, whole, notes
 
 
+def _crime_point(label: str, doc: dict[str, Any], indicator: StrategyIndicator, judged: bool = True) -> Point:
+    """A period's figure from its crime document; a share resting on crimes not all linked yet is provisional."""
+    if indicator.metric in RATE_METRICS:
+        raw = doc["per_1000"]["per_1000"]
+        provisional = False
+    else:
+        raw = doc["outcomes"][CRIME_SHARE_KEYS[indicator.metric]]["share"]
+        provisional = raw is not None and doc["outcomes"]["not_linked_yet"] > 0
+    value = None if raw is None else float(raw)
+    status: Status = verdict(value, indicator) if judged or value is None else "not judged"
+    return Point(label, value, status, provisional=provisional)
+
+
+def _crime(indicator: StrategyIndicator, priority: StrategyPriority, crime: CrimeGetter | None,
+           spans: list[Period]) -> tuple[list[Point], Point, list[str]]:
+    """Each period from its own crime document (one `crime_with_rate` call per period scope): a rate per
+    1,000 over a whole period of several months is not comparable with a per-period target, so it is shown
+    but not judged."""
+    if crime is None:
+        note = "Recorded crime figures are not available here."
+        return [Point(p.label, None, "no data") for p in spans], Point("whole period", None, "no data"), [note]
+    getter = crime
+    notes: list[str] = []
+
+    def fetch(first: str, last: str) -> dict[str, Any] | None:
+        try:
+            return getter(CrimeScope(indicator.force, first, last, indicator.area))
+        except ScrutinyError as exc:
+            if (first, last) == (priority.start_month, priority.end_month):
+                notes.append(f"No recorded crime for this scope and period ({exc}).")
+            return None
+
+    whole_doc = fetch(priority.start_month, priority.end_month)
+    if whole_doc is None:
+        return [Point(p.label, None, "no data") for p in spans], Point("whole period", None, "no data"), notes
+    rate = indicator.metric in RATE_METRICS
+    whole = _crime_point("whole period", whole_doc, indicator, judged=not rate or len(spans) == 1)
+    points: list[Point] = []
+    missing: list[str] = []
+    for p in spans:
+        doc = whole_doc if (p.first, p.last) == (priority.start_month, priority.end_month) else fetch(p.first, p.last)
+        if doc is None:
+            missing.append(p.label)
+            points.append(Point(p.label, None, "no data"))
+            continue
+        points.append(_crime_point(p.label, doc, indicator))
+        if rate and points[-1].value is None:
+            notes += [n for n in doc["per_1000"]["notes"] if n not in notes]
+    if missing:
+        notes.append(f"No street crime is loaded for {', '.join(missing)}.")
+    if rate:
+        notes += [n for n in whole_doc["per_1000"]["notes"] if n not in notes]
+        if whole.status == "not judged":
+            notes.append(f"Each period's figure counts that {priority.granularity.value}'s drug crimes; the whole "
+                         "period counts all of them, so it is shown but not judged against the target.")
+    else:
+        notes += whole_doc["notes"]
+        if whole.provisional or any(p.provisional for p in points):
+            notes.append(PROVISIONAL_NOTE)
+    return points, whole, notes
+
+
 def _diversion_point(label: str, cases: Sequence[CaseRecord], first: str, last: str, as_of: date,
                      indicator: StrategyIndicator, public: bool) -> Point:
     start, end = month_start(first), month_start(last)
@@ -272,6 +372,8 @@ def _diversion(indicator: StrategyIndicator, priority: StrategyPriority, cases: 
 
 
 def describe_target(indicator: StrategyIndicator) -> str:
+    if indicator.metric in RATE_METRICS:
+        return f"{DIRECTION_WORDS[indicator.direction]} {ratio(indicator.target)} per 1,000 residents"
     return f"{DIRECTION_WORDS[indicator.direction]} {whole_pct(indicator.target)}"
 
 
@@ -282,13 +384,16 @@ def describe_scope(indicator: StrategyIndicator) -> str:
 
 
 def progress(priority: StrategyPriority, metrics: MetricsGetter, cases: Sequence[CaseRecord], as_of: date, *,
-             public: bool) -> list[IndicatorProgress]:
-    """Each indicator per period against its target (`public`: diversion cells under 5 withheld)."""
+             public: bool, crime: CrimeGetter | None = None) -> list[IndicatorProgress]:
+    """Each indicator per period against its target (`public`: diversion cells under 5 withheld). Without a
+    `crime` getter, an indicator of recorded crime has no data and says so."""
     spans = periods(priority)
     out = []
     for indicator in priority.indicators:
         if indicator.metric in WAREHOUSE_METRICS:
             points, whole, notes = _warehouse(indicator, priority, metrics, spans)
+        elif indicator.metric in CRIME_METRICS:
+            points, whole, notes = _crime(indicator, priority, crime, spans)
         else:
             points, whole, notes = _diversion(indicator, priority, cases, as_of, spans, public)
         out.append(IndicatorProgress(indicator, METRIC_LABELS[indicator.metric], describe_target(indicator),

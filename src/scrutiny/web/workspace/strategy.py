@@ -1,19 +1,26 @@
 """Strategic priorities and their indicators: the workspace's forms (role panel_member), the progress page
 in the workspace and in public (`/strategy/{id}`), and the progress as JSON (the workspace part `strategy`).
 
-The figures come from the warehouse through `app.state.metrics` (the API's cache) and from the diversion
-cases; the public page withholds a diversion figure resting on 1-4 cases, the workspace page does not."""
+The figures come from the warehouse through `app.state.metrics` (the API's cache), from recorded crime through
+`metrics.crime_rates.crime_with_rate` (cached the same way) and from the diversion cases; the public page
+withholds a diversion figure resting on 1-4 cases, the workspace page does not."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from scrutiny.metrics.crime import CrimeScope
+from scrutiny.metrics.crime_rates import crime_with_rate
+from scrutiny.web.api.common import dump
+from scrutiny.web.cache import ResponseCache
+from scrutiny.web.deps import Warehouse
 from scrutiny.web.schemas import ErrorResponse
 from scrutiny.web.workspace import forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
@@ -48,6 +55,22 @@ def _metrics(request: Request) -> service.MetricsGetter:
     return getter
 
 
+def _crime(request: Request) -> service.CrimeGetter:
+    """A crime scope's figures through the API's cache, so a page of indicators asks each period once per
+    warehouse version (the same cache and version rule as `app.state.metrics`)."""
+    warehouse: Warehouse = request.app.state.warehouse
+    cache: ResponseCache = request.app.state.cache
+
+    def crime(scope: CrimeScope) -> dict[str, Any]:
+        key = ("strategy-crime", scope.force, scope.area, scope.start, scope.end, scope.crime_type)
+        entry, _ = cache.get_sync(key, warehouse.version(),
+                                  lambda: dump(warehouse.read(lambda backend: crime_with_rate(backend, scope))))
+        doc: dict[str, Any] = json.loads(entry.body)
+        return doc
+
+    return crime
+
+
 def _choices() -> dict[str, list[tuple[str, str]]]:
     return {
         "metric": [(m.value, service.METRIC_LABELS[m]) for m in IndicatorMetric],
@@ -62,7 +85,7 @@ def _progress(request: Request, ws: WorkspaceDep, priority_id: int, *,
         priority = service.get_priority(session, priority_id)
         cases = [record(c) for c in case_service.list_cases(session)] if any(
             i.metric == IndicatorMetric.diversion_completion for i in priority.indicators) else []
-        rows = service.progress(priority, _metrics(request), cases, _today(), public=public)
+        rows = service.progress(priority, _metrics(request), cases, _today(), public=public, crime=_crime(request))
     return priority, rows
 
 
@@ -163,7 +186,7 @@ def public_page(request: Request, ws: WorkspaceDep, priority_id: int) -> Respons
 
 
 def _point(p: service.Point) -> PointPublic:
-    return PointPublic(period=p.label, value=p.value, status=p.status)
+    return PointPublic(period=p.label, value=p.value, status=p.status, provisional=p.provisional)
 
 
 @api_router.get("/strategy/{priority_id}", response_model=PriorityPublic,
@@ -171,7 +194,8 @@ def _point(p: service.Point) -> PointPublic:
                 summary="A strategic priority's indicators against their targets, period by period")
 def api_priority(request: Request, ws: WorkspaceDep, priority_id: int) -> PriorityPublic:
     """Each indicator per month or quarter: its value and "met", "not met", "no data" or "suppressed" (a
-    diversion figure resting on 1-4 cases)."""
+    diversion figure resting on 1-4 cases); "not judged" for a rate per 1,000 residents over a whole period of
+    several months, and `provisional` for a recorded-crime share some of whose crimes have no outcome yet."""
     priority, rows = _progress(request, ws, priority_id, public=True)
     indicators = [IndicatorPublic(id=r.indicator.id, metric=r.indicator.metric, name=r.name,
                                direction=r.indicator.direction, target=r.indicator.target, scope=r.scope_text,

@@ -12,12 +12,17 @@ from scrutiny.workspace.models.base import Base, Created
 
 
 class IndicatorMetric(enum.StrEnum):
-    """The figures an indicator can follow. The first two come from the warehouse metrics document
-    (`object_groups.drugs.share`, `outcomes.find_rate`), the last from the diversion cases."""
+    """The figures an indicator can follow: from the warehouse metrics document (`object_groups.drugs.share`,
+    `outcomes.find_rate`), from the diversion cases, and from recorded crime (`metrics.crime`: Drugs crimes per
+    1,000 residents, and the shares of them charged or summonsed and with no further action). Stored as text
+    (VARCHAR(30), no CHECK), so a new member needs no migration."""
 
     drugs_share = "drugs_share"
     find_rate = "find_rate"
     diversion_completion = "diversion_completion"
+    drug_crimes_per_1000 = "drug_crimes_per_1000"
+    drug_crime_charge_share = "drug_crime_charge_share"
+    drug_crime_nfa_share = "drug_crime_nfa_share"
 
 
 class TargetDirection(enum.StrEnum):

@@ -3,15 +3,16 @@ indicators are written only through the workspace's forms; their progress is pub
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from scrutiny.web.workspace.forms import FormValue
 from scrutiny.web.workspace.schemas import Short
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.strategy import Granularity, IndicatorMetric, TargetDirection
-from scrutiny.workspace.strategy import parse_target
+from scrutiny.workspace.strategy import check_target, parse_target
 
 
 def read_granularity(name: str, text: str) -> Granularity:
@@ -38,9 +39,19 @@ def read_direction(name: str, text: str) -> TargetDirection:
         raise Invalid(name, CHOOSE_FROM_LISTS) from None
 
 
-def read_target(name: str, text: str) -> float:
-    """The service's reading of a share (0.4 or 40%), so a form's words are the service's."""
-    return parse_target(text)
+def read_target(value: Any, info: ValidationInfo) -> Any:
+    """A form's target read by the service for the figure chosen above it (a share as 0.4 or 40%, a rate per
+    1,000 residents as 2.5), so a form's words are the service's; an unreadable figure reads as a share."""
+    metric = info.data.get("metric")
+    return FormValue(lambda name, text: parse_target(text, metric))(value, info)
+
+
+def target_in_range(value: float, info: ValidationInfo) -> float:
+    """The figure's own range for any target, typed or sent as JSON (a share at most 1, a rate any number)."""
+    try:
+        return check_target(info.data.get("metric"), value)
+    except Invalid as exc:
+        raise PydanticCustomError("form", "{message}", {"message": exc.message}) from None
 
 
 class PriorityBase(BaseModel):
@@ -67,7 +78,7 @@ class IndicatorBase(BaseModel):
 
     metric: Annotated[IndicatorMetric, BeforeValidator(FormValue(read_metric))]
     direction: Annotated[TargetDirection, BeforeValidator(FormValue(read_direction))]
-    target: Annotated[float, Field(ge=0, le=1), BeforeValidator(FormValue(read_target))]
+    target: Annotated[float, Field(ge=0), BeforeValidator(read_target), AfterValidator(target_in_range)]
     force: Short = ""
     area: Short = ""
 
@@ -79,7 +90,8 @@ class IndicatorCreate(IndicatorBase):
 class PointPublic(BaseModel):
     period: str
     value: float | None
-    status: str  # met, not met, no data, suppressed
+    status: str  # met, not met, no data, suppressed, not judged (a rate over a whole period of several)
+    provisional: bool = False  # a crime share whose crimes do not all have an outcome loaded yet
 
 
 class IndicatorPublic(BaseModel):
