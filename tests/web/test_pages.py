@@ -113,7 +113,8 @@ class Page(HTMLParser):
             self._caption.append(data)
 
 
-LIST_KEYS = ("group", "area_code", "month", "period", "key", "force")
+LIST_KEYS = ("group", "area_code", "month", "period", "key", "force",
+             "type", "class", "months")  # the last three: the `crime` key's crime types, outcome classes, delays
 
 
 def lookup(doc: dict[str, Any], key: str) -> Any:

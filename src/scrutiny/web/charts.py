@@ -179,6 +179,21 @@ def rates(rows: Sequence[Mapping[str, Any]], *, title: str = "Searches per 1,000
     return _config(alt.layer(bars, text).properties(height=max(len(data), 1) * 34), title, room=32)
 
 
+def crime_types(rows: Sequence[Mapping[str, Any]], *, title: str = "Recorded crimes by type") -> Spec:
+    """Recorded crimes of each type in the document's order (most first), one labelled bar each. Anti-social
+    behaviour is not a crime: the document keeps it apart and so does the chart (the table gives its count)."""
+    data = [{"type": r["type"], "crimes": r["crimes"]} for r in rows]
+    base = alt.Chart(_data(data)).encode(
+        y=alt.Y("type:N", title=None, sort=None, axis=alt.Axis(labelLimit=175)),  # "Violence and sexual offences"
+        x=alt.X("crimes:Q", title="Crimes recorded", axis=alt.Axis(format=",d", tickMinStep=1)),
+    )
+    bars = base.mark_bar(color=BAR, height=16).encode(
+        tooltip=[alt.Tooltip("type:N", title="Crime type"), alt.Tooltip("crimes:Q", title="Crimes", format=",")]
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=11, color=INK).encode(text=alt.Text("crimes:Q", format=","))
+    return _config(alt.layer(bars, text).properties(height=max(len(data), 1) * 26), title, room=44)
+
+
 def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[str, Any]], *,
                 highlight: str | None = None, title: str = "Searches per 1,000 residents by borough") -> Spec:
     """Borough outlines (GeoJSON features in WGS84, inline) shaded by the document's rate per 1,000.

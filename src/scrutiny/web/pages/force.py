@@ -48,6 +48,8 @@ def _doc_charts(doc: dict[str, Any], view: str) -> dict[str, Any]:
         del out["ratios"]  # every ratio suppressed: the table says so, an empty chart would not
     if doc["targets"]:
         out["targets"] = charts.targets(doc["targets"])
+    if doc.get("crime") and doc["crime"]["recorded"]["by_type"]:
+        out["crime_types"] = charts.crime_types(doc["crime"]["recorded"]["by_type"])
     return out
 
 
@@ -67,6 +69,8 @@ def links(sel: Selection) -> dict[str, str]:
     other = {"area_b": sel.area or "", "from_b": sel.start, "to_b": sel.end}
     return {
         "api": f"/api/v1/metrics?{urlencode(scope)}",
+        "crime_api": "/api/v1/crime?" + urlencode({"force": sel.force, **({"area": sel.area} if sel.area else {}),
+                                                   "from": sel.start, "to": sel.end}),
         "downloads": f"/downloads?{urlencode(scope)}",
         "compare": "/compare?" + urlencode({"force_a": sel.force, **side, "force_b": sel.force, **other,
                                             "ethnicity": sel.ethnicity, **sel.lens()}),

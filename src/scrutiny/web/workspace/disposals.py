@@ -30,7 +30,7 @@ from scrutiny.vocab.outcomes import DISPOSAL_PAGE_LABELS, OUTCOME_CLASSES
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import CacheDep, ScopeDep, ScopeParams, Warehouse, WarehouseDep
-from scrutiny.web.pages.common import Selection, default_force, month_choices, selection, status_of
+from scrutiny.web.pages.common import Selection, default_force, document, month_choices, selection, status_of
 from scrutiny.web.pages.formatting import short_period
 from scrutiny.web.pages.lens import power_choices, purpose_choices
 from scrutiny.web.pages.lookups import Area, force_areas, force_powers, loaded_forces
@@ -223,8 +223,19 @@ def disposals_page(request: Request) -> Response:
     except ScrutinyError as exc:
         context["error"] = str(exc)
         return page(request, "workspace/disposals/index.html", context, status_of(exc))
-    context.update(doc=doc, by_group=_rows(doc, "by_group", "group"), by_age=_rows(doc, "by_age", "age_range"))
+    context.update(doc=doc, by_group=_rows(doc, "by_group", "group"), by_age=_rows(doc, "by_age", "age_range"),
+                   crime=_crime(request, sel) if purpose == DRUGS else None)
     return page(request, "workspace/disposals/index.html", context)
+
+
+def _crime(request: Request, sel: Selection) -> dict[str, Any] | None:
+    """The `crime` figures of the metrics document for the same place and period (the force page's, from the
+    same cache), to set recorded drug crimes' outcomes beside the searches'; None when none is loaded."""
+    try:
+        crime: dict[str, Any] | None = document(request, sel.scope)["crime"]
+    except ScrutinyError:  # the searches' own figures are shown; the crime figures are an addition
+        return None
+    return crime
 
 
 def context_place(areas: list[Area], sel: Selection, force_name: str) -> str:
