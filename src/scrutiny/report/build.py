@@ -293,12 +293,38 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
         out["find_by_group"] = charts.bar_chart(
             [Bar("Unknown" if r["group"] == "unknown" else r["group"], r["find_rate"]) for r in by_group],
             label="Find rate by ethnic group", fmt=pct, tick_fmt=numbers.whole_pct)
+    if doc.get("crime"):
+        _crime_charts(doc["crime"], out)
     if paths:
         out["map"] = charts.choropleth(
             paths, map_height, {a["area_code"]: a.get("rate_per_1000") for a in doc.get("areas", [])},
             label=f"{_upper_first(lens_words(scope))} per 1,000 residents by area", fmt=rate,
             legend_title="Searches per 1,000 residents")
     return out
+
+
+def crime_mix(crime: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Which outcome mix of the crime figures the report draws, and its rows with any crime: the latest linked
+    outcome of each crime with one, or, when no outcome is loaded, the street files' last outcome category."""
+    out = crime["outcomes"]
+    kind = "latest_outcome" if out["with_outcome"] else "published_last_outcome"
+    return kind, [r for r in out[kind] if r["n"]]
+
+
+def _crime_charts(crime: dict[str, Any], out: dict[str, Markup]) -> None:
+    """Recorded crimes by type; what happened to the drug crimes, with 95% intervals."""
+    by_type = crime["recorded"]["by_type"]
+    if by_type:
+        out["crime_types"] = charts.bar_chart([Bar(r["type"], r["crimes"]) for r in by_type],
+                                              label="Recorded crimes by type", fmt=count,
+                                              tick_fmt=lambda v: f"{v:,.0f}", label_lines=3)
+    kind, rows = crime_mix(crime)
+    if rows:
+        words = "latest outcome" if kind == "latest_outcome" else "last outcome category as published"
+        out["crime_mix"] = charts.bar_chart(
+            [Bar(r["label"], r["share"], r["ci_low"], r["ci_high"]) for r in rows],
+            label=f"{crime['outcomes']['crime_type']} crimes: {words}, with 95% intervals", fmt=pct,
+            tick_fmt=numbers.whole_pct, label_lines=3)
 
 
 def _verdict(row: dict[str, Any]) -> str:
@@ -367,6 +393,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         window_label=window_label,
         change=change,
         verdict=_verdict,
+        crime_mix=crime_mix,
         bias=bias,
         made_on=date.today().isoformat(),
         version=scrutiny_version,

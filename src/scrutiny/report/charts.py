@@ -113,14 +113,17 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
 
 def bar_chart(bars: Sequence[Bar], *, label: str, fmt: Fmt, tick_fmt: Fmt | None = None,
               reference: float | None = None, reference_label: str = "", axis_max: float | None = None,
-              target_label: str = "target") -> Markup:
-    """Horizontal bars, one row per `Bar`, value text at the end, optional error bars and targets."""
+              target_label: str = "target", label_lines: int = 2) -> Markup:
+    """Horizontal bars, one row per `Bar`, value text at the end, optional error bars and targets. A long
+    name is set in up to `label_lines` smaller lines (more than 2 for names that would lose their sense cut)."""
     tick_fmt = tick_fmt or fmt
-    names = [wrap(b.label, LABEL_ROOM, 12) if _width(b.label, FONT) > LABEL_ROOM else [b.label] for b in bars]
-    wrapped = any(len(n) > 1 for n in names)
+    names = [wrap(b.label, LABEL_ROOM, 12, label_lines) if _width(b.label, FONT) > LABEL_ROOM else [b.label]
+             for b in bars]
+    lines = max((len(n) for n in names), default=1)
     longest = max((_width(line, 12 if len(n) > 1 else FONT) for n in names for line in n), default=0.0)
     left = min(230, max(70, round(longest) + 18))
-    right_room, row, top = 165, 36 if wrapped else 30, 24 if reference is not None else 8
+    row = 30 if lines == 1 else 36 if lines == 2 else 14 * lines + 6
+    right_room, top = 165, 24 if reference is not None else 8
     has_errors = any(b.low is not None and b.high is not None for b in bars)
     fill = BAR_LIGHT if has_errors else BAR
     x0, x1 = left, WIDTH - right_room
@@ -147,9 +150,13 @@ def bar_chart(bars: Sequence[Bar], *, label: str, fmt: Fmt, tick_fmt: Fmt | None
         cy = y + row / 2
         if len(names[i]) == 1:
             out.append(_text(left - 8, cy + 4.5, names[i][0], anchor="end"))
-        else:
+        elif len(names[i]) == 2:
             out.append(_text(left - 8, cy - 2.5, names[i][0], anchor="end", size=12))
             out.append(_text(left - 8, cy + 11, names[i][1], anchor="end", size=12))
+        else:  # lines 13.5 apart, centred on the bar
+            first = cy + 4.5 - 13.5 * (len(names[i]) - 1) / 2
+            out.extend(_text(left - 8, first + 13.5 * k, line, anchor="end", size=12)
+                       for k, line in enumerate(names[i]))
         if b.value is None:
             labels.append((x0 + 6, cy, b.missing, "missing"))
             continue
