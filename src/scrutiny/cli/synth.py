@@ -11,6 +11,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from scrutiny.catalog import check_force
 from scrutiny.cli.common import console, must_be_local, user_errors
 from scrutiny.sources.synthetic import DEFAULT_MONTHS, write_synthetic
+from scrutiny.sources.synthetic_crime import (
+    CRIME_KINDS,
+    KINDS,
+    OUTCOMES,
+    STOP_AND_SEARCH,
+    parse_kinds,
+    write_synthetic_crime,
+)
 from scrutiny.vocab.months import month_range, shift
 
 WINDOW = 12  # months, when only one end of the range is given
@@ -31,9 +39,13 @@ def _months(first: str | None, last: str | None) -> list[str] | None:
 
 
 def synth(
-    rows: Annotated[int, typer.Option("--rows", min=1, help="Total number of search records to write.")],
+    rows: Annotated[int, typer.Option("--rows", min=1, help=(
+        "Rows of each kind: search records; street rows (crimes and anti-social behaviour: one year of every "
+        "force is about 6,000,000). Outcomes are events of those crimes, about 5 for every 6 street rows."))],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the YYYY-MM/ month folders into.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    kind: Annotated[str, typer.Option("--kind", help=(
+        f"Which archive files, comma-separated: {', '.join(KINDS)} (e.g. street,outcomes)."))] = STOP_AND_SEARCH,
     forces: Annotated[
         str | None,
         typer.Option("--forces", help="Comma-separated data.police.uk force ids (default: the 44 forces)."),
@@ -47,9 +59,10 @@ def synth(
         typer.Option("--to", help=f"Last month, YYYY-MM (default {DEFAULT_MONTHS[-1]})."),
     ] = None,
 ) -> None:
-    """Write SYNTHETIC stop-and-search files in the data.police.uk archive layout (never real records)."""
+    """Write SYNTHETIC data.police.uk archive files: stop-and-search, street crime, outcomes (never real records)."""
     months = _months(first, last)
     with user_errors():
+        kinds = parse_kinds(kind)
         must_be_local(out, "--out")
         force_ids = None
         if forces is not None:
@@ -59,27 +72,37 @@ def synth(
             for force in force_ids:
                 check_force(force)
         columns = (
-            TextColumn("[bold]synth[/]"),
+            TextColumn("[bold]synth {task.description:<15}[/]"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("rows"),
             TextColumn("{task.fields[files]} files"),
             TimeElapsedColumn(),
         )
-        files = 0
+        written: list[Path] = []
+        total = 0
         with Progress(*columns, console=console, transient=False) as bar:
-            task = bar.add_task("synth", total=rows, files=0)
+            # Street and search rows are known in advance; outcome rows only once their crimes are drawn.
+            tasks = {k: bar.add_task(k, total=None if k == OUTCOMES else rows, files=0) for k in kinds}
+            files = dict.fromkeys(kinds, 0)
 
-            def advance(_path: Path, n: int) -> None:
-                nonlocal files
-                files += 1
-                bar.update(task, advance=n, files=files)
+            def advance(path: Path, n: int) -> None:
+                nonlocal total
+                k = next(k for k in kinds if path.name.endswith(f"-{k}.csv"))
+                files[k] += 1
+                total += n
+                bar.update(tasks[k], advance=n, files=files[k])
 
-            written = write_synthetic(
-                out, rows, seed=seed, forces=force_ids, months=months, progress=advance
-            )
+            if STOP_AND_SEARCH in kinds:
+                written += write_synthetic(out, rows, seed=seed, forces=force_ids, months=months, progress=advance)
+            crime_kinds = tuple(k for k in kinds if k in CRIME_KINDS)
+            if crime_kinds:
+                written += write_synthetic_crime(out, rows, seed=seed, forces=force_ids, months=months,
+                                                 kinds=crime_kinds, progress=advance)
+            if OUTCOMES in tasks:
+                bar.update(tasks[OUTCOMES], total=bar.tasks[tasks[OUTCOMES]].completed)
     console.print(
-        f"Wrote {len(written):,} files, {rows:,} rows to {out}: [bold yellow]SYNTHETIC DATA[/] "
+        f"Wrote {len(written):,} files, {total:,} rows to {out}: [bold yellow]SYNTHETIC DATA[/] "
         "- not real police records (see SYNTHETIC.md).",
         highlight=False,
     )

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -45,6 +46,7 @@ CHUNK_ROWS = 250_000  # rows rendered at once: bounds memory; fixed so output do
 PARALLEL_MIN_ROWS = 400_000  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[Path, int], None]
+T = TypeVar("T")
 
 # --- vocabularies and their weights (measured on the shared real files, current vocabulary) -----------
 
@@ -460,18 +462,20 @@ def _write_file(task: FileTask) -> tuple[Path, int]:
             f.write(_text_bytes(rows))
             del pieces, rows
     os.replace(tmp, task.path)
-    sidecar = {
-        "synthetic": True,
-        "generator": GENERATOR,
-        "seed": task.seed,
-        "rows": task.rows,
-        "force": task.force,
-        "month": task.month,
-        "note": NOTE,
-    }
-    sidecar_path = task.path.with_name(task.path.name + SIDECAR_SUFFIX)
-    sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+    write_sidecar(task.path, seed=task.seed, rows=task.rows, force=task.force, month=task.month)
     return task.path, task.rows
+
+
+def _write_listed(task: FileTask) -> list[tuple[Path, int]]:
+    return [_write_file(task)]
+
+
+def write_sidecar(path: Path, *, seed: int, rows: int, force: str, month: str, **extra: object) -> None:
+    """The `.synthetic.json` beside a data file, which makes ingest mark its rows synthetic."""
+    sidecar = {"synthetic": True, "generator": GENERATOR, "seed": seed, "rows": rows, "force": force,
+               "month": month, **extra, "note": NOTE}
+    sidecar_path = path.with_name(path.name + SIDECAR_SUFFIX)
+    sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
 
 
 # --- the whole set --------------------------------------------------------------------------------------
@@ -527,16 +531,29 @@ def write_synthetic(
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_marker(out_dir, rows, seed, tasks)
     tasks.sort(key=lambda t: -t.rows)  # largest first balances the workers
+    return run_tasks(_write_listed, tasks, workers=workers, parallel=rows >= PARALLEL_MIN_ROWS, progress=progress)
+
+
+def run_tasks(
+    write: Callable[[T], list[tuple[Path, int]]],
+    tasks: Sequence[T],
+    *,
+    workers: int | None,
+    parallel: bool,
+    progress: Progress | None,
+) -> list[Path]:
+    """Run `write` on every task, in worker processes when `parallel` and more than one worker; the files
+    each wrote, sorted. `write` and its tasks must pickle (module-level function, plain data)."""
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = max(1, min(workers, len(tasks)))
     written: list[Path] = []
-    if workers == 1 or rows < PARALLEL_MIN_ROWS:
+    if workers == 1 or not parallel:
         for task in tasks:
-            path, n = _write_file(task)
-            written.append(path)
-            if progress:
-                progress(path, n)
+            for path, n in write(task):
+                written.append(path)
+                if progress:
+                    progress(path, n)
     else:
         # Never fork: the caller may have threads (the CLI's progress bar, Arrow's or DuckDB's pools, JAX's),
         # and a forked child inherits whatever lock one of them held. The forkserver forks each worker from a
@@ -544,11 +561,11 @@ def write_synthetic(
         # import the caller's __main__ again, so a script that calls this needs `if __name__ == "__main__":`.
         method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-            for fut in as_completed([pool.submit(_write_file, t) for t in tasks]):
-                path, n = fut.result()
-                written.append(path)
-                if progress:
-                    progress(path, n)
+            for fut in as_completed([pool.submit(write, t) for t in tasks]):
+                for path, n in fut.result():
+                    written.append(path)
+                    if progress:
+                        progress(path, n)
     return sorted(written)
 
 
