@@ -147,42 +147,41 @@ def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> d
     linked outcome events, and, for periods whose outcomes files are not loaded, the `Last outcome category`
     each street file published (the archive's latest word when it was made: a later archive may say more)."""
     of_type = rows.filter(rows.crime_type == scope.outcome_type)
-    crimes = count_rows(of_type)
+    counted = of_type.aggregate(crimes=of_type.count(), numbered=of_type.crime_id.count(),
+                                ids=of_type.crime_id.nunique()).to_pandas().iloc[0]
+    crimes, numbered, distinct_ids = int(counted.crimes), int(counted.numbered), int(counted.ids)
     published = of_type.group_by("last_outcome_class").aggregate(n=of_type.count()).to_pandas()
     published_counts = {str(k): int(v) for k, v in zip(published.last_outcome_class, published.n, strict=True)
-                        if k is not None}
-    numbered = of_type.filter(of_type.crime_id.notnull())
-    ids = numbered.group_by("crime_id").aggregate(crime_month=numbered.month.min())
-    distinct_ids = count_rows(ids)
-    empty: dict[str, Any] = {"crime_type": scope.outcome_type, "crimes": crimes,
-                             "without_crime_id": crimes - count_rows(numbered), "crime_ids": distinct_ids,
-                             "with_outcome": 0, "not_linked_yet": distinct_ids,
+                        if isinstance(k, str)}
+    empty: dict[str, Any] = {"crime_type": scope.outcome_type, "crimes": crimes, "without_crime_id": crimes - numbered,
+                             "crime_ids": distinct_ids, "with_outcome": 0, "not_linked_yet": distinct_ids,
                              "published_last_outcome": _mix(published_counts, crimes),
                              "published_without_outcome": crimes - sum(published_counts.values())}
     if not _has(backend, "crime_outcome") or distinct_ids == 0:
         none = share_with_interval(0, 0)
         return {**empty, "latest_outcome": [], "outcome_events": [], "events": 0, "charged": none,
                 "no_further_action": none, "months_to_first_outcome": _delays(pd.DataFrame({"delay": []}))}
+    numbered_rows = of_type.filter(of_type.crime_id.notnull())
+    ids = numbered_rows.group_by("crime_id").aggregate(crime_month=numbered_rows.month.min())
     events = backend.table("crime_outcome").select("crime_id", outcome_month="month", outcome_class="outcome_class",
                                                     outcome_force="force", source_row="source_row")
-    linked = ids.join(events, "crime_id")
-    order = [ibis.desc("outcome_month"), ibis.desc("outcome_force"), ibis.desc("source_row")]
-    ranked = linked.mutate(rank=ibis.row_number().over(group_by="crime_id", order_by=order))
-    last = ranked.filter(ranked["rank"] == 0)
-    latest = last.group_by("outcome_class").aggregate(n=last.count()).to_pandas()
-    every = linked.group_by("outcome_class").aggregate(n=linked.count()).to_pandas()
-    per_crime = linked.group_by("crime_id").aggregate(
-        crime_month=linked.crime_month.min(), first=linked.outcome_month.min(),
-        charged=linked.outcome_class.isin(list(charged_classes())).any()).to_pandas()
+    # One join, brought back once (a force-year's drug crimes: tens of thousands of events), then counted here.
+    linked = ids.join(events, "crime_id").to_pandas()
+    linked = linked.sort_values(["crime_id", "outcome_month", "outcome_force", "source_row"], kind="stable")
+    latest = linked.groupby("crime_id", sort=False).tail(1).outcome_class.value_counts()
+    every = linked.outcome_class.value_counts()
+    charged = linked.outcome_class.isin(charged_classes())
+    per_crime = linked.assign(charged=charged).groupby("crime_id", sort=False).agg(
+        crime_month=("crime_month", "min"), first=("outcome_month", "min"), charged=("charged", "any"))
     with_outcome = len(per_crime)
-    latest_counts = {str(k): int(v) for k, v in zip(latest.outcome_class, latest.n, strict=True)}
-    event_counts = {str(k): int(v) for k, v in zip(every.outcome_class, every.n, strict=True)}
+    latest_counts = {str(k): int(v) for k, v in latest.items()}
+    event_counts = {str(k): int(v) for k, v in every.items()}
     nfa = sum(latest_counts.get(c, 0) for c in no_further_action_classes())
     per_crime["delay"] = [(f.year - c.year) * 12 + f.month - c.month
                           for f, c in zip(per_crime["first"], per_crime.crime_month, strict=True)]
     return {**empty, "with_outcome": with_outcome, "not_linked_yet": distinct_ids - with_outcome,
             "latest_outcome": _mix(latest_counts, with_outcome),
-            "events": _counted(every), "outcome_events": _mix(event_counts, _counted(every)),
+            "events": len(linked), "outcome_events": _mix(event_counts, len(linked)),
             "charged": share_with_interval(int(per_crime.charged.sum()), with_outcome),
             "no_further_action": share_with_interval(nfa, with_outcome), "months_to_first_outcome": _delays(per_crime)}
 
@@ -192,24 +191,22 @@ def _linking(backend: ibis.BaseBackend, scope: CrimeScope) -> list[dict[str, Any
     published that month and how many found their crime among the loaded street files."""
     street = _crimes(backend, scope)
     street = street.filter(street.crime_id.notnull())
-    outcome_ids = (backend.table("crime_outcome").select("crime_id").distinct() if _has(backend, "crime_outcome")
-                   else None)
-    crimes = street.group_by(["force", "month"]).aggregate(crimes=street.count()).to_pandas()
-    linked = pd.DataFrame({"force": [], "month": [], "with_outcome": []})
-    if outcome_ids is not None:
-        hit = street.semi_join(outcome_ids, "crime_id")
-        linked = hit.group_by(["force", "month"]).aggregate(with_outcome=hit.count()).to_pandas()
+    has_outcomes = _has(backend, "crime_outcome")
+    if has_outcomes:  # IN (a subquery): DuckDB builds one hash of the outcomes' IDs, no de-duplicated copy
+        street = street.mutate(hit=street.crime_id.isin(backend.table("crime_outcome").crime_id).cast("int64"))
+    else:
+        street = street.mutate(hit=ibis.literal(0, "int64"))
+    counted = street.group_by(["force", "month"]).aggregate(crimes=street.count(), with_outcome=street.hit.sum())
+    crimes = counted.to_pandas()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(force: str, month: Any) -> dict[str, Any]:
         return rows.setdefault((force, label(month)), {"force": force, "month": label(month), "crimes": 0,
                                                        "crimes_with_outcome": 0, "outcomes": 0, "outcomes_linked": 0})
 
-    for force, month, n in crimes.itertuples(index=False):
-        row(force, month)["crimes"] = int(n)
-    for force, month, n in linked.itertuples(index=False):
-        row(force, month)["crimes_with_outcome"] = int(n)
-    if outcome_ids is not None:
+    for force, month, n, hits in crimes.itertuples(index=False):
+        row(force, month).update(crimes=int(n), crimes_with_outcome=int(hits))
+    if has_outcomes:
         out = backend.table("crime_outcome")
         out = out.filter(*of_force(out, scope.force), out.month >= month_start(scope.start),
                          out.month <= month_start(scope.end))
@@ -268,7 +265,7 @@ def crime_document(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, An
     recorded = _recorded(rows, scope)
     outcomes = _outcomes(backend, rows, scope)
     notes = ["Outcomes arrive months or years after a crime: a crime with no outcome loaded is not linked yet, "
-             "not a crime where nothing happened. See `linking`."]
+             "not a crime where nothing happened; how much has linked so far is shown month by month."]
     if outcomes["without_crime_id"]:
         notes.append(f"{outcomes['without_crime_id']:,} {scope.outcome_type} crimes were published without a Crime "
                      "ID, so no outcome can be linked to them.")

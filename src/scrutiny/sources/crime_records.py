@@ -45,9 +45,7 @@ class CheckedRows:
     records: int  # every record found: rows + rejects
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as f:
-        data = f.read()
+def _count_lines(data: bytes) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
@@ -59,9 +57,10 @@ def _fast_read(path: Path, header: Sequence[str]) -> pa.Table | None:
         bad_rows.append(row.number or 0)
         return "skip"
 
+    data = path.read_bytes()  # read once: pyarrow parses these bytes, and they are counted for lines
     try:
         table = pacsv.read_csv(
-            path,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
@@ -69,7 +68,7 @@ def _fast_read(path: Path, header: Sequence[str]) -> pa.Table | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if bad_rows or tuple(table.column_names) != tuple(header) or table.num_rows != _count_lines(path) - 1:
+    if bad_rows or tuple(table.column_names) != tuple(header) or table.num_rows != _count_lines(data) - 1:
         return None
     lines = pa.array(range(2, table.num_rows + 2), pa.int64())
     return table.append_column("source_row", lines)
@@ -120,9 +119,9 @@ def _month_check(table: pa.Table, month: date, path: Path) -> pa.Array:
     n_wrong = pc.sum(wrong).as_py() or 0
     if table.num_rows and 2 * n_wrong > table.num_rows:
         counts = pc.value_counts(pc.filter(published, wrong))
-        common = counts.field("values")[pc.index(counts.field("counts"), pc.max(counts.field("counts"))).as_py()]
-        common = common.as_py()
-        raise SourceRefused(path, f"{n_wrong:,} of its {table.num_rows:,} rows are dated {common}, not {expected} "
+        most = pc.index(counts.field("counts"), pc.max(counts.field("counts"))).as_py()
+        common, n_common = counts.field("values")[most].as_py(), counts.field("counts")[most].as_py()
+        raise SourceRefused(path, f"{n_common:,} of its {table.num_rows:,} rows are dated {common}, not {expected} "
                                   f"as its name says: is it the {common} file renamed? Nothing was written")
     return _why(wrong, published, "dated {}, not " + expected + " as the file's name says")
 
@@ -188,7 +187,9 @@ def _required(text: pa.Array, name: str) -> pa.Array:
 
 def _raw_lines(path: Path, wanted: list[int]) -> dict[int, str]:
     """The published text of these lines (the fast path's rejects: one record a line)."""
-    targets, found = set(wanted), {}
+    targets, found = set(wanted), dict[int, str]()
+    if not targets:
+        return found
     with path.open(encoding="utf-8", newline="") as f:
         for number, line in enumerate(f, start=1):
             if number in targets:

@@ -17,11 +17,12 @@ LA_CODE_PATTERN = "^(E06|E07|E08|E09|W06)[0-9]{6}$"
 
 
 def _known_names(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table `la_names(key, la_code)`: each authority's name as LSOA names spell it, lower case.
+    """Temp table `la_names(name_key, known_code)`: each authority's name as LSOA names spell it, lower case.
     Official names put 'City of' or 'County of' after a comma (`Bristol, City of`); LSOA names do not."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE la_names AS
-        SELECT lower(regexp_replace(area_name, ', (city|county) of$', '', 'i')) AS key, min(area_code) AS la_code
+        SELECT lower(regexp_replace(area_name, ', (city|county) of$', '', 'i')) AS name_key,
+               min(area_code) AS known_code
         FROM (SELECT area_code, area_name FROM areas UNION SELECT area_code, area_name FROM population)
         WHERE regexp_matches(area_code, '{LA_CODE_PATTERN}')
         GROUP BY 1""")
@@ -33,10 +34,13 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def place(con: duckdb.DuckDBPyConnection, table: str, where: str = "true", params: list[object] | None = None) -> None:
-    """Set `la_code` of `table`'s rows matching `where` from their `la_name`."""
+    """Set `la_code` of `table`'s rows matching `where` from their `la_name`; a row whose authority no loaded
+    table names is left as it is (null), so placing new rows never rewrites the rest."""
     _known_names(con)
-    con.execute(f"UPDATE {table} SET la_code = (SELECT n.la_code FROM la_names n WHERE n.key = lower({table}.la_name)) "
-                f"WHERE {where}", params or [])
+    if where == "true":  # every row again: the names known have changed, and a row may lose its code
+        con.execute(f"UPDATE {table} SET la_code = NULL WHERE la_code IS NOT NULL")
+    con.execute(f"UPDATE {table} SET la_code = n.known_code FROM la_names n "
+                f"WHERE n.name_key = lower({table}.la_name) AND ({where})", params or [])
 
 
 def place_all(con: duckdb.DuckDBPyConnection) -> None:

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from scrutiny.errors import BadInput, SourceRefused
 from scrutiny.printable import printable
@@ -28,7 +29,7 @@ from scrutiny.sources.adapter import CsvRecords, Recognised, Source, SourceKind,
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
-from scrutiny.warehouse.reference_load import write_rejects, write_rows
+from scrutiny.warehouse.reference_load import write_batch, write_rejects
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 from scrutiny.warehouse.writing import WriteSession
 
@@ -36,6 +37,7 @@ from scrutiny.warehouse.writing import WriteSession
 # rejected, replacements checked for shrinking and for being another month's file.
 RECORDS_TABLE = "stop_search"
 BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
+ROWS_BATCH_BYTES = 128 * 1024 * 1024  # files of a table written at once (their rows sit in memory as arrow)
 
 # A replacement may remove at most this share of a loaded force-month without --allow-shrink. A corrected
 # republication changes a month by a few records (late additions, duplicates removed); losing more than a
@@ -268,16 +270,45 @@ def _log(con: duckdb.DuckDBPyConnection, source_id: int, result: FileResult, sha
     )
 
 
-def _load_rows(con: duckdb.DuckDBPyConnection, item: Recognised, result: FileResult) -> None:
-    """Write what the adapter read from a file that replaces its unit whole (reference_load), and its rejects."""
+def _log_many(con: duckdb.DuckDBPyConnection, loads: list[tuple[FileResult, str]]) -> None:
+    """`_log` for a batch of files in one statement (one INSERT per file cost more than the rows did)."""
+    now = datetime.now()
+    log_rows = pa.table({  # noqa: F841 (read by DuckDB below)
+        "id": pa.array([r.source_id for r, _ in loads], pa.int64()),
+        "file": [str(r.path) for r, _ in loads], "sha256": [sha for _, sha in loads],
+        "kind": [str(r.kind) for r, _ in loads], "unit": [r.unit for r, _ in loads],
+        "force": pa.array([r.force for r, _ in loads], pa.string()),
+        "month": pa.array([r.month for r, _ in loads], pa.date32()),
+        "rows_loaded": pa.array([r.rows_loaded for r, _ in loads], pa.int64()),
+        "rows_rejected": pa.array([r.rows_rejected for r, _ in loads], pa.int64()),
+        "action": [r.action for r, _ in loads], "synthetic": [r.synthetic for r, _ in loads],
+        "loaded_at": pa.array([now] * len(loads), pa.timestamp("us")),
+    })
+    con.execute("INSERT INTO ingest_log SELECT * FROM log_rows")
+
+
+def _read_rows(item: Recognised) -> TableRows:
+    """What the adapter read from a file that replaces its unit whole."""
     source = _source(item)
     rows = source.read(item)
     if not isinstance(rows, TableRows):
         raise TypeError(f"{source.kind} reads {type(rows).__name__}, but only {RECORDS_TABLE} loads records")
-    result.rows_loaded = write_rows(con, source.table, rows)
-    assert result.source_id is not None
-    result.rows_rejected = write_rejects(con, rows.rejects, result.source_id, item)
-    result.records = result.rows_loaded + result.rows_rejected
+    return rows
+
+
+def _row_batches(pairs: list[tuple[Recognised, FileResult]]) -> Iterable[list[tuple[Recognised, FileResult]]]:
+    """Runs of files of one table (in load order), each run at most ROWS_BATCH_BYTES of files: what one
+    `write_batch` writes, so memory holds one run's rows at a time."""
+    batch: list[tuple[Recognised, FileResult]] = []
+    size = 0
+    for pair in pairs:
+        if batch and (_source(batch[0][0]).table != _source(pair[0]).table or size >= ROWS_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(pair)
+        size += pair[0].path.stat().st_size
+    if batch:
+        yield batch
 
 
 def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
@@ -306,12 +337,22 @@ def _load(
 
     # By the adapters' load_order: boundaries before stops, so new stops are placed with the new boundaries.
     to_load = sorted(to_load, key=lambda pair: _source(pair[0]).load_order)
-    for pair in [p for p in to_load if not p[1].force_month]:
-        item, result = pair
-        result.source_id = new_id()
-        _load_rows(con, item, result)
-        _log(con, result.source_id, result, scans[item.path].sha256)
-        done([pair], result.rows_loaded)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow reads and checks without the GIL: two files at once
+        plain = sorted((p for p in to_load if not p[1].force_month),
+                       key=lambda pair: (_source(pair[0]).load_order, _source(pair[0]).table.name))
+        for batch in _row_batches(plain):
+            readings = list(pool.map(lambda pair: _read_rows(pair[0]), batch))
+            written = write_batch(con, _source(batch[0][0]).table, readings)
+            new_ids = [int(i) for (i,) in con.execute("SELECT nextval('ingest_id') FROM range(?)",
+                                                       [len(batch)]).fetchall()]
+            for (_, result), n, source_id in zip(batch, written, new_ids, strict=True):
+                result.source_id, result.rows_loaded = source_id, n
+            rejected = write_rejects(con, [(rows.rejects, int(result.source_id or 0), item)
+                                           for (item, result), rows in zip(batch, readings, strict=True)])
+            for (_, result), n in zip(batch, rejected, strict=True):
+                result.rows_rejected, result.records = n, result.rows_loaded + n
+            _log_many(con, [(result, scans[item.path].sha256) for item, result in batch])
+            done(batch, sum(r.rows_loaded for _, r in batch))
     stops = [p for p in to_load if p[1].force_month]
     for batch in _batches(stops):
         ids = {id(result): new_id() for _, result in batch}
