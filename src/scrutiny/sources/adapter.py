@@ -78,6 +78,13 @@ class Table:
         return f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(f'{n} {t}' for n, t in self.columns.items())})"
 
 
+def rejects_table(lines: object, reasons: object, raws: object) -> pa.Table:
+    """The records a file did not load, as `TableRows.rejects` carries them: `line` (its line, or position in
+    a JSON array), `reason`, `raw` (the published text). One home for the shape every adapter hands over."""
+    return pa.table({"line": pa.array(lines, pa.int64()), "reason": pa.array(reasons, pa.string()),
+                     "raw": pa.array(raws, pa.string())})
+
+
 @dataclass(frozen=True)
 class TableRows:
     """Rows of the adapter's table for one unit. The warehouse deletes the rows matching `replaces` (column:

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scrutiny.errors import SourceRefused
+from scrutiny.sources.adapter import rejects_table
 
 CRIME_ID = r"^[0-9a-fA-F]{64}$"
 LSOA_CODE = r"^[EW]01[0-9]{6}$"
@@ -226,9 +227,7 @@ def read_checked(path: Path, header: Sequence[str], month: date, *, blank_crime_
         raws = [",".join(values) for values in zip(*(failed[c].to_pylist() for c in header), strict=True)]
     rejected = early + list(zip(lines, pc.filter(reasons, bad).to_pylist(), raws, strict=True))
     rejected.sort()
-    rejects = pa.table({"line": pa.array([r[0] for r in rejected], pa.int64()),
-                        "reason": pa.array([r[1] for r in rejected], pa.string()),
-                        "raw": pa.array([r[2] for r in rejected], pa.string())})
+    rejects = rejects_table([r[0] for r in rejected], [r[1] for r in rejected], [r[2] for r in rejected])
     return CheckedRows(good, rejects, good.num_rows + rejects.num_rows)
 
 

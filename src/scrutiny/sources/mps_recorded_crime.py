@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from scrutiny.catalog import read_catalog
 from scrutiny.errors import SourceRefused
-from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows, rejects_table
 from scrutiny.vocab.months import add_months, label
 
 HEADER = ("MajorText", "MinorText", "BoroughName")
@@ -128,9 +128,7 @@ class _Rows:
         types = {"borough_name": pa.string(), "la_code": pa.string(), "major_text": pa.string(),
                  "minor_text": pa.string(), "month": pa.date32(), "offences": pa.int64(), "source": pa.string()}
         rows = pa.table({name: pa.array(values, types[name]) for name, values in self.columns.items()})
-        rejects = pa.table({"line": pa.array(self.rejects["line"], pa.int64()),
-                            "reason": pa.array(self.rejects["reason"], pa.string()),
-                            "raw": pa.array(self.rejects["raw"], pa.string())})
+        rejects = rejects_table(self.rejects["line"], self.rejects["reason"], self.rejects["raw"])
         return TableRows(rows, {"month": tuple(months)}, rejects)
 
 

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from scrutiny.catalog import forces, read_catalog
 from scrutiny.errors import SourceRefused
-from scrutiny.sources.adapter import Head, Recognised, SourceKind, TableRows
+from scrutiny.sources.adapter import Head, Recognised, SourceKind, TableRows, rejects_table
 from scrutiny.sources.crime_records import _crime_id_check, _first_reason, _month_check, _number_check, _required, _why
 from scrutiny.sources.json_depth import load_json
 from scrutiny.sources.police_uk_archive import parse_month
@@ -158,8 +158,8 @@ def _checked(columns: dict[str, list[str]], raws: list[str], reasons: Callable[[
                       "source_row": pa.array(range(1, len(raws) + 1), pa.int64())})
     reason = _first_reason(reasons(table)) if table.num_rows else pa.nulls(0, pa.string())
     bad = pc.is_valid(reason)
-    rejects = pa.table({"line": pc.filter(table["source_row"], bad), "reason": pc.filter(reason, bad),
-                        "raw": pc.filter(pa.array(raws, pa.string()), bad)})
+    rejects = rejects_table(pc.filter(table["source_row"], bad), pc.filter(reason, bad),
+                            pc.filter(pa.array(raws, pa.string()), bad))
     return table.filter(pc.invert(bad)), rejects
 
 
