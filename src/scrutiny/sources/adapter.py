@@ -16,7 +16,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
@@ -175,4 +175,14 @@ class Source(Protocol):
 
     def read(self, item: Recognised) -> Read:
         """The file's rows (or records) for the warehouse to write; SourceRefused if it cannot be read."""
+        ...
+
+
+@runtime_checkable
+class ReadsMany(Protocol):
+    """An adapter that reads several of its files at once, cheaper than one by one (a month of every force is
+    hundreds of small files). The warehouse hands it runs of its own files, in order."""
+
+    def read_many(self, items: list[Recognised]) -> list[TableRows]:
+        """`read` of each item, in order."""
         ...

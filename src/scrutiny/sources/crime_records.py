@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -35,15 +36,39 @@ from scrutiny.sources.adapter import rejects_table
 CRIME_ID = r"^[0-9a-fA-F]{64}$"
 LSOA_CODE = r"^[EW]01[0-9]{6}$"
 LSOA_NAME = re.compile(r"^(?P<la>.+) (?P<number>[0-9]{3}[A-Z])$")
+# Columns whose text repeats row after row (a file's month and force, a few thousand places, a dozen types):
+# read dictionary-encoded, so each check and conversion runs once per distinct value (`per_value`).
+REPEATED = frozenset({"Month", "Reported by", "Falls within", "Location", "LSOA code", "LSOA name", "Crime type",
+                      "Last outcome category", "Outcome type"})
+TEXT = pa.string()
+CODED = pa.dictionary(pa.int32(), pa.string())
 
 
-@dataclass(frozen=True)
-class CheckedRows:
-    """The rows that passed (all text, plus `source_row`, the line), and the rejects (line, reason, raw)."""
+def _column_type(name: str) -> pa.DataType:
+    return CODED if name in REPEATED else TEXT
 
-    rows: pa.Table
-    rejects: pa.Table
-    records: int  # every record found: rows + rejects
+
+def per_value(column: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`fn` (row by row, same length out) over a column; over its distinct values only when it is
+    dictionary-encoded, then spread back to the rows."""
+    if not pa.types.is_dictionary(column.type):
+        return fn(column)
+    coded = single(column)
+    return pc.take(fn(coded.dictionary), coded.indices)
+
+
+def single(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The column as one array (without a copy when it is one chunk already)."""
+    if isinstance(column, pa.Array):
+        return column
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    return (column.unify_dictionaries() if pa.types.is_dictionary(column.type) else column).combine_chunks()
+
+
+def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The column as plain text (dictionary-encoded ones decoded)."""
+    return column.cast(TEXT) if pa.types.is_dictionary(column.type) else column
 
 
 def _count_lines(data: bytes) -> int:
@@ -64,7 +89,7 @@ def _fast_read(path: Path, header: Sequence[str]) -> pa.Table | None:
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
+            convert_options=pacsv.ConvertOptions(column_types={name: _column_type(name) for name in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -95,7 +120,8 @@ def _slow_read(path: Path, header: Sequence[str]) -> tuple[pa.Table, list[tuple[
                     columns[name].append(value)
                 lines.append(start)
             start = reader.line_num + 1
-    table = pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()},
+    text = {k: pa.array(v, TEXT) for k, v in columns.items()}
+    table = pa.table({**{k: v.dictionary_encode() if k in REPEATED else v for k, v in text.items()},
                       "source_row": pa.array(lines, pa.int64())})
     return table, rejects
 
@@ -106,16 +132,19 @@ def _first_reason(reasons: list[pa.Array]) -> pa.Array:
 
 
 def _why(fails: pa.Array, text: pa.Array, template: str) -> pa.Array:
-    """`template` with the row's value in place of `{}` where `fails`, else null."""
+    """`template` with the row's value in place of `{}` where `fails`, else null. Messages are only built
+    when some row fails: building them for every row cost more than the checks."""
+    if not pc.any(fails).as_py():
+        return pa.nulls(len(fails), pa.string())
     head, _, tail = template.partition("{}")
-    quoted = pc.binary_join_element_wise(pa.scalar(head + "'"), pc.utf8_slice_codeunits(text, 0, 80),
+    quoted = pc.binary_join_element_wise(pa.scalar(head + "'"), pc.utf8_slice_codeunits(as_text(text), 0, 80),
                                          pa.scalar("'" + tail), pa.scalar(""))
     return pc.if_else(fails, quoted, pa.scalar(None, pa.string()))
 
 
 def _month_check(table: pa.Table, month: date, path: Path) -> pa.Array:
     expected = f"{month:%Y-%m}"
-    published = table["Month"].combine_chunks()
+    published = as_text(table["Month"].combine_chunks())
     wrong = pc.not_equal(published, expected)
     n_wrong = pc.sum(wrong).as_py() or 0
     if table.num_rows and 2 * n_wrong > table.num_rows:
@@ -144,16 +173,19 @@ def _number_check(text: pa.Array, name: str) -> pa.Array:
     return _why(bad, text, name + " {} is not a number")
 
 
+def _given_but_not(text: pa.Array, pattern: str) -> pa.Array:
+    return pc.and_(pc.not_equal(text, ""), pc.invert(pc.match_substring_regex(text, pattern)))
+
+
 def _lsoa_check(codes: pa.Array, names: pa.Array) -> pa.Array:
-    no_code, no_name = pc.equal(codes, ""), pc.equal(names, "")
+    no_code, no_name = per_value(codes, lambda v: pc.equal(v, "")), per_value(names, lambda v: pc.equal(v, ""))
     half = pc.not_equal(no_code, no_name)
-    bad_code = pc.and_(pc.invert(no_code), pc.invert(pc.match_substring_regex(codes, LSOA_CODE)))
-    bad_name = pc.and_(pc.invert(no_name), pc.invert(pc.match_substring_regex(names, LSOA_NAME.pattern)))
+    bad_code = per_value(codes, lambda v: _given_but_not(v, LSOA_CODE))
+    bad_name = per_value(names, lambda v: _given_but_not(v, LSOA_NAME.pattern))
     reasons = [
         pc.if_else(half, pa.scalar("LSOA code and LSOA name must be given together"), pa.scalar(None, pa.string())),
         _why(bad_code, codes, "LSOA code {} is not an LSOA code (E01 or W01 and six digits)"),
         _why(bad_name, names, "LSOA name {} is not '<local authority> <3 digits><letter>'"),
-        _lsoa_consistency(codes, names),
     ]
     return _first_reason(reasons)
 
@@ -182,7 +214,7 @@ def _lsoa_consistency(codes: pa.Array, names: pa.Array) -> pa.Array:
 
 
 def _required(text: pa.Array, name: str) -> pa.Array:
-    blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+    blank = per_value(text, lambda v: pc.equal(pc.utf8_trim_whitespace(v), ""))
     return pc.if_else(blank, pa.scalar(f"no {name}"), pa.scalar(None, pa.string()))
 
 
@@ -200,35 +232,126 @@ def _raw_lines(path: Path, wanted: list[int]) -> dict[int, str]:
     return found
 
 
-def read_checked(path: Path, header: Sequence[str], month: date, *, blank_crime_id: bool,
-                 required: str) -> CheckedRows:
-    """The file's checked rows and rejects (see the module's doc); SourceRefused for a whole-file fault."""
+@dataclass(frozen=True)
+class RawFile:
+    """One file as read, before any check: its text columns (plus `source_row`) and what reading rejected."""
+
+    path: Path
+    month: date  # the month its name gives
+    table: pa.Table
+    early: list[tuple[int, str, str]]  # records with the wrong number of fields (line, reason, raw)
+    fast: bool  # one record a line: a row's raw text is its line
+
+
+def read_raw(path: Path, header: Sequence[str], month: date) -> RawFile:
+    """The file's records as text, by the fast path when it can take them, else record by record."""
     table = _fast_read(path, header)
-    early: list[tuple[int, str, str]] = []
-    fast = table is not None
-    if table is None:
-        table, early = _slow_read(path, header)
+    if table is not None:
+        return RawFile(path, month, table, [], True)
+    table, early = _slow_read(path, header)
+    return RawFile(path, month, table, early, False)
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    """The rows of several files that passed, one table (`file`: each row's position in the batch), and per
+    file how many passed and what was rejected."""
+
+    rows: pa.Table
+    passed: list[int]
+    rejects: list[pa.Table]
+
+
+def _file_slices(files: pa.Array, count: int) -> list[int]:
+    """Rows per file of a table whose `file` column runs 0, 0, ..., 1, 1, ... (files in order)."""
+    return [int(n) for n in np.bincount(files.to_numpy(zero_copy_only=False), minlength=count)]
+
+
+def _month_checks(whole: pa.Table, files: list[RawFile]) -> pa.Array:
+    """The month check over a batch; a file mostly dated otherwise is refused whole (`_month_check`)."""
+    published = single(whole["Month"])
+    expected = pa.array([f"{f.month:%Y-%m}" for f in files], TEXT)
+    # compared as dictionary positions: a file's month is one value, whatever its rows
+    expected_at = pc.fill_null(pc.index_in(expected, value_set=published.dictionary), -1)
+    wrong = pc.not_equal(published.indices, pc.take(expected_at, whole["file"]))
+    per_file = np.bincount(whole["file"].to_numpy(zero_copy_only=False),
+                           weights=wrong.to_numpy(zero_copy_only=False), minlength=len(files))
+    for f, n_wrong in zip(files, per_file, strict=True):
+        if 2 * n_wrong > f.table.num_rows:
+            _month_check(f.table, f.month, f.path)  # raises, naming the month most rows give
+    if not pc.any(wrong).as_py():
+        return pa.nulls(whole.num_rows, TEXT)
+    message = pc.binary_join_element_wise(pa.scalar("dated '"), pc.utf8_slice_codeunits(as_text(published), 0, 80),
+                                          pa.scalar("', not "), pc.take(expected, whole["file"]),
+                                          pa.scalar(" as the file's name says"), pa.scalar(""))
+    return pc.if_else(wrong, message, pa.scalar(None, TEXT))
+
+
+def _lsoa_consistency_checks(whole: pa.Table, counts: list[int]) -> pa.Array:
+    """`_lsoa_consistency` for each file of a batch, run only on the files where a code is in two authorities."""
+    codes, names = single(whole["LSOA code"]), single(whole["LSOA name"])
+    pairs = pa.table({"code": codes.indices, "name": names.indices}).group_by(["code", "name"]).aggregate([])
+    authority_of_name = la_name(names.dictionary)
+    authorities = pa.table({"code": pc.take(codes.dictionary, pairs["code"]),
+                            "la": pc.take(authority_of_name, pairs["name"])}).group_by(["code", "la"]).aggregate([])
+    if authorities.num_rows == pc.count_distinct(authorities["code"]).as_py():
+        return pa.nulls(whole.num_rows, TEXT)  # every code in one authority across the batch
+    rows = pa.table({"file": whole["file"], "code": codes.indices, "la": pc.take(authority_of_name, names.indices)})
+    distinct = rows.group_by(["file", "code", "la"]).aggregate([])
+    per_code = distinct.group_by(["file", "code"]).aggregate([([], "count_all")])
+    torn = set(pc.filter(per_code["file"], pc.greater(per_code["count_all"], 1)).to_pylist())
+    pieces, start = [], 0
+    for i, n in enumerate(counts):
+        piece = whole.slice(start, n)
+        pieces.append(_lsoa_consistency(as_text(piece["LSOA code"]).combine_chunks(),
+                                        as_text(piece["LSOA name"]).combine_chunks())
+                      if i in torn else pa.nulls(n, TEXT))
+        start += n
+    return pa.concat_arrays(pieces)
+
+
+def check_files(files: list[RawFile], header: Sequence[str], *, blank_crime_id: bool,
+                required: str) -> CheckedBatch:
+    """Every check of the module's doc over several files at once (per file, a check's fixed cost was most of
+    the load); SourceRefused for a whole-file fault."""
+    counts = [f.table.num_rows for f in files]
+    whole = pa.concat_tables([f.table.select([*header, "source_row"]) for f in files])
+    whole = whole.unify_dictionaries().combine_chunks()  # one chunk a column: `per_value` works on it once
+    whole = whole.append_column("file", pa.array(np.repeat(np.arange(len(files), dtype=np.int32), counts)))
     reasons = _first_reason([
-        _month_check(table, month, path),
-        _crime_id_check(table["Crime ID"].combine_chunks(), blank_crime_id),
-        _number_check(table["Longitude"].combine_chunks(), "Longitude"),
-        _number_check(table["Latitude"].combine_chunks(), "Latitude"),
-        _lsoa_check(table["LSOA code"].combine_chunks(), table["LSOA name"].combine_chunks()),
-        _required(table[required].combine_chunks(), required),
+        _month_checks(whole, files),
+        _crime_id_check(whole["Crime ID"], blank_crime_id),
+        _number_check(whole["Longitude"], "Longitude"),
+        _number_check(whole["Latitude"], "Latitude"),
+        _lsoa_check(whole["LSOA code"], whole["LSOA name"]),
+        _lsoa_consistency_checks(whole, counts),
+        _required(whole[required], required),
     ])
     bad = pc.is_valid(reasons)
-    good = table.filter(pc.invert(bad))
-    failed = table.filter(bad)
+    if pc.any(bad).as_py():
+        good = whole.filter(pc.invert(bad))
+        failed = whole.filter(bad).append_column("reason", pc.filter(reasons, bad))
+    else:  # the usual case, and filtering a table is not free even when it keeps every row
+        good, failed = whole, whole.slice(0, 0).append_column("reason", pa.array([], pa.string()))
+    failed_counts = _file_slices(failed["file"].combine_chunks(), len(files))
+    rejects, start = [], 0
+    for f, n in zip(files, failed_counts, strict=True):
+        rejects.append(_file_rejects(f, failed.slice(start, n), header))
+        start += n
+    return CheckedBatch(good, _file_slices(good["file"].combine_chunks(), len(files)), rejects)
+
+
+def _file_rejects(f: RawFile, failed: pa.Table, header: Sequence[str]) -> pa.Table:
+    """A file's rejects (line, reason, raw): those of reading and those of the checks, in line order."""
     lines = failed["source_row"].to_pylist()
-    if fast:
-        texts = _raw_lines(path, lines)
+    if f.fast:
+        texts = _raw_lines(f.path, lines)
         raws = [texts.get(n, "") for n in lines]
     else:
         raws = [",".join(values) for values in zip(*(failed[c].to_pylist() for c in header), strict=True)]
-    rejected = early + list(zip(lines, pc.filter(reasons, bad).to_pylist(), raws, strict=True))
+    rejected = f.early + list(zip(lines, failed["reason"].to_pylist(), raws, strict=True))
     rejected.sort()
-    rejects = rejects_table([r[0] for r in rejected], [r[1] for r in rejected], [r[2] for r in rejected])
-    return CheckedRows(good, rejects, good.num_rows + rejects.num_rows)
+    return rejects_table([r[0] for r in rejected], [r[1] for r in rejected], [r[2] for r in rejected])
 
 
 def la_name(lsoa_names: pa.Array) -> pa.Array:

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from scrutiny.errors import BadInput, SourceRefused
 from scrutiny.printable import printable
-from scrutiny.sources.adapter import CsvRecords, Recognised, Source, SourceKind, TableRows, TextRecords
+from scrutiny.sources.adapter import CsvRecords, ReadsMany, Recognised, Source, SourceKind, TableRows, TextRecords
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
@@ -167,6 +167,21 @@ class _LineShape:
                 and max(self.longest, self.partial) <= MAX_FIELD_BYTES and self.commas == self.header_commas * lines)
 
 
+class _Lines:
+    """Only the lines, for a file its adapter reads whole (the shape matters to stop_search_load alone)."""
+
+    def __init__(self) -> None:
+        self.lines = self.partial = 0
+
+    def add(self, chunk: bytes) -> None:
+        newlines = chunk.count(b"\n")
+        self.lines += newlines
+        self.partial = len(chunk) - chunk.rfind(b"\n") - 1 if newlines else self.partial + len(chunk)
+
+    def clean(self, nul: bool) -> bool:
+        return not nul
+
+
 def scan_file(path: Path) -> FileScan:
     """Hash, count lines, check UTF-8 (DuckDB lets bad bytes through when skipping errors), find NUL bytes,
     and judge whether DuckDB's fast path can read the file (`careful` if not).
@@ -174,9 +189,17 @@ def scan_file(path: Path) -> FileScan:
     Only chunks that are not pure ASCII are decoded, and the rest is counting in C over 4 MB chunks, so the
     scan costs little beside the hash; memory stays at a few chunks whatever the lines look like.
     """
+    return _scan(path, _LineShape())
+
+
+def scan_text(path: Path) -> FileScan:
+    """`scan_file` without judging the lines' shape: for files an adapter reads whole (half the scan's cost)."""
+    return _scan(path, _Lines())
+
+
+def _scan(path: Path, shape: _LineShape | _Lines) -> FileScan:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    shape = _LineShape()
     bad_line: int | None = None
     nul_line: int | None = None
     with path.open("rb") as f:
@@ -297,18 +320,26 @@ def _read_rows(item: Recognised) -> TableRows:
 
 
 def _row_batches(pairs: list[tuple[Recognised, FileResult]]) -> Iterable[list[tuple[Recognised, FileResult]]]:
-    """Runs of files of one table (in load order), each run at most ROWS_BATCH_BYTES of files: what one
+    """Runs of files of one adapter (in load order), each run at most ROWS_BATCH_BYTES of files: what one
     `write_batch` writes, so memory holds one run's rows at a time."""
     batch: list[tuple[Recognised, FileResult]] = []
     size = 0
     for pair in pairs:
-        if batch and (_source(batch[0][0]).table != _source(pair[0]).table or size >= ROWS_BATCH_BYTES):
+        if batch and (_source(batch[0][0]) is not _source(pair[0]) or size >= ROWS_BATCH_BYTES):
             yield batch
             batch, size = [], 0
         batch.append(pair)
         size += pair[0].path.stat().st_size
     if batch:
         yield batch
+
+
+def _read_batch(batch: list[tuple[Recognised, FileResult]], pool: ThreadPoolExecutor) -> list[TableRows]:
+    """What the adapter read from each file of a run: all at once when it can, else two files at a time."""
+    source = _source(batch[0][0])
+    if isinstance(source, ReadsMany):
+        return source.read_many([item for item, _ in batch])
+    return list(pool.map(lambda pair: _read_rows(pair[0]), batch))
 
 
 def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
@@ -318,6 +349,25 @@ def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
         raise TypeError(f"{item.kind} reads {type(reading).__name__} into {RECORDS_TABLE}: records expected")
     return StopFile(item.path, source_id, item.force or "", item.month or date.min, reading, scan.records,
                     scan.careful)
+
+
+def _run_key(source: Source) -> tuple[int, str, str]:
+    """Files in load order, those of one adapter together (they are read and written as runs)."""
+    return source.load_order, source.table.name, str(source.kind)
+
+
+def _write_run(con: duckdb.DuckDBPyConnection, batch: list[tuple[Recognised, FileResult]], readings: list[TableRows],
+               scans: dict[Path, FileScan]) -> None:
+    """Write a run of files of one adapter: their rows, their ids, their rejects, their log lines."""
+    written = write_batch(con, _source(batch[0][0]).table, readings)
+    new_ids = [int(i) for (i,) in con.execute("SELECT nextval('ingest_id') FROM range(?)", [len(batch)]).fetchall()]
+    for (_, result), n, source_id in zip(batch, written, new_ids, strict=True):
+        result.source_id, result.rows_loaded = source_id, n
+    rejected = write_rejects(con, [(rows.rejects, int(result.source_id or 0), item)
+                                   for (item, result), rows in zip(batch, readings, strict=True)])
+    for (_, result), n in zip(batch, rejected, strict=True):
+        result.rows_rejected, result.records = n, result.rows_loaded + n
+    _log_many(con, [(result, scans[item.path].sha256) for item, result in batch])
 
 
 def _load(
@@ -337,22 +387,19 @@ def _load(
 
     # By the adapters' load_order: boundaries before stops, so new stops are placed with the new boundaries.
     to_load = sorted(to_load, key=lambda pair: _source(pair[0]).load_order)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow reads and checks without the GIL: two files at once
-        plain = sorted((p for p in to_load if not p[1].force_month),
-                       key=lambda pair: (_source(pair[0]).load_order, _source(pair[0]).table.name))
-        for batch in _row_batches(plain):
-            readings = list(pool.map(lambda pair: _read_rows(pair[0]), batch))
-            written = write_batch(con, _source(batch[0][0]).table, readings)
-            new_ids = [int(i) for (i,) in con.execute("SELECT nextval('ingest_id') FROM range(?)",
-                                                       [len(batch)]).fetchall()]
-            for (_, result), n, source_id in zip(batch, written, new_ids, strict=True):
-                result.source_id, result.rows_loaded = source_id, n
-            rejected = write_rejects(con, [(rows.rejects, int(result.source_id or 0), item)
-                                           for (item, result), rows in zip(batch, readings, strict=True)])
-            for (_, result), n in zip(batch, rejected, strict=True):
-                result.rows_rejected, result.records = n, result.rows_loaded + n
-            _log_many(con, [(result, scans[item.path].sha256) for item, result in batch])
+    plain = sorted((p for p in to_load if not p[1].force_month), key=lambda pair: _run_key(_source(pair[0])))
+    # While DuckDB writes one run of files, the next is read: reading is pyarrow's and writing DuckDB's, both
+    # without the GIL, so on two cores the two overlap. At most two runs' rows are in memory at once.
+    with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as ahead:
+        batches = list(_row_batches(plain))
+        next_read = ahead.submit(_read_batch, batches[0], pool) if batches else None
+        for i, batch in enumerate(batches):
+            assert next_read is not None
+            readings = next_read.result()
+            next_read = ahead.submit(_read_batch, batches[i + 1], pool) if i + 1 < len(batches) else None
+            _write_run(con, batch, readings, scans)
             done(batch, sum(r.rows_loaded for _, r in batch))
+            del readings
     stops = [p for p in to_load if p[1].force_month]
     for batch in _batches(stops):
         ids = {id(result): new_id() for _, result in batch}
@@ -450,7 +497,9 @@ def ingest_paths(
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
-        scans = dict(zip([i.path for i in loadable], pool.map(scan_file, [i.path for i in loadable]), strict=True))
+        scans = dict(zip([i.path for i in loadable],
+                         pool.map(lambda i: scan_file(i.path) if _source(i).table.name == RECORDS_TABLE
+                                  else scan_text(i.path), loadable), strict=True))
     nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
     not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(nul_lines[path]))]
     if not_text:

@@ -103,7 +103,13 @@ def write_batch(con: duckdb.DuckDBPyConnection, table: Table, readings: list[Tab
     batch_units = pa.table({k: [r.replaces[k] for r in readings] for k in keys})  # noqa: F841 (read by DuckDB)
     where = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in keys)
     con.execute(f"DELETE FROM {quote(table.name)} t USING batch_units u WHERE {where}")
-    _insert(con, table, pa.concat_tables([r.rows for r in readings]))
+    # The rows' order on disk means nothing (each keeps its file's line in source_row), and letting DuckDB
+    # insert a run's many small chunks in any order made the insert about 40% faster.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        _insert(con, table, pa.concat_tables([r.rows for r in readings]))
+    finally:
+        con.execute("RESET preserve_insertion_order")
     after = AFTER_WRITE.get(table.name)
     if after is not None:
         after(con, readings[-1])
