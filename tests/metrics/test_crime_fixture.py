@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scrutiny.errors import BadInput, NotFound
-from scrutiny.metrics.crime import CrimeScope, compute_crime
+from scrutiny.metrics.crime import CrimeScope, compute_crime, compute_outcome_mix
 from scrutiny.warehouse.ingest import ingest_paths
 from tests.crime_fixture import write_fixture
 
@@ -58,6 +58,13 @@ def test_latest_outcome_of_each_drug_crime(warehouse: Path) -> None:
     row = next(r for r in out["latest_outcome"] if r["class"] == "court_result")
     assert (row["of"], row["share"]) == (4, 0.25)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson(1, 4))
+
+
+def test_the_mix_alone_is_the_documents(warehouse: Path) -> None:
+    mix = compute_outcome_mix(warehouse, CrimeScope("metropolitan", "2024-01", "2024-03"))
+    latest = {row["class"]: row["n"] for row in mix["latest_outcome"] if row["n"]}
+    assert latest == {"court_result": 1, "drugs_warning": 1, "no_suspect": 1, "community_resolution": 1}
+    assert mix == doc(warehouse)["outcomes"]
 
 
 def test_every_outcome_event_is_kept(warehouse: Path) -> None:

@@ -295,6 +295,15 @@ def crime_months(backend: ibis.BaseBackend, force: str) -> tuple[str, str] | Non
     return None if pd.isna(first) else (label(first), label(last))
 
 
+def compute_outcome_mix(db: Path, scope: CrimeScope) -> dict[str, Any]:
+    """The document's `outcomes` alone (the outcome mix of one crime type, Drugs by default), without the rest:
+    what a page or bench asking only "what happened to drug crimes" needs."""
+    def work(backend: ibis.BaseBackend) -> dict[str, Any]:
+        checked = resolve_crime_scope(backend, scope)
+        return _outcomes(backend, _crimes(backend, checked), checked)
+    return compute_metrics_with(db, work)
+
+
 def compute_crime(db: Path, scope: CrimeScope) -> dict[str, Any]:
     """The `crime` figures for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
     return compute_metrics_with(db, lambda backend: crime_document(backend, resolve_crime_scope(backend, scope)))
