@@ -167,7 +167,7 @@ def _crime_id_check(ids: pa.Array, allow_blank: bool) -> pa.Array:
 
 
 def _number_check(text: pa.Array, name: str) -> pa.Array:
-    stripped = pc.utf8_trim_whitespace(text)
+    stripped = pc.ascii_trim_whitespace(text)  # numbers are ASCII; the conversion trims the same way
     number = pc.match_substring_regex(stripped, r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
     bad = pc.and_(pc.not_equal(stripped, ""), pc.invert(number))
     return _why(bad, text, name + " {} is not a number")
