@@ -91,6 +91,28 @@ def test_a_bad_row_is_rejected_with_its_line_and_reason(tmp_path: Path, row: str
         (str(path), "metropolitan", "2024-01", row)]
 
 
+def test_files_checked_together_are_judged_each_on_its_own(tmp_path: Path) -> None:
+    """The files of one ingest are checked as one batch: a code named in another authority by another file is
+    not a fault of either (each file is judged alone), and one file's bad row leaves the other's rows be."""
+    hackney = [f"{'0' * 63}{i},2024-01,{MET},{HACKNEY_1},Drugs,," for i in range(3)]
+    lambeth = f"{MET},-0.07,51.5,On or near X,E01001708,Lambeth 001A"  # the same code, another authority
+    other_month = [f"{'1' * 63}{i},2024-02,{lambeth},Drugs,," for i in range(2)]
+    torn = [f"{'2' * 63}{i},2024-03,{MET},{HACKNEY_1},Drugs,," for i in range(2)] + [
+        f"{'2' * 63}9,2024-03,{lambeth},Drugs,,"]
+    paths = [write_crime_file(tmp_path, "2024-01", "street", hackney),
+             write_crime_file(tmp_path, "2024-02", "street", other_month),
+             write_crime_file(tmp_path, "2024-03", "street", torn)]
+    db = tmp_path / "w.duckdb"
+    report = ingest_paths(paths, db)
+    loaded = {r.path.name: (r.rows_loaded, r.rows_rejected) for r in report.results}
+    assert loaded == {paths[0].name: (3, 0), paths[1].name: (2, 0), paths[2].name: (2, 1)}
+    assert query(db, "SELECT file, line, reason FROM rejects") == [
+        (str(paths[2]), 4, "LSOA code E01001708 is in Hackney on most rows of this file, but its name here is "
+                           "'Lambeth 001A'")]
+    assert query(db, "SELECT strftime(month, '%Y-%m'), count(*) FROM street_crime GROUP BY 1 ORDER BY 1") == [
+        ("2024-01", 3), ("2024-02", 2), ("2024-03", 2)]
+
+
 def test_an_outcome_must_name_its_crime(tmp_path: Path) -> None:
     path = write_crime_file(tmp_path, "2024-02", "outcomes", [f",2024-02,{MET},{HACKNEY_1},Suspect charged",
                                                                *OUTCOMES["2024-02"]])
