@@ -71,6 +71,16 @@ def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return column.cast(TEXT) if pa.types.is_dictionary(column.type) else column
 
 
+def text_or_null(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Published text as stored: blank is null."""
+    return per_value(values, lambda v: pc.if_else(pc.equal(v, ""), pa.scalar(None, TEXT), v))
+
+
+def number(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A coordinate as stored, trimmed as `_number_check` trims it; blank is null."""
+    return pc.cast(text_or_null(pc.ascii_trim_whitespace(values)), pa.float64())
+
+
 def _count_lines(data: bytes) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
@@ -153,7 +163,17 @@ def _month_check(table: pa.Table, month: date, path: Path) -> pa.Array:
         common, n_common = counts.field("values")[most].as_py(), counts.field("counts")[most].as_py()
         raise SourceRefused(path, f"{n_common:,} of its {table.num_rows:,} rows are dated {common}, not {expected} "
                                   f"as its name says: is it the {common} file renamed? Nothing was written")
-    return _why(wrong, published, "dated {}, not " + expected + " as the file's name says")
+    return _dated(wrong, published, pa.scalar(expected))
+
+
+def _dated(wrong: pa.Array, published: pa.Array, expected: pa.Scalar | pa.Array) -> pa.Array:
+    """The month check's reason where `wrong` (one wording for one file and for a batch of them)."""
+    if not pc.any(wrong).as_py():
+        return pa.nulls(len(wrong), TEXT)
+    message = pc.binary_join_element_wise(pa.scalar("dated '"), pc.utf8_slice_codeunits(as_text(published), 0, 80),
+                                          pa.scalar("', not "), expected, pa.scalar(" as the file's name says"),
+                                          pa.scalar(""))
+    return pc.if_else(wrong, message, pa.scalar(None, TEXT))
 
 
 def _crime_id_check(ids: pa.Array, allow_blank: bool) -> pa.Array:
@@ -279,12 +299,7 @@ def _month_checks(whole: pa.Table, files: list[RawFile]) -> pa.Array:
     for f, n_wrong in zip(files, per_file, strict=True):
         if 2 * n_wrong > f.table.num_rows:
             _month_check(f.table, f.month, f.path)  # raises, naming the month most rows give
-    if not pc.any(wrong).as_py():
-        return pa.nulls(whole.num_rows, TEXT)
-    message = pc.binary_join_element_wise(pa.scalar("dated '"), pc.utf8_slice_codeunits(as_text(published), 0, 80),
-                                          pa.scalar("', not "), pc.take(expected, whole["file"]),
-                                          pa.scalar(" as the file's name says"), pa.scalar(""))
-    return pc.if_else(wrong, message, pa.scalar(None, TEXT))
+    return _dated(wrong, published, pc.take(expected, whole["file"]))
 
 
 def _lsoa_consistency_checks(whole: pa.Table, counts: list[int]) -> pa.Array:

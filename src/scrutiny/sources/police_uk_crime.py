@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
-from scrutiny.sources.crime_records import as_text, check_files, la_name, per_value, read_raw
+from scrutiny.sources.crime_records import as_text, check_files, la_name, number, per_value, read_raw, text_or_null
 from scrutiny.sources.police_uk_archive import archive_name, sniff_archive
 from scrutiny.vocab.crime_outcomes import outcome_types
 
@@ -59,14 +59,6 @@ _NAME_KINDS = {SourceKind.STREET_CSV: "street", SourceKind.OUTCOMES_CSV: "outcom
 _WHAT = {"street": "a street-crime file", "outcomes": "an outcomes file", "stop-and-search": "a stop-and-search file"}
 
 
-def _text_or_null(values: pa.ChunkedArray) -> pa.Array:
-    return per_value(values, lambda v: pc.if_else(pc.equal(v, ""), pa.scalar(None, pa.string()), v))
-
-
-def _number(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.cast(_text_or_null(pc.ascii_trim_whitespace(values)), pa.float64())
-
-
 def classes(types: pa.Array) -> pa.Array:
     """Each published outcome type's class (crime_outcomes.csv), `other` for one the catalogue lacks."""
     return per_value(types, _classes)
@@ -85,14 +77,14 @@ def _place(rows: pa.Table, forces: pa.Array, months: pa.Array) -> dict[str, pa.A
     return {
         "force": pc.take(forces, rows["file"]),
         "month": pc.take(months, rows["file"]),
-        "crime_id": pc.ascii_lower(_text_or_null(rows["Crime ID"])),  # checked: 64 hex digits
-        "reported_by": _text_or_null(rows["Reported by"]),
-        "falls_within": _text_or_null(rows["Falls within"]),
-        "longitude": _number(rows["Longitude"]),
-        "latitude": _number(rows["Latitude"]),
-        "location": _text_or_null(rows["Location"]),
-        "lsoa_code": _text_or_null(rows["LSOA code"]),
-        "lsoa_name": _text_or_null(rows["LSOA name"]),
+        "crime_id": pc.ascii_lower(text_or_null(rows["Crime ID"])),  # checked: 64 hex digits
+        "reported_by": text_or_null(rows["Reported by"]),
+        "falls_within": text_or_null(rows["Falls within"]),
+        "longitude": number(rows["Longitude"]),
+        "latitude": number(rows["Latitude"]),
+        "location": text_or_null(rows["Location"]),
+        "lsoa_code": text_or_null(rows["LSOA code"]),
+        "lsoa_name": text_or_null(rows["LSOA name"]),
         "la_name": per_value(rows["LSOA name"], la_name),
         "la_code": pa.nulls(rows.num_rows, pa.string()),
     }
@@ -166,8 +158,8 @@ class ArchiveStreetCrime(_ArchiveCrime):
 
     def _own(self, rows: pa.Table) -> dict[str, pa.Array]:
         last = rows["Last outcome category"]
-        return {"crime_type": as_text(rows["Crime type"]), "last_outcome": _text_or_null(last),
-                "last_outcome_class": classes(last), "context": _text_or_null(rows["Context"])}
+        return {"crime_type": as_text(rows["Crime type"]), "last_outcome": text_or_null(last),
+                "last_outcome_class": classes(last), "context": text_or_null(rows["Context"])}
 
 
 class ArchiveCrimeOutcomes(_ArchiveCrime):

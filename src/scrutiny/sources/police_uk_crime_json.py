@@ -32,7 +32,16 @@ import pyarrow.compute as pc
 from scrutiny.catalog import forces, read_catalog
 from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, TableRows, rejects_table
-from scrutiny.sources.crime_records import _crime_id_check, _first_reason, _month_check, _number_check, _required, _why
+from scrutiny.sources.crime_records import (
+    _crime_id_check,
+    _first_reason,
+    _month_check,
+    _number_check,
+    _required,
+    _why,
+    number,
+    text_or_null,
+)
 from scrutiny.sources.json_depth import load_json
 from scrutiny.sources.police_uk_archive import parse_month
 from scrutiny.sources.police_uk_crime import CRIME_OUTCOME, STREET_CRIME, classes
@@ -146,10 +155,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _null_if_blank(values: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-
-
 def _checked(columns: dict[str, list[str]], raws: list[str], reasons: Callable[[pa.Table], list[pa.Array]]
              ) -> tuple[pa.Table, pa.Table]:
     """The records as text columns (plus `source_row`, the position) split into those that pass every check and
@@ -169,11 +174,11 @@ def _place(rows: pa.Table, force: str) -> dict[str, pa.Array]:
     nothing = pa.nulls(n, pa.string())
     return {
         "force": pa.array([force] * n, pa.string()),
-        "crime_id": _null_if_blank(pc.utf8_lower(rows["Crime ID"].combine_chunks())),
+        "crime_id": pc.ascii_lower(text_or_null(rows["Crime ID"].combine_chunks())),  # checked: 64 hex digits
         "reported_by": nothing, "falls_within": nothing,
-        "longitude": pc.cast(_null_if_blank(pc.utf8_trim_whitespace(rows["Longitude"].combine_chunks())), pa.float64()),
-        "latitude": pc.cast(_null_if_blank(pc.utf8_trim_whitespace(rows["Latitude"].combine_chunks())), pa.float64()),
-        "location": _null_if_blank(rows["Location"].combine_chunks()),
+        "longitude": number(rows["Longitude"].combine_chunks()),
+        "latitude": number(rows["Latitude"].combine_chunks()),
+        "location": text_or_null(rows["Location"].combine_chunks()),
         "lsoa_code": nothing, "lsoa_name": nothing, "la_name": nothing, "la_code": nothing,
     }
 
@@ -249,14 +254,14 @@ class ApiStreetCrime:
             ]
 
         rows, rejects = _checked(columns, [raw_text(r) for r in records], reasons)
-        last = _null_if_blank(rows["Last outcome category"].combine_chunks())
+        last = text_or_null(rows["Last outcome category"].combine_chunks())
         table = pa.table({
             **_place(rows, force),
             "month": pa.array([month] * rows.num_rows, pa.date32()),
             "crime_type": rows["Crime type"].combine_chunks(),
             "last_outcome": last,
             "last_outcome_class": classes(rows["Last outcome category"].combine_chunks()),
-            "context": _null_if_blank(rows["Context"].combine_chunks()),
+            "context": text_or_null(rows["Context"].combine_chunks()),
             "source_row": rows["source_row"].combine_chunks(),
         })
         return TableRows(table, {"force": force, "month": month}, rejects)
