@@ -28,7 +28,7 @@ from scrutiny.web import create_app, get_settings
 from scrutiny.web.client_address import BadProxySetting, resolve, trusted_networks
 from scrutiny.workspace import accounts
 from scrutiny.workspace.community import reports
-from scrutiny.workspace.community.ratelimit import RateLimiter
+from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.community import CommunityReport
@@ -173,6 +173,19 @@ def test_a_stale_slot_is_retaken_and_forgotten(ws: Workspace) -> None:
     with ws.session() as session:
         assert limiter.forget_stale(session) == 1  # only .2's
         assert session.scalar(select(func.count()).select_from(RateSlot)) == 1
+
+
+def test_the_wait_promised_never_exceeds_the_window(ws: Workspace) -> None:
+    # A request that read the clock (t=50) before waiting for the write lock, while five others took every slot
+    # at t=100: told from when it answers (t=100), the wait is the whole window (600 s), not 650.
+    times = iter([100.0] * 5 + [50.0, 100.0])
+    limiter = RateLimiter(limit=5, window=600, clock=lambda: next(times))
+    with ws.session() as session:
+        for _ in range(5):
+            limiter.take(session, "192.0.2.1")
+    with ws.session() as session, pytest.raises(TooMany) as refused:
+        limiter.take(session, "192.0.2.1")
+    assert refused.value.retry_after == 600
 
 
 def test_a_one_use_letter_token_is_used_once_under_concurrency(ws: Workspace, live: Live) -> None:

@@ -60,9 +60,14 @@ class RateLimiter:
         pseudonym = pseudonymiser(session, "client")(address) or "client-unknown"
         return f"{self.name}:{pseudonym}"
 
-    def _wait(self, session: Session, client: str, now: float) -> int:
+    def _wait(self, session: Session, client: str) -> int:
+        """Whole seconds until the oldest slot frees, counted from now: a `now` read before this request waited
+        for the write lock can precede a slot a concurrent request took meanwhile, and would promise more than
+        the window. Never more than the window, whatever two processes' clocks say."""
         oldest = session.scalar(select(func.min(RateSlot.taken_at)).where(RateSlot.client == client))
-        return max(1, math.ceil(oldest + self.window - now)) if oldest is not None else 1
+        if oldest is None:
+            return 1
+        return min(math.ceil(self.window), max(1, math.ceil(oldest + self.window - self.clock())))
 
     def retry_after(self, session: Session, address: str) -> int:
         """0 if `address` has a free slot now, else the whole seconds until one frees. Only a hint, read without
@@ -70,7 +75,7 @@ class RateLimiter:
         now, client = self.clock(), self.client(session, address)
         busy = session.scalar(select(func.count()).select_from(RateSlot).where(
             RateSlot.client == client, RateSlot.taken_at > now - self.window)) or 0
-        return self._wait(session, client, now) if busy >= self.limit else 0
+        return self._wait(session, client) if busy >= self.limit else 0
 
     def take(self, session: Session, address: str) -> None:
         """Claim a slot for `address` in this transaction, or raise `TooMany` (nothing taken). Call it before any
@@ -84,7 +89,7 @@ class RateLimiter:
                 where=RateSlot.taken_at <= now - self.window).returning(RateSlot.slot)
             if session.connection().execute(statement).first() is not None:  # a row: inserted, or free and retaken
                 return
-        raise TooMany(self._wait(session, client, now))
+        raise TooMany(self._wait(session, client))
 
     def forget_stale(self, session: Session) -> int:
         """Delete slots whose use has left the window (they would be reused anyway; this drops clients gone
