@@ -3,6 +3,7 @@ refusals, replacement of one force-month, and loading the same file twice."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,31 @@ def test_files_checked_together_are_judged_each_on_its_own(tmp_path: Path) -> No
                            "'Lambeth 001A'")]
     assert query(db, "SELECT strftime(month, '%Y-%m'), count(*) FROM street_crime GROUP BY 1 ORDER BY 1") == [
         ("2024-01", 3), ("2024-02", 2), ("2024-03", 2)]
+
+
+# Crime IDs of 64 bytes (the check reads bytes when every ID is 64 long) beside the edges of the hex ranges:
+# '/' ':' '@' 'G' '`' 'g' are each one away from 0-9, A-F or a-f; 0x10 would pass as '0' if bits were folded; 'é'
+# is two bytes, so the ID is 64 bytes but 63 characters.
+TRICKY_IDS = ["0" * 63 + c for c in ("A", "F", "f", "9", "/", ":", "@", "G", "`", "g", "\x10")] + ["0" * 62 + "é"]
+TRICKY_NUMBERS = ["-0.07", " 1.5 ", "+1.5", "1.", ".5", "1e3", "1e400", "nan", "inf", "-Infinity", "1e", "0x1"]
+
+
+def test_tricky_crime_ids_and_coordinates_are_judged_as_the_rules_say(tmp_path: Path) -> None:
+    rows = [f"{cid},2024-01,{MET},{HACKNEY_1},Drugs,," for cid in TRICKY_IDS]
+    rows += [f"{'1' * 63}{i % 10},2024-01,{MET},{value},51.55,On or near X,E01001708,Hackney 001A,Drugs,,"
+             for i, value in enumerate(TRICKY_NUMBERS)]
+    db = tmp_path / "w.duckdb"
+    ingest_paths([write_crime_file(tmp_path, "2024-01", "street", rows)], db)
+    good_id = [bool(re.fullmatch("[0-9a-fA-F]{64}", cid)) for cid in TRICKY_IDS]  # independently, by Python's re
+    number = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+    good_number = [bool(re.fullmatch(number, v.strip())) for v in TRICKY_NUMBERS]
+    rejected = {line for line, _ in _rejects(db)}
+    expected = {i + 2 for i, ok in enumerate(good_id + good_number) if not ok}
+    assert rejected == expected
+    assert sorted(good_id) == [False] * 8 + [True] * 4 and good_number.count(False) == 5  # the cases cut both ways
+    # stored as parsed ('1e400' too, as infinity: a number by the rule)
+    stored = query(db, "SELECT longitude FROM street_crime WHERE crime_id LIKE '1111%' ORDER BY source_row")
+    assert [v for (v,) in stored] == [float(v) for v, ok in zip(TRICKY_NUMBERS, good_number, strict=True) if ok]
 
 
 def test_an_outcome_must_name_its_crime(tmp_path: Path) -> None:

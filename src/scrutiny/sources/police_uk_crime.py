@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
-from scrutiny.sources.crime_records import as_text, check_files, la_name, number, per_value, read_raw, text_or_null
+from scrutiny.sources.crime_records import check_files, la_name, number_column, read_raw, recode, single, text_or_null
 from scrutiny.sources.police_uk_archive import archive_name, sniff_archive
 from scrutiny.vocab.crime_outcomes import outcome_types
 
@@ -61,7 +61,7 @@ _WHAT = {"street": "a street-crime file", "outcomes": "an outcomes file", "stop-
 
 def classes(types: pa.Array) -> pa.Array:
     """Each published outcome type's class (crime_outcomes.csv), `other` for one the catalogue lacks."""
-    return per_value(types, _classes)
+    return recode(types, _classes)
 
 
 def _classes(types: pa.Array) -> pa.Array:
@@ -80,12 +80,12 @@ def _place(rows: pa.Table, forces: pa.Array, months: pa.Array) -> dict[str, pa.A
         "crime_id": pc.ascii_lower(text_or_null(rows["Crime ID"])),  # checked: 64 hex digits
         "reported_by": text_or_null(rows["Reported by"]),
         "falls_within": text_or_null(rows["Falls within"]),
-        "longitude": number(rows["Longitude"]),
-        "latitude": number(rows["Latitude"]),
+        "longitude": rows[number_column("Longitude")],  # parsed by the check
+        "latitude": rows[number_column("Latitude")],
         "location": text_or_null(rows["Location"]),
         "lsoa_code": text_or_null(rows["LSOA code"]),
         "lsoa_name": text_or_null(rows["LSOA name"]),
-        "la_name": per_value(rows["LSOA name"], la_name),
+        "la_name": recode(rows["LSOA name"], la_name),
         "la_code": pa.nulls(rows.num_rows, pa.string()),
     }
 
@@ -158,7 +158,7 @@ class ArchiveStreetCrime(_ArchiveCrime):
 
     def _own(self, rows: pa.Table) -> dict[str, pa.Array]:
         last = rows["Last outcome category"]
-        return {"crime_type": as_text(rows["Crime type"]), "last_outcome": text_or_null(last),
+        return {"crime_type": single(rows["Crime type"]), "last_outcome": text_or_null(last),
                 "last_outcome_class": classes(last), "context": text_or_null(rows["Context"])}
 
 
@@ -171,7 +171,7 @@ class ArchiveCrimeOutcomes(_ArchiveCrime):
 
     def _own(self, rows: pa.Table) -> dict[str, pa.Array]:
         types = rows["Outcome type"]
-        return {"outcome_type": as_text(types), "outcome_class": classes(types)}
+        return {"outcome_type": single(types), "outcome_class": classes(types)}
 
 
 ARCHIVE_STREET_CRIME = ArchiveStreetCrime()
