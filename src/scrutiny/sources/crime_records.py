@@ -234,9 +234,11 @@ def _crime_id_check(ids: pa.Array, allow_blank: bool) -> pa.Array:
     return pc.coalesce(missing, reasons)
 
 
-def _number_check(text: pa.Array, name: str) -> pa.Array:
+def _number_check(text: pa.Array, name: str, only: pa.Array | None = None) -> pa.Array:
+    """Rows (among `only`, when given) whose trimmed text is not blank and not NUMBER."""
     stripped = pc.ascii_trim_whitespace(text)  # numbers are ASCII; the conversion trims the same way
-    bad = pc.and_(pc.not_equal(stripped, ""), pc.invert(pc.match_substring_regex(stripped, NUMBER)))
+    bad = pc.and_(pc.not_equal(stripped, "") if only is None else only,
+                  pc.invert(pc.match_substring_regex(stripped, NUMBER)))
     return _why(bad, text, name + " {} is not a number")
 
 
@@ -245,16 +247,14 @@ def _coordinate(text: pa.Array, name: str) -> tuple[pa.Array | None, pa.Array]:
     left to `number` on the rows that pass) and the check's reasons. Arrow's parse takes exactly what NUMBER
     does, and nan and inf besides: those few rows are matched against NUMBER (the regex over every row cost
     more than the parse)."""
-    stripped = pc.ascii_trim_whitespace(text)
     try:
-        values = pc.cast(pc.if_else(pc.equal(stripped, ""), pa.scalar(None, TEXT), stripped), pa.float64())
+        values = number(text)
     except pa.ArrowInvalid:
         return None, _number_check(text, name)
     odd = pc.fill_null(pc.invert(pc.is_finite(values)), False)
     if not pc.any(odd).as_py():
         return values, pa.nulls(len(text), TEXT)
-    bad = pc.and_(odd, pc.invert(pc.match_substring_regex(stripped, NUMBER)))
-    return values, _why(bad, text, name + " {} is not a number")
+    return values, _number_check(text, name, only=odd)
 
 
 def _given_but_not(text: pa.Array, pattern: str) -> pa.Array:
