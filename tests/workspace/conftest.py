@@ -2,6 +2,11 @@
 (127.0.0.1:5432, trust auth; `.ci/run` starts it), each time in a database of its own made for the test and
 dropped after it. Factories for accounts, and a TestClient logged in as one of them.
 
+The schema is migrated once per test process into a template (a SQLite file, a PostgreSQL template database)
+and each test gets a copy with a pseudonym key of its own, as `upgrade()` would have made: running every
+Alembic migration for each of ~700 workspace tests cost about 80 s of `make test-fast`. The migrations
+themselves are tested from empty databases in test_migrations.py.
+
 $SCRUTINY_TEST_POSTGRES points at another server (a URL to its maintenance database); with PostgreSQL down
 the PostgreSQL half fails with instructions, unless $SCRUTINY_SKIP_POSTGRES=1 says to skip it.
 """
@@ -9,6 +14,8 @@ the PostgreSQL half fails with instructions, unless $SCRUTINY_SKIP_POSTGRES=1 sa
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,12 +25,14 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from scrutiny.web import create_app, get_settings
 from scrutiny.workspace import accounts
 from scrutiny.workspace.database import Workspace
-from scrutiny.workspace.models.accounts import Role, User
+from scrutiny.workspace.models.accounts import Role, Secret, User
+from scrutiny.workspace.pseudonyms import KEY_NAME
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -51,32 +60,90 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+def _new_postgres_database(template: str | None = None) -> tuple[str, str]:
+    name = f"scrutiny_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name, _postgres_url(name)
+
+
+def _drop_postgres_database(name: str) -> None:
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def fresh_postgres() -> Iterator[str]:
     """A URL to a new, empty PostgreSQL database, dropped after the test."""
-    name = f"scrutiny_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    name, url = _new_postgres_database()
     try:
         yield url
     finally:
-        with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_postgres_database(name)
+
+
+def _migrated(url: str) -> None:
+    workspace = Workspace(url)
+    try:
+        workspace.upgrade()
+    finally:
+        workspace.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite workspace migrated to head once for this test process."""
+    path = tmp_path_factory.mktemp("workspace-template") / "template.sqlite"
+    _migrated(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head once for this test process (no one stays connected
+    to it: CREATE DATABASE ... TEMPLATE needs it idle)."""
+    name, url = _new_postgres_database()
+    try:
+        _migrated(url)
+        yield name
+    finally:
+        _drop_postgres_database(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def empty_workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema at all, for the tests of the migrations."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'workspace.sqlite'}"
     url: str = request.getfixturevalue("fresh_postgres")
     return url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated workspace of the test's own, copied from the process's template."""
+    if request.param == "sqlite":
+        path = tmp_path / "workspace.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    name, url = _new_postgres_database(template=request.getfixturevalue("postgres_template"))
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
 @pytest.fixture
 def ws(workspace_url: str) -> Iterator[Workspace]:
     workspace = Workspace(workspace_url)
-    workspace.upgrade()
+    with workspace.engine.begin() as connection:  # each copy its own key, as upgrade() makes one
+        connection.execute(update(Secret.__table__).where(Secret.__table__.c.name == KEY_NAME)
+                           .values(value=secrets.token_hex(32)))
     yield workspace
     workspace.dispose()
 

@@ -11,8 +11,8 @@ from scrutiny.workspace.database import Workspace, head_revisions
 from scrutiny.workspace.models import Base, Secret
 
 
-def test_upgrade_from_empty_then_downgrade_cleanly(workspace_url: str) -> None:
-    ws = Workspace(workspace_url)
+def test_upgrade_from_empty_then_downgrade_cleanly(empty_workspace_url: str) -> None:
+    ws = Workspace(empty_workspace_url)
     assert ws.revisions() == set()
     ws.upgrade()
     assert ws.revisions() == head_revisions()
