@@ -140,7 +140,12 @@ def copy_warehouse(db: Path, session: SparkSession, staging: Path,
             if name not in present:
                 continue
             target = staging / f"{name}.parquet"
-            con.execute(f"COPY (SELECT {columns or '*'} FROM {name}) TO '{target}' (FORMAT parquet)")
+            # Spark has no UUID type (crime_key): such a column goes over as its text, which joins the same
+            uuids = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                               "AND data_type = 'UUID'", [name]).fetchall()]
+            as_text = f" REPLACE ({', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in uuids)})" if uuids else ""
+            select = columns or f"*{as_text}"
+            con.execute(f"COPY (SELECT {select} FROM {name}) TO '{target}' (FORMAT parquet)")
             row = con.execute(f"SELECT count(*) FROM {name}").fetchone()
             copied[name] = int(row[0]) if row else 0
     finally:

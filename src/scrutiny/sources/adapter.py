@@ -71,6 +71,9 @@ class Table:
 
     name: str
     columns: Mapping[str, str] | None = None
+    # Columns added after the table first shipped, each with the SQL (over the other columns) that fills it for
+    # rows a warehouse already holds: ingest adds them to an older warehouse (warehouse/table_upgrades.py).
+    added: Mapping[str, str] = field(default_factory=dict)
 
     def ddl(self) -> str | None:
         if not self.columns:

@@ -222,6 +222,47 @@ def _not_hex64(column: pa.Array | pa.ChunkedArray) -> pa.Array | None:
     return pa.array(bad)
 
 
+CRIME_KEY_DIGITS = 32  # of the Crime ID's 64 hex digits, the first 32 (128 bits) make its key
+# The same key in SQL, to fill `crime_key` for rows loaded before the column existed (warehouse/table_upgrades.py);
+# tests/sources/test_crime_key.py holds the two to the same value.
+CRIME_KEY_SQL = ("CAST(substr(crime_id, 1, 8) || '-' || substr(crime_id, 9, 4) || '-' || substr(crime_id, 13, 4) "
+                 "|| '-' || substr(crime_id, 17, 4) || '-' || substr(crime_id, 21, 12) AS UUID)")
+
+
+def crime_id_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
+    """`crime_id` (lower case) and `crime_key` of checked Crime IDs (64 hex digits, or blank: null)."""
+    ids = single(pc.ascii_lower(text_or_null(column)))
+    return {"crime_id": ids, "crime_key": crime_key(ids)}
+
+
+def crime_key(ids: pa.Array) -> pa.Array:
+    """The first 128 bits of each lower-case 64-hex Crime ID as a UUID (null for null). Crimes link to their
+    outcomes on it: a 16-byte key joins about 2.5 times faster than the 64-character text, and two published
+    IDs (SHA-256 digests) sharing their first 128 bits has a chance near 1e-22 among a hundred million."""
+    if not pa.types.is_string(ids.type):
+        ids = ids.cast(TEXT)
+    offsets = np.frombuffer(ids.buffers()[1], np.int32)[ids.offset: ids.offset + len(ids) + 1]
+    valid = np.asarray(ids.is_valid())
+    if not np.all(np.diff(offsets)[valid] == 64):
+        raise ValueError("crime_key needs checked Crime IDs: 64 hexadecimal digits or null")
+    data = ids.buffers()[2]
+    given = (np.frombuffer(data, np.uint8)[offsets[0]: offsets[-1]] if data is not None
+             else np.empty(0, np.uint8)).reshape(-1, 64)
+    keys = np.empty((len(given), 16), np.uint8)
+    for start in range(0, len(given), _HEX_ROWS):  # a block at a time, as _not_hex64 does
+        block = given[start: start + _HEX_ROWS, :CRIME_KEY_DIGITS]
+        digits = (block & 15) + 9 * (block >> 6)  # '0'-'9' -> 0-9, 'a'-'f' -> 10-15
+        keys[start: start + _HEX_ROWS] = (digits[:, 0::2] << 4) | digits[:, 1::2]
+    validity = None
+    if ids.null_count:
+        keys, compact = np.zeros((len(ids), 16), np.uint8), keys
+        keys[valid] = compact
+        validity = pa.array(valid).buffers()[1]
+    storage = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(ids), [validity, pa.py_buffer(keys)],
+                                                   null_count=ids.null_count)
+    return pa.ExtensionArray.from_storage(pa.uuid(), storage)
+
+
 def _crime_id_check(ids: pa.Array, allow_blank: bool) -> pa.Array:
     blank = pc.equal(ids, "")
     bad = _not_hex64(ids)

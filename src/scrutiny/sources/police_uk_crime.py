@@ -16,7 +16,17 @@ import pyarrow.compute as pc
 
 from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
-from scrutiny.sources.crime_records import check_files, la_name, number_column, read_raw, recode, single, text_or_null
+from scrutiny.sources.crime_records import (
+    CRIME_KEY_SQL,
+    check_files,
+    crime_id_columns,
+    la_name,
+    number_column,
+    read_raw,
+    recode,
+    single,
+    text_or_null,
+)
 from scrutiny.sources.police_uk_archive import archive_name, sniff_archive
 from scrutiny.vocab.crime_outcomes import outcome_types
 
@@ -29,6 +39,7 @@ _PLACE_COLUMNS = {
     "force": "VARCHAR NOT NULL",  # the force whose file it is (its name), as for stop_search
     "month": "DATE NOT NULL",  # street: the crime's month; outcomes: the outcome's month
     "crime_id": "VARCHAR",  # 64 hex, lower case; null for anti-social behaviour and unnumbered crimes
+    "crime_key": "UUID",  # its first 128 bits: what crimes and outcomes are joined on (crime_records.crime_key)
     "reported_by": "VARCHAR",
     "falls_within": "VARCHAR",
     "longitude": "DOUBLE",
@@ -39,6 +50,7 @@ _PLACE_COLUMNS = {
     "la_name": "VARCHAR",  # the local authority the LSOA's name begins with
     "la_code": "VARCHAR",  # its code, when a loaded boundary or Census table names it (warehouse/crime_places.py)
 }
+_KEYED = {"crime_key": CRIME_KEY_SQL}  # older warehouses have crime_id alone
 STREET_CRIME = Table("street_crime", {
     **_PLACE_COLUMNS,
     "crime_type": "VARCHAR NOT NULL",
@@ -46,13 +58,13 @@ STREET_CRIME = Table("street_crime", {
     "last_outcome_class": "VARCHAR",
     "context": "VARCHAR",
     "source_row": "BIGINT NOT NULL",
-})
+}, added=_KEYED)
 CRIME_OUTCOME = Table("crime_outcome", {
     **_PLACE_COLUMNS,
     "outcome_type": "VARCHAR NOT NULL",
     "outcome_class": "VARCHAR NOT NULL",
     "source_row": "BIGINT NOT NULL",
-})
+}, added=_KEYED)
 CRIME_TABLES = (STREET_CRIME.name, CRIME_OUTCOME.name)
 CRIME_WORDS = {STREET_CRIME.name: "street crimes", CRIME_OUTCOME.name: "crime outcomes"}  # how summaries name rows
 _NAME_KINDS = {SourceKind.STREET_CSV: "street", SourceKind.OUTCOMES_CSV: "outcomes"}
@@ -77,7 +89,7 @@ def _place(rows: pa.Table, forces: pa.Array, months: pa.Array) -> dict[str, pa.A
     return {
         "force": pc.take(forces, rows["file"]),
         "month": pc.take(months, rows["file"]),
-        "crime_id": pc.ascii_lower(text_or_null(rows["Crime ID"])),  # checked: 64 hex digits
+        **crime_id_columns(rows["Crime ID"]),  # checked: 64 hex digits
         "reported_by": text_or_null(rows["Reported by"]),
         "falls_within": text_or_null(rows["Falls within"]),
         "longitude": rows[number_column("Longitude")],  # parsed by the check

@@ -39,6 +39,7 @@ from scrutiny.sources.crime_records import (
     _number_check,
     _required,
     _why,
+    crime_id_columns,
     number,
     text_or_null,
 )
@@ -174,7 +175,7 @@ def _place(rows: pa.Table, force: str) -> dict[str, pa.Array]:
     nothing = pa.nulls(n, pa.string())
     return {
         "force": pa.array([force] * n, pa.string()),
-        "crime_id": pc.ascii_lower(text_or_null(rows["Crime ID"].combine_chunks())),  # checked: 64 hex digits
+        **crime_id_columns(rows["Crime ID"]),  # checked: 64 hex digits
         "reported_by": nothing, "falls_within": nothing,
         "longitude": number(rows["Longitude"].combine_chunks()),
         "latitude": number(rows["Latitude"].combine_chunks()),

@@ -31,6 +31,7 @@ from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.reference_load import write_batch, write_rejects
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
+from scrutiny.warehouse.table_upgrades import ensure_tables
 from scrutiny.warehouse.writing import WriteSession
 
 # The table whose force-months are loaded record by record (stop_search_load): each record loaded or
@@ -514,9 +515,7 @@ def ingest_paths(
         if to_load:
             con.execute("BEGIN TRANSACTION")
             try:
-                for ddl in dict.fromkeys(s.table.ddl() for s in sources):  # tables no schema declares yet
-                    if ddl is not None:
-                        con.execute(ddl)
+                ensure_tables(con, (s.table for s in sources))  # tables no schema declares yet, columns added since
                 _count_before(con, to_load)
                 _load(con, to_load, scans, progress)
                 _check_replacements(con, to_load, allow_shrink)
