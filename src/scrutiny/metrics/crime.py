@@ -23,6 +23,7 @@ from scrutiny.metrics.intervals import share_with_interval
 from scrutiny.metrics.london_drugs import london_drugs
 from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_scope, normalise_forces, of_force
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
+from scrutiny.vocab.areas import find_area, listed_names
 from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
 from scrutiny.vocab.crime_outcomes import outcome_classes as _outcome_classes
 from scrutiny.vocab.months import check_period, label, month_start, ranges
@@ -73,11 +74,10 @@ def _resolve_area(backend: ibis.BaseBackend, area: str) -> tuple[str, str]:
     """An authority by code or by name (any case), among the authorities the loaded crimes lie in."""
     t = backend.table("street_crime")
     known = t.filter(t.la_code.notnull()).select("la_code", "la_name").distinct().to_pandas()
-    wanted = area.strip().casefold()
-    for code, name in known.itertuples(index=False):
-        if wanted in (code.casefold(), name.casefold()):
-            return str(code), str(name)
-    names = ", ".join(sorted(known.la_name)[:40]) or "none: load boundaries or Census tables to name them"
+    found_area = find_area({str(c): str(n) for c, n in known.itertuples(index=False)}, area)
+    if found_area is not None:
+        return found_area
+    names = listed_names(known.la_name) or "none: load boundaries or Census tables to name them"
     raise NotFound(f"unknown area {area!r} for street crime; authorities with crimes loaded: {names}",
                    loc=("query", "area"))
 

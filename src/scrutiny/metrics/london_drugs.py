@@ -20,6 +20,7 @@ from scrutiny.metrics.intervals import share_with_interval
 from scrutiny.metrics.scope import count_rows
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.sources.mps_recorded_crime import MPS_CRIME
+from scrutiny.vocab.areas import find_area, plain_name
 from scrutiny.vocab.months import check_period, label, months_between, ranges
 
 DRUG_OFFENCES = "DRUG OFFENCES"  # the MajorText, and below it the MinorTexts:
@@ -47,10 +48,10 @@ def resolve_borough(backend: ibis.BaseBackend, area: str | None) -> tuple[str | 
         return None, "London"
     t = _table(backend)
     known = t.filter(t.la_code.notnull()).select("la_code", "borough_name").distinct().to_pandas()
-    wanted = " ".join(area.split()).casefold()
-    for code, name in known.itertuples(index=False):
-        if wanted in (str(code).casefold(), " ".join(str(name).split()).casefold()):
-            return str(code), str(name)
+    found_area = find_area({str(c): str(n) for c, n in known.itertuples(index=False)}, area)
+    if found_area is not None:
+        return found_area
+    wanted = plain_name(area)
     names = ", ".join(sorted(known.borough_name)) or "none"
     city = " (the City of London has its own police force)" if wanted in ("e09000001", "city of london") else ""
     raise NotFound(f"no London borough {area!r} in the MPS recorded crime{city}; boroughs loaded: {names}",

@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
+from scrutiny.vocab.areas import find_area, listed_names
 from scrutiny.vocab.months import check_period, label, month_start, months_between
 
 Ethnicity = Literal["self", "officer"]
@@ -107,12 +108,21 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
     found = stops.filter(*of_force(stops, force), stops.area_code.notnull()).select("area_code", "area_name").distinct()
     for code, name in found.execute().itertuples(index=False):
         known[code] = name
-    wanted = area.strip().lower()
-    for code, name in known.items():
-        if wanted in (code.lower(), name.lower()):
-            return code, name
-    names = ", ".join(sorted(known.values())[:40]) or "none: load boundaries first"
-    raise NotFound(f"unknown area {area!r}; known areas: {names}")
+    found_area = find_area(known, area)
+    if found_area is None:
+        names = listed_names(known.values()) or "none: load boundaries first"
+        raise NotFound(f"unknown area {area!r}; known areas: {names}", loc=("query", "area"))
+    return found_area
+
+
+def _outside_the_force(stops: ir.Table, scope: Scope) -> None:
+    """An area with searches loaded, none of them by the scope's forces: say whose they are, not "no searches"."""
+    if scope.area is None:
+        return
+    there = stops.filter(stops.area_code == scope.area).select("force").distinct().to_pandas().force
+    if len(there) and count_rows(stops.filter(stops.area_code == scope.area, *of_force(stops, scope.force))) == 0:
+        raise NotFound(f"{scope.area_name} ({scope.area}) has no searches by {scope.force} in any month loaded; "
+                       f"its searches are by {', '.join(sorted(there))}", loc=("query", "area"))
 
 
 def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
@@ -130,6 +140,7 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
     if checked.area is not None:
         unlensed = unlensed.filter(unlensed.area_code == checked.area)
     if count_rows(unlensed) == 0:
+        _outside_the_force(stops, checked)
         months = stops.filter(*of_force(stops, force)).select("month").distinct().to_pandas().month
         loaded = ", ".join(sorted(label(m) for m in months)) or "none"
         where = f" in {name}" if name else ""

@@ -231,8 +231,11 @@ CRIME_KEY_SQL = ("CAST(substr(crime_id, 1, 8) || '-' || substr(crime_id, 9, 4) |
 
 def crime_id_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
     """`crime_id` (lower case) and `crime_key` of checked Crime IDs (64 hex digits, or blank: null)."""
-    ids = single(pc.ascii_lower(text_or_null(column)))
-    return {"crime_id": ids, "crime_key": crime_key(ids)}
+    ids = pc.ascii_lower(text_or_null(column))
+    if isinstance(ids, pa.Array):
+        return {"crime_id": ids, "crime_key": crime_key(ids)}
+    # chunk by chunk: one array of a run's IDs is a copy, and DuckDB reads a table in parallel by its chunks
+    return {"crime_id": ids, "crime_key": pa.chunked_array([crime_key(c) for c in ids.chunks], pa.uuid())}
 
 
 def crime_key(ids: pa.Array) -> pa.Array:

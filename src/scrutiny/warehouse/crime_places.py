@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from scrutiny.sources.police_uk_crime import CRIME_TABLES
+from scrutiny.vocab.areas import OFFICIAL_SUFFIX
 
 # Codes of local authorities (unitary, district, metropolitan, London borough, Welsh principal area).
 LA_CODE_PATTERN = "^(E06|E07|E08|E09|W06)[0-9]{6}$"
@@ -21,7 +22,7 @@ def _known_names(con: duckdb.DuckDBPyConnection) -> None:
     Official names put 'City of' or 'County of' after a comma (`Bristol, City of`); LSOA names do not."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE la_names AS
-        SELECT lower(regexp_replace(area_name, ', (city|county) of$', '', 'i')) AS name_key,
+        SELECT lower(regexp_replace(area_name, '{OFFICIAL_SUFFIX}', '', 'i')) AS name_key,
                min(area_code) AS known_code
         FROM (SELECT area_code, area_name FROM areas UNION SELECT area_code, area_name FROM population)
         WHERE regexp_matches(area_code, '{LA_CODE_PATTERN}')

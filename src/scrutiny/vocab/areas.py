@@ -1,0 +1,47 @@
+"""How a person names an area: its ONS code or its name in any case, without the ", City of" or ", County of"
+official names carry ("Bristol" is "Bristol, City of"), or the first words of a name when one area alone starts
+with them ("Kingston" is ambiguous: the error lists both). One matcher for the stop and search scope, street
+crime and the Metropolitan Police's borough files, so `--area` means the same everywhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from scrutiny.errors import BadInput
+
+# What official names put after a comma and LSOA names leave out (`Bristol, City of` / "Bristol 001A").
+OFFICIAL_SUFFIX = ", (city|county) of$"
+_SUFFIX = re.compile(OFFICIAL_SUFFIX, re.IGNORECASE)
+LISTED = 40  # known names an unknown-area error lists
+
+
+def plain_name(name: str) -> str:
+    """The name as people say it: single spaces, no official suffix, case folded."""
+    return _SUFFIX.sub("", " ".join(name.split())).casefold()
+
+
+def find_area(known: Mapping[str, str], given: str, *, loc: tuple[str, ...] = ("query", "area"),
+              ) -> tuple[str, str] | None:
+    """(code, name) among `known` (code: name) of the area `given` names; None when none does (the caller says
+    what was searched); an error listing them when several do."""
+    wanted = plain_name(given)
+    if not wanted:
+        raise BadInput("an empty area: give an ONS code (E06000023) or a name (Bristol)", loc=loc)
+    by_code = [c for c in known if c.casefold() == wanted]
+    exact = by_code or [c for c, n in known.items() if plain_name(n) == wanted]
+    starting = exact or [c for c, n in known.items() if plain_name(n).startswith(wanted + " ")]
+    if len(starting) == 1:
+        return starting[0], known[starting[0]]
+    if starting:
+        listed = "; ".join(f"{known[c]} ({c})" for c in sorted(starting, key=lambda c: (known[c], c)))
+        raise BadInput(f"area {given!r} matches {len(starting)} areas: {listed}; give the code or the whole name",
+                       loc=loc)
+    return None
+
+
+def listed_names(names: Iterable[str]) -> str:
+    """Known names for an unknown-area error: the first LISTED in order, and how many more."""
+    distinct = sorted(set(names))
+    more = f" (and {len(distinct) - LISTED} more)" if len(distinct) > LISTED else ""
+    return ", ".join(distinct[:LISTED]) + more
