@@ -15,7 +15,9 @@ ForceOption = Annotated[
     typer.Option("--force", help="data.police.uk force id, e.g. metropolitan; several joined by commas "
                                  "(kent,essex); or `all` for every force with data in the period."),
 ]
-AreaOption = Annotated[str | None, typer.Option("--area", help="A borough by name or code, e.g. Hackney or E09000012.")]
+AreaOption = Annotated[str | None, typer.Option(
+    "--area", help="An area by code or name, e.g. E06000023 or Bristol (for 'Bristol, City of'); the first words of "
+                   "one name do too.")]
 FromOption = Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")]
 ToOption = Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (inclusive).")]
 PurposeOption = Annotated[
