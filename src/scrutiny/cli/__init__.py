@@ -13,6 +13,7 @@ from scrutiny.cli import (
     fetch,
     governance,
     grounds,
+    hotspots,
     metrics,
     national,
     report,
@@ -42,6 +43,7 @@ fetch.register(app)
 synth.register(app)
 metrics.register(app)
 crime.register(app)
+hotspots.register(app)
 national.register(app)
 bias.register(app)
 report.register(app)
