@@ -148,7 +148,9 @@ def api(client: TestClient, **params: str) -> dict[str, Any]:
 
 
 def assert_figures_match(figures: list[dict[str, str]], doc: dict[str, Any]) -> int:
-    """Every figure equals the document's value at its key, exactly; returns how many were checked."""
+    """Every figure equals the document's value at its key, exactly; returns how many were checked. The area
+    page's hotspot figures are of /api/v1/hotspots (test_area_page_hotspots_are_the_api_s)."""
+    figures = [f for f in figures if not f["data-key"].startswith("hotspots.")]
     assert figures, "the page shows no figures"
     wrong = [(f["data-key"], json.loads(f["value"]), lookup(doc, f["data-key"])) for f in figures
              if json.loads(f["value"]) != lookup(doc, f["data-key"])]
@@ -230,6 +232,25 @@ def test_compare_defaults_to_the_latest_month_against_the_one_before(pages: Test
 
 
 # ---- charts and their tables ------------------------------------------------------------------------------
+
+@real
+def test_area_page_hotspots_are_the_api_s(pages: TestClient) -> None:
+    page = get(pages, f"/force/metropolitan/area/{HACKNEY}?from=2018-05&to=2018-05")
+    spots = pages.get("/api/v1/hotspots", params={"force": "metropolitan", "area": HACKNEY, "from": "2018-05",
+                                                   "to": "2018-05"}).json()
+    shown = [f for f in page.figures if f["data-key"].startswith("hotspots.")]
+    assert len(shown) >= 8
+    for figure in shown:
+        node: Any = spots
+        for part in figure["data-key"].split(".")[1:]:  # hotspots.grid.0.searches: plain lists by position
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        assert json.loads(figure["value"]) == node, figure
+    spec = page.specs["spec-hotspots"]
+    layers = [spec.get("datasets", {}).get(layer.get("data", {}).get("name", ""), layer.get("data", {}).get("values"))
+              for layer in spec["layer"]]
+    drawn = next(v for v in layers if v and "searches" in v[0]["properties"])
+    assert [f["properties"]["searches"] for f in drawn] == [c["searches"] for c in spots["grid"]]
+
 
 @real
 def test_every_chart_is_a_vega_lite_spec_with_a_captioned_table(pages: TestClient) -> None:

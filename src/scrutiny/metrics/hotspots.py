@@ -146,7 +146,8 @@ def _area_shape(backend: ibis.BaseBackend, code: str) -> shapely.Geometry:
 def hotspots_document(backend: ibis.BaseBackend, scope: Scope, size: float = CELL_METRES) -> dict[str, Any]:
     """The hotspots of a checked scope (`resolve_scope`) with one area."""
     if scope.area is None:
-        raise BadInput("hotspots are counted within one area: give --area (a borough or local authority)",
+        raise BadInput("hotspots are counted within one area: give an area (--area, or area= in the API), a borough or "
+                       "local authority",
                        loc=("query", "area"))
     area = _area_shape(backend, scope.area)
     grid = grid_for(area, size)

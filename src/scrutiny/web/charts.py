@@ -247,6 +247,34 @@ def locator_map(features: Sequence[Mapping[str, Any]], highlight: str, *, title:
     return _config(chart.project(type="mercator"), title, fill_height=True)
 
 
+def hotspot_map(cells: Sequence[Mapping[str, Any]], outline: Mapping[str, Any], *, title: str) -> Spec:
+    """The hotspots document's cells as squares shaded by searches (a withheld cell grey, a cell that stands
+    out outlined), over the area's outline."""
+    squares = []
+    for cell in cells:
+        west, south, east, north = cell["bounds"]
+        ring = [[west, south], [west, north], [east, north], [east, south], [west, south]]  # clockwise, as d3-geo
+        # wants it: the other way round a square is the whole globe but the square
+        shown = "fewer than 5" if cell["suppressed"] else f"{cell['searches']:,}"
+        squares.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                        "properties": {"searches": cell["searches"], "shown": shown,
+                                       "stands_out": "yes" if cell["stands_out"] else "no"}})
+    area = alt.Chart(_data([dict(outline)])).mark_geoshape(fill="#f4f4f4", stroke=INK, strokeWidth=1)
+    shaded = alt.Chart(_data(squares)).mark_geoshape(strokeWidth=0.3, stroke="#ffffff").encode(
+        color=alt.condition(
+            "isValid(datum.properties.searches)",
+            alt.Color("properties.searches:Q", title="Searches", scale=alt.Scale(scheme="oranges"),
+                      legend=alt.Legend(orient="bottom", gradientLength=180, format=",d")),
+            alt.value("#cfcfcf"),
+        ),
+        tooltip=[alt.Tooltip("properties.shown:N", title="Searches"),
+                 alt.Tooltip("properties.stands_out:N", title="Stands out")],
+    )
+    flagged = alt.Chart(_data(squares)).transform_filter("datum.properties.stands_out == 'yes'").mark_geoshape(
+        fill=None, stroke=HIGHLIGHT, strokeWidth=2.5)
+    return _config(alt.layer(area, shaded, flagged).project(type="mercator"), title, fill_height=True)
+
+
 def compare_bars(rows: Sequence[Mapping[str, Any]], sides: Sequence[str], *, title: str, axis_title: str,
                  fmt: str = ".1%", axis_fmt: str = ".0%") -> Spec:
     """Two sides' values for the same measures, bars next to each other. `rows`: measure, side, value."""

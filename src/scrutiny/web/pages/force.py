@@ -9,6 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scrutiny.errors import ScrutinyError
+from scrutiny.metrics.hotspots import hotspots_document
+from scrutiny.metrics.scope import resolve_scope
+from scrutiny.vocab.areas import find_area
 from scrutiny.web import charts
 from scrutiny.web.pages import formatting
 from scrutiny.web.pages.common import (
@@ -109,6 +112,12 @@ def _page(request: Request, sel: Selection, loaded: LoadedForce) -> HTMLResponse
                 context["charts"]["map"] = charts.locator_map(
                     features, doc["scope"]["area"], title=f"Where {context['area_name']} is among the force's areas"
                 )
+            outline = next((f for f in features if f["properties"]["area_code"] == doc["scope"]["area"]), None)
+            if outline is not None:
+                spots = db.read(lambda backend: hotspots_document(backend, resolve_scope(backend, sel.scope)))
+                context["hotspots"] = spots
+                context["charts"]["hotspots"] = charts.hotspot_map(
+                    spots["grid"], outline, title=f"Searches in {context['area_name']}, by 500 m square")
         else:
             features = _with_links(outlines(db, [a["area_code"] for a in doc["areas"]]), sel)
             if features:
@@ -120,8 +129,8 @@ def _page(request: Request, sel: Selection, loaded: LoadedForce) -> HTMLResponse
 
 
 def _area_by_code_or_name(areas: list[Area], wanted: str) -> Area | None:
-    key = wanted.strip().lower()
-    return next((a for a in areas if key in (a.code.lower(), a.name.lower())), None)
+    found = find_area({a.code: a.name for a in areas}, wanted)
+    return Area(*found) if found else None
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
