@@ -41,6 +41,8 @@ CASES: dict[str, list[tuple[str, ...]]] = {
               ("synth", "--rows", "5", "--out", DIR + "/s", "--kind", "street", "--forces", "atlantis")],
     "metrics": _db_cases("metrics", *SCOPE),
     "crime": [*_db_cases("crime", *SCOPE), *_db_cases("crime", *SCOPE, "--type", "<script>", "--area", "x\x1b[31m")],
+    "hotspots": [*_db_cases("hotspots", *SCOPE, "--area", "Hackney"),
+                 *_db_cases("hotspots", *SCOPE, "--area", "x\x1b[31m", "--purpose", "<script>")],
     "forces": _db_cases("forces", "--from", "2024-01", "--to", "2024-02"),
     "coverage": _db_cases("coverage"),
     "change": _db_cases("change", "--force", "metropolitan", "--before", "2024-01", "--after", "2024-02"),

@@ -117,6 +117,8 @@ class Visit:
 
 
 def assert_equal_to_api(figures: list[dict[str, str]], doc: dict[str, Any]) -> None:
+    """The hotspot figures of an area page are /api/v1/hotspots' (test_pages.test_area_page_hotspots_are_the_api_s)."""
+    figures = [f for f in figures if not f["key"].startswith("hotspots.")]
     assert figures
     wrong = [(f["key"], f["value"], lookup(doc, f["key"])) for f in figures
              if json.loads(f["value"]) != lookup(doc, f["key"])]
