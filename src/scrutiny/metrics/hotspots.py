@@ -134,6 +134,21 @@ def concentration(counts: np.ndarray, withheld: np.ndarray | None = None) -> dic
     }
 
 
+def _count(columns: np.ndarray, rows: np.ndarray, point_columns: np.ndarray, point_rows: np.ndarray,
+           ) -> tuple[np.ndarray, int]:
+    """Points per area cell (the cells given by column and row), and how many points fell in no area cell (on
+    the edge, in a cell the generalised boundary misses: counted apart)."""
+    height = int(max(rows.max(initial=0), point_rows.max(initial=0))) + 1
+    cells = columns * height + rows  # one number per cell: rows run 0 .. height - 1
+    points = point_columns * height + point_rows
+    order = np.argsort(cells)
+    ordered = cells[order]
+    at = np.searchsorted(ordered, points)
+    found = (point_columns >= 0) & (point_rows >= 0) & (at < len(ordered))
+    found[found] = ordered[at[found]] == points[found]
+    return np.bincount(order[at[found]], minlength=len(cells)).astype(np.int64), int((~found).sum())
+
+
 def _area_shape(backend: ibis.BaseBackend, code: str) -> shapely.Geometry:
     areas = backend.table("areas")
     found = areas.filter(areas.area_code == code).select("geometry_wkb").to_pyarrow().column(0).to_pylist()
@@ -157,15 +172,7 @@ def hotspots_document(backend: ibis.BaseBackend, scope: Scope, size: float = CEL
     lon = points.column("longitude").to_numpy(zero_copy_only=False)
     lat = points.column("latitude").to_numpy(zero_copy_only=False)
     columns, rows = area_cells(area, grid)
-    index = {(int(c), int(r)): i for i, (c, r) in enumerate(zip(columns, rows, strict=True))}
-    counts = np.zeros(len(columns), np.int64)
-    outside = 0
-    for c, r in zip(*grid.cell(lon, lat), strict=True):
-        i = index.get((int(c), int(r)))
-        if i is None:
-            outside += 1  # on the area's edge, in a cell the generalised boundary misses: counted apart
-        else:
-            counts[i] += 1
+    counts, outside = _count(columns, rows, *grid.cell(lon, lat))
     p, flagged = stand_out(counts)
     withheld = _withheld(counts)
     bounds = grid.bounds(columns, rows)

@@ -10,13 +10,14 @@ labelled rule, and the interval is drawn as whiskers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import altair as alt
 
 from scrutiny.vocab.ethnicity import GROUPS as GROUPS
 from scrutiny.vocab.numbers import whole_pct
 from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_LABELS
+from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
 
 Spec = dict[str, Any]
 INK = "#1b1b1b"
@@ -194,6 +195,17 @@ def crime_types(rows: Sequence[Mapping[str, Any]], *, title: str = "Recorded cri
     return _config(alt.layer(bars, text).properties(height=max(len(data), 1) * 26), title, room=44)
 
 
+def _shade(field: str, title: str, scheme: Literal["blues", "oranges"], fmt: str, missing: str) -> Any:
+    """A map's fill: `properties.<field>` on a colour scale with its legend below, `missing` where it is null
+    (no figure, or a withheld one)."""
+    return alt.condition(
+        f"isValid(datum.properties.{field})",
+        alt.Color(f"properties.{field}:Q", title=title, scale=alt.Scale(scheme=scheme),
+                  legend=alt.Legend(orient="bottom", gradientLength=180, format=fmt)),
+        alt.value(missing),
+    )
+
+
 def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[str, Any]], *,
                 highlight: str | None = None, title: str = "Searches per 1,000 residents by borough") -> Spec:
     """Borough outlines (GeoJSON features in WGS84, inline) shaded by the document's rate per 1,000.
@@ -211,12 +223,7 @@ def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[s
         values.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     data = _data(values)
     shapes = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
-        color=alt.condition(
-            "isValid(datum.properties.rate)",
-            alt.Color("properties.rate:Q", title="Per 1,000", scale=alt.Scale(scheme="blues"),
-                      legend=alt.Legend(orient="bottom", gradientLength=180, format=".1f")),
-            alt.value("#e4e4e4"),
-        ),
+        color=_shade("rate", "Per 1,000", "blues", ".1f", "#e4e4e4"),
         tooltip=[alt.Tooltip("properties.area_name:N", title="Borough"),
                  alt.Tooltip("properties.rate:Q", title="Searches per 1,000", format=".2f"),
                  alt.Tooltip("properties.searches:Q", title="Searches", format=",")],
@@ -255,18 +262,13 @@ def hotspot_map(cells: Sequence[Mapping[str, Any]], outline: Mapping[str, Any], 
         west, south, east, north = cell["bounds"]
         ring = [[west, south], [west, north], [east, north], [east, south], [west, south]]  # clockwise, as d3-geo
         # wants it: the other way round a square is the whole globe but the square
-        shown = "fewer than 5" if cell["suppressed"] else f"{cell['searches']:,}"
+        shown = f"fewer than {HOTSPOT_MIN_SEARCHES}" if cell["suppressed"] else f"{cell['searches']:,}"
         squares.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
                         "properties": {"searches": cell["searches"], "shown": shown,
                                        "stands_out": "yes" if cell["stands_out"] else "no"}})
     area = alt.Chart(_data([dict(outline)])).mark_geoshape(fill="#f4f4f4", stroke=INK, strokeWidth=1)
     shaded = alt.Chart(_data(squares)).mark_geoshape(strokeWidth=0.3, stroke="#ffffff").encode(
-        color=alt.condition(
-            "isValid(datum.properties.searches)",
-            alt.Color("properties.searches:Q", title="Searches", scale=alt.Scale(scheme="oranges"),
-                      legend=alt.Legend(orient="bottom", gradientLength=180, format=",d")),
-            alt.value("#cfcfcf"),
-        ),
+        color=_shade("searches", "Searches", "oranges", ",d", "#cfcfcf"),
         tooltip=[alt.Tooltip("properties.shown:N", title="Searches"),
                  alt.Tooltip("properties.stands_out:N", title="Stands out")],
     )
