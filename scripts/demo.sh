@@ -21,8 +21,11 @@ PY
 
 if [ -d "$SHARED/police_uk/archive" ]; then
   echo "Loading the real public data in $SHARED into $SCRUTINY_DB"
-  $SCRUTINY ingest "$SHARED/police_uk/archive" "$SHARED/police_uk/api/stops-force-metropolitan" \
-    "$SHARED/census2021" "$SHARED/geography" || exit 1
+  # Every force's 2021-09 (archive_national) and every authority of England and Wales (the ONS outlines beside
+  # London's finer ones) give each force and each authority its page.
+  $SCRUTINY ingest "$SHARED/police_uk/archive" "$SHARED/police_uk/archive_national" \
+    "$SHARED/police_uk/api/stops-force-metropolitan" "$SHARED/census2021" "$SHARED/geography" \
+    "$SHARED/geography_england_wales/local_authority_districts_dec2022_uk_buc.geojson" || exit 1
   MONTHS="2018-04 2018-09"
 elif $SCRUTINY fetch --force metropolitan --latest 3 && $SCRUTINY fetch census && $SCRUTINY fetch boundaries; then
   echo "Fetched the latest three Metropolitan months, the Census and the boundaries from the official sources."

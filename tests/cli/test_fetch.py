@@ -16,6 +16,9 @@ from tests.loopback import LoopbackServer, shared_data
 pytestmark = pytest.mark.shared_data
 
 
+NATIONAL_LADS = "local_authority_districts_dec2022_uk_buc.geojson"
+
+
 @pytest.fixture
 def data() -> Path:
     return shared_data("police_uk", "api", "stops-force-metropolitan").parents[2]
@@ -28,6 +31,8 @@ def server(data: Path) -> Iterator[LoopbackServer]:
     dates = [{"date": m, "stop-and-search": ["metropolitan"]} for m in ("2024-11", "2024-10", "2024-09")]
 
     def route(path: str, query: dict[str, str]) -> bytes | Path | None:
+        if path == f"/geography/{NATIONAL_LADS}":  # the mirror's one folder; the shared data keeps it apart
+            return data / "geography_england_wales" / NATIONAL_LADS
         if path == "/api/crimes-street-dates":
             return json.dumps(dates).encode()
         if path in ("/api/stops-force", "/api/stops-no-location"):
@@ -141,6 +146,7 @@ def test_fetch_census_and_boundaries(server: LoopbackServer, data: Path, tmp_pat
     assert geo.exit_code == 0, geo.output
     name = "london_boroughs.geojson"
     assert (tmp_path / "g" / name).read_bytes() == (data / "geography" / name).read_bytes()
+    assert (tmp_path / "g" / NATIONAL_LADS).read_bytes() == (data / "geography_england_wales" / NATIONAL_LADS).read_bytes()
 
 
 def test_fetch_hands_the_files_to_ingest(

@@ -26,6 +26,7 @@ from tests.loopback import LoopbackServer, shared_data
 pytestmark = pytest.mark.shared_data
 
 TS022 = "ts022_detailed_ethnicity_london_boroughs.csv"
+NATIONAL_LADS = ("geography_england_wales", "local_authority_districts_dec2022_uk_buc.geojson")
 
 
 @pytest.fixture
@@ -57,15 +58,22 @@ def test_census_from_mirror_equals_the_original(
 
 
 def test_boundaries_from_mirror_via_env_equal_the_original(
-    server: LoopbackServer, data: Path, tmp_path: Path, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+    data: Path, tmp_path: Path, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(BOUNDARIES_URL_ENV, f"{server.url}/geography/")
+    """A mirror holds both boundary files in one folder (the shared data keeps them in two)."""
+    originals = [data / "geography" / "london_boroughs.geojson", shared_data(*NATIONAL_LADS)]
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for original in originals:
+        (mirror / original.name).write_bytes(original.read_bytes())
     out = tmp_path / "geography"
     seen: list[tuple[Path, bool]] = []
-    paths = download_boundaries(out, fetcher=fetcher, progress=lambda p, f: seen.append((p, f)))
-    assert paths == [out / "london_boroughs.geojson"]
-    assert seen == [(out / "london_boroughs.geojson", True)]
-    assert paths[0].read_bytes() == (data / "geography" / "london_boroughs.geojson").read_bytes()
+    with LoopbackServer(root=mirror) as server:
+        monkeypatch.setenv(BOUNDARIES_URL_ENV, f"{server.url}/")
+        paths = download_boundaries(out, fetcher=fetcher, progress=lambda p, f: seen.append((p, f)))
+    assert paths == [out / original.name for original in originals]
+    assert seen == [(path, True) for path in paths]
+    assert [p.read_bytes() for p in paths] == [original.read_bytes() for original in originals]
 
 
 def test_downloads_resume_and_survive_a_503(

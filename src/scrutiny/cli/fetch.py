@@ -285,7 +285,8 @@ def fetch_boundaries(
     ] = None,
     no_ingest: NoIngestOption = False,
 ) -> None:
-    """London borough boundaries (ONS Open Geography Portal, GeoJSON), then ingest."""
+    """Local authority boundaries (ONS Open Geography Portal, GeoJSON): London's boroughs and every authority of
+    the UK, generalised; then ingest."""
     _fetch_files("boundaries", downloads.download_boundaries, out, base_url, db, no_ingest)
 
 

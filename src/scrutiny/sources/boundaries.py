@@ -2,6 +2,11 @@
 
 Coordinates must be longitude/latitude in degrees, because data.police.uk locations are: a file in
 British National Grid metres would put every point outside every area, so it is refused instead.
+
+Several files can be loaded side by side (London's exact borough outlines beside ONS's generalised outlines of
+every authority of England and Wales). A point inside areas of two files goes to the file drawn in more detail
+(more outline points per degree of outline), so a generalised neighbour never takes a point from an exact
+borough; within one file, a point on a shared border goes to the lowest code.
 """
 
 from __future__ import annotations
@@ -39,6 +44,14 @@ class Area:
     code: str
     name: str
     geometry: BaseGeometry
+    source: str = ""  # the file it came from: areas of the more detailed file win where files overlap
+
+
+def detail(geometries: Sequence[BaseGeometry]) -> float:
+    """Outline points per degree of outline: how finely a file draws its areas (a generalised file, fewer)."""
+    length = float(shapely.length(np.asarray(geometries, dtype=object)).sum())
+    points = int(shapely.get_num_coordinates(np.asarray(geometries, dtype=object)).sum())
+    return points / length if length > 0 else 0.0
 
 
 def sniff_boundaries(path: Path, head: str) -> bool:
@@ -102,7 +115,7 @@ def _area(path: Path, number: int, feature: object) -> Area:
         raise SourceRefused(path, f"feature {number} ({code}): bad geometry: {error}") from None
     if not shaped.is_valid:
         shaped = shapely.make_valid(shaped)
-    return Area(code, name, shaped)
+    return Area(code, name, shaped, path.name)
 
 
 def _property(properties: dict[str, Any], keys: Sequence[str], ons_suffix: str) -> str | None:
@@ -135,7 +148,9 @@ def _check_degrees(path: Path, areas: list[Area]) -> None:
 
 
 class Boundaries:
-    """Area boundaries (GeoJSON); a file replaces every area, and the warehouse then re-places every stop."""
+    """Area boundaries (GeoJSON). A file replaces the areas of the earlier file of its name; where two files
+    have an area's code, the warehouse keeps the outline drawn with more points (`warehouse.areas.keep_finest`),
+    then places every stored stop again."""
 
     kind = SourceKind.BOUNDARIES
     label = "boundaries"
@@ -149,11 +164,11 @@ class Boundaries:
         return Recognised(head.path, self.kind, source=self)
 
     def unit(self, item: Recognised) -> str:
-        return str(self.kind)
+        return f"{self.kind}/{item.path.name}"
 
     def read(self, item: Recognised) -> TableRows:
         areas = read_boundaries(item.path)
-        return TableRows(pa.table({
+        return TableRows(replaces={"source": item.path.name}, rows=pa.table({
             "area_code": [a.code for a in areas],
             "area_name": [a.name for a in areas],
             "geometry_wkb": pa.array([shapely.to_wkb(a.geometry) for a in areas], pa.binary()),
@@ -177,8 +192,13 @@ class AreaIndex:
         self._geometries = np.array([area.geometry for area in self.areas], dtype=object)
         shapely.prepare(self._geometries)
         self._tree = shapely.STRtree(self._geometries)
-        # A point on a shared border touches two areas: the one with the lowest code wins, always.
-        self._rank = np.argsort(np.argsort([area.code for area in self.areas], kind="stable"), kind="stable")
+        # A point in two areas goes to the one from the more detailed file; on a shared border within a file, to
+        # the lowest code, always.
+        sources = {area.source for area in self.areas}
+        finer = {s: -detail([a.geometry for a in self.areas if a.source == s]) for s in sources}
+        order = sorted(range(len(self.areas)), key=lambda i: (finer[self.areas[i].source], self.areas[i].code))
+        self._rank = np.empty(len(self.areas), dtype=np.int64)
+        self._rank[order] = np.arange(len(self.areas))
 
     def assign(self, latitude: npt.ArrayLike, longitude: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Index into `areas` of the area containing each point; -1 outside every area or NaN."""

@@ -1,4 +1,4 @@
-"""Download the Census 2021 denominators and the London borough boundaries from their publishers.
+"""Download the Census 2021 denominators and the local authority boundaries from their publishers.
 
 Files are saved under the names the shared data uses (`census2021/...`, `geography/london_boroughs.geojson`)
 so the same loaders read a fresh download and the shared copy. A base-URL override (option or environment
@@ -39,6 +39,14 @@ ONS_LAD_2021_BGC_QUERY = (
     "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
     "Local_Authority_Districts_December_2021_UK_BGC_2022/FeatureServer/0/query"
     "?where=LAD21CD%20LIKE%20%27E09%25%27&outFields=LAD21CD,LAD21NM&outSR=4326&f=geojson"
+)
+# "Local Authority Districts (December 2022) Boundaries UK BUC" (ultra-generalised): every authority of the UK,
+# the 331 of England and Wales with Census 2021 codes, as WGS84 GeoJSON with ONS's own LAD22CD/LAD22NM (the
+# boundary reader takes those as they are). The shared geography_england_wales/ file is this layer.
+ONS_LAD_2022_BUC_QUERY = (
+    "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+    "Local_Authority_Districts_December_2022_UK_BUC_V2/FeatureServer/0/query"
+    "?where=1%3D1&outFields=LAD22CD,LAD22NM&outSR=4326&f=geojson"
 )
 # London Datastore "Statistical GIS Boundary Files for London" (shapefiles, British National Grid): the
 # origin of the shared london_boroughs.geojson (`NAME`, `CODE` come from London_Borough_Excluding_MHW).
@@ -115,6 +123,8 @@ CENSUS: tuple[Download, ...] = (
 )
 BOUNDARIES: tuple[Download, ...] = (
     Download("london_boroughs.geojson", ONS_LAD_2021_BGC_QUERY, check_geojson, ons_lad_properties),
+    # Beside London's finer outlines: the warehouse keeps the finer outline of each code (warehouse.areas).
+    Download("local_authority_districts_dec2022_uk_buc.geojson", ONS_LAD_2022_BUC_QUERY, check_geojson),
 )
 
 #: Called once per file: (path, True if downloaded now / False if already there).
@@ -169,5 +179,6 @@ def download_boundaries(
     fetcher: Fetcher | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """London borough boundaries into `out_dir` (default mirror: $SCRUTINY_BOUNDARIES_URL)."""
+    """London borough boundaries and every UK local authority's generalised outline into `out_dir` (default
+    mirror: $SCRUTINY_BOUNDARIES_URL)."""
     return _download_all(BOUNDARIES, out_dir, base_url, BOUNDARIES_URL_ENV, fetcher, progress)

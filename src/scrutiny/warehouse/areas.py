@@ -11,15 +11,44 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from scrutiny.sources.adapter import TableRows
 from scrutiny.sources.boundaries import Area, AreaIndex
 
 
 def area_index(con: duckdb.DuckDBPyConnection) -> tuple[AreaIndex, list[Area]] | None:
-    rows = con.execute("SELECT area_code, area_name, geometry_wkb FROM areas ORDER BY area_code").fetchall()
+    rows = con.execute("SELECT area_code, area_name, geometry_wkb, source FROM areas ORDER BY area_code").fetchall()
     if not rows:
         return None
-    areas = [Area(code, name, shapely.from_wkb(wkb)) for code, name, wkb in rows]
+    areas = [Area(code, name, shapely.from_wkb(wkb), source) for code, name, wkb, source in rows]
     return AreaIndex(areas), areas
+
+
+def keep_finest(con: duckdb.DuckDBPyConnection, rows: TableRows) -> TableRows:
+    """Of a new file's areas and the stored ones of other files, one outline per code: the one drawn with more
+    points (London's exact boroughs over ONS's generalised ones), the file name first in order on a tie, so the
+    order files are loaded in never matters. Stored outlines that lose are deleted; new ones that lose are
+    dropped from `rows`."""
+    new = rows.rows if isinstance(rows.rows, pa.Table) else pa.Table.from_pandas(rows.rows, preserve_index=False)
+    stored = con.execute("SELECT area_code, geometry_wkb, source FROM areas WHERE area_code IN "
+                         "(SELECT unnest($codes))", {"codes": new.column("area_code").to_pylist()}).fetchall()
+    if not stored:
+        return rows
+    position = {code: i for i, code in enumerate(new.column("area_code").to_pylist())}
+    points = shapely.get_num_coordinates(shapely.from_wkb(np.asarray(new.column("geometry_wkb").to_pylist(),
+                                                                        dtype=object)))
+    sources = new.column("source").to_pylist()
+    beaten, dropped = [], set()
+    for code, wkb, source in stored:
+        mine = position[code]
+        theirs = (-int(shapely.get_num_coordinates(shapely.from_wkb(wkb))), str(source))
+        if (-int(points[mine]), str(sources[mine])) < theirs:
+            beaten.append(code)
+        else:
+            dropped.add(mine)
+    if beaten:
+        con.execute("DELETE FROM areas WHERE area_code IN (SELECT unnest($codes))", {"codes": beaten})
+    kept = [i for i in range(new.num_rows) if i not in dropped]
+    return TableRows(rows=new.take(pa.array(kept, pa.int64())), replaces=rows.replaces, rejects=rows.rejects)
 
 
 def stage_location_areas(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from scrutiny.sources.adapter import Recognised, Table, TableRows
 from scrutiny.sources.police_uk_crime import CRIME_TABLES
-from scrutiny.warehouse.areas import reassign_all
+from scrutiny.warehouse.areas import keep_finest, reassign_all
 from scrutiny.warehouse.crime_places import place, place_all
 
 
@@ -40,6 +40,13 @@ AFTER_WRITE: dict[str, Callable[[duckdb.DuckDBPyConnection, TableRows], None]] =
     "areas": _new_boundaries,
     "population": _new_population,
     **{table: _new_crimes(table) for table in CRIME_TABLES},
+}
+
+
+# What must happen between deleting a unit's old rows and inserting its new ones: a table keyed across files
+# (one outline per area code, whichever file it came from) settles which rows stay.
+BEFORE_INSERT: dict[str, Callable[[duckdb.DuckDBPyConnection, TableRows], TableRows]] = {
+    "areas": keep_finest,
 }
 
 
@@ -68,6 +75,9 @@ def write_rows(con: duckdb.DuckDBPyConnection, table: Table, rows: TableRows) ->
     """Delete the rows `rows.replaces` names (all of them when it names none), insert `rows.rows` by column."""
     where, values = matching(rows)
     con.execute(f"DELETE FROM {quote(table.name)}" + (f" WHERE {where}" if where else ""), values)
+    before = BEFORE_INSERT.get(table.name)
+    if before is not None:
+        rows = before(con, rows)
     _insert(con, table, rows.rows)
     after = AFTER_WRITE.get(table.name)
     if after is not None:
@@ -97,7 +107,7 @@ def write_batch(con: duckdb.DuckDBPyConnection, table: Table, readings: list[Tab
     """`write_rows` for several units of one table at once: one DELETE of all their units, one INSERT of all
     their rows, the table's after-write step once (a month of every force is hundreds of files; statement by
     statement, their fixed costs were most of the load). Rows written per reading, in order."""
-    if not _batchable(readings):
+    if not _batchable(readings) or table.name in BEFORE_INSERT:
         return [write_rows(con, table, r) for r in readings]
     keys = list(readings[0].replaces)
     batch_units = pa.table({k: [r.replaces[k] for r in readings] for k in keys})  # noqa: F841 (read by DuckDB)
