@@ -374,6 +374,17 @@ def forces_catalogue() -> dict[str, tuple[str, str]]:
         return {row["id"]: (row["name"], row["pfa_code"]) for row in csv.DictReader(f)}
 
 
+@cache
+def authority_forces(data: Path = DATA) -> dict[str, list[str]]:
+    """Local authority code -> the force ids policing it, from the 2020 lookup (a force's PFA code)."""
+    by_pfa = {pfa: force for force, (_, pfa) in forces_catalogue().items() if pfa}
+    out: dict[str, set[str]] = {}
+    with (data / "geography" / "local_authority_to_police_force_2020.csv").open(encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["LAD20CD"], set()).add(by_pfa[row["PFA20CD"]])
+    return {code: sorted(forces) for code, forces in out.items()}
+
+
 def force_name(force: str) -> str:
     return forces_catalogue().get(force, (force, ""))[0]
 
@@ -771,19 +782,37 @@ def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None
     doc["unknown_ethnicity_share"] = _div(int((person[group_col] == UNKNOWN).sum()), n_person)
 
     areas = []
+    # Forces outside the scope with searches in its period and lens, by area (none for `all`).
+    others = pd.DataFrame(columns=["area_code", "force"])
+    if listed is not None:
+        outside = [p for p in files if file_month_force(p)[0] in period and file_month_force(p)[1] not in listed]
+        other = load_searches(outside, data)
+        keep = pd.Series(True, index=other.index)
+        if scope.purpose is not None:
+            keep &= other["object_group"] == scope.purpose
+        if scope.power is not None:
+            keep &= other["power"] == scope.power
+        others = other[keep]
+    decided = all(force_local_authorities(f, data) for f in used)
     for code, rows in df.groupby("area_code", sort=False):
         code = str(code)
+        policed_by = [] if code in PSEUDO_AREA_NAMES else authority_forces(data).get(code, [])
+        neighbour = decided and bool(policed_by) and not set(policed_by) & set(used)
+        counted = others[others["area_code"] == code]["force"].value_counts()
         entry = {"area_code": code, "area_name": PSEUDO_AREA_NAMES.get(code) or names[code], "searches": len(rows),
                  "drugs_share": _div(int((rows["object_group"] == "drugs").sum()), len(rows)),
-                 "population": None, "rate_per_1000": None, "black_white_ratio": None}
+                 "population": None, "rate_per_1000": None, "black_white_ratio": None,
+                 "policed_by": policed_by, "neighbour": neighbour,
+                 "other_forces": [] if code in PSEUDO_AREA_NAMES else [
+                     {"force": f, "searches": int(n)} for f, n in sorted(counted.items(), key=lambda x: (-x[1], x[0]))]}
         if code not in PSEUDO_AREA_NAMES and code in pop_all:
             weight = Fraction(len(policing_months(code)), n_months)
             area_pop = sum(pop_all[code].values()) * weight
             entry["population"] = exact(area_pop)
-            entry["rate_per_1000"] = _rate(len(rows), area_pop)
+            entry["rate_per_1000"] = None if neighbour else _rate(len(rows), area_pop)
             area_person = rows[rows["person"]][group_col].value_counts()
             black, white = int(area_person.get("Black", 0)), int(area_person.get("White", 0))
-            if black >= 10 and white >= 10:
+            if black >= 10 and white >= 10 and not neighbour:
                 entry["black_white_ratio"] = _ratio(black, pop_all[code]["Black"] * weight,
                                                     white, pop_all[code]["White"] * weight)
         areas.append(entry)

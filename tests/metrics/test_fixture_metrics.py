@@ -171,12 +171,15 @@ def test_areas_sum_to_the_force(kent_db: Path, cli: Callable[..., object]) -> No
     doc = metrics(cli, kent_db)
     assert doc["areas"] == [
         {"area_code": "E07000110", "area_name": "Maidstone", "searches": 25, "drugs_share": 24 / 25,
-         "population": 1650, "rate_per_1000": 25 / 1650 * 1000, "black_white_ratio": None},
+         "population": 1650, "rate_per_1000": 25 / 1650 * 1000, "black_white_ratio": None,
+         "policed_by": ["kent"], "neighbour": False, "other_forces": []},
         # 12 White and 3 not stated placed at (51.0, 0.0): a location, but outside the loaded boundary
         {"area_code": "outside", "area_name": "Outside the loaded boundaries", "searches": 15, "drugs_share": 0.0,
-         "population": None, "rate_per_1000": None, "black_white_ratio": None},
+         "population": None, "rate_per_1000": None, "black_white_ratio": None,
+         "policed_by": [], "neighbour": False, "other_forces": []},
         {"area_code": "no_location", "area_name": "No location", "searches": 2, "drugs_share": 1.0,
-         "population": None, "rate_per_1000": None, "black_white_ratio": None},
+         "population": None, "rate_per_1000": None, "black_white_ratio": None,
+         "policed_by": [], "neighbour": False, "other_forces": []},
     ]
     area = metrics(cli, kent_db, "--area", "maidstone")
     assert area["searches"] == 25

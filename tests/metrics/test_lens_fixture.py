@@ -284,13 +284,23 @@ def age(u10: int = 0, a10: int = 0, a18: int = 0, a25: int = 0, o34: int = 0, un
     return {"under 10": u10, "10-17": a10, "18-24": a18, "25-34": a25, "over 34": o34, "unknown": unknown}
 
 
+POLICED_BY = {"E07000110": ["kent"], "E07000070": ["essex"]}  # the fixture's lookup
+
+
 def area(code: str, name: str, searches: int, drugs: int, residents: dict[str, int] | None = None,
-         weight: Fraction | int = 1, black: int = 0, white: int = 0) -> dict[str, Any]:
+         weight: Fraction | int = 1, black: int = 0, white: int = 0, *, neighbour: bool = False,
+         others: dict[str, int] | None = None) -> dict[str, Any]:
+    """An area row; a `neighbour` (no used force polices it) has no rate or ratio; `others`: force -> searches of
+    forces outside the scope placed there (same months and lens)."""
     row = {"area_code": code, "area_name": name, "searches": searches, "drugs_share": drugs / searches}
+    row |= {"policed_by": POLICED_BY.get(code, []), "neighbour": neighbour,
+            "other_forces": [{"force": f, "searches": n} for f, n in (others or {}).items()]}
     if residents is None:
         return row | {"population": None, "rate_per_1000": None, "black_white_ratio": None}
     p = {g: residents[g] * Fraction(weight) for g in GROUPS}  # the area's residents x its weight
     total = sum(p.values(), Fraction(0))
+    if neighbour:
+        return row | {"population": Pop(total), "rate_per_1000": None, "black_white_ratio": None}
     return row | {"population": Pop(total), "rate_per_1000": F(searches / total * 1000),
                   "black_white_ratio": bw(black, white, p)["ratio"]}
 
@@ -374,7 +384,11 @@ def age_specific_counts(doc: dict[str, Any]) -> dict[tuple[str, str], int]:
 # Letters name the blocks of FILES: kent a-j (Jan), A-C (Feb), D-F (Mar); essex ea-ee; btp ta-tb.
 Z = (0, 0, 0, 0)
 DQ = ("no_location", "outside_boundaries", "no_age", "rejected_rows")
-CHEL_KENT = area("E07000070", "Chelmsford", 2, 2, CHELMSFORD, 1, 0, 2)  # D; no used force polices it: 3/3
+# D: Kent's searches in Essex's Chelmsford, a neighbour (its residents count 3/3 but give no rate); Essex's
+# ea eb ec (15, 12 of them for drugs) are there too.
+CHEL_KENT = area("E07000070", "Chelmsford", 2, 2, CHELMSFORD, 1, 0, 2, neighbour=True, others={"essex": 15})
+CHEL_KENT_DRUGS = area("E07000070", "Chelmsford", 2, 2, CHELMSFORD, 1, 0, 2, neighbour=True, others={"essex": 12})
+BTP_IN_MAIDSTONE = {"btp": 2}  # ta: drugs, under s23
 THIRD = Fraction(1, 3)  # Chelmsford in a scope using Essex: Essex covers 1 of 3 months
 SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
     "kent": (("kent",), {
@@ -386,7 +400,7 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "age": age(1, 5, 18, 4, 11, 1), "children": 6, "strip_searches": 4, "child_strip_searches": 2,  # b f
         "disproportionality": dispro(KENT, {"Asian": 2, "Black": 17, "Mixed": 2, "White": 18}, unknown=1),
         "unknown_ethnicity_share": 1 / 40,
-        "areas": [CHEL_KENT, area("E07000110", "Maidstone", 32, 21, MAIDSTONE, 1, 15, 12),
+        "areas": [CHEL_KENT, area("E07000110", "Maidstone", 32, 21, MAIDSTONE, 1, 15, 12, others=BTP_IN_MAIDSTONE),
                   pseudo("outside", 5, 0), pseudo("no_location", 4, 2)],  # e j | i C
         "data_quality": dict(zip(DQ, (4, 5, 1, 2), strict=True)),
         "monthly": [month("2024-01", 30, 18, 29, 7), month("2024-02", 9, 5, 9, 4), month("2024-03", 4, 2, 4, 3)],
@@ -408,7 +422,9 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "age": age(0, 3, 13, 0, 7, 0), "children": 3, "strip_searches": 2, "child_strip_searches": 2,
         "disproportionality": dispro(KENT, {"Black": 11, "White": 12}),  # abc | d A D: 55/12
         "unknown_ethnicity_share": 0.0,
-        "areas": [CHEL_KENT, area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10), pseudo("no_location", 2, 2)],
+        "areas": [CHEL_KENT_DRUGS,
+                  area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10, others=BTP_IN_MAIDSTONE),
+                  pseudo("no_location", 2, 2)],
         "data_quality": dict(zip(DQ, (2, 0, 0, 2), strict=True)),
         "monthly": [month("2024-01", 18, 18, 18, 3), month("2024-02", 5, 5, 5, 0), month("2024-03", 2, 2, 2, 2)],
         "outcomes_by_group": by_group(Z, (11, 11, 3, 2), Z, (12, 12, 2, 0), Z, Z),
@@ -441,7 +457,7 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "age": age(0, 2, 13, 0, 5, 0), "children": 2, "strip_searches": 2, "child_strip_searches": 2,
         "disproportionality": dispro(KENT, {"Black": 10, "White": 10}),  # (10/200) / (10/1000) = 5
         "unknown_ethnicity_share": 0.0,
-        "areas": [area("E07000110", "Maidstone", 20, 20, MAIDSTONE, 1, 10, 10)],
+        "areas": [area("E07000110", "Maidstone", 20, 20, MAIDSTONE, 1, 10, 10, others=BTP_IN_MAIDSTONE)],
         "data_quality": dict(zip(DQ, (0, 0, 0, 2), strict=True)),
         "monthly": [month("2024-01", 15, 15, 15, 2), month("2024-02", 5, 5, 5, 0), month("2024-03", 0, 0, 0, 0)],
         "outcomes_by_group": by_group(Z, (10, 10, 2, 2), Z, (10, 10, 0, 0), Z, Z),
@@ -460,7 +476,7 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "disproportionality": dispro(TWO, {"Asian": 2, "Black": 23, "Mixed": 5, "White": 24}, unknown=2),
         "unknown_ethnicity_share": 2 / 56,
         "areas": [area("E07000070", "Chelmsford", 17, 14, CHELMSFORD, THIRD, 6, 8),
-                  area("E07000110", "Maidstone", 32, 21, MAIDSTONE, 1, 15, 12),
+                  area("E07000110", "Maidstone", 32, 21, MAIDSTONE, 1, 15, 12, others=BTP_IN_MAIDSTONE),
                   pseudo("outside", 6, 0), pseudo("no_location", 5, 3)],
         "data_quality": dict(zip(DQ, (5, 6, 1, 3), strict=True)),
         "monthly": [month("2024-01", 47, 31, 46, 16, forces=2), month("2024-02", 9, 5, 9, 4),
@@ -484,7 +500,8 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "disproportionality": dispro(TWO, {"Black": 17, "White": 18}),  # (17/300) / (18/2000)
         "unknown_ethnicity_share": 0.0,
         "areas": [area("E07000070", "Chelmsford", 14, 14, CHELMSFORD, THIRD, 6, 8),
-                  area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10), pseudo("no_location", 3, 3)],
+                  area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10, others=BTP_IN_MAIDSTONE),
+                  pseudo("no_location", 3, 3)],
         "data_quality": dict(zip(DQ, (3, 0, 0, 3), strict=True)),
         "monthly": [month("2024-01", 31, 31, 31, 9, forces=2), month("2024-02", 5, 5, 5, 0),
                     month("2024-03", 2, 2, 2, 2)],
@@ -527,7 +544,7 @@ SCOPES: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = {
         "age": age(0, 3, 13, 0, 5, 0), "children": 3, "strip_searches": 2, "child_strip_searches": 2,
         "disproportionality": dispro(KENT, {"Black": 11, "White": 10}),  # Maidstone x 3/3: (11/200) / (10/1000)
         "unknown_ethnicity_share": 0.0,
-        "areas": [area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10)],
+        "areas": [area("E07000110", "Maidstone", 21, 21, MAIDSTONE, 1, 11, 10, others=BTP_IN_MAIDSTONE)],
         "data_quality": dict(zip(DQ, (0, 0, 0, 2), strict=True)),
         "monthly": [month("2024-01", 16, 16, 16, 3), month("2024-02", 5, 5, 5, 0), month("2024-03", 0, 0, 0, 0)],
         "outcomes_by_group": by_group(Z, (11, 11, 3, 2), Z, (10, 10, 0, 0), Z, Z),

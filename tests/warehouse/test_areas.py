@@ -114,7 +114,8 @@ def test_two_boundary_files_keep_the_finer_outline_in_any_order(
         assert query(db, "SELECT area_code, source FROM areas ORDER BY area_code") == KEPT, name
 
 
-def test_a_boundary_file_again_replaces_only_its_own_areas(tmp_path: Path, db: Path, cli: Callable[..., object]) -> None:
+def test_a_boundary_file_again_replaces_only_its_own_areas(
+        tmp_path: Path, db: Path, cli: Callable[..., object]) -> None:
     exact, generalised = _fine_and_coarse(tmp_path / "geo")
     cli("ingest", exact, generalised, write_archive(tmp_path / "stops", "2020-06", "essex", ROWS), "--db", db)
     cli("ingest", generalised, "--db", db)  # the same file again: nothing changes

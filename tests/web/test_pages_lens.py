@@ -262,8 +262,11 @@ def test_outside_and_no_location_rows_come_last_apart_and_unlinked(site: TestCli
     assert pseudo == ["outside", "no_location"]
     page, html = get(site, f"/force/metropolitan?{Q}")
     table = html.split('id="table-areas"')[1].split("</table>")[0]
-    real, apart = table.split('<tbody class="apart">')
+    real, neighbours, apart = table.split('<tbody class="apart">')
     assert "Outside the loaded boundaries" not in real and "No location" not in real
+    # The City of London polices the City: the Metropolitan Police's searches there are apart, with no rate.
+    assert "/area/E09000001?" not in real and "policed by City of London Police" in neighbours
+    assert "no rate or ratio" in neighbours and shown(html, "areas.E09000001.searches") is not None
     assert apart.index("Outside the loaded boundaries") < apart.index("No location")
     assert "/area/outside" not in html and "/area/no_location" not in html
     assert shown(html, "areas.no_location.searches") == f"{doc['data_quality']['no_location']:,}"

@@ -8,7 +8,6 @@ need.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,12 +15,13 @@ import ibis
 import pandas as pd
 
 from scrutiny.metrics import counts
+from scrutiny.metrics.area_rows import area_rows
 from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_CLASSES, targets
 from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope_coverage
 from scrutiny.metrics.crime import crime_for
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
-from scrutiny.metrics.population import AGE_BANDS, Population, Unit, exact_number, population
+from scrutiny.metrics.population import AGE_BANDS, Population, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
@@ -30,7 +30,6 @@ from scrutiny.vocab.months import label, ranges
 
 Document = dict[str, Any]
 T = TypeVar("T")
-PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
 
 def _sum(frame: pd.DataFrame, column: str = "n") -> int:
@@ -162,36 +161,6 @@ def _breakdowns(cube: pd.DataFrame, searches: int, pop: Population) -> dict[str,
     }
 
 
-def _areas(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
-    frame = counts.by_area(scoped, scope)
-    codes = sorted(c for c in frame.code if c not in PSEUDO_AREAS)
-    residents = pop.all_ages
-    names = counts.area_names(backend, codes) | PSEUDO_AREAS
-    policing: dict[str, list[str]] = {}
-    for force, las in pop.lookup.items():
-        for code in las:
-            policing.setdefault(code, []).append(force)
-    by_code: dict[str, dict[str, int]] = {
-        str(code): {"n": int(n), "drugs": int(d), "black": int(b), "white": int(w)}
-        for code, n, d, b, w in zip(frame.code, frame.n, frame.drugs, frame.black, frame.white, strict=True)
-    }
-    rows: list[dict[str, Any]] = []
-    for code in [*codes, *(c for c in PSEUDO_AREAS if c in by_code)]:
-        r = by_code[code]
-        groups = residents.get(code, {})
-        weight = pop.weight(Unit(code, pop.area_forces(policing.get(code, [])), groups))
-
-        def weighted(n: int | None, w: Fraction = weight) -> int | float | None:
-            return None if n is None else exact_number(n * w)
-
-        total = weighted(sum(groups.values())) if groups else None
-        ratio = rate_ratio(r["black"], weighted(groups.get("Black")), r["white"], weighted(groups.get("White")))
-        rows.append({"area_code": code, "area_name": names.get(code, code), "searches": r["n"],
-                     "drugs_share": share(r["drugs"], r["n"]), "population": total,
-                     "rate_per_1000": rate_per_1000(r["n"], total), "black_white_ratio": ratio.value})
-    return rows
-
-
 def _monthly(frame: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     """Every month of the period; `forces` counts the forces with data that month, so a jump in searches
     when a force's data begins can be told from a change in policing."""
@@ -314,7 +283,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "disproportionality": _disproportionality(rated, pop),
         "age_specific": _age_specific(rated, pop),
         "unknown_ethnicity_share": share(_sum(person[person.group == "unknown"]), _sum(person)),
-        "areas": _areas(backend, scoped, scope, pop),
+        "areas": area_rows(backend, scoped, scope, pop),
         "data_quality": _data_quality(backend, cube, person, scope, used),
         "monthly": _monthly(monthly, pop),
         "outcomes_by_group": _outcomes_by_group(person),

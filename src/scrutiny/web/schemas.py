@@ -119,6 +119,11 @@ class AgeSpecific(Model):
     suppressed: bool
 
 
+class OtherForce(Model):
+    force: str
+    searches: int
+
+
 class AreaFigures(Model):
     area_code: str = Field(description="The area's code; `outside` (a location no loaded boundary contains) or "
                                        "`no_location`.")
@@ -126,8 +131,13 @@ class AreaFigures(Model):
     searches: int
     drugs_share: Share
     population: Number | None
-    rate_per_1000: float | None
+    rate_per_1000: float | None = Field(description="Null for a `neighbour`: its residents are not the scope's.")
     black_white_ratio: float | None
+    policed_by: list[str] = Field(description="The forces whose authorities the area is in (the ONS lookup).")
+    neighbour: bool = Field(description="The area lies outside every force of the scope (searches snapped across "
+                                        "a border): counted, with no rate or ratio.")
+    other_forces: list[OtherForce] = Field(description="Forces outside the scope with searches placed in the area "
+                                                       "in the same period and lens, most first.")
 
 
 class DataQuality(Model):

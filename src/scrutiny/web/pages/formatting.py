@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from scrutiny.metrics.coverage import force_name
 from scrutiny.metrics.lens import Lens
 from scrutiny.vocab import months as month_vocab
 from scrutiny.vocab.numbers import NA, count, interval, pct, ratio
@@ -98,4 +99,5 @@ FILTERS: dict[str, Any] = {
     "month": month,
     "month_runs": month_runs,
     "raw": raw,
+    "force_label": force_name,  # "btp" as "British Transport Police"
 }

@@ -21,7 +21,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from scrutiny.catalog import forces
+from scrutiny.metrics import coverage
 from scrutiny.metrics.lens import power_names, powers_of
 from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import known_areas, loaded_months
@@ -68,10 +68,7 @@ def _cached(warehouse: Warehouse, key: tuple[Any, ...], work: Callable[[ibis.Bas
 
 
 def force_name(force: str) -> str:
-    if force == ALL_FORCES:
-        return "All forces"
-    known = forces().get(force)
-    return known.name if known else force
+    return "All forces" if force == ALL_FORCES else coverage.force_name(force)
 
 
 def loaded_forces(warehouse: Warehouse) -> list[LoadedForce]:
