@@ -295,9 +295,14 @@ def test_the_map_is_inline_geojson_coloured_by_the_documents_rates(pages: TestCl
         assert f["properties"]["href"].startswith(f"/force/metropolitan/area/{f['properties']['area_code']}?")
         lon, lat = f["geometry"]["coordinates"][0][0][0]
         assert -0.6 < lon < 0.4 and 51.2 < lat < 51.8  # WGS84 longitude, latitude
-    marks = json.dumps(spec["layer"][0]["mark"])
-    assert "geoshape" in marks
-    assert spec["layer"][0]["encoding"]["color"]["condition"]["field"] == "properties.rate"
+    # Two layers: grey where the document has no rate (the City: the City of London Police's area), then the shades.
+    blank, shades = spec["layer"][:2]
+    assert blank["mark"]["type"] == "geoshape" and blank["mark"]["fill"] == "#e4e4e4"
+    assert blank["transform"] == [{"filter": "!isValid(datum.properties.rate)"}]
+    assert shades["transform"] == [{"filter": "isValid(datum.properties.rate)"}]
+    assert shades["encoding"]["color"]["field"] == "properties.rate"
+    assert rates["E09000001"] is None and all(rates[c] is not None for c in rates if c.startswith("E09") and
+                                              c != "E09000001")
 
 
 # ---- htmx, shareable URLs and forms without JavaScript ----------------------------------------------------

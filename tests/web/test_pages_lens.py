@@ -340,6 +340,28 @@ def test_forces_page_lists_each_force_sorted_without_javascript(site: TestClient
     assert site.get("/forces?sort=colour").status_code == 400
 
 
+def test_forces_page_maps_each_forces_area_with_the_tables_rates(site: TestClient, lens_db: Path) -> None:
+    """London's boundaries only: the Metropolitan Police's area is its 32 boroughs in the lookup, the City of
+    London Police's the City; British Transport Police has no area, so no outline."""
+    import shapely
+    from shapely.geometry import shape
+
+    scope = national_scope("2018-04", "2018-07")
+    table = compute_metrics_with(lens_db, lambda b: forces_table(b, resolve_scope(b, scope)))
+    page, html = get(site, f"/forces?{Q}")
+    assert "England and Wales by force" in html
+    features = {f["properties"]["area_code"]: f for f in map_features(page.specs["spec-forces-map"])}
+    assert set(features) == {"metropolitan", "city-of-london"}
+    rates = {r["force"]: r["rate_per_1000"] for r in table["forces"]}
+    for force, feature in features.items():
+        assert feature["properties"]["rate"] == rates[force]
+        assert feature["properties"]["href"] == f"/force/{force}?{Q}&ethnicity=self"
+    met, city = shape(features["metropolitan"]["geometry"]), shape(features["city-of-london"]["geometry"])
+    assert met.area > 100 * city.area and met.intersection(city).area < 0.01 * city.area
+    assert met.contains(shapely.Point(-0.0553, 51.5450)) and city.contains(shapely.Point(-0.0918, 51.5155))  # Hackney
+    # Town Hall; Guildhall
+
+
 def test_forces_page_defaults_to_the_latest_twelve_months(site: TestClient) -> None:
     _, html = get(site, "/forces")
     assert "April 2018 to July 2018" in html  # 12 months to July 2018, from the first month loaded

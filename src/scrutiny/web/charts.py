@@ -195,20 +195,28 @@ def crime_types(rows: Sequence[Mapping[str, Any]], *, title: str = "Recorded cri
     return _config(alt.layer(bars, text).properties(height=max(len(data), 1) * 26), title, room=44)
 
 
-def _shade(field: str, title: str, scheme: Literal["blues", "oranges"], fmt: str, missing: str) -> Any:
-    """A map's fill: `properties.<field>` on a colour scale with its legend below, `missing` where it is null
-    (no figure, or a withheld one)."""
-    return alt.condition(
-        f"isValid(datum.properties.{field})",
-        alt.Color(f"properties.{field}:Q", title=title, scale=alt.Scale(scheme=scheme),
-                  legend=alt.Legend(orient="bottom", gradientLength=180, format=fmt)),
-        alt.value(missing),
-    )
+def _shaded(data: Any, field: str, title: str, scheme: Literal["blues", "oranges"], fmt: str, missing: str, *,
+            stroke_width: float, spread: bool = False, **channels: Any) -> list[alt.Chart]:
+    """A map's fill as two layers: `properties.<field>` on a colour scale with its legend below, and `missing`
+    where it is null (no figure, or a withheld one). Two layers, not a colour condition, because Vega-Lite
+    drops (or, told to show them, colours as the scale's lowest) features whose value is null. With `spread`, a
+    logarithmic scale: on a map where one tiny area's figure is many times the rest (the City of London among
+    forces), a linear one leaves every other area the same pale shade."""
+    scale = alt.Scale(type="log", scheme=scheme) if spread else alt.Scale(scheme=scheme)
+    legend = alt.Legend(orient="bottom", gradientLength=180, format=fmt)
+    valid = f"isValid(datum.properties.{field})"
+    blank = alt.Chart(data).transform_filter(f"!{valid}").mark_geoshape(
+        fill=missing, stroke="#ffffff", strokeWidth=stroke_width).encode(**channels)
+    shades = alt.Chart(data).transform_filter(valid).mark_geoshape(stroke="#ffffff", strokeWidth=stroke_width).encode(
+        color=alt.Color(f"properties.{field}:Q", title=title, scale=scale, legend=legend), **channels)
+    return [blank, shades]
 
 
 def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[str, Any]], *,
-                highlight: str | None = None, title: str = "Searches per 1,000 residents by borough") -> Spec:
-    """Borough outlines (GeoJSON features in WGS84, inline) shaded by the document's rate per 1,000.
+                highlight: str | None = None, title: str = "Searches per 1,000 residents by area",
+                label: str = "Area", spread: bool = False) -> Spec:
+    """Area outlines (GeoJSON features in WGS84, inline; a force's outline on the national map) shaded by the
+    document's rate per 1,000.
 
     The figures are joined to the outlines by area code here (a lookup, not a calculation). With `highlight`,
     that borough is outlined in a contrasting colour.
@@ -222,14 +230,12 @@ def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[s
                  "selected": code == highlight}
         values.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     data = _data(values)
-    shapes = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
-        color=_shade("rate", "Per 1,000", "blues", ".1f", "#e4e4e4"),
-        tooltip=[alt.Tooltip("properties.area_name:N", title="Borough"),
-                 alt.Tooltip("properties.rate:Q", title="Searches per 1,000", format=".2f"),
-                 alt.Tooltip("properties.searches:Q", title="Searches", format=",")],
-        href=alt.Href("properties.href:N"),
-    )
-    layers: list[alt.Chart] = [shapes]
+    layers = _shaded(data, "rate", "Per 1,000", "blues", ".2f", "#bdbdbd" if spread else "#e4e4e4",
+                     stroke_width=0.8, spread=spread,
+                     tooltip=[alt.Tooltip("properties.area_name:N", title=label),
+                              alt.Tooltip("properties.rate:Q", title="Searches per 1,000", format=".2f"),
+                              alt.Tooltip("properties.searches:Q", title="Searches", format=",")],
+                     href=alt.Href("properties.href:N"))
     if highlight is not None:
         chosen = alt.Chart(data).transform_filter("datum.properties.selected").mark_geoshape(
             fill=None, stroke=HIGHLIGHT, strokeWidth=3
@@ -248,7 +254,7 @@ def locator_map(features: Sequence[Mapping[str, Any]], highlight: str, *, title:
     ]
     chart = alt.Chart(_data(values)).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
         color=alt.condition("datum.properties.selected", alt.value(HIGHLIGHT), alt.value("#d0d0d0")),
-        tooltip=[alt.Tooltip("properties.area_name:N", title="Borough")],
+        tooltip=[alt.Tooltip("properties.area_name:N", title="Area")],
         href=alt.Href("properties.href:N"),
     )
     return _config(chart.project(type="mercator"), title, fill_height=True)
@@ -267,14 +273,12 @@ def hotspot_map(cells: Sequence[Mapping[str, Any]], outline: Mapping[str, Any], 
                         "properties": {"searches": cell["searches"], "shown": shown,
                                        "stands_out": "yes" if cell["stands_out"] else "no"}})
     area = alt.Chart(_data([dict(outline)])).mark_geoshape(fill="#f4f4f4", stroke=INK, strokeWidth=1)
-    shaded = alt.Chart(_data(squares)).mark_geoshape(strokeWidth=0.3, stroke="#ffffff").encode(
-        color=_shade("searches", "Searches", "oranges", ",d", "#cfcfcf"),
-        tooltip=[alt.Tooltip("properties.shown:N", title="Searches"),
-                 alt.Tooltip("properties.stands_out:N", title="Stands out")],
-    )
+    shaded = _shaded(_data(squares), "searches", "Searches", "oranges", ",d", "#cfcfcf", stroke_width=0.3,
+                     tooltip=[alt.Tooltip("properties.shown:N", title="Searches"),
+                              alt.Tooltip("properties.stands_out:N", title="Stands out")])
     flagged = alt.Chart(_data(squares)).transform_filter("datum.properties.stands_out == 'yes'").mark_geoshape(
         fill=None, stroke=HIGHLIGHT, strokeWidth=2.5)
-    return _config(alt.layer(area, shaded, flagged).project(type="mercator"), title, fill_height=True)
+    return _config(alt.layer(area, *shaded, flagged).project(type="mercator"), title, fill_height=True)
 
 
 def compare_bars(rows: Sequence[Mapping[str, Any]], sides: Sequence[str], *, title: str, axis_title: str,

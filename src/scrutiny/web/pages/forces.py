@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.forces_table import forces_table, national_scope
 from scrutiny.metrics.scope import ALL_FORCES, resolve_scope
+from scrutiny.web import charts
 from scrutiny.web.pages.common import (
     Selection,
     cached_page,
@@ -29,7 +30,7 @@ from scrutiny.web.pages.common import (
 )
 from scrutiny.web.pages.errors import NoData, PageError
 from scrutiny.web.pages.lens import power_choices, purpose_choices
-from scrutiny.web.pages.lookups import LoadedForce, force_powers, loaded_forces
+from scrutiny.web.pages.lookups import LoadedForce, force_outlines, force_powers, loaded_forces
 
 router = APIRouter()
 
@@ -94,6 +95,18 @@ def _headers(sel: Selection, key: str, direction: str) -> list[dict[str, Any]]:
     return out
 
 
+def _map(request: Request, sel: Selection, table: dict[str, Any]) -> dict[str, Any] | None:
+    """England and Wales by force, shaded by the table's rate per 1,000; each force links to its page."""
+    features = [{**f, "properties": {**f["properties"], "href": f"/force/{f['properties']['area_code']}?{sel.query()}"}}
+                for f in force_outlines(warehouse(request))]
+    if not features:
+        return None
+    rows = [{"area_code": r["force"], "rate_per_1000": r["rate_per_1000"], "searches": r["searches"]}
+            for r in table["forces"]]
+    return charts.borough_map(features, rows, title=f"{sel.title} per 1,000 residents by force", label="Force",
+                               spread=True)
+
+
 @router.get("/forces", response_class=HTMLResponse, name="forces")
 def forces_page(request: Request) -> Response:
     """The table of forces for a period (default: the latest 12 months with data anywhere) and lens."""
@@ -109,7 +122,7 @@ def forces_page(request: Request) -> Response:
         context: dict[str, Any] = {
             "title": "", "sel": sel, "months": month_choices(every.months, sel.start, sel.end),
             "purposes": purpose_choices(), "powers": power_choices(force_powers(db, every.id), sel.power),
-            "table": None, "rows": [], "headers": _headers(sel, key, direction), "error": None,
+            "table": None, "rows": [], "map": None, "headers": _headers(sel, key, direction), "error": None,
             "order": {"sort": key, "dir": direction}, "national": f"/force/{every.id}?{sel.query()}",
         }
         try:
@@ -117,7 +130,7 @@ def forces_page(request: Request) -> Response:
         except ScrutinyError as exc:
             context["error"] = str(exc)
             return render(request, "forces.html", context, status_of(exc))
-        context.update(table=table, rows=sort_rows(table["forces"], key, direction))
+        context.update(table=table, rows=sort_rows(table["forces"], key, direction), map=_map(request, sel, table))
         return render(request, "forces.html", context)
 
     return cached_page(request, page)

@@ -29,6 +29,7 @@ from scrutiny.warehouse.status import ForceMonths, ReferenceSource, force_months
 from scrutiny.web.deps import Warehouse
 
 SIMPLIFY = 0.0004  # degrees (about 30 m): outlines stay true at dashboard size, the inline GeoJSON stays small
+NATIONAL_SIMPLIFY = 0.005  # degrees (about 400 m): 43 forces on one map, a page the size of a borough map's
 DIGITS = 5  # about 1 m
 
 T = TypeVar("T")
@@ -111,9 +112,9 @@ def force_powers(warehouse: Warehouse, force: str) -> list[str]:
     return _cached(warehouse, ("powers", force), work)
 
 
-def _feature(code: str, name: str, geometry: BaseGeometry) -> dict[str, Any]:
+def _feature(code: str, name: str, geometry: BaseGeometry, tolerance: float = SIMPLIFY) -> dict[str, Any]:
     """A GeoJSON feature with d3's winding (exterior rings clockwise), simplified and rounded."""
-    simple = shapely.transform(geometry.simplify(SIMPLIFY, preserve_topology=True), lambda xy: np.round(xy, DIGITS))
+    simple = shapely.transform(geometry.simplify(tolerance, preserve_topology=True), lambda xy: np.round(xy, DIGITS))
     polygons = getattr(simple, "geoms", [simple])
     wound = shapely.MultiPolygon([orient(p, sign=-1.0) for p in polygons if p.geom_type == "Polygon"])
     return {"type": "Feature", "geometry": mapping(wound), "properties": {"area_code": code, "area_name": name}}
@@ -129,6 +130,37 @@ def outlines(warehouse: Warehouse, codes: Sequence[str]) -> list[dict[str, Any]]
 
     every = _cached(warehouse, ("outlines",), work)
     return [every[c] for c in codes if c in every]
+
+
+def force_outlines(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """One GeoJSON feature per force (`area_code` is its id): the union of its authorities' outlines in the ONS
+    lookup. An authority whose code is newer than the lookup (North and West Northamptonshire, 2021) joins the
+    force, among those with authorities, whose searches are most often placed there, so the map has no holes
+    (England and Wales only: a search snapped to a point in Scotland does not give a force a Scottish council)."""
+
+    def work(backend: ibis.BaseBackend) -> list[dict[str, Any]]:
+        if not {"areas", "force_areas"} <= set(backend.list_tables()):
+            return []
+        rows = backend.con.execute("""
+            WITH known AS (SELECT la_code, min(force) AS force FROM force_areas GROUP BY la_code),
+            guessed AS (
+                SELECT area_code, arg_max(force, n) AS force FROM (
+                    SELECT area_code, force, count(*) AS n FROM stop_search
+                    WHERE area_code IN (SELECT area_code FROM areas WHERE regexp_matches(area_code, '^[EW]')
+                                        EXCEPT SELECT la_code FROM known)
+                      AND force IN (SELECT force FROM known)
+                    GROUP BY ALL)
+                GROUP BY area_code)
+            SELECT coalesce(k.force, g.force) AS force, a.geometry_wkb FROM areas a
+            LEFT JOIN known k ON k.la_code = a.area_code LEFT JOIN guessed g ON g.area_code = a.area_code
+            WHERE coalesce(k.force, g.force) IS NOT NULL ORDER BY 1""").fetchall()
+        parts: dict[str, list[BaseGeometry]] = {}
+        for force, wkb in rows:
+            parts.setdefault(force, []).append(shapely.from_wkb(wkb))
+        return [_feature(force, force_name(force), shapely.union_all(shapes), NATIONAL_SIMPLIFY)
+                for force, shapes in parts.items()]
+
+    return _cached(warehouse, ("force outlines",), work)
 
 
 @dataclass(frozen=True)
