@@ -337,22 +337,28 @@ def _verdict(row: dict[str, Any]) -> str:
 
 
 def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
-           change: dict[str, Any] | None = None) -> str:
+           change: dict[str, Any] | None = None, *, public: bool = False) -> str:
     """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
     from `scrutiny.bias.document`) adds the "Tests of bias" section; `change` (`metrics.change.change_between`
-    of the earlier and the later period's documents) adds "Did disproportionality change?"."""
+    of the earlier and the later period's documents) adds "Did disproportionality change?". A `public` report (one
+    the web server hands out) points readers to the open API, never to a command they cannot run."""
     from scrutiny.report.geometry import project
 
     scope = document["scope"]
     areas = document.get("areas", [])
-    codes = {a["area_code"] for a in areas}
     paths: list[charts.MapPath] = []
     map_height = 0.0
-    if scope.get("area") is None and shapes and codes.intersection(s.code for s in shapes):
-        paths, map_height = project(shapes)
-    by_group = {r["group"]: r for r in document["disproportionality"]}
     real_areas = [a for a in areas if a["area_code"] not in PSEUDO_AREAS]
-    borough_rows = sorted(real_areas, key=lambda a: (-a["searches"], a["area_name"]))
+    # The map draws the scope's own areas: a neighbour's authority (searches snapped across a border) is listed
+    # apart, and the rest of the country's outlines would shrink the force's to a corner of the page.
+    own = {a["area_code"] for a in real_areas if not a.get("neighbour")}
+    mapped = [s for s in shapes or [] if s.code in own]
+    if scope.get("area") is None and mapped:
+        paths, map_height = project(mapped)
+    by_group = {r["group"]: r for r in document["disproportionality"]}
+    borough_rows = sorted((a for a in real_areas if a["area_code"] in own),
+                          key=lambda a: (-a["searches"], a["area_name"]))
+    neighbour_rows = sorted((a for a in real_areas if a["area_code"] not in own), key=lambda a: a["area_name"])
     pseudo_rows = [a for a in areas if a["area_code"] in PSEUDO_AREAS]
     try:
         scrutiny_version = version("scrutiny")
@@ -382,6 +388,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         age_ranges=[a for a in AGE_RANGES if a in document["age"]],
         borough_rows=borough_rows,
         pseudo_rows=pseudo_rows,
+        neighbour_rows=neighbour_rows,
         area_word="borough" if scope["force"] in ("metropolitan", "city-of-london") else "area",
         show_boroughs=scope.get("area") is None and bool(areas),
         has_map=bool(paths),
@@ -395,6 +402,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         verdict=_verdict,
         crime_mix=crime_mix,
         bias=bias,
+        public=public,
         made_on=date.today().isoformat(),
         version=scrutiny_version,
     )
@@ -426,7 +434,7 @@ def parse_versus(text: str) -> tuple[str, str]:
 
 
 def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
-                 versus: tuple[str, str] | None = None) -> ReportFiles:
+                 versus: tuple[str, str] | None = None, *, public: bool = False) -> ReportFiles:
     """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there.
     `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document."""
     from scrutiny.bias.document import compute_bias
@@ -449,7 +457,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         change = change_between(other, document) if earlier_first else change_between(document, other)
     shapes = load_shapes(db) if document["scope"].get("area") is None else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
-    html = render(document, shapes, bias, change)
+    html = render(document, shapes, bias, change, public=public)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)

@@ -80,6 +80,8 @@ def links(sel: Selection) -> dict[str, str]:
         "disposals": f"/disposals?{urlencode(scope)}",
         "coverage": f"/coverage?{urlencode({'force': sel.force})}",
         "forces": f"/forces?{urlencode({'from': sel.start, 'to': sel.end, 'ethnicity': sel.ethnicity, **sel.lens()})}",
+        "pdf": (f"/force/{sel.force}/area/{sel.area}/report.pdf?{sel.query()}" if sel.area
+                else f"/force/{sel.force}/report.pdf?{sel.query()}"),
     }
 
 
