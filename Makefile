@@ -36,12 +36,14 @@ demo: venv
 	bash scripts/demo.sh
 
 # Ingest (scrutiny ingest vs pandas read_csv), metrics (compute_metrics vs pandas groupby), street crime and
-# outcomes (ingest_paths vs pandas, a year of every force), the threshold test (full Met fit vs the first committed
+# outcomes (ingest_paths vs pandas, a year of every force), placing stops in every authority (vs London's alone),
+# the threshold test (full Met fit vs the first committed
 # model), then the web server under load (wrk from Debian, installed here if missing); bench/README.md
 bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/metrics_bench.py
 	$(BIN)/python bench/crime_bench.py
+	$(BIN)/python bench/placement_bench.py
 	$(BIN)/python bench/threshold_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py
