@@ -37,6 +37,12 @@ def forces() -> dict[str, Force]:
     }
 
 
+def force_name(force: str) -> str:
+    """A force id as people read it ("btp" as "British Transport Police"); an id not in the catalogue as it is."""
+    known = forces().get(force)
+    return known.name if known else force
+
+
 def check_force(force: str) -> Force:
     try:
         return forces()[force]

@@ -49,7 +49,7 @@ def test_a_report_form_parses_with_the_services_words() -> None:
                                                   "borough": "E09000099", "grounds_given": "maybe",
                                                   "contact_email": "not an address", "account": "x" * 6001})
     assert refused.model is None and refused.errors == {
-        "date": "say which day it happened", "borough": "choose a London borough from the list",
+        "date": "say which day it happened", "borough": "choose the council area (borough or district) from the list",
         "latitude": "must be a number, like 51.5074", "kind": "say whether you were searched or only stopped",
         "grounds_given": "choose one of: yes, no, not_sure",
         "respect": "choose from 1 (not at all) to 5 (very respectfully)",

@@ -81,10 +81,24 @@ def test_a_map_pin_is_rounded_to_the_grid_before_it_is_stored(ws: Workspace) -> 
 def test_grid_sizes() -> None:
     assert places.rounded_pin(51.5011, -0.0016) == (51.502, -0.003)  # 25750.55 -> 25751; -0.53 -> -1
     assert places.snap(51.5009, 0.002) == 51.5 and places.snap(-0.1604, 0.003) == -0.159
-    assert len(places.boroughs()) == 33
-    assert [b.code for b in places.boroughs().values()] == [f"E090000{n:02d}" for n in range(1, 34)]
-    assert places.borough("E09000001").force == "city-of-london"  # type: ignore[union-attr]
-    assert {b.force for b in list(places.boroughs().values())[1:]} == {"metropolitan"}
+
+
+
+def test_every_local_authority_of_england_and_wales_and_its_force() -> None:
+    """331 authorities (ONS, December 2022): 309 of England, 22 of Wales; London's 33 as before."""
+    known = places.authorities()
+    assert len(known) == 331
+    assert sum(c.startswith("W06") for c in known) == 22 and all(c[:3] in {"E06", "E07", "E08", "E09", "W06"}
+                                                                  for c in known)
+    london = [a for c, a in known.items() if c.startswith("E09")]
+    assert [a.code for a in london] == [f"E090000{n:02d}" for n in range(1, 34)]
+    assert london[0].force == "city-of-london" and {a.force for a in london[1:]} == {"metropolitan"}
+    assert {(c, known[c].name, known[c].force) for c in ("E06000023", "W06000015", "E08000035", "E06000061")} == {
+        ("E06000023", "Bristol, City of", "avon-and-somerset"), ("W06000015", "Cardiff", "south-wales"),
+        ("E08000035", "Leeds", "west-yorkshire"), ("E06000061", "North Northamptonshire", "northamptonshire")}
+    assert len({a.force for a in known.values()}) == 43  # every territorial force of England and Wales
+    names = [a.name for a in places.by_name()]
+    assert names.index("Bristol, City of") < names.index("Broadland")  # "Bristol" as people say it
 
 
 REFUSALS: list[tuple[dict[str, str], str]] = [
@@ -293,11 +307,17 @@ def test_the_letter_goes_to_the_right_department(ws: Workspace) -> None:
     assert "- Did the officer tell me why I was being searched (the grounds)? no\n" in text
     assert "In my own words:\nThey pushed me against the wall.\n" in text
     assert text.startswith("Directorate of Professional Standards\nMetropolitan Police Service\n\n15 June 2026\n")
-    city = letters.compose(_get(ws, store(ws, borough="E09000001").reference))  # City of London Police: not listed
     pin = letters.compose(_get(ws, store(ws, borough="", latitude="51.5", longitude="-0.1").reference))
-    for fallback in (city, pin):
-        assert fallback.to == ["The Professional Standards Department", "of the police force that stopped me"]
-        assert "https://www.policeconduct.gov.uk/" in fallback.send_by[1]
+    assert pin.to == ["The Professional Standards Department", "of the police force that stopped me"]
+    assert "https://www.policeconduct.gov.uk/" in pin.send_by[1]
+    # A force whose complaints address Scrutiny does not hold: its department by name, and the plain truth.
+    city = letters.compose(_get(ws, store(ws, borough="E09000001").reference))
+    bristol = letters.compose(_get(ws, store(ws, borough="E06000023").reference))
+    for letter, force in ((city, "City of London Police"), (bristol, "Avon and Somerset Constabulary")):
+        assert letter.to == ["The Professional Standards Department", force]
+        assert letter.send_by[0].startswith(f"Scrutiny does not hold {force}'s complaints address yet.")
+        assert "https://www.policeconduct.gov.uk/" in letter.send_by[1]
+    assert "in Bristol, City of." in bristol.text() and "in City of London, London." in city.text()
     assert "near latitude 51.5, longitude -0.099 (to within about 200 metres)" in pin.opening
 
 

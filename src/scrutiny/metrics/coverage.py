@@ -11,7 +11,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from scrutiny.catalog import forces
+from scrutiny.catalog import force_name
 from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.vocab.months import add_months, label, month_start, months_between
@@ -19,10 +19,6 @@ from scrutiny.vocab.months import add_months, label, month_start, months_between
 SMALL_SHARE = 0.2  # a month below a fifth of the force's trailing median is suspiciously small
 TRAILING_MONTHS = 12
 
-
-def force_name(force: str) -> str:
-    known = forces().get(force)
-    return known.name if known else force
 
 
 def as_date(value: Any) -> date:

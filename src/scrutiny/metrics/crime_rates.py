@@ -18,7 +18,8 @@ from typing import Any
 
 import ibis
 
-from scrutiny.metrics.coverage import covered_months, force_name
+from scrutiny.catalog import force_name
+from scrutiny.metrics.coverage import covered_months
 from scrutiny.metrics.crime import CrimeScope, crime_document, resolve_crime_scope
 from scrutiny.metrics.intervals import rate_per_1000
 from scrutiny.metrics.population import Number, Population, exact_number, population

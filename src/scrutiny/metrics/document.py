@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 import ibis
 import pandas as pd
 
+from scrutiny.catalog import force_name
 from scrutiny.metrics import counts
 from scrutiny.metrics.area_rows import area_rows
 from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_CLASSES, targets
-from scrutiny.metrics.coverage import as_date, covered_months, force_name, scope_coverage
+from scrutiny.metrics.coverage import as_date, covered_months, scope_coverage
 from scrutiny.metrics.crime import crime_for
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names

@@ -9,9 +9,10 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from scrutiny.catalog import force_name
 from scrutiny.metrics import counts
 from scrutiny.metrics.categories import people_of
-from scrutiny.metrics.coverage import covered_months, force_name
+from scrutiny.metrics.coverage import covered_months
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import object_groups_of
 from scrutiny.metrics.population import exact_number, force_lookup, force_units

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from scrutiny.metrics.coverage import force_name
+from scrutiny.catalog import force_name
 from scrutiny.metrics.lens import Lens
 from scrutiny.vocab import months as month_vocab
 from scrutiny.vocab.numbers import NA, count, interval, pct, ratio

@@ -21,7 +21,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from scrutiny.metrics import coverage
+from scrutiny.catalog import force_name as catalog_force_name
 from scrutiny.metrics.lens import power_names, powers_of
 from scrutiny.metrics.scope import ALL_FORCES, of_force
 from scrutiny.metrics.selection import known_areas, loaded_months
@@ -69,7 +69,7 @@ def _cached(warehouse: Warehouse, key: tuple[Any, ...], work: Callable[[ibis.Bas
 
 
 def force_name(force: str) -> str:
-    return "All forces" if force == ALL_FORCES else coverage.force_name(force)
+    return "All forces" if force == ALL_FORCES else catalog_force_name(force)
 
 
 def loaded_forces(warehouse: Warehouse) -> list[LoadedForce]:

@@ -150,7 +150,7 @@ def startup_purge(ws: Workspace) -> int:
 
 def _form_context(form: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
     return {"title": "Report a stop or search", "form": form, "errors": errors,
-            "boroughs": list(places.boroughs().values()), "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "authorities": places.by_name(), "questions": QUESTIONS, "answers": ANSWER_LABELS,
             "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS,
             "today": datetime.now(reports.LONDON).date().isoformat(),
             "retention_days": reports.contact_retention_days()}
@@ -314,7 +314,7 @@ def moderation_list(request: Request, user: PanelMember, ws: WorkspaceDep, statu
         counts = moderation.counts(session, user)
     return page(request, T + "moderate.html", {
         "title": "Community reports", "reports": found, "counts": counts, "status": chosen,
-        "borough": places.borough, "now": now})
+        "borough": places.authority, "now": now})
 
 
 def _detail_page(request: Request, ws: Workspace, user: User, report_id: str, *,
@@ -337,7 +337,7 @@ def moderation_detail(request: Request, user: PanelMember, ws: WorkspaceDep, rep
 
 def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
     return {"title": "Community report", "report": report, "contact": moderation.contact(report, now),
-            "borough": places.borough(report.borough_code), "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "borough": places.authority(report.borough_code), "questions": QUESTIONS, "answers": ANSWER_LABELS,
             "outcomes": OUTCOME_LABELS, "groups": GROUP_LABELS}
 
 

@@ -1,10 +1,12 @@
 """The complaint letter a person sends themselves, built from their own report.
 
-It is addressed to the professional standards department of the force that polices the borough (from
-professional_standards.csv, entries as the forces publish them), else to "the force's professional standards
-department" with the IOPC as the way in. The letter holds the person's own words, so it is fetched only with
-the token shown to them after submitting: once per format, within `LETTER_HOURS`. This module makes the
-letter's content and its plain text; the web layer lays the same content out as HTML for the PDF.
+It is addressed to the professional standards department of the force that polices the council area (from
+professional_standards.csv, entries as the forces publish them); for a force Scrutiny holds no address of, to
+that force's department by name, saying plainly that the address is not held and how to find it; with no
+area given, to "the force's professional standards department"; always with the IOPC as another way in.
+The letter holds the person's own words, so it is fetched only with the token shown to them after submitting:
+once per format, within `LETTER_HOURS`. This module makes the letter's content and its plain text; the web
+layer lays the same content out as HTML for the PDF.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scrutiny.catalog import force_name
 from scrutiny.workspace.community import places
 from scrutiny.workspace.community.reports import token_hash
 from scrutiny.workspace.errors import Gone, NotFound
@@ -73,9 +76,9 @@ def _day(value: date) -> str:
 
 
 def _where(report: CommunityReport) -> str:
-    found = places.borough(report.borough_code)
+    found = places.authority(report.borough_code)
     if found is not None:
-        return f"in {found.name}, London"
+        return f"in {places.where_words(found)}"
     return f"near latitude {report.latitude}, longitude {report.longitude} (to within about 200 metres)"
 
 
@@ -84,9 +87,16 @@ def _addressee(report: CommunityReport) -> tuple[list[str], list[str]]:
     iopc = (f"If you are not sure which force it was, you can also complain through the Independent Office for "
             f"Police Conduct (IOPC) at {places.IOPC_URL}, which passes complaints to the force.")
     if department is None:
-        return (["The Professional Standards Department", "of the police force that stopped me"],
-                ["Send it to the professional standards department of the force that stopped you (its website "
-                 "has a complaints page).", iopc])
+        found = places.authority(report.borough_code)
+        if found is None:
+            return (["The Professional Standards Department", "of the police force that stopped me"],
+                    ["Send it to the professional standards department of the force that stopped you (its website "
+                     "has a complaints page).", iopc])
+        name = force_name(found.force)
+        return (["The Professional Standards Department", name],
+                [f"Scrutiny does not hold {name}'s complaints address yet. Its website has a page to make a "
+                 "complaint (search for its name and \"complaint\"): copy this letter into it, or post it to the "
+                 "address that page gives.", iopc])
     to = [department.department, department.force_name]
     send = []
     if department.online_form:

@@ -1,5 +1,13 @@
-"""Where a stop happened, as far as Scrutiny keeps it: a London borough (ONS code), or a map pin rounded to a
-grid of about 200 m before it is stored, and which force's professional standards department hears complaints.
+"""Where a stop happened, as far as Scrutiny keeps it: a local authority of England and Wales (ONS code), or a map
+pin rounded to a grid of about 200 m before it is stored, and which force's professional standards department
+hears complaints.
+
+`authorities.csv` lists the 331 local authorities of England and Wales (ONS Local Authority Districts, December
+2022: the Census 2021 geography) and the force that polices each (ONS local authority to police force area
+lookup, 2020; North and West Northamptonshire, made in 2021, are Northamptonshire Police's). Source: Office for
+National Statistics, Open Government Licence v3.0. `professional_standards.csv` holds the complaints contacts
+Scrutiny has checked against the force's own website; for any other force the letter says plainly that it has
+none and how to find it.
 
 Pins: latitude to a 0.002° grid (222 m north–south) and longitude to a 0.003° grid (about 208 m east–west at
 London's latitude, 51.5°N; 191–214 m across England and Wales). The exact point a person tapped is never
@@ -13,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from scrutiny.vocab.areas import plain_name
 from scrutiny.workspace.errors import Invalid
 
 HERE = Path(__file__).resolve().parent
@@ -25,9 +34,9 @@ IOPC_URL = "https://www.policeconduct.gov.uk/"
 
 
 @dataclass(frozen=True)
-class Borough:
+class Authority:
     code: str
-    name: str
+    name: str  # as ONS writes it ("Bristol, City of")
     force: str  # the force id in the catalogue that polices it
 
 
@@ -41,11 +50,21 @@ class Department:
 
 
 @cache
-def boroughs() -> dict[str, Borough]:
-    """The 33 London boroughs by ONS code, in code order (E09000001 is the City of London, its own force)."""
-    with (HERE / "boroughs.csv").open(newline="", encoding="utf-8") as f:
-        return {row["area_code"]: Borough(row["area_code"], row["area_name"], row["force"])
+def authorities() -> dict[str, Authority]:
+    """The local authorities of England and Wales by ONS code, in code order."""
+    with (HERE / "authorities.csv").open(newline="", encoding="utf-8") as f:
+        return {row["area_code"]: Authority(row["area_code"], row["area_name"], row["force"])
                 for row in csv.DictReader(f)}
+
+
+def by_name() -> list[Authority]:
+    """The authorities as a form lists them: by the name people say ("Bristol", not "Bristol, City of")."""
+    return sorted(authorities().values(), key=lambda a: (plain_name(a.name), a.code))
+
+
+def where_words(found: Authority) -> str:
+    """How a letter says where: "Hackney, London", "Bristol, City of"."""
+    return f"{found.name}, London" if found.code.startswith("E09") else found.name
 
 
 @cache
@@ -56,12 +75,12 @@ def departments() -> dict[str, Department]:
                                          row["postal_address"], row["online_form"]) for row in csv.DictReader(f)}
 
 
-def borough(code: str | None) -> Borough | None:
-    return boroughs().get(code) if code else None
+def authority(code: str | None) -> Authority | None:
+    return authorities().get(code) if code else None
 
 
-def department_for(borough_code: str | None) -> Department | None:
-    found = borough(borough_code)
+def department_for(area_code: str | None) -> Department | None:
+    found = authority(area_code)
     return departments().get(found.force) if found else None
 
 

@@ -130,8 +130,8 @@ def read_time(name: str, value: Any) -> time | None:
 
 def read_borough(name: str, value: Any) -> str | None:
     code = value or None
-    if code is not None and (not isinstance(code, str) or places.borough(code) is None):
-        raise Invalid(name, "choose a London borough from the list")
+    if code is not None and (not isinstance(code, str) or places.authority(code) is None):
+        raise Invalid(name, "choose the council area (borough or district) from the list")
     return code
 
 
@@ -183,7 +183,7 @@ def _where(data: Mapping[str, Any]) -> tuple[str | None, float | None, float | N
     if latitude is not None and longitude is not None:
         latitude, longitude = places.rounded_pin(latitude, longitude)
     if code is None and latitude is None:
-        raise Invalid("borough", "choose the borough where it happened (or drop a map pin)")
+        raise Invalid("borough", "choose the council area where it happened (or drop a map pin)")
     return code, latitude, longitude
 
 

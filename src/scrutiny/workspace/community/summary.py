@@ -47,7 +47,7 @@ def cells(session: Session) -> list[Cell]:
         searches[key] += int(kind.value == "search")
     out = []
     for (code, month), n in reports.items():
-        found = places.borough(code)
+        found = places.authority(code)
         searched = count(searches[(code, month)])
         reported = total([searched, count(n - searched.true)])
         out.append(Cell(code, found.name if found else "Not given (map pin only)", found.force if found else None,

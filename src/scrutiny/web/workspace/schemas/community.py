@@ -57,7 +57,8 @@ class CommunityReportBase(BaseModel):
     time: Annotated[dt.time | None, _reads(reports.read_time)] = Field(
         None, description="About what time (HH:MM), if you remember.")
     borough: Annotated[str | None, _reads(reports.read_borough)] = Field(
-        None, description="ONS code of the London borough, E09000001 to E09000033.")
+        None, description="ONS code of the local authority of England or Wales (E06, E07, E08, E09 or "
+                    "W06 followed by six digits).")
     latitude: Latitude = Field(None, description="Map pin; rounded to a 0.002° grid before it is stored.")
     longitude: Latitude = Field(None, description="Map pin; rounded to a 0.003° grid before it is stored.")
     kind: Annotated[Literal["search", "stop"], _choice(StopKind, "say whether you were searched or only stopped")] = \
