@@ -77,3 +77,14 @@ def test_an_authority_of_another_force_says_whose_searches_it_has(avon_db: Path,
     assert result.exit_code == 1
     assert ("Bristol, City of (E06000023) has no searches by metropolitan in any month loaded; its searches are "
             "by avon-and-somerset") in " ".join(result.output.split())
+
+
+def test_a_misspelt_area_suggests_the_name_and_lists_the_forces_own_areas(avon_db: Path,
+                                                                          cli: Callable[..., object]) -> None:
+    """With 374 outlines loaded, the error lists the force's own areas (its searches', 9 here), not all of them."""
+    result = _metrics(cli, avon_db, "--area", "Bristl", ok=False)
+    words = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in words
+    assert "unknown area 'Bristl'; did you mean 'Bristol, City of'?" in words
+    listed = words.split("avon-and-somerset's searches are in: ")[1]
+    assert "Sedgemoor" in listed and "Swansea" not in listed and "Leeds" not in listed

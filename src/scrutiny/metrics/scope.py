@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
-from scrutiny.vocab.areas import find_area, listed_names
+from scrutiny.vocab.areas import close_names, find_area, listed_names
 from scrutiny.vocab.months import check_period, label, month_start, months_between
 
 Ethnicity = Literal["self", "officer"]
@@ -106,12 +106,16 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
             known[code] = name
     stops = backend.table("stop_search")
     found = stops.filter(*of_force(stops, force), stops.area_code.notnull()).select("area_code", "area_name").distinct()
-    for code, name in found.execute().itertuples(index=False):
-        known[code] = name
+    mine = dict(found.execute().itertuples(index=False))
+    known.update(mine)
     found_area = find_area(known, area)
     if found_area is None:
-        names = listed_names(known.values()) or "none: load boundaries first"
-        raise NotFound(f"unknown area {area!r}; known areas: {names}", loc=("query", "area"))
+        close = close_names(known.values(), area)
+        guess = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+        # With every authority of England and Wales loaded, the force's own areas are the useful list.
+        where = (f"{force}'s searches are in: {listed_names(mine.values())}" if mine
+                 else f"known areas: {listed_names(known.values()) or 'none: load boundaries first'}")
+        raise NotFound(f"unknown area {area!r}{guess}; {where}", loc=("query", "area"))
     return found_area
 
 

@@ -5,6 +5,7 @@ crime and the Metropolitan Police's borough files, so `--area` means the same ev
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 
@@ -45,3 +46,9 @@ def listed_names(names: Iterable[str]) -> str:
     distinct = sorted(set(names))
     more = f" (and {len(distinct) - LISTED} more)" if len(distinct) > LISTED else ""
     return ", ".join(distinct[:LISTED]) + more
+
+
+def close_names(names: Iterable[str], given: str, most: int = 3) -> list[str]:
+    """Names a mistyped one may mean ("Bristl" -> "Bristol, City of"), close in spelling as people say them."""
+    by_plain = {plain_name(name): name for name in names}
+    return [by_plain[p] for p in difflib.get_close_matches(plain_name(given), list(by_plain), n=most, cutoff=0.75)]
