@@ -510,6 +510,8 @@ def age_residents(las: tuple[str, ...] | None, data: Path = DATA) -> dict[tuple[
 
 # ----------------------------------------------------------------------------------------------- helpers
 
+LONDON_REGION = "E12000007"  # ONS code of the London region: an area standing for the 33 London authorities
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -658,10 +660,18 @@ def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None
         rated_forces = with_residents or used
         rated_all = scoped["force"].isin(rated_forces)
     else:
-        scoped = base[base["area_code"] == scope.area]
+        # Greater London (the region E12000007) stands for its 33 authorities: one unit each, each with its own
+        # policing months; the Census by age counts the City with Westminster, so the City's ages are zero there.
+        members = sorted(c for c in pop_all if c.startswith("E09")) if scope.area == LONDON_REGION else [scope.area]
+        scoped = base[base["area_code"].isin(members)]
         units = []
-        if scope.area in pop_all:
-            units = [Unit(pop_all[scope.area], age_residents((scope.area,), data), policing_months(scope.area))]
+        for code in members:
+            if code not in pop_all:
+                continue
+            age = age_residents((code,), data)
+            if code == CITY_OF_LONDON and WESTMINSTER in members:
+                age = {key: 0 for key in age_residents((WESTMINSTER,), data) or {}}
+            units.append(Unit(pop_all[code], age, policing_months(code)))
         rated_all = pd.Series(True, index=scoped.index)
     unit_months = frozenset().union(*(u.months for u in units)) if units else frozenset().union(*covered.values())
 
@@ -691,7 +701,8 @@ def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None
 
     doc: dict[str, Any] = {
         "scope": {"force": echo, "area": scope.area,
-                  "area_name": names.get(scope.area) if scope.area else None,
+                  "area_name": ("London" if scope.area == LONDON_REGION else names.get(scope.area)) if scope.area
+                  else None,
                   "from": scope.start, "to": scope.end, "ethnicity": scope.ethnicity,
                   "forces": used, "purpose": scope.purpose, "power": scope.power,
                   "purpose_name": purpose_name, "power_name": power_name},

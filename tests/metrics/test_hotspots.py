@@ -136,3 +136,11 @@ def test_hackney_cell_by_cell(hackney_db: Path) -> None:
     ordered = sorted(expected.values(), reverse=True)
     busiest = math.ceil(doc["cells"] * 0.1)
     assert doc["busiest_share_of_searches"] == sum(ordered[:busiest]) / sum(ordered)
+
+
+def test_a_region_is_refused_by_name(hackney_db: Path) -> None:
+    """Greater London is an area of a scope (its 33 authorities), but hotspots are counted within one."""
+    from scrutiny.errors import BadInput
+
+    with pytest.raises(BadInput, match="within one local authority, not across London"):
+        compute_hotspots(hackney_db, Scope("metropolitan", "London", "2018-04", "2018-04"))

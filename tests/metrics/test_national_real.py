@@ -50,6 +50,15 @@ CASES: dict[str, tuple[str, ref.Scope]] = {
     "all-2021-09-s60": ("national", ref.Scope("all", "2021-09", "2021-09", power="s60")),
     "london-forces-city-2021-09": ("national", ref.Scope("metropolitan,city-of-london,btp", "2021-09", "2021-09",
                                                          area=ref.CITY_OF_LONDON)),
+    # One London picture: the three London forces' searches inside Greater London (the region as an area).
+    "london-region-2021-09": ("national", ref.Scope("metropolitan,city-of-london,btp", "2021-09", "2021-09",
+                                                    area=ref.LONDON_REGION)),
+    "london-region-2021-09-drugs": ("national", ref.Scope("metropolitan,city-of-london,btp", "2021-09", "2021-09",
+                                                          area=ref.LONDON_REGION, purpose="drugs")),
+    # London over 2021-01..09: the City's residents count 9/9 (city-of-london covers every month), the boroughs'
+    # 4/9 (metropolitan covers 2021-06..09): one unit per authority, each weighted by its own police's months.
+    "london-region-2021": ("months", ref.Scope("metropolitan,city-of-london,btp", "2021-01", "2021-09",
+                                               area=ref.LONDON_REGION)),
     "three-all-2021-09": ("three", ref.Scope("all", "2021-09", "2021-09")),
     # west-midlands covers 3 of the 6 months, metropolitan 1 (2021-06); 2021-04 and 2021-05 are not covered.
     "wm-met-2021h1": ("months", ref.Scope("west-midlands,metropolitan", "2021-01", "2021-06")),

@@ -41,10 +41,12 @@ def box(code: str, name: str, lon: float, lat: float) -> Area:
 
 @pytest.fixture
 def shapes(doc: dict[str, Any]) -> list[Area]:
-    """A square per borough of the example in a row, plus the City, which the example has no figures for."""
+    """A square per borough of the example in a row, plus the City, which the example has no figures for: a small
+    square in the gap between the first two, inside the boroughs' extent as the real City is (the map draws an
+    area with no figures among the scope's own, not one away from them)."""
     boroughs = [a for a in doc["areas"] if a["area_code"] != "unknown"]
     return [box(a["area_code"], a["area_name"], -0.3 + 0.06 * i, 51.5) for i, a in enumerate(boroughs)] + [
-        box("E09000001", "City of London", -0.3, 51.45)
+        Area("E09000001", "City of London", shapely.box(-0.249, 51.51, -0.241, 51.52))
     ]
 
 
@@ -144,6 +146,8 @@ def test_borough_table_and_map(doc: dict[str, Any], shapes: list[Area]) -> None:
     assert part.count("<path ") == len(shapes)
     assert f"<title>Lambeth: {lambeth['rate_per_1000']:.2f}</title>" in part
     assert "<title>City of London: no data</title>" in part
+    far = section(render(doc, [*shapes, box("E06000023", "Bristol, City of", -2.6, 51.45)]), "boroughs")
+    assert far.count("<path ") == len(shapes) and "Bristol" not in far  # an outline away from the scope's areas
     no_map = section(render(doc, None), "boroughs")
     assert "<svg" not in no_map and "(no map: the warehouse has no boundaries" in " ".join(no_map.split())
 
@@ -328,3 +332,17 @@ def test_pdf_fetches_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     write_pdf(html, tmp_path / "x.pdf")
     refused = [r.getMessage() for r in caplog.records if "disallowed protocol" in r.getMessage()]
     assert len(refused) == 2
+
+
+def test_a_neighbours_area_is_listed_apart_and_not_drawn(doc: dict[str, Any], shapes: list[Area]) -> None:
+    """Searches snapped across a border into another force's authority: a row apart with no rate, no outline."""
+    changed = copy.deepcopy(doc)
+    lambeth = next(a for a in changed["areas"] if a["area_name"] == "Lambeth")
+    lambeth |= {"neighbour": True, "rate_per_1000": None, "black_white_ratio": None}
+    part = section(render(changed, shapes), "boroughs")
+    own, apart = part.split("Another force's area (searches at points across the border)")
+    assert "<th scope=\"row\">Lambeth</th>" not in own and "<th scope=\"row\">Lambeth</th>" in apart
+    # Lambeth was the westmost square: the City's square, between it and Southwark, is now outside the extent of
+    # the scope's own areas, so it goes too.
+    assert "<title>Lambeth" not in part and "<title>City of London" not in part
+    assert part.count("<path ") == len(shapes) - 2

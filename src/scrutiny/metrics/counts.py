@@ -18,7 +18,7 @@ import pandas as pd
 
 from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, people_of
 from scrutiny.metrics.lens import object_groups_of, powers_of
-from scrutiny.metrics.scope import Scope, in_period
+from scrutiny.metrics.scope import Scope, in_area, in_period
 from scrutiny.metrics.selection import empty_loads
 
 
@@ -115,8 +115,8 @@ def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     the scope's area (all of them without one) that say whether the search was a strip search: whether that is
     published is a property of the data, not of the lens."""
     period = in_period(backend.table("stop_search"), scope)
-    in_area = ibis.literal(True) if scope.area is None else (period.area_code == scope.area).fill_null(False)
-    keyed = period.mutate(in_area=in_area)
+    placed = ibis.literal(True) if scope.area is None else in_area(period.area_code, scope.area).fill_null(False)
+    keyed = period.mutate(in_area=placed)
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
         n=keyed.count(), strip_published=keyed.strip_search.count(where=keyed.in_area)
     ).to_pandas()

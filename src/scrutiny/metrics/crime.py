@@ -21,9 +21,9 @@ import pandas as pd
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.intervals import share_with_interval
 from scrutiny.metrics.london_drugs import london_drugs
-from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_scope, normalise_forces, of_force
+from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_area, in_scope, normalise_forces, of_force
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
-from scrutiny.vocab.areas import find_area, listed_names
+from scrutiny.vocab.areas import find_area, listed_names, region_prefix, with_regions
 from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
 from scrutiny.vocab.crime_outcomes import outcome_classes as _outcome_classes
 from scrutiny.vocab.months import check_period, label, month_start, ranges
@@ -66,7 +66,7 @@ def _crimes(backend: ibis.BaseBackend, scope: CrimeScope) -> ir.Table:
     t = backend.table("street_crime")
     conditions = [*of_force(t, scope.force), t.month >= month_start(scope.start), t.month <= month_start(scope.end)]
     if scope.area is not None:
-        conditions.append(t.la_code == scope.area)
+        conditions.append(in_area(t.la_code, scope.area))
     return t.filter(*conditions)
 
 
@@ -74,7 +74,7 @@ def _resolve_area(backend: ibis.BaseBackend, area: str) -> tuple[str, str]:
     """An authority by code or by name (any case), among the authorities the loaded crimes lie in."""
     t = backend.table("street_crime")
     known = t.filter(t.la_code.notnull()).select("la_code", "la_name").distinct().to_pandas()
-    found_area = find_area({str(c): str(n) for c, n in known.itertuples(index=False)}, area)
+    found_area = find_area(with_regions({str(c): str(n) for c, n in known.itertuples(index=False)}), area)
     if found_area is not None:
         return found_area
     names = listed_names(known.la_name) or "none: load boundaries or Census tables to name them"
@@ -234,7 +234,7 @@ def _linking(backend: ibis.BaseBackend, scope: CrimeScope) -> list[dict[str, Any
         out = out.filter(*of_force(out, scope.force), out.month >= month_start(scope.start),
                          out.month <= month_start(scope.end))
         if scope.area is not None:
-            out = out.filter(out.la_code == scope.area)
+            out = out.filter(in_area(out.la_code, scope.area))
         every_street = backend.table("street_crime")
         every_street = every_street.filter(every_street.crime_id.notnull())
         found = out.mutate(linked=out[key].isin(every_street[key]))
@@ -277,7 +277,7 @@ def _london(backend: ibis.BaseBackend, scope: CrimeScope) -> dict[str, Any] | No
     if scope.force != "metropolitan" or scope.crime_type not in (None, DRUGS):
         return None
     try:
-        return london_drugs(backend, scope.start, scope.end, scope.area)
+        return london_drugs(backend, scope.start, scope.end, None if region_prefix(scope.area) else scope.area)
     except NotFound:
         return None
 

@@ -33,6 +33,7 @@ from scipy import stats
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.scope import Scope, in_scope, resolve_scope, scope_json
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
+from scrutiny.vocab.areas import region_prefix
 from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
 
 CELL_METRES = 500
@@ -164,6 +165,9 @@ def hotspots_document(backend: ibis.BaseBackend, scope: Scope, size: float = CEL
         raise BadInput("hotspots are counted within one area: give an area (--area, or area= in the API), a borough or "
                        "local authority",
                        loc=("query", "area"))
+    if region_prefix(scope.area):
+        raise BadInput(f"hotspots are counted within one local authority, not across {scope.area_name}: give a "
+                       "borough or district", loc=("query", "area"))
     area = _area_shape(backend, scope.area)
     grid = grid_for(area, size)
     stops = in_scope(backend.table("stop_search"), scope)

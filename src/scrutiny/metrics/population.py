@@ -24,6 +24,7 @@ from ibis import _
 from scrutiny.catalog import forces
 from scrutiny.metrics.scope import Scope, of_force
 from scrutiny.vocab import numbers
+from scrutiny.vocab.areas import region_prefix
 
 ALL_AGES_SOURCES = ("census_ts022", "census_19_groups")  # in order of preference
 AGE_SOURCE = "census_age_sex"
@@ -118,7 +119,7 @@ class Population:
 def scope_areas(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
     """Local authority codes of the scope: the area itself, or the forces' authorities in the lookup."""
     if scope.area is not None:
-        return [scope.area]
+        return region_members(backend, scope.area)
     if "force_areas" not in backend.list_tables():
         return []
     lookup = backend.table("force_areas")
@@ -252,8 +253,12 @@ def _age_units(backend: ibis.BaseBackend, owners: dict[str, frozenset[str]], not
     by_area = _by_age(backend, list(chosen), notes, details)
     units = []
     for code, parts in chosen.items():
-        unit_forces = frozenset().union(*(owners[p] for p in parts))
-        units.append(Unit(code, unit_forces, dict(by_area.get(code, {}))))
+        # Ages published for several authorities together (the City with Westminster) cannot be split, so the
+        # unit follows the police of its largest part: in a London scope over months the Metropolitan Police
+        # covers and the City of London Police does not, the pair counts for the Metropolitan Police's months.
+        largest = max(parts, key=lambda p: (sum(all_ages_by_area(backend, [p]).get(p, {}).values()), p)) \
+            if len(parts) > 1 else parts[0]
+        units.append(Unit(code, owners[largest], dict(by_area.get(code, {}))))
     return units
 
 
@@ -272,18 +277,28 @@ def population(backend: ibis.BaseBackend, scope: Scope, coverage: dict[str, froz
     return _forces_population(backend, lookup, pop)
 
 
+def region_members(backend: ibis.BaseBackend, area: str) -> list[str]:
+    """The authorities an area stands for: itself, or a region's authorities with Census residents loaded."""
+    prefix = region_prefix(area)
+    if prefix is None:
+        return [area]
+    return sorted(code for code in all_ages_table(backend) if code.startswith(prefix))
+
+
 def _area_population(backend: ibis.BaseBackend, scope: Scope, lookup: dict[str, list[str]],
                      pop: Population) -> Population:
+    """An authority's residents, or a region's: one unit per authority, each weighted by the months the scope's
+    forces that police it cover (the area-scope rule)."""
     assert scope.area is not None
-    residents = pop.all_ages.get(scope.area)
-    if not residents:
+    codes = [c for c in region_members(backend, scope.area) if pop.all_ages.get(c)]
+    if not codes:
         pop.notes.append(f"No Census population is loaded for {scope.area_name or scope.area}, so rates and ratios "
                          "are not given.")
         pop.details.append(f"No all-ages Census table covers {scope.area}.")
         return pop
-    unit_forces = pop.area_forces(f for f, codes in lookup.items() if scope.area in codes)
-    pop.units = [Unit(scope.area, unit_forces, residents)]
-    pop.age_units = _age_units(backend, {scope.area: unit_forces}, pop.notes, pop.details)
+    owners = {code: pop.area_forces(f for f, las in lookup.items() if code in las) for code in codes}
+    pop.units = [Unit(code, owners[code], pop.all_ages[code]) for code in codes]
+    pop.age_units = _age_units(backend, owners, pop.notes, pop.details)
     return pop
 
 

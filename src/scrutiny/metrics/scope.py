@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from scrutiny.catalog import check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
-from scrutiny.vocab.areas import close_names, find_area, listed_names
+from scrutiny.vocab.areas import close_names, find_area, listed_names, region_prefix, with_regions
 from scrutiny.vocab.months import check_period, label, month_start, months_between
 
 Ethnicity = Literal["self", "officer"]
@@ -108,7 +108,7 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
     found = stops.filter(*of_force(stops, force), stops.area_code.notnull()).select("area_code", "area_name").distinct()
     mine = dict(found.execute().itertuples(index=False))
     known.update(mine)
-    found_area = find_area(known, area)
+    found_area = find_area(with_regions(known), area)
     if found_area is None:
         close = close_names(known.values(), area)
         guess = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
@@ -119,12 +119,19 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str
     return found_area
 
 
+def in_area(column: ir.StringColumn, area: str) -> ir.BooleanValue:
+    """Rows in `area`: an authority's code, or a region's authorities (`vocab.areas.REGIONS`)."""
+    prefix = region_prefix(area)
+    return column.startswith(prefix) if prefix else column == area
+
+
 def _outside_the_force(stops: ir.Table, scope: Scope) -> None:
     """An area with searches loaded, none of them by the scope's forces: say whose they are, not "no searches"."""
     if scope.area is None:
         return
-    there = stops.filter(stops.area_code == scope.area).select("force").distinct().to_pandas().force
-    if len(there) and count_rows(stops.filter(stops.area_code == scope.area, *of_force(stops, scope.force))) == 0:
+    inside = stops.filter(in_area(stops.area_code, scope.area))
+    there = inside.select("force").distinct().to_pandas().force
+    if len(there) and count_rows(inside.filter(*of_force(inside, scope.force))) == 0:
         raise NotFound(f"{scope.area_name} ({scope.area}) has no searches by {scope.force} in any month loaded; "
                        f"its searches are by {', '.join(sorted(there))}", loc=("query", "area"))
 
@@ -142,7 +149,7 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
     stops = backend.table("stop_search")
     unlensed = in_period(stops, checked)
     if checked.area is not None:
-        unlensed = unlensed.filter(unlensed.area_code == checked.area)
+        unlensed = unlensed.filter(in_area(unlensed.area_code, checked.area))
     if count_rows(unlensed) == 0:
         _outside_the_force(stops, checked)
         months = stops.filter(*of_force(stops, force)).select("month").distinct().to_pandas().month
@@ -165,7 +172,7 @@ def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
     """Rows of `stop_search` that a scope covers, its lens applied."""
     conditions = [*of_force(stops, scope.force), stops.month >= scope.first_month, stops.month <= scope.last_month]
     if scope.area is not None:
-        conditions.append(stops.area_code == scope.area)
+        conditions.append(in_area(stops.area_code, scope.area))
     conditions.extend(lens_filters(stops, scope.lens))
     return stops.filter(*conditions)
 

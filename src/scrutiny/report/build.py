@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shapely
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -349,10 +350,15 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
     paths: list[charts.MapPath] = []
     map_height = 0.0
     real_areas = [a for a in areas if a["area_code"] not in PSEUDO_AREAS]
-    # The map draws the scope's own areas: a neighbour's authority (searches snapped across a border) is listed
-    # apart, and the rest of the country's outlines would shrink the force's to a corner of the page.
+    # The map draws the scope's own areas and any area with no searches among them (grey, "no data"): a
+    # neighbour's authority (searches snapped across a border) is listed apart, and the rest of the country's
+    # outlines would shrink the force's to a corner of the page.
     own = {a["area_code"] for a in real_areas if not a.get("neighbour")}
     mapped = [s for s in shapes or [] if s.code in own]
+    if mapped:
+        box = shapely.box(*shapely.total_bounds([s.geometry for s in mapped]))
+        held = {a["area_code"] for a in real_areas}
+        mapped += [s for s in shapes or [] if s.code not in held and box.contains(s.geometry.centroid)]
     if scope.get("area") is None and mapped:
         paths, map_height = project(mapped)
     by_group = {r["group"]: r for r in document["disproportionality"]}

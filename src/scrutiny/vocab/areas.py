@@ -15,6 +15,24 @@ from scrutiny.errors import BadInput
 OFFICIAL_SUFFIX = ", (city|county) of$"
 _SUFFIX = re.compile(OFFICIAL_SUFFIX, re.IGNORECASE)
 LISTED = 40  # known names an unknown-area error lists
+# Regions an area can name: Greater London (ONS region E12000007) is its 33 authorities, the codes starting E09.
+# A region is one "area" of a scope: "London's searches", whichever force made them, against London's residents.
+REGIONS = {"E12000007": ("London", "E09")}
+
+
+def region_prefix(code: str | None) -> str | None:
+    """The code prefix of a region's authorities; None for an authority (or no area)."""
+    found = REGIONS.get(code or "")
+    return found[1] if found else None
+
+
+def with_regions(known: Mapping[str, str]) -> dict[str, str]:
+    """`known` (code: name) with each region some of whose authorities it holds."""
+    out = dict(known)
+    for code, (name, prefix) in REGIONS.items():
+        if any(c.startswith(prefix) for c in known):
+            out[code] = name
+    return out
 
 
 def plain_name(name: str) -> str:
