@@ -12,23 +12,32 @@ from scrutiny.cli.options import (
     AreaOption,
     Basis,
     EthnicityOption,
-    ForceOption,
-    FromOption,
     PowerOption,
     PurposeOption,
-    ToOption,
     scope_of,
 )
 from scrutiny.config import resolve_db
+from scrutiny.errors import BadInput
 from scrutiny.report.build import parse_versus, write_report
+from scrutiny.vocab.areas import LONDON, LONDON_FORCES
+from scrutiny.vocab.months import quarter_months
 
 
 def report(
-    force: ForceOption,
-    start: FromOption,
-    end: ToOption,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write, e.g. report.html. A name ending .pdf "
                                                  "writes the PDF there, and the HTML beside it with .html.")],
+    force: Annotated[str | None, typer.Option(
+        "--force", help="data.police.uk force id, e.g. metropolitan; several joined by commas (kent,essex); or `all` "
+                        "for every force with data in the period. Not with --london.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM (or --quarter).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM, inclusive (or --quarter).")] = None,
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", help="A calendar quarter instead of --from and --to, e.g. 2018Q3 (July to September 2018)."),
+    ] = None,
+    london: Annotated[bool, typer.Option(
+        "--london", help="One London picture: the Metropolitan, City of London and British Transport Police's "
+                         "searches inside Greater London, against London's residents (--force and --area set)."),
+    ] = False,
     area: AreaOption = None,
     ethnicity: EthnicityOption = Basis.self,
     purpose: PurposeOption = None,
@@ -52,6 +61,8 @@ def report(
     with user_errors():
         must_be_local(out, "--out")
         must_be_local(pdf_out, "--pdf-out")
+        force, area = _place(force, area, london)
+        start, end = _period(start, end, quarter)
         other = parse_versus(versus) if versus is not None else None
         files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
                              pdf_path, other)
@@ -60,6 +71,28 @@ def report(
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:
         console.print(f"wrote {files.pdf} ({files.pdf_bytes / 1024:,.0f} KiB, {files.pdf_seconds:.1f} s)",
                       highlight=False)
+
+
+def _place(force: str | None, area: str | None, london: bool) -> tuple[str, str | None]:
+    """The forces and area: as given, or London's (`--london`), never both."""
+    if london:
+        if force is not None or area is not None:
+            raise BadInput("--london sets the forces and the area (Greater London): give neither --force nor --area")
+        return LONDON_FORCES, LONDON
+    if force is None:
+        raise BadInput("give --force (e.g. --force metropolitan), or --london for one London picture")
+    return force, area
+
+
+def _period(start: str | None, end: str | None, quarter: str | None) -> tuple[str, str]:
+    """--from and --to, or --quarter; never both."""
+    if quarter is not None:
+        if start is not None or end is not None:
+            raise BadInput("--quarter sets the months: give either --quarter or --from and --to, not both")
+        return quarter_months(quarter)
+    if start is None or end is None:
+        raise BadInput("give --from and --to (YYYY-MM), or --quarter (e.g. 2018Q3)")
+    return start, end
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,7 @@ from scrutiny.sources.boundaries import Area
 from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
 from scrutiny.vocab.ages import age_label
+from scrutiny.vocab.areas import region_prefix
 from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, month_labels, runs_in_words
 from scrutiny.vocab.months import name as _month_name
@@ -147,6 +148,11 @@ def place_words(doc: dict[str, Any]) -> str:
     if scope.get("area"):
         return f"{scope.get('area_name') or scope['area']} ({who})"
     return who
+
+
+def _by_area(scope: dict[str, Any]) -> bool:
+    """Whether the report has an area-by-area section: for forces, and for a region (London's boroughs)."""
+    return scope.get("area") is None or region_prefix(scope["area"]) is not None
 
 
 def several_forces(scope: dict[str, Any]) -> bool:
@@ -359,7 +365,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         box = shapely.box(*shapely.total_bounds([s.geometry for s in mapped]))
         held = {a["area_code"] for a in real_areas}
         mapped += [s for s in shapes or [] if s.code not in held and box.contains(s.geometry.centroid)]
-    if scope.get("area") is None and mapped:
+    if _by_area(scope) and mapped:
         paths, map_height = project(mapped)
     by_group = {r["group"]: r for r in document["disproportionality"]}
     borough_rows = sorted((a for a in real_areas if a["area_code"] in own),
@@ -396,7 +402,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         pseudo_rows=pseudo_rows,
         neighbour_rows=neighbour_rows,
         area_word="borough" if scope["force"] in ("metropolitan", "city-of-london") else "area",
-        show_boroughs=scope.get("area") is None and bool(areas),
+        show_boroughs=_by_area(scope) and bool(areas),
         has_map=bool(paths),
         breakdowns=document.get("breakdowns") or {},
         breakdown_label=breakdown_label,
@@ -461,7 +467,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         mine = document["scope"]
         earlier_first = (other["scope"]["from"], other["scope"]["to"]) < (mine["from"], mine["to"])
         change = change_between(other, document) if earlier_first else change_between(document, other)
-    shapes = load_shapes(db) if document["scope"].get("area") is None else None
+    shapes = load_shapes(db) if _by_area(document["scope"]) else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
     html = render(document, shapes, bias, change, public=public)
     out.parent.mkdir(parents=True, exist_ok=True)

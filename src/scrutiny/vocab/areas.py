@@ -18,6 +18,9 @@ LISTED = 40  # known names an unknown-area error lists
 # Regions an area can name: Greater London (ONS region E12000007) is its 33 authorities, the codes starting E09.
 # A region is one "area" of a scope: "London's searches", whichever force made them, against London's residents.
 REGIONS = {"E12000007": ("London", "E09")}
+LONDON = "E12000007"
+# Whose searches make "one London picture": the two forces of London's authorities and British Transport Police.
+LONDON_FORCES = "btp,city-of-london,metropolitan"
 
 
 def region_prefix(code: str | None) -> str | None:

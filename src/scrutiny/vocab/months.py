@@ -102,6 +102,18 @@ def quarter_label(month: date) -> str:
     return f"{month.year} Q{(month.month - 1) // 3 + 1}"
 
 
+def quarter_months(text: str) -> tuple[str, str]:
+    """A calendar quarter written `2018Q3` (or `2018-Q3`, any case) as its first and last month, `2018-07` and
+    `2018-09`; a clear error for anything else."""
+    match = re.fullmatch(r"\s*(\d{4})-?[Qq]([1-4])\s*", text)
+    if match is None:
+        raise BadInput(f"bad quarter {text!r}: expected a year and a quarter, like 2018Q3")
+    first = f"{match[1]}-{3 * int(match[2]) - 2:02d}"
+    last = f"{match[1]}-{3 * int(match[2]):02d}"
+    check_period(first, last, ("--quarter", "--quarter"))
+    return first, last
+
+
 def runs(months: list[date]) -> list[tuple[date, date]]:
     """Months (in any order) as runs of consecutive months, first and last of each."""
     out: list[tuple[date, date]] = []
