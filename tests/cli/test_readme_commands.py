@@ -4,7 +4,8 @@ Each line of a ```sh block that starts with `scrutiny` (with its `\\` continuati
 is run with every optional `[...]` part included (the first of `a|b` alternatives), against the small Kent
 warehouse the web and CLI tests use. The README's examples name the Met's 2018 and 2021 months and Hackney;
 that warehouse holds Kent's January and February 2024 and Maidstone, so those values are mapped (MAPPED);
-`scrutiny crime` runs with the street-crime fixture loaded beside it.
+`scrutiny crime` runs with the street-crime fixture loaded beside it, and `scrutiny report --london` with two Met
+searches inside a square "London borough" (`fixtures/geography/squares.geojson`, code E09000002) in 2024Q1.
 Skipped, with the reason: `fetch` (needs the network) and `serve` (serves until stopped). The threshold test
 is a long fit, so `bias` runs with `--no-threshold`, and without `--exposure`, which only that test uses.
 """
@@ -19,7 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scrutiny.cli import app
-from tests.crime_fixture import write_fixture
+from tests.conftest import write_archive
+from tests.crime_fixture import DRUGS_STOP, write_fixture
 from tests.web.conftest import write_sources
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -27,8 +29,12 @@ SKIP = {"fetch": "needs the network (data.police.uk, Nomis, the ONS portal)", "s
 MAPPED = {"metropolitan": "kent", "Hackney": "Maidstone", "E09000012": "E07000110", "2018-04": "2024-01",
           "2018-09": "2024-01", "2021-06": "2024-02", "2021-09": "2024-02",
           # `scrutiny crime`'s example: the street-crime fixture (tests/crime_fixture.py) is the Met's, in Hackney
-          "cambridgeshire": "metropolitan", "2023-03": "2024-01", "Peterborough": "Hackney"}
-CENSUS = Path(__file__).resolve().parents[1] / "fixtures" / "census" / "ts022_small.csv"
+          "cambridgeshire": "metropolitan", "2023-03": "2024-01", "Peterborough": "Hackney",
+          # `scrutiny report --london`'s quarter: the London fixture's (write_london)
+          "2018Q3": "2024Q1"}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CENSUS = FIXTURES / "census" / "ts022_small.csv"
+SQUARES = FIXTURES / "geography" / "squares.geojson"
 NOT_WITHOUT_THE_FIT = ("--exposure",)
 
 
@@ -82,6 +88,14 @@ def _placeholders(words: list[str], folder: Path, sources: Path, db: Path) -> li
     return out
 
 
+def write_london(folder: Path) -> Path:
+    """Two Met drug searches at (0.5, 0.5): inside the squares' "East" (E09000002), so inside Greater London."""
+    inside = DRUGS_STOP.replace("False,,,,", "False,,0.5,0.5,", 1)
+    assert inside != DRUGS_STOP
+    write_archive(folder, "2024-01", "metropolitan", [inside] * 2)
+    return folder
+
+
 COMMANDS = readme_commands()
 
 
@@ -105,6 +119,10 @@ def test_a_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest
     if name == "crime":
         write_fixture(tmp_path / "crime", stops=False)
         loaded = runner.invoke(app, ["ingest", str(tmp_path / "crime"), str(CENSUS), "--db", str(db)])
+        assert loaded.exit_code == 0, loaded.output
+    if "--london" in command.split():
+        london = write_london(tmp_path / "london")
+        loaded = runner.invoke(app, ["ingest", str(london), str(SQUARES), "--db", str(db)])
         assert loaded.exit_code == 0, loaded.output
     args = _placeholders(expand(command), tmp_path, sources, db)
     result = runner.invoke(app, args, input="a long enough password\n" * 2)
