@@ -1,7 +1,8 @@
 """`scrutiny report --london --quarter`: one London picture (the Metropolitan, City of London and British Transport
-Police's searches inside Greater London) for a calendar quarter, on the real 2021-09 files of the three forces
-(`police_uk/archive/2021-09/`), `census2021/` and `geography/`. Its figures are the metrics document's for the
-same scope: `--force btp,city-of-london,metropolitan --area London`, July to September 2021."""
+Police's searches inside Greater London) for a calendar quarter, on the real April to September 2021 files of the
+three forces (`police_uk/archive/2021-0[4-9]/`; the Met published none for April and May), `census2021/` and
+`geography/`. Its figures are the metrics document's for the same scope: `--force btp,city-of-london,metropolitan
+--area London`, July to September 2021, and April to June for the quarter before."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ from typer.testing import CliRunner
 
 from scrutiny.cli import app
 from scrutiny.metrics import Scope, compute_metrics
+from scrutiny.metrics.hotspots import compute_hotspots
 from tests.conftest import shared
 
 pytestmark = pytest.mark.shared_data
 
-FILES = tuple(("police_uk", "archive", "2021-09", f"2021-09-{force}-stop-and-search.csv")
-              for force in ("btp", "city-of-london", "metropolitan"))
+FORCES = ("btp", "city-of-london", "metropolitan")
+FILES = tuple(("police_uk", "archive", f"2021-0{m}", f"2021-0{m}-{force}-stop-and-search.csv")
+              for m in range(4, 10) for force in FORCES if (m, force) not in {(4, "metropolitan"), (5, "metropolitan")})
+LONDON = "btp,city-of-london,metropolitan"
 
 
 @pytest.fixture(scope="module")
 def london_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("london-report") / "london.duckdb"
     paths = [shared(*f) for f in FILES] + [shared("census2021"), shared("geography")]
+    assert not shared("police_uk", "archive", "2021-04").joinpath("2021-04-metropolitan-stop-and-search.csv").exists()
     result = CliRunner().invoke(app, ["ingest", *map(str, paths), "--db", str(db)])
     assert result.exit_code == 0, result.output
     return db
@@ -61,3 +66,51 @@ def test_a_mistake_is_one_line(london_db: Path, tmp_path: Path, args: list[str],
     result = CliRunner().invoke(app, ["report", *args, "--out", str(tmp_path / "r.html"), "--db", str(london_db)])
     assert result.exit_code == 1 and message in " ".join(result.output.split())
     assert "Traceback" not in result.output and not (tmp_path / "r.html").exists()
+
+
+def _section(html: str, name: str) -> str:
+    found = re.search(rf'<section id="{name}".*?</section>', html, re.S)
+    assert found, f"no section {name}"
+    return re.sub(r"\s+", " ", found.group(0))
+
+
+def test_the_quarter_opens_with_the_quarter_before(london_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "london.html"
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
+                                      "--db", str(london_db)])
+    assert result.exit_code == 0, result.output
+    brief = _section(out.read_text(encoding="utf-8"), "summary")
+    now = compute_metrics(london_db, Scope(LONDON, "London", "2021-07", "2021-09"))
+    before = compute_metrics(london_db, Scope(LONDON, "London", "2021-04", "2021-06"))
+    change = (now["searches"] - before["searches"]) / before["searches"]
+    move = f"{'rose' if change > 0 else 'fell'} {abs(change) * 100:.0f}%"
+    assert (f"There were {now['searches']:,} searches in July to September 2021: the number {move} on the quarter "
+            f"({before['searches']:,} in April to June 2021).") in brief
+    # The Met published one month of the quarter before: the comparison says it is not like with like.
+    assert ("Not like with like: Metropolitan Police Service published 3 months of July to September 2021 and 1 of "
+            "April to June 2021.") in brief
+    drugs_now, drugs_before = now["object_groups"]["drugs"], before["object_groups"]["drugs"]
+    assert f"from {drugs_before['count']:,} to {drugs_now['count']:,}: {drugs_now['share'] * 100:.1f}% of all" in brief
+    black = next(r for r in now["disproportionality"] if r["group"] == "Black")
+    assert (f"Across all searches, Black people were searched at {black['ratio_vs_white']:.2f} times (95% interval "
+            f"{black['ci_low']:.2f}–{black['ci_high']:.2f}) the rate of White people") in brief
+
+
+def test_the_five_busiest_boroughs_have_hotspot_maps(london_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "london.html"
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
+                                      "--db", str(london_db)])
+    assert result.exit_code == 0, result.output
+    section = _section(out.read_text(encoding="utf-8"), "hotspots")
+    doc = compute_metrics(london_db, Scope(LONDON, "London", "2021-07", "2021-09"))
+    boroughs = sorted((a for a in doc["areas"] if a["area_code"].startswith("E09")),
+                      key=lambda a: (-a["searches"], a["area_name"]))[:5]
+    named = re.findall(r"<strong>Figure \d+\.</strong> ([^:]+): ([\d,]+) searches", section)
+    assert [n for n, _ in named] == [b["area_name"] for b in boroughs]
+    for (name, searches), borough in zip(named, boroughs, strict=True):
+        spots = compute_hotspots(london_db, Scope(LONDON, borough["area_code"], "2021-07", "2021-09"))
+        assert searches == f"{spots['searches']:,}", name
+    assert section.count("<svg") == 5
+    # every count on a square is at least 5: a withheld square says so without its count
+    shown = [int(n.replace(",", "")) for n in re.findall(r"<title>([\d,]+) searches", section)]
+    assert shown and min(shown) >= 5 and "<title>fewer than 5 searches" in section

@@ -32,7 +32,9 @@ def report(
     start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM (or --quarter).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM, inclusive (or --quarter).")] = None,
     quarter: Annotated[str | None, typer.Option(
-        "--quarter", help="A calendar quarter instead of --from and --to, e.g. 2018Q3 (July to September 2018)."),
+        "--quarter", help="A calendar quarter instead of --from and --to, e.g. 2018Q3 (July to September 2018); "
+                          "the report opens with sentences comparing it with the quarter before, "
+                          "and maps the hotspots of its five busiest areas."),
     ] = None,
     london: Annotated[bool, typer.Option(
         "--london", help="One London picture: the Metropolitan, City of London and British Transport Police's "
@@ -65,7 +67,7 @@ def report(
         start, end = _period(start, end, quarter)
         other = parse_versus(versus) if versus is not None else None
         files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
-                             pdf_path, other)
+                             pdf_path, other, quarterly=quarter is not None)
     console.print(f"wrote {files.html} ({files.html_bytes / 1024:,.0f} KiB, {files.html_seconds:.1f} s)",
                   highlight=False)
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:

@@ -21,7 +21,7 @@ so the total less the shown cells does not give it away.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import shapely
 from scipy import stats
 
 from scrutiny.errors import BadInput, NotFound
+from scrutiny.metrics.area_rows import PSEUDO_AREAS
 from scrutiny.metrics.scope import Scope, in_scope, resolve_scope, scope_json
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.vocab.areas import region_prefix
@@ -39,6 +40,7 @@ from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
 CELL_METRES = 500
 FALSE_DISCOVERY_RATE = 0.05
 BUSIEST_SHARE = 0.10  # "the busiest 10% of cells"
+BUSIEST_AREAS = 5  # a quarterly report maps the hotspots of its five busiest areas
 EARTH_RADIUS_METRES = 6_371_008.8  # the mean radius (IUGG)
 
 
@@ -204,3 +206,29 @@ def hotspots_document(backend: ibis.BaseBackend, scope: Scope, size: float = CEL
 def compute_hotspots(db: Path, scope: Scope, size: float = CELL_METRES) -> dict[str, Any]:
     """The hotspots for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
     return compute_metrics_with(db, lambda backend: hotspots_document(backend, resolve_scope(backend, scope), size))
+
+
+def busiest_hotspots(backend: ibis.BaseBackend, scope: Scope, document: dict[str, Any],
+                     n: int = BUSIEST_AREAS) -> list[dict[str, Any]]:
+    """The hotspots of the `n` areas with most searches in `document` (the metrics document of `scope`, a checked
+    scope over several areas): its own areas only, not another force's nor the rows placed in no area; an
+    area without a boundary is passed over."""
+    own = [a for a in document.get("areas", [])
+           if a["area_code"] not in PSEUDO_AREAS and not a.get("neighbour") and a["searches"]]
+    busiest = sorted(own, key=lambda a: (-a["searches"], a["area_name"]))
+    out: list[dict[str, Any]] = []
+    for row in busiest:
+        if len(out) == n:
+            break
+        area = replace(scope, area=row["area_code"], area_name=row["area_name"])
+        try:
+            out.append(hotspots_document(backend, area))
+        except NotFound:  # no boundary for it
+            continue
+    return out
+
+
+def compute_busiest_hotspots(db: Path, scope: Scope, document: dict[str, Any],
+                             n: int = BUSIEST_AREAS) -> list[dict[str, Any]]:
+    return compute_metrics_with(db, lambda backend: busiest_hotspots(backend, resolve_scope(backend, scope),
+                                                                     document, n))

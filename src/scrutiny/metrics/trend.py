@@ -90,10 +90,11 @@ def change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[di
         r = ratio_of_ratios(first, second)
         changed = None if r.value is None else not (r.ci_low is not None and r.ci_high is not None
                                                      and r.ci_low <= 1 <= r.ci_high)
-        rows.append({"group": g, "before": _ratio(b[g]), "after": _ratio(a[g]), "ratio_of_ratios": r.value,
+        rows.append({"group": g, "before": ratio_row(b[g]), "after": ratio_row(a[g]), "ratio_of_ratios": r.value,
                      "ci_low": r.ci_low, "ci_high": r.ci_high, "suppressed": r.suppressed, "changed": changed})
     return rows
 
 
-def _ratio(row: dict[str, Any]) -> dict[str, Any]:
+def ratio_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The part of a disproportionality row a comparison carries."""
     return {k: row[k] for k in ("searches", "population", "ratio_vs_white", "ci_low", "ci_high", "suppressed")}

@@ -23,18 +23,20 @@ from scrutiny.catalog import forces
 from scrutiny.errors import BadInput, NotFound, ScrutinyError
 from scrutiny.report import charts
 from scrutiny.report.charts import Banded, Bar, Series
+from scrutiny.report.headlines import sentences as headline_sentences
 from scrutiny.sources.boundaries import Area
 from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
 from scrutiny.vocab.ages import age_label
-from scrutiny.vocab.areas import region_prefix
+from scrutiny.vocab.areas import LONDON, region_prefix
 from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, month_labels, runs_in_words
 from scrutiny.vocab.months import name as _month_name
+from scrutiny.vocab.months import period_name as period_words
 from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_GROUPS
 from scrutiny.vocab.outcomes import OUTCOME_LABELS as OUTCOME_CLASSES
 from scrutiny.vocab.powers import EXTRA_POWER_PHRASES as POWER_PHRASES
-from scrutiny.vocab.suppression import RATIO_SUPPRESSED_WORDS
+from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES, RATIO_SUPPRESSED_WORDS
 
 if TYPE_CHECKING:  # the metrics package pulls in Ibis; rendering a document does not need it
     from scrutiny.metrics import Scope
@@ -65,15 +67,6 @@ def month_label(month: str) -> str:
 
 def month_name(month: str) -> str:
     return _month_name(month)
-
-
-def period_words(start: str, end: str) -> str:
-    """"April to September 2018", "April 2018", "November 2019 to February 2020"."""
-    if start == end:
-        return month_name(start)
-    if start[:4] == end[:4]:
-        return f"{month_name(start).split()[0]} to {month_name(end)}"
-    return f"{month_name(start)} to {month_name(end)}"
 
 
 def month_runs(months: Sequence[str]) -> str:
@@ -344,11 +337,14 @@ def _verdict(row: dict[str, Any]) -> str:
 
 
 def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
-           change: dict[str, Any] | None = None, *, public: bool = False) -> str:
+           change: dict[str, Any] | None = None, *, public: bool = False,
+           headlines: dict[str, Any] | None = None, hotspots: Sequence[dict[str, Any]] = ()) -> str:
     """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
     from `scrutiny.bias.document`) adds the "Tests of bias" section; `change` (`metrics.change.change_between`
-    of the earlier and the later period's documents) adds "Did disproportionality change?". A `public` report (one
-    the web server hands out) points readers to the open API, never to a command they cannot run."""
+    of the earlier and the later period's documents) adds "Did disproportionality change?"; `headlines`
+    (`metrics.headlines`) opens the report with sentences comparing the period with the one before; `hotspots`
+    (`metrics.hotspots.busiest_hotspots`) maps where searches concentrate in the busiest areas. A `public`
+    report (one the web server hands out) points readers to the open API, never to a command they cannot run."""
     from scrutiny.report.geometry import project
 
     scope = document["scope"]
@@ -401,7 +397,8 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         borough_rows=borough_rows,
         pseudo_rows=pseudo_rows,
         neighbour_rows=neighbour_rows,
-        area_word="borough" if scope["force"] in ("metropolitan", "city-of-london") else "area",
+        area_word="borough" if scope["force"] in ("metropolitan", "city-of-london") or scope.get("area") == LONDON
+        else "area",
         show_boroughs=_by_area(scope) and bool(areas),
         has_map=bool(paths),
         breakdowns=document.get("breakdowns") or {},
@@ -414,10 +411,31 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         verdict=_verdict,
         crime_mix=crime_mix,
         bias=bias,
+        headlines=headline_sentences(headlines, scope) if headlines else [],
+        previous=period_words(headlines["previous"]["from"], headlines["previous"]["to"]) if headlines else None,
+        hotspots=_hotspot_maps(hotspots, shapes or []),
+        min_searches=HOTSPOT_MIN_SEARCHES,
         public=public,
         made_on=date.today().isoformat(),
         version=scrutiny_version,
     )
+
+
+def _hotspot_maps(documents: Sequence[dict[str, Any]], shapes: Sequence[Area]) -> list[tuple[dict[str, Any], Markup]]:
+    """Each hotspots document with its map (an area with no outline loaded is left out)."""
+    from scrutiny.report.geometry import project_hotspots
+
+    outlines = {s.code: s for s in shapes}
+    out = []
+    for spots in documents:
+        outline = outlines.get(spots["scope"]["area"])
+        if outline is None:
+            continue
+        path, squares, height = project_hotspots(outline, spots["grid"])
+        name = spots["scope"].get("area_name") or outline.name
+        out.append((spots, charts.hotspot_map(path, squares, height, label=f"Searches in {name} by "
+                                              f"{spots['cell_metres']:.0f} m square")))
+    return out
 
 
 @dataclass(frozen=True)
@@ -446,12 +464,17 @@ def parse_versus(text: str) -> tuple[str, str]:
 
 
 def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
-                 versus: tuple[str, str] | None = None, *, public: bool = False) -> ReportFiles:
+                 versus: tuple[str, str] | None = None, *, public: bool = False,
+                 quarterly: bool = False) -> ReportFiles:
     """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there.
-    `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document."""
+    `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document;
+    A `quarterly` report opens with sentences comparing the period with the one just before (a quarter with the
+    quarter before) and, with areas to map, maps the hotspots of its five busiest areas."""
     from scrutiny.bias.document import compute_bias
     from scrutiny.metrics import compute_metrics
     from scrutiny.metrics.change import change_between
+    from scrutiny.metrics.headlines import compute_headlines
+    from scrutiny.metrics.hotspots import compute_busiest_hotspots
     from scrutiny.report.geometry import load_shapes
     from scrutiny.report.pdf import write_pdf
 
@@ -469,7 +492,9 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         change = change_between(other, document) if earlier_first else change_between(document, other)
     shapes = load_shapes(db) if _by_area(document["scope"]) else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
-    html = render(document, shapes, bias, change, public=public)
+    figures = compute_headlines(db, scope, document) if quarterly else None
+    spots = compute_busiest_hotspots(db, scope, document) if quarterly and shapes else []
+    html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
+
 Fmt = Callable[[float], str]
 
 WIDTH = 460  # viewBox width; the SVG scales to the page (100% wide, capped in CSS)
@@ -26,6 +28,7 @@ BAR_LIGHT = "#9dbcdb"  # under error bars, which must stay visible
 TARGET = "#b3400a"
 # ColorBrewer "Blues", 5 classes: ordered light to dark so the order reads without hue.
 BLUES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+ORANGES = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")  # hotspot squares: counts, not rates
 NO_DATA = "#e4e4e4"
 DASHES = ("", "6 4", "2 3")
 MARKERS = ("circle", "square", "diamond")
@@ -325,6 +328,48 @@ def choropleth(paths: Sequence[MapPath], height: float, values: Mapping[str, flo
                'stroke-width="0.5"/>')
     out.append(_text(lx + 28, ly + 20, no_data_label, size=11, fill=MUTED))
     return _svg(WIDTH, height + 62, label, out)
+
+
+@dataclass(frozen=True)
+class Square:
+    """A hotspot cell on the map: its projected outline, its count (None when withheld), whether it stands out."""
+
+    path: MapPath
+    searches: int | None
+    stands_out: bool
+
+
+def hotspot_map(outline: MapPath, squares: Sequence[Square], height: float, *, label: str, width: float = WIDTH,
+                withheld_label: str = f"fewer than {HOTSPOT_MIN_SEARCHES}") -> Markup:
+    """An area's outline with its searched cells shaded by count (about a fifth of the shown cells a class); a
+    withheld cell is grey without its count, a cell that stands out is outlined."""
+    limits = class_limits([float(q.searches) for q in squares if q.searches is not None])
+    colours = [ORANGES[round(i * (len(ORANGES) - 1) / max(len(limits) - 1, 1))] for i in range(len(limits))]
+    out = [f'<path d="{outline.d}" fill="#f4f4f4" stroke="{INK}" stroke-width="1" fill-rule="evenodd">'
+           f"<title>{escape(outline.name)}</title></path>"]
+    for q in squares:
+        if q.searches is None:
+            fill, shown = NO_DATA, withheld_label
+        else:
+            fill = colours[next((i for i, top in enumerate(limits) if q.searches <= top), len(limits) - 1)]
+            shown = f"{q.searches:,}"
+        out.append(f'<path d="{q.path.d}" fill="{fill}" stroke="#ffffff" stroke-width="0.4">'
+                   f"<title>{escape(shown)} searches{' (stands out)' if q.stands_out else ''}</title></path>")
+    out += [f'<path d="{q.path.d}" fill="none" stroke="{TARGET}" stroke-width="2"/>' for q in squares
+            if q.stands_out]
+    ly, sw = height + 16, 50
+    for i, (colour, top) in enumerate(zip(colours, limits, strict=True)):
+        out.append(f'<rect x="{i * sw}" y="{_num(ly)}" width="{sw - 4}" height="14" fill="{colour}" '
+                   'stroke="#8a8a8a" stroke-width="0.5"/>')
+        out.append(_text(i * sw, ly + 30, f"≤{top:,.0f}", size=13, fill=MUTED))
+    lx = len(limits) * sw + 6
+    out.append(f'<rect x="{_num(lx)}" y="{_num(ly)}" width="18" height="14" fill="{NO_DATA}" stroke="#8a8a8a" '
+               'stroke-width="0.5"/>')
+    out.append(_text(lx + 24, ly + 12, withheld_label, size=13, fill=MUTED))
+    out.append(f'<rect x="{_num(lx)}" y="{_num(ly + 20)}" width="18" height="14" fill="none" stroke="{TARGET}" '
+               'stroke-width="2"/>')
+    out.append(_text(lx + 24, ly + 32, "stands out", size=13, fill=MUTED))
+    return _svg(width, height + 56, label, out)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from scrutiny.report.charts import WIDTH, MapPath
+from scrutiny.report.charts import WIDTH, MapPath, Square
 from scrutiny.sources.boundaries import Area
 from scrutiny.warehouse.connect import connect
 
@@ -48,6 +49,19 @@ def project(areas: Sequence[Area], width: float = WIDTH, tolerance: float = 0.4)
         flat = shapely.transform(area.geometry, to_svg).simplify(tolerance, preserve_topology=True)
         paths.append(MapPath(area.code, area.name, _path_data(flat)))
     return paths, float((max_lat - min_lat) * scale)
+
+
+def project_hotspots(outline: Area, cells: Sequence[dict[str, Any]], width: float = WIDTH,
+                     max_height: float = 0.8 * WIDTH) -> tuple[MapPath, list[Square], float]:
+    """An area's outline and its hotspot cells (`metrics.hotspots` grid rows) on one projection, narrower than
+    `width` when a tall area would otherwise be taller than `max_height`."""
+    boxes = [Area(f"cell-{i}", "", shapely.box(*cell["bounds"])) for i, cell in enumerate(cells)]
+    min_lon, min_lat, max_lon, max_lat = shapely.total_bounds([a.geometry for a in (outline, *boxes)])
+    tall = (max_lat - min_lat) / max((max_lon - min_lon) * SHRINK, 1e-9)
+    paths, height = project([outline, *boxes], min(width, max_height / max(tall, 1e-9)))
+    squares = [Square(path, cell["searches"], bool(cell["stands_out"]))
+               for path, cell in zip(paths[1:], cells, strict=True)]
+    return paths[0], squares, height
 
 
 def _path_data(geometry: BaseGeometry) -> str:

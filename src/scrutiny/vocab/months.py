@@ -138,6 +138,21 @@ def name(text: str, *, short: bool = False) -> str:
     return f"{(SHORT_NAMES if short else NAMES)[int(number) - 1]} {year}"
 
 
+def period_name(start: str, end: str) -> str:
+    """"April to September 2018", "April 2018", "November 2019 to February 2020"."""
+    if start == end:
+        return name(start)
+    if start[:4] == end[:4]:
+        return f"{name(start).split()[0]} to {name(end)}"
+    return f"{name(start)} to {name(end)}"
+
+
+def is_quarter(start: str, end: str) -> bool:
+    """A calendar quarter: the three months from January, April, July or October."""
+    first, last = int(start[5:]), int(end[5:])
+    return start[:4] == end[:4] and first % 3 == 1 and last == first + 2
+
+
 def runs_in_words(months: list[str], joiner: str) -> str:
     """Months as runs of short names, e.g. `Mar 2020–Aug 2021, Oct 2021` with joiner "–" (web pages) or
     `Mar 2020 to Aug 2021, Oct 2021` with joiner " to " (the report)."""
