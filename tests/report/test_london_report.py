@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -114,3 +115,50 @@ def test_the_five_busiest_boroughs_have_hotspot_maps(london_db: Path, tmp_path: 
     # every count on a square is at least 5: a withheld square says so without its count
     shown = [int(n.replace(",", "")) for n in re.findall(r"<title>([\d,]+) searches", section)]
     assert shown and min(shown) >= 5 and "<title>fewer than 5 searches" in section
+
+
+def test_the_brief_is_one_page_of_the_same_figures(london_db: Path, tmp_path: Path, browser: Any) -> None:
+    import logging
+
+    import weasyprint
+
+    out = tmp_path / "brief.html"
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--brief", "--out", str(out),
+                                      "--pdf", "--db", str(london_db)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", html)
+    text = re.sub(r"\s+", " ", text)
+    doc = compute_metrics(london_db, Scope(LONDON, "London", "2021-07", "2021-09"))
+    before = compute_metrics(london_db, Scope(LONDON, "London", "2021-04", "2021-06"))
+    assert "Stop and search in London: July to September 2021" in text
+    change = round(abs(doc["searches"] - before["searches"]) / before["searches"] * 100)
+    way = "up" if doc["searches"] > before["searches"] else "down"
+    assert f"{doc['searches']:,} searches, {way} {change}% on the quarter before" in text
+    drugs = doc["object_groups"]["drugs"]["share"]
+    assert f"About {round(drugs * 10)} in 10 searches were for drugs ({drugs * 100:.1f}%)" in text
+    nfa = doc["outcomes"]["no_further_action"]["share"]
+    assert f"About {round(nfa * 10)} in 10 searches ended with no further action" in text
+    assert f"{doc['children']:,} searches of children under 18" in text
+    black = next(r for r in doc["disproportionality"] if r["group"] == "Black")
+    assert f"Black people were searched {black['ratio_vs_white']:.1f} times as often as White people" in text
+    assert "95% interval" not in text  # plain words: the change test is said without its interval
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    pages = weasyprint.HTML(string=html, url_fetcher=weasyprint.urls.URLFetcher(allowed_protocols=("data",))).render()
+    assert len(pages.pages) == 1
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(out.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone
+        assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main li')).fontSize)") >= 16
+    finally:
+        context.close()
+
+
+def test_the_brief_takes_no_versus(london_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--brief", "--versus", "2021-06",
+                                      "--out", str(tmp_path / "b.html"), "--db", str(london_db)])
+    assert result.exit_code == 1 and "--brief compares the period with the one just before it" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "b.html").exists()

@@ -59,3 +59,12 @@ def test_every_output_formats_a_figure_alike() -> None:
     assert (pages.interval(None, None), report.interval(None, None)) == ("n/a", "")
     assert pages.month_runs(["2020-03", "2020-04"]) == "Mar 2020–Apr 2020"
     assert report.month_runs(["2020-03", "2020-04"]) == "Mar 2020 to Apr 2020"
+
+
+def test_a_share_in_tens_for_the_brief() -> None:
+    cases = {0.68: "about 7 in 10", 0.528: "about 5 in 10", 0.04: "fewer than 1 in 10", 0.0: "none",
+             0.97: "almost all", 1.0: "all", 0.05: "fewer than 1 in 10",  # 0.5 tenths rounds to even: 0
+             0.15: "about 2 in 10"}
+    for share, words in cases.items():
+        assert numbers.in_ten(share) == words, share
+    assert numbers.in_ten(None) == "n/a"

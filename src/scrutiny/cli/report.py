@@ -18,6 +18,7 @@ from scrutiny.cli.options import (
 )
 from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
+from scrutiny.report.brief import write_brief
 from scrutiny.report.build import parse_versus, write_report
 from scrutiny.vocab.areas import LONDON, LONDON_FORCES
 from scrutiny.vocab.months import quarter_months
@@ -44,6 +45,10 @@ def report(
     ethnicity: EthnicityOption = Basis.self,
     purpose: PurposeOption = None,
     power: PowerOption = None,
+    brief: Annotated[bool, typer.Option(
+        "--brief", help="Write the one-page brief instead: the same period in plain words, for a phone or one "
+                        "A4 page."),
+    ] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4), beside the HTML with .pdf.")] = False,
     pdf_out: Annotated[
         Path | None, typer.Option("--pdf-out", help="Write the PDF here instead (implies --pdf).")
@@ -66,8 +71,13 @@ def report(
         force, area = _place(force, area, london)
         start, end = _period(start, end, quarter)
         other = parse_versus(versus) if versus is not None else None
-        files = write_report(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), out,
-                             pdf_path, other, quarterly=quarter is not None)
+        scope = scope_of(force, area, start, end, ethnicity, purpose, power)
+        if brief:
+            if other is not None:
+                raise BadInput("--brief compares the period with the one just before it: give no --versus")
+            files = write_brief(resolve_db(db), scope, out, pdf_path)
+        else:
+            files = write_report(resolve_db(db), scope, out, pdf_path, other, quarterly=quarter is not None)
     console.print(f"wrote {files.html} ({files.html_bytes / 1024:,.0f} KiB, {files.html_seconds:.1f} s)",
                   highlight=False)
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:

@@ -74,7 +74,8 @@ def month_runs(months: Sequence[str]) -> str:
     return runs_in_words(list(months), " to ")
 
 
-def _environment() -> Environment:
+def report_environment() -> Environment:
+    """The report templates' environment: autoescaped, strict, with the figure filters."""
     env = Environment(
         loader=PackageLoader("scrutiny.report", "templates"),
         autoescape=True,
@@ -89,6 +90,13 @@ def _environment() -> Environment:
 
 
 # --- what the report covers, in words --------------------------------------------------------------------
+
+def scrutiny_version() -> str:
+    try:
+        return version("scrutiny")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "dev"
+
 
 def _force_name(force: str, doc: dict[str, Any]) -> str:
     for row in doc.get("coverage", []):
@@ -368,16 +376,12 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
                           key=lambda a: (-a["searches"], a["area_name"]))
     neighbour_rows = sorted((a for a in real_areas if a["area_code"] not in own), key=lambda a: a["area_name"])
     pseudo_rows = [a for a in areas if a["area_code"] in PSEUDO_AREAS]
-    try:
-        scrutiny_version = version("scrutiny")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        scrutiny_version = "dev"
     lens = lens_words(scope)
     place = place_words(document)
     period = period_words(scope["from"], scope["to"])
     kind = trend_kind(document)
     coverage = document.get("coverage", [])
-    return _environment().get_template("report.html.j2").render(
+    return report_environment().get_template("report.html.j2").render(
         doc=document,
         title=f"{_upper_first(lens)}, {place}, {period}",
         lens=lens,
@@ -417,7 +421,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         min_searches=HOTSPOT_MIN_SEARCHES,
         public=public,
         made_on=date.today().isoformat(),
-        version=scrutiny_version,
+        version=scrutiny_version(),
     )
 
 

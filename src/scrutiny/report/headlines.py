@@ -25,42 +25,50 @@ def _move(change: float | None) -> str:
     return f"{'rose' if change > 0 else 'fell'} {numbers.whole_pct(abs(change))}"
 
 
-def _ratio(row: dict[str, Any]) -> str | None:
-    """"3.12 times (95% interval 2.90–3.35)", or None when there is no ratio to state."""
+def _ratio(row: dict[str, Any], plain: bool = False) -> str | None:
+    """"3.12 times (95% interval 2.90–3.35)" (plainly "3.1 times"), or None when there is no ratio to state."""
     if row["suppressed"] or row["ratio_vs_white"] is None:
         return None
+    if plain:
+        return f"{row['ratio_vs_white']:.1f} times"
     band = numbers.interval(row["ci_low"], row["ci_high"], missing="")
     return f"{numbers.ratio(row['ratio_vs_white'])} times" + (f" (95% interval {band})" if band else "")
 
 
-def _verdict(test: dict[str, Any] | None) -> str:
+def _verdict(test: dict[str, Any] | None, plain: bool = False) -> str:
     if test is None or test["changed"] is None:
-        return "too few searches to say whether it changed"
+        return "too few searches to tell" if plain else "too few searches to say whether it changed"
     if not test["changed"]:
-        return "a difference within what chance alone would give"
+        return "no clear change" if plain else "a difference within what chance alone would give"
     rise = "rise" if test["ratio_of_ratios"] > 1 else "fall"
+    if plain:
+        return f"a real {rise}, more than chance would explain"
     return f"a {rise} larger than chance alone would give (95% interval of the change " \
            f"{numbers.interval(test['ci_low'], test['ci_high'])}×)"
 
 
-def _black(side: dict[str, Any], who: str, before_words: str) -> str:
+def _black(side: dict[str, Any], who: str, before_words: str, plain: bool) -> str:
     black = side["black"]
-    now = _ratio(black["now"])
+    now = _ratio(black["now"], plain)
     if now is None:
         why = RATIO_SUPPRESSED_WORDS if black["now"]["suppressed"] else "no population figures to compare with"
         return f"{who}: no rate ratio of Black to White people ({why})."
-    text = f"{who}, Black people were searched at {now} the rate of White people"
+    text = (f"{who}, Black people were searched {now} as often as White people" if plain
+            else f"{who}, Black people were searched at {now} the rate of White people")
     before = black["before"]
     if before is None:
         return text + "."
     then = _ratio(before)
     if then is None:
         return text + f"; {before_words} there is no ratio to compare with."
-    return text + f", against {numbers.ratio(before['ratio_vs_white'])} {before_words}: {_verdict(black['change'])}."
+    then = f"{before['ratio_vs_white']:.1f}" if plain else numbers.ratio(before["ratio_vs_white"])
+    return text + f", against {then} {before_words}: {_verdict(black['change'], plain)}."
 
 
-def sentences(headlines: dict[str, Any], scope: dict[str, Any]) -> list[str]:
-    """The headline sentences of a report, in reading order."""
+def sentences(headlines: dict[str, Any], scope: dict[str, Any], *, plain: bool = False) -> list[str]:
+    """The headline sentences of a report, in reading order; `plain` (the brief): whole percentages, ratios to
+    one decimal, and the change test in words without its interval."""
+    pct = numbers.whole_pct if plain else numbers.pct
     period = period_words(scope["from"], scope["to"])
     prev = headlines["previous"]
     prev_words = period_words(prev["from"], prev["to"])
@@ -87,21 +95,22 @@ def sentences(headlines: dict[str, Any], scope: dict[str, Any]) -> list[str]:
         text = (f"Searches for drugs {_move(drugs['change'])}{on}, from {numbers.count(drugs['before'])}{since} to "
                 f"{numbers.count(drugs['now'])}" if drugs["before"] is not None
                 else f"There were {numbers.count(drugs['now'])} searches for drugs")
-        then = f" ({numbers.pct(share['before'])} {before_words})" if share["before"] is not None else ""
-        out.append(f"{text}: {numbers.pct(share['now'])} of all searches{then}.")
+        then = f" ({pct(share['before'])} {before_words})" if share["before"] is not None else ""
+        out.append(f"{text}: {pct(share['now'])} of all searches{then}.")
     find = every["find_rate"]
-    text = f"{numbers.pct(find['now'])} of searches found something (an outcome other than no further action)"
+    text = f"{pct(find['now'])} of searches found something" + (
+        "" if plain else " (an outcome other than no further action)")
     if find["before"] is not None:
-        text += f", against {numbers.pct(find['before'])} {before_words}"
+        text += f", against {pct(find['before'])} {before_words}"
     drug_side = headlines.get("drug_searches")
     if drug_side is not None and scope.get("purpose") is None:
         dfind = drug_side["find_rate"]
-        text += f"; of searches for drugs, {numbers.pct(dfind['now'])}"
+        text += f"; of searches for drugs, {pct(dfind['now'])}"
         if dfind["before"] is not None:
-            text += f" ({numbers.pct(dfind['before'])} {before_words})"
+            text += f" ({pct(dfind['before'])} {before_words})"
     out.append(text + ".")
     out.append(_black(every, "Across " + ("these searches" if scope.get("purpose") or scope.get("power")
-                                         else "all searches"), before_words))
+                                         else "all searches"), before_words, plain))
     if drug_side is not None and scope.get("purpose") is None:
-        out.append(_black(drug_side, "In searches for drugs", before_words))
+        out.append(_black(drug_side, "In searches for drugs", before_words, plain))
     return out

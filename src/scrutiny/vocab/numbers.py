@@ -50,3 +50,15 @@ def pct_interval(low: float | None, high: float | None, missing: str = DASH) -> 
 def points(difference: float) -> str:
     """A difference of two shares in percentage points, signed: -0.034 → "-3.4"."""
     return f"{difference * 100:+.1f}"
+
+
+def in_ten(share: float | None, missing: str = NA) -> str:
+    """A share in plain words for a one-page brief: 0.68 → "about 7 in 10", 0.02 → "fewer than 1 in 10"."""
+    if share is None:
+        return missing
+    tenths = round(share * 10)
+    if tenths == 0:
+        return "fewer than 1 in 10" if share > 0 else "none"
+    if tenths == 10:
+        return "all" if share == 1 else "almost all"
+    return f"about {tenths} in 10"
