@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -62,3 +63,31 @@ def close_forces(text: str, most: int = 3) -> list[str]:
     by_name = {f.name.casefold(): f.id for f in known.values()}
     close = difflib.get_close_matches(wanted, [*known, *by_name], n=most, cutoff=0.6)
     return list(dict.fromkeys(by_name.get(c, c) for c in close))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where a force hears complaints, as a public page showed it on the day it was checked.
+
+    `department` and `postal_address` are empty where the page did not show them; `postal_address` is the lines
+    after the department and the force's name, separated by ";". `online_form` is the force's page for making a
+    complaint online (the form, or the page that leads to it). `source` is the public page the row was checked
+    against, where the department and address were read; `online_form` is that page or another one read too."""
+    force: str
+    force_name: str
+    department: str
+    postal_address: str
+    online_form: str
+    source: str
+    checked: date
+
+
+@cache
+def professional_standards() -> dict[str, Contact]:
+    """Complaints contacts by force id (professional_standards.csv): only forces whose contact was found on a
+    public page, that page kept as the row's source. A force not here has no contact Scrutiny can vouch for."""
+    return {
+        row["force"]: Contact(row["force"], row["force_name"], row["department"], row["postal_address"],
+                              row["online_form"], row["source"], date.fromisoformat(row["checked"]))
+        for row in read_catalog("professional_standards.csv")
+    }

@@ -298,8 +298,8 @@ def test_approved_words_are_public_only_when_published_and_approved(
 def test_the_letter_goes_to_the_right_department(ws: Workspace) -> None:
     met = letters.compose(_get(ws, store(ws).reference), today=date(2026, 6, 15))
     assert met.to == ["Directorate of Professional Standards", "Metropolitan Police Service"]
-    assert met.send_by[0] == ("Online: copy this letter into the Metropolitan Police Service's complaint form at "
-                              "https://www.met.police.uk/ro/report/ocr/af/how-to-make-a-complaint/")
+    assert met.send_by[0] == ("Online: copy this letter into the complaint form on Metropolitan Police Service's "
+                              "complaints page, https://www.met.police.uk/ro/report/ocr/af/how-to-make-a-complaint/")
     assert met.subject == "Complaint about a stop and search on 1 June 2026 at about 17:30"
     text = met.text()
     assert "I am complaining about how I was searched by police officers on 1 June 2026 at about 17:30 in " \
@@ -310,15 +310,47 @@ def test_the_letter_goes_to_the_right_department(ws: Workspace) -> None:
     pin = letters.compose(_get(ws, store(ws, borough="", latitude="51.5", longitude="-0.1").reference))
     assert pin.to == ["The Professional Standards Department", "of the police force that stopped me"]
     assert "https://www.policeconduct.gov.uk/" in pin.send_by[1]
-    # A force whose complaints address Scrutiny does not hold: its department by name, and the plain truth.
-    city = letters.compose(_get(ws, store(ws, borough="E09000001").reference))
-    bristol = letters.compose(_get(ws, store(ws, borough="E06000023").reference))
-    for letter, force in ((city, "City of London Police"), (bristol, "Avon and Somerset Constabulary")):
-        assert letter.to == ["The Professional Standards Department", force]
-        assert letter.send_by[0].startswith(f"Scrutiny does not hold {force}'s complaints address yet.")
-        assert "https://www.policeconduct.gov.uk/" in letter.send_by[1]
-    assert "in Bristol, City of." in bristol.text() and "in City of London, London." in city.text()
     assert "near latitude 51.5, longitude -0.099 (to within about 200 metres)" in pin.opening
+
+
+def test_a_letter_to_a_force_beyond_the_met_names_its_department_address_and_page(ws: Workspace) -> None:
+    sheffield = letters.compose(_get(ws, store(ws, borough="E08000019").reference), today=date(2026, 6, 15))
+    assert sheffield.to == ["Professional Standards Department", "South Yorkshire Police", "Unit 20",
+                            "Sheffield 35A Business Park", "Churchill Way", "Sheffield", "S35 2PY"]
+    assert sheffield.send_by[0] == ("Online: copy this letter into the complaint form on South Yorkshire Police's "
+                                    "complaints page, https://southyorks.police.uk/contact-us/feedback/"
+                                    "compliments-complaints/")
+    assert sheffield.send_by[1] == ("By post to the address at the top: Professional Standards Department, South "
+                                    "Yorkshire Police, Unit 20, Sheffield 35A Business Park, Churchill Way, "
+                                    "Sheffield, S35 2PY")
+    assert sheffield.send_by[2] == "Or through the Independent Office for Police Conduct (IOPC) at " \
+                                   "https://www.policeconduct.gov.uk/."
+    assert sheffield.text().startswith("Professional Standards Department\nSouth Yorkshire Police\nUnit 20\n")
+    assert "in Sheffield." in sheffield.opening
+    # A force held with its page but not its own name for the department: the department described, not named.
+    manchester = letters.compose(_get(ws, store(ws, borough="E08000003").reference))
+    assert manchester.to == ["The Professional Standards Department", "Greater Manchester Police"]
+    assert "https://www.gmp.police.uk/advice/advice-and-information/c/complaints/what-is-a-complaint/" \
+           in manchester.send_by[0]
+    city = letters.compose(_get(ws, store(ws, borough="E09000001").reference))
+    assert city.to == ["Professional Standards Directorate", "City of London Police"]
+    assert "in City of London, London." in city.text()
+
+
+def test_a_letter_to_a_force_without_a_contact_says_so_plainly(ws: Workspace) -> None:
+    # Kent Police and Thames Valley Police: no stored public page showed their complaints contact.
+    canterbury = letters.compose(_get(ws, store(ws, borough="E07000106").reference))
+    oxford = letters.compose(_get(ws, store(ws, borough="E07000178").reference))
+    for letter, force in ((canterbury, "Kent Police"), (oxford, "Thames Valley Police")):
+        assert letter.to == ["The Professional Standards Department", force]
+        assert letter.send_by[0] == (
+            f"Scrutiny holds no complaints contact for {force}: we have not checked one on a public page. Find the "
+            f"complaints page on {force}'s own website (search for its name and \"complaint\") and copy this letter "
+            f"into it, or send it through the IOPC's complaint form at "
+            f"https://policeconduct.gov.uk/complaints/submit-a-complaint, which passes it to {force}.")
+        assert "https://www.policeconduct.gov.uk/" in letter.send_by[1]
+        assert "http" not in " ".join(letter.to)
+    assert "in Canterbury." in canterbury.text() and "in Oxford." in oxford.text()
 
 
 def test_the_letter_token_fetches_each_format_once_within_a_day(ws: Workspace) -> None:

@@ -1,9 +1,10 @@
 """The complaint letter a person sends themselves, built from their own report.
 
-It is addressed to the professional standards department of the force that polices the council area (from
-professional_standards.csv, entries as the forces publish them); for a force Scrutiny holds no address of, to
-that force's department by name, saying plainly that the address is not held and how to find it; with no
-area given, to "the force's professional standards department"; always with the IOPC as another way in.
+It is addressed to the professional standards department of the force that polices the council area (the
+catalogue's `professional_standards.csv`, each contact as a public page showed it); for a force Scrutiny holds no
+contact for, to that force's department by name, saying plainly that no contact is held and how to find one (the
+force's own website, or the IOPC's complaint form, which passes a complaint to the force); with no area given,
+to "the force's professional standards department"; always with the IOPC as another way in.
 The letter holds the person's own words, so it is fetched only with the token shown to them after submitting:
 once per format, within `LETTER_HOURS`. This module makes the letter's content and its plain text; the web
 layer lays the same content out as HTML for the PDF.
@@ -45,6 +46,7 @@ QUESTIONS = (  # (column, how the letter asks it)
 WORDS = ("suspected_of", "power_stated", "searched_for", "found")
 WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
                "searched_for": "What they said they were looking for", "found": "What was found"}
+GENERIC_DEPARTMENT = "The Professional Standards Department"  # a force's, where its own name for it is not held
 
 
 @dataclass(frozen=True)
@@ -83,28 +85,29 @@ def _where(report: CommunityReport) -> str:
 
 
 def _addressee(report: CommunityReport) -> tuple[list[str], list[str]]:
-    department = places.department_for(report.borough_code)
+    contact = places.department_for(report.borough_code)
     iopc = (f"If you are not sure which force it was, you can also complain through the Independent Office for "
             f"Police Conduct (IOPC) at {places.IOPC_URL}, which passes complaints to the force.")
-    if department is None:
+    if contact is None:
         found = places.authority(report.borough_code)
         if found is None:
-            return (["The Professional Standards Department", "of the police force that stopped me"],
+            return ([GENERIC_DEPARTMENT, "of the police force that stopped me"],
                     ["Send it to the professional standards department of the force that stopped you (its website "
                      "has a complaints page).", iopc])
         name = force_name(found.force)
-        return (["The Professional Standards Department", name],
-                [f"Scrutiny does not hold {name}'s complaints address yet. Its website has a page to make a "
-                 "complaint (search for its name and \"complaint\"): copy this letter into it, or post it to the "
-                 "address that page gives.", iopc])
-    to = [department.department, department.force_name]
+        return ([GENERIC_DEPARTMENT, name],
+                [f"Scrutiny holds no complaints contact for {name}: we have not checked one on a public page. "
+                 f"Find the complaints page on {name}'s own website (search for its name and \"complaint\") and "
+                 f"copy this letter into it, or send it through the IOPC's complaint form at "
+                 f"{places.IOPC_COMPLAINT_URL}, which passes it to {name}.", iopc])
+    address = [line.strip() for line in contact.postal_address.split(";") if line.strip()]
+    to = [contact.department or GENERIC_DEPARTMENT, contact.force_name, *address]
     send = []
-    if department.online_form:
-        send.append(f"Online: copy this letter into the {department.force_name}'s complaint form at "
-                    f"{department.online_form}")
-    if department.postal_address:
-        to += department.postal_address.split(";")
-        send.append(f"By post to the address at the top: {department.postal_address.replace(';', ', ')}")
+    if contact.online_form:
+        send.append(f"Online: copy this letter into the complaint form on {contact.force_name}'s complaints page, "
+                    f"{contact.online_form}")
+    if address:
+        send.append(f"By post to the address at the top: {', '.join(to)}")
     send.append(f"Or through the Independent Office for Police Conduct (IOPC) at {places.IOPC_URL}.")
     return to, send
 

@@ -5,9 +5,9 @@ hears complaints.
 `authorities.csv` lists the 331 local authorities of England and Wales (ONS Local Authority Districts, December
 2022: the Census 2021 geography) and the force that polices each (ONS local authority to police force area
 lookup, 2020; North and West Northamptonshire, made in 2021, are Northamptonshire Police's). Source: Office for
-National Statistics, Open Government Licence v3.0. `professional_standards.csv` holds the complaints contacts
-Scrutiny has checked against the force's own website; for any other force the letter says plainly that it has
-none and how to find it.
+National Statistics, Open Government Licence v3.0. The complaints contacts are the catalogue's
+(`catalog/professional_standards.csv`, each row with the public page it was checked against and the date); for a
+force not there the letter says plainly that Scrutiny holds none and how to find it.
 
 Pins: latitude to a 0.002° grid (222 m north–south) and longitude to a 0.003° grid (about 208 m east–west at
 London's latitude, 51.5°N; 191–214 m across England and Wales). The exact point a person tapped is never
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from scrutiny.catalog import Contact, professional_standards
 from scrutiny.vocab.areas import plain_name
 from scrutiny.workspace.errors import Invalid
 
@@ -31,6 +32,8 @@ LON_STEP = 0.003
 LAT_RANGE = (49.8, 55.9)
 LON_RANGE = (-6.5, 1.8)
 IOPC_URL = "https://www.policeconduct.gov.uk/"
+# The IOPC's own complaint form, which sends a complaint straight to the force concerned (the page says so).
+IOPC_COMPLAINT_URL = "https://policeconduct.gov.uk/complaints/submit-a-complaint"
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,6 @@ class Authority:
     name: str  # as ONS writes it ("Bristol, City of")
     force: str  # the force id in the catalogue that polices it
 
-
-@dataclass(frozen=True)
-class Department:
-    force: str
-    force_name: str
-    department: str
-    postal_address: str
-    online_form: str
 
 
 @cache
@@ -67,21 +62,14 @@ def where_words(found: Authority) -> str:
     return f"{found.name}, London" if found.code.startswith("E09") else found.name
 
 
-@cache
-def departments() -> dict[str, Department]:
-    """Professional standards departments as the forces publish them: only entries we are sure of."""
-    with (HERE / "professional_standards.csv").open(newline="", encoding="utf-8") as f:
-        return {row["force"]: Department(row["force"], row["force_name"], row["department"],
-                                         row["postal_address"], row["online_form"]) for row in csv.DictReader(f)}
-
-
 def authority(code: str | None) -> Authority | None:
     return authorities().get(code) if code else None
 
 
-def department_for(area_code: str | None) -> Department | None:
+def department_for(area_code: str | None) -> Contact | None:
+    """The complaints contact of the force that polices the area, if the catalogue holds one."""
     found = authority(area_code)
-    return departments().get(found.force) if found else None
+    return professional_standards().get(found.force) if found else None
 
 
 def snap(value: float, step: float) -> float:
