@@ -162,3 +162,20 @@ def test_the_brief_takes_no_versus(london_db: Path, tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "b.html"), "--db", str(london_db)])
     assert result.exit_code == 1 and "--brief compares the period with the one just before it" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "b.html").exists()
+
+
+def test_the_met_s_targets_are_judged_on_its_own_searches(london_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "london.html"
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
+                                      "--db", str(london_db)])
+    assert result.exit_code == 0, result.output
+    section = _section(out.read_text(encoding="utf-8"), "objects")
+    met = compute_metrics(london_db, Scope("metropolitan", None, "2021-07", "2021-09"))
+    assert len(met["targets"]) == 3
+    assert f"Metropolitan Police Service's own targets (set in 2016), judged on all its {met['searches']:,} " in section
+    names = {"drugs": "Drugs", "weapons": "Weapons", "key_crime": "Key crime"}
+    for t in met["targets"]:
+        verdict = "✓ Met" if t["met"] else "✗ Not met"
+        words = "at least" if t["op"] == ">=" else "at most"
+        assert (f"{verdict}</span>: {names[t['group']]} {t['actual'] * 100:.1f}%, target {words} "
+                f"{t['target'] * 100:.1f}%") in section

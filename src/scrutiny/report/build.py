@@ -346,12 +346,14 @@ def _verdict(row: dict[str, Any]) -> str:
 
 def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
            change: dict[str, Any] | None = None, *, public: bool = False,
-           headlines: dict[str, Any] | None = None, hotspots: Sequence[dict[str, Any]] = ()) -> str:
+           headlines: dict[str, Any] | None = None, hotspots: Sequence[dict[str, Any]] = (),
+           force_targets: Sequence[dict[str, Any]] = ()) -> str:
     """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
     from `scrutiny.bias.document`) adds the "Tests of bias" section; `change` (`metrics.change.change_between`
     of the earlier and the later period's documents) adds "Did disproportionality change?"; `headlines`
     (`metrics.headlines`) opens the report with sentences comparing the period with the one before; `hotspots`
-    (`metrics.hotspots.busiest_hotspots`) maps where searches concentrate in the busiest areas. A `public`
+    (`metrics.hotspots.busiest_hotspots`) maps where searches concentrate in the busiest areas; `force_targets`
+    (`metrics.force_targets`) gives each force's own targets where several forces are added up. A `public`
     report (one the web server hands out) points readers to the open API, never to a command they cannot run."""
     from scrutiny.report.geometry import project
 
@@ -419,6 +421,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         previous=period_words(headlines["previous"]["from"], headlines["previous"]["to"]) if headlines else None,
         hotspots=_hotspot_maps(hotspots, shapes or []),
         min_searches=HOTSPOT_MIN_SEARCHES,
+        force_targets=force_targets,
         public=public,
         made_on=date.today().isoformat(),
         version=scrutiny_version(),
@@ -473,10 +476,12 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there.
     `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document;
     A `quarterly` report opens with sentences comparing the period with the one just before (a quarter with the
-    quarter before) and, with areas to map, maps the hotspots of its five busiest areas."""
+    quarter before), maps the hotspots of its five busiest areas (with areas to map), and judges each force's own
+    targets on its own searches where several forces are added up."""
     from scrutiny.bias.document import compute_bias
     from scrutiny.metrics import compute_metrics
     from scrutiny.metrics.change import change_between
+    from scrutiny.metrics.force_targets import compute_force_targets
     from scrutiny.metrics.headlines import compute_headlines
     from scrutiny.metrics.hotspots import compute_busiest_hotspots
     from scrutiny.report.geometry import load_shapes
@@ -498,7 +503,9 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
     figures = compute_headlines(db, scope, document) if quarterly else None
     spots = compute_busiest_hotspots(db, scope, document) if quarterly and shapes else []
-    html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots)
+    own_targets = compute_force_targets(db, scope) if quarterly else []
+    html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots,
+                  force_targets=own_targets)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)
