@@ -335,13 +335,17 @@ def test_a_letter_to_a_force_beyond_the_met_names_its_department_address_and_pag
     city = letters.compose(_get(ws, store(ws, borough="E09000001").reference))
     assert city.to == ["Professional Standards Directorate", "City of London Police"]
     assert "in City of London, London." in city.text()
+    canterbury = letters.compose(_get(ws, store(ws, borough="E07000106").reference))  # Kent, held since 2026-12-06
+    assert canterbury.to == ["Professional Standards Department", "Kent Police"]
+    assert "https://www.kent.police.uk/advice/advice-and-information/st-s/stop-and-search/your-feedback-matters/" \
+           in canterbury.send_by[0]
 
 
 def test_a_letter_to_a_force_without_a_contact_says_so_plainly(ws: Workspace) -> None:
-    # Kent Police and Thames Valley Police: no stored public page showed their complaints contact.
-    canterbury = letters.compose(_get(ws, store(ws, borough="E07000106").reference))
+    # Surrey Police and Thames Valley Police: no stored page of the force showed where to complain.
+    guildford = letters.compose(_get(ws, store(ws, borough="E07000209").reference))
     oxford = letters.compose(_get(ws, store(ws, borough="E07000178").reference))
-    for letter, force in ((canterbury, "Kent Police"), (oxford, "Thames Valley Police")):
+    for letter, force in ((guildford, "Surrey Police"), (oxford, "Thames Valley Police")):
         assert letter.to == ["The Professional Standards Department", force]
         assert letter.send_by[0] == (
             f"Scrutiny holds no complaints contact for {force}: we have not checked one on a public page. Find the "
@@ -350,7 +354,7 @@ def test_a_letter_to_a_force_without_a_contact_says_so_plainly(ws: Workspace) ->
             f"https://policeconduct.gov.uk/complaints/submit-a-complaint, which passes it to {force}.")
         assert "https://www.policeconduct.gov.uk/" in letter.send_by[1]
         assert "http" not in " ".join(letter.to)
-    assert "in Canterbury." in canterbury.text() and "in Oxford." in oxford.text()
+    assert "in Guildford." in guildford.text() and "in Oxford." in oxford.text()
 
 
 def test_the_letter_token_fetches_each_format_once_within_a_day(ws: Workspace) -> None:

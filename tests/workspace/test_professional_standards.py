@@ -47,4 +47,11 @@ def test_the_catalogue_covers_forces_beyond_the_met() -> None:
     held = professional_standards()
     assert {"metropolitan", "south-yorkshire", "avon-and-somerset", "city-of-london"} <= set(held)
     assert held["south-yorkshire"].department == "Professional Standards Department"
-    assert "kent" not in held  # no stored public page showed Kent Police's contact: it stays out
+    # added on 2026-12-06, each from a stored page of the force or its commissioner
+    assert {"kent", "derbyshire", "lancashire", "northumbria"} <= set(held)
+    assert held["kent"].department == "Professional Standards Department"
+    assert held["kent"].online_form.startswith("https://www.kent.police.uk/")
+    assert held["derbyshire"].department == ""  # its page names the department two ways: none is vouched for
+    # they stay out: no stored page of Thames Valley Police or Surrey Police to complain on; Northern Ireland's
+    # complaints go to the Police Ombudsman, which the letter (force name above, the IOPC below) cannot say
+    assert not {"thames-valley", "surrey", "northern-ireland"} & set(held)
