@@ -69,18 +69,24 @@ def test_a_mistake_is_one_line(london_db: Path, tmp_path: Path, args: list[str],
     assert "Traceback" not in result.output and not (tmp_path / "r.html").exists()
 
 
+@pytest.fixture(scope="module")
+def quarter_html(london_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The quarterly report of July to September 2021, written once for the tests that read its sections."""
+    out = tmp_path_factory.mktemp("london-quarter") / "london.html"
+    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
+                                      "--db", str(london_db)])
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")
+
+
 def _section(html: str, name: str) -> str:
     found = re.search(rf'<section id="{name}".*?</section>', html, re.S)
     assert found, f"no section {name}"
     return re.sub(r"\s+", " ", found.group(0))
 
 
-def test_the_quarter_opens_with_the_quarter_before(london_db: Path, tmp_path: Path) -> None:
-    out = tmp_path / "london.html"
-    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
-                                      "--db", str(london_db)])
-    assert result.exit_code == 0, result.output
-    brief = _section(out.read_text(encoding="utf-8"), "summary")
+def test_the_quarter_opens_with_the_quarter_before(london_db: Path, quarter_html: str) -> None:
+    brief = _section(quarter_html, "summary")
     now = compute_metrics(london_db, Scope(LONDON, "London", "2021-07", "2021-09"))
     before = compute_metrics(london_db, Scope(LONDON, "London", "2021-04", "2021-06"))
     change = (now["searches"] - before["searches"]) / before["searches"]
@@ -97,12 +103,8 @@ def test_the_quarter_opens_with_the_quarter_before(london_db: Path, tmp_path: Pa
             f"{black['ci_low']:.2f}–{black['ci_high']:.2f}) the rate of White people") in brief
 
 
-def test_the_five_busiest_boroughs_have_hotspot_maps(london_db: Path, tmp_path: Path) -> None:
-    out = tmp_path / "london.html"
-    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
-                                      "--db", str(london_db)])
-    assert result.exit_code == 0, result.output
-    section = _section(out.read_text(encoding="utf-8"), "hotspots")
+def test_the_five_busiest_boroughs_have_hotspot_maps(london_db: Path, quarter_html: str) -> None:
+    section = _section(quarter_html, "hotspots")
     doc = compute_metrics(london_db, Scope(LONDON, "London", "2021-07", "2021-09"))
     boroughs = sorted((a for a in doc["areas"] if a["area_code"].startswith("E09")),
                       key=lambda a: (-a["searches"], a["area_name"]))[:5]
@@ -164,12 +166,8 @@ def test_the_brief_takes_no_versus(london_db: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output and not (tmp_path / "b.html").exists()
 
 
-def test_the_met_s_targets_are_judged_on_its_own_searches(london_db: Path, tmp_path: Path) -> None:
-    out = tmp_path / "london.html"
-    result = CliRunner().invoke(app, ["report", "--london", "--quarter", "2021Q3", "--out", str(out),
-                                      "--db", str(london_db)])
-    assert result.exit_code == 0, result.output
-    section = _section(out.read_text(encoding="utf-8"), "objects")
+def test_the_met_s_targets_are_judged_on_its_own_searches(london_db: Path, quarter_html: str) -> None:
+    section = _section(quarter_html, "objects")
     met = compute_metrics(london_db, Scope("metropolitan", None, "2021-07", "2021-09"))
     assert len(met["targets"]) == 3
     assert f"Metropolitan Police Service's own targets (set in 2016), judged on all its {met['searches']:,} " in section

@@ -12,7 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrutiny.report.build import ReportFiles, lens_words, place_words, report_environment, scrutiny_version
+from scrutiny.report.build import (
+    ReportFiles,
+    lens_words,
+    place_words,
+    report_environment,
+    scrutiny_version,
+    write_files,
+)
 from scrutiny.report.headlines import sentences
 from scrutiny.vocab import numbers
 from scrutiny.vocab.months import is_quarter, period_name
@@ -51,17 +58,8 @@ def write_brief(db: Path, scope: Scope, out: Path, pdf: Path | None = None) -> R
     """Compute the metrics and headlines of `scope`, write the brief's HTML to `out` and, when asked, its PDF."""
     from scrutiny.metrics import compute_metrics
     from scrutiny.metrics.headlines import compute_headlines
-    from scrutiny.report.pdf import write_pdf
 
     started = time.perf_counter()
     document = compute_metrics(db, scope)
     html = render_brief(document, compute_headlines(db, scope, document))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
-    files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)
-    if pdf is None:
-        return files
-    started = time.perf_counter()
-    write_pdf(html, pdf)
-    return ReportFiles(out, files.html_bytes, files.html_seconds, pdf, pdf.stat().st_size,
-                       time.perf_counter() - started)
+    return write_files(html, out, pdf, started)

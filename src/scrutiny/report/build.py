@@ -485,7 +485,6 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     from scrutiny.metrics.headlines import compute_headlines
     from scrutiny.metrics.hotspots import compute_busiest_hotspots
     from scrutiny.report.geometry import load_shapes
-    from scrutiny.report.pdf import write_pdf
 
     started = time.perf_counter()
     document = compute_metrics(db, scope)
@@ -506,6 +505,13 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     own_targets = compute_force_targets(db, scope) if quarterly else []
     html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots,
                   force_targets=own_targets)
+    return write_files(html, out, pdf, started)
+
+
+def write_files(html: str, out: Path, pdf: Path | None, started: float) -> ReportFiles:
+    """Write a laid-out page to `out` and, when asked, its PDF to `pdf`; `started` is when its figures began."""
+    from scrutiny.report.pdf import write_pdf
+
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     files = ReportFiles(out, out.stat().st_size, time.perf_counter() - started)
