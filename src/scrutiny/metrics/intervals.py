@@ -1,10 +1,16 @@
 """Rate ratios with their 95% intervals and the bounds missing ethnicity could move them to (docs/metrics.md), and the
-Wilson score interval every share with an interval uses (hit rates, disposal mixes, diversion KPIs)."""
+Wilson score interval every share with an interval uses (hit rates, disposal mixes, diversion KPIs).
+
+`exact_rate_ratio` is the exact conditional interval for the same ratio, shown beside the Wald one where counts are
+small enough for the log-scale approximation to mislead.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from scipy.stats import beta
 
 from scrutiny.vocab.suppression import ratio_suppressed
 
@@ -86,3 +92,29 @@ def share_with_interval(hits: int, n: int) -> dict[str, float | int | None]:
     """`hits` of `n` as the documents show a share: {n, of, share, ci_low, ci_high} (Wilson 95%)."""
     interval = wilson(hits, n)
     return {"n": hits, "of": n, "share": share(hits, n), "ci_low": interval.low, "ci_high": interval.high}
+
+
+def exact_rate_ratio(a: int, exposure_a: float, c: int, exposure_c: float,
+                     level: float = 0.95) -> tuple[float | None, float | None]:
+    """Exact conditional interval for (a/E_a) ÷ (c/E_c), as R's poisson.test(c(a, c), c(E_a, E_c)) gives it.
+
+    Given n = a + c, a is Binomial(n, p) with p = RR·E_a / (RR·E_a + E_c), so the Clopper-Pearson limits for p,
+    mapped through RR = p / (1 − p) · E_c / E_a, hold at least `level` whatever the counts, where the Wald
+    interval's coverage falls short with few searches. The lower limit is 0 when a = 0 and the upper one None
+    (unbounded) when c = 0; both None when an exposure is missing or not positive.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level {level} not between 0 and 1")
+    if a < 0 or c < 0:
+        raise ValueError(f"counts must not be negative (a={a}, c={c})")
+    if not exposure_a or not exposure_c or exposure_a < 0 or exposure_c < 0:
+        return None, None
+    tail = (1 - level) / 2
+    scale = exposure_c / exposure_a
+
+    def to_ratio(p: float) -> float:
+        return p / (1 - p) * scale
+
+    low = 0.0 if a == 0 else to_ratio(float(beta.ppf(tail, a, c + 1)))
+    high = None if c == 0 else to_ratio(float(beta.ppf(1 - tail, a + 1, c)))
+    return low, high
