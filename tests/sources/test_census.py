@@ -52,7 +52,10 @@ def assert_population_shape(frame: pd.DataFrame, source: str) -> None:
     assert frame["age"].dtype == "Int64"
     for column in ("residents", "suppressed_cells", "census_year"):
         assert frame[column].dtype == "int64", column
-    assert frame["sex"].isna().all()
+    if source == "census_age_sex":
+        assert list(frame["sex"].unique()) == ["Female", "Male"]
+    else:
+        assert frame["sex"].isna().all()
     assert set(frame["ethnic_group"]) <= set(GROUPS)
     assert (frame["source"] == source).all()
 
@@ -136,10 +139,31 @@ def test_19_groups_fixture() -> None:
     assert list(frame.area_name.unique()) == ["Hartlepool", "City of London", "Merthyr Tydfil"]
 
 
+def test_age_sex_fixture_keeps_sex() -> None:
+    frame = read_census(CENSUS / "age_sex_small.csv", "census_age_sex")
+    # 6 lines x 2 sexes x 5 groups; each line gives its Female rows, then its Male rows.
+    assert (frame.sex == "Female").sum() == 30 and (frame.sex == "Male").sum() == 30
+    assert list(frame.sex[:10]) == ["Female"] * 5 + ["Male"] * 5
+    hackney_0 = frame[(frame.area_code == "E09000012") & (frame.age == 0)]
+    got = [(r.sex, r.ethnic_group, r.residents, r.suppressed_cells) for r in hackney_0.itertuples()]
+    # Line 2, by eye: Indian F 10, Chinese F c; Indian M 15, Chinese M 20; African F 100, M 105;
+    # White and Asian F c, M c; Irish F 500, M 505; Arab F 30, M c.
+    assert got == [
+        ("Female", "Asian", 10, 1), ("Female", "Black", 100, 0), ("Female", "Mixed", 0, 1),
+        ("Female", "White", 500, 0), ("Female", "Other", 30, 0),
+        ("Male", "Asian", 35, 0), ("Male", "Black", 105, 0), ("Male", "Mixed", 0, 1),
+        ("Male", "White", 505, 0), ("Male", "Other", 0, 1),
+    ]
+
+
 def test_age_sex_fixture() -> None:
     frame = read_census(CENSUS / "age_sex_small.csv", "census_age_sex")
     assert_population_shape(frame, "census_age_sex")
     both = "E09000001+E09000033"  # published as E09000001 "City of London and Westminster"
+    # Both sexes summed here (keys in order of first appearance: file order, then groups), as every reader
+    # before sex was kept saw them.
+    frame = frame.groupby(["area_code", "age", "ethnic_group"], sort=False, as_index=False).agg(
+        area_name=("area_name", "first"), residents=("residents", "sum"), suppressed_cells=("suppressed_cells", "sum"))
     assert rows(frame) == [
         ("E09000012", "Asian", 0, 10 + 15 + 20, 1),
         ("E09000012", "Black", 0, 205, 0),
@@ -405,8 +429,8 @@ def test_pfa_file_matches_19_groups_exactly(census_dir: Path, real: dict[str, pd
 @pytest.mark.shared_data
 def test_age_sex_matches_by_hand(census_dir: Path, real: dict[str, pd.DataFrame]) -> None:
     path = census_dir / "ethnicity_age_sex_by_local_authority.csv"
-    residents: Counter[tuple[str, str, int]] = Counter()
-    suppressed: Counter[tuple[str, str, int]] = Counter()
+    residents: Counter[tuple[str, str, int, str]] = Counter()
+    suppressed: Counter[tuple[str, str, int, str]] = Counter()
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -414,18 +438,21 @@ def test_age_sex_matches_by_hand(census_dir: Path, real: dict[str, pd.DataFrame]
             if line[0] in {"E09000012", "E09000001", "E12000007", "W06000024"}:
                 age = 100 if line[2] == "100 or over" else int(line[2])
                 for name, cell in zip(header[3:], line[3:], strict=True):
-                    key = (line[0], group_of(name), age)
+                    key = (line[0], group_of(name), age, name.rsplit(" ", 1)[1])  # the header's last word
                     residents[key] += 0 if cell == "c" else int(cell)
                     suppressed[key] += cell == "c"
     frame = real["census_age_sex"]
     code = frame.area_code.where(frame.area_code != "E09000001+E09000033", "E09000001")
     picked = frame[code.isin({"E09000012", "E09000001", "E12000007", "W06000024"})]
-    keys = [(c, r.ethnic_group, int(r.age)) for c, r in zip(code[picked.index], picked.itertuples(), strict=True)]
+    keys = [(c, r.ethnic_group, int(r.age), r.sex)
+            for c, r in zip(code[picked.index], picked.itertuples(), strict=True)]
     got = dict(zip(keys, picked.residents, strict=True))
     got_suppressed = dict(zip(keys, picked.suppressed_cells, strict=True))
+    assert len(got) == len(keys)  # one row per area, group, age and sex
     assert got == dict(residents)
     assert got_suppressed == dict(suppressed)
-    assert len(frame) == 341 * 101 * 5
+    assert {k[3] for k in residents} == {"Female", "Male"}
+    assert len(frame) == 341 * 101 * 2 * 5
     assert sorted(frame.age.unique()) == list(range(101))
 
 

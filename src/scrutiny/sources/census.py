@@ -37,6 +37,7 @@ POPULATION_COLUMNS = (
     "source",
 )
 OLDEST = 100  # the Census's last single-year band is "100 or over"
+SEXES = ("Female", "Male")  # the Census by age and sex, in the order its rows are written
 
 # Census headings the catalogue (which is about police records) does not list: TS022 splits the Black
 # heading in two.
@@ -217,19 +218,37 @@ def _read_19_groups(path: Path) -> pd.DataFrame:
 
 
 def _read_age_sex(path: Path) -> pd.DataFrame:
-    """Geography x single year of age rows, group x sex columns; `c` cells count 0 and are tallied."""
+    """Geography x single year of age rows, group x sex columns; `c` cells count 0 and are tallied.
+
+    Sex is kept (one row per sex), so rates can be standardised for age and sex (metrics.standardised);
+    readers that want both sexes sum the rows."""
     table = read_text_table(path, ",")
     codes, names = _area_codes(table, "Geography Code", "Geography Name")
     ages = _ages(table, "Age")
     count_columns = [str(c) for c in table.frame.columns[3:]]
-    for column in count_columns:
-        if not column.endswith((" Female", " Male")):
-            table.refuse(f"column {clean_header(column)!r}: expected a group name ending in Female or Male")
+    column_sexes = [_column_sex(table, column) for column in count_columns]
     groups = _column_groups(table, count_columns)
     _refuse_repeats(table, "area and age", codes, ages.tolist())
     values, marked = _counts(table, count_columns, suppressed="c")
-    residents, suppressed = _fold_wide(values, marked, groups)
-    return _wide_frame(codes, names, ages, residents, suppressed, "census_age_sex")
+    residents, suppressed = [], []
+    for sex in SEXES:
+        mine = [i for i, s in enumerate(column_sexes) if s == sex]
+        if not mine:
+            table.refuse(f"no column for {sex} residents")
+        folded = _fold_wide(values[:, mine], marked[:, mine], [groups[i] for i in mine])
+        residents.append(folded[0])
+        suppressed.append(folded[1])
+    # rows x sexes x groups, so each input row gives its Female rows then its Male rows
+    return _wide_frame(codes, names, ages, np.stack(residents, axis=1), np.stack(suppressed, axis=1),
+                       "census_age_sex", SEXES)
+
+
+def _column_sex(table: TextTable, column: str) -> str:
+    """The sex a column counts, from the word its header ends with."""
+    for sex in SEXES:
+        if column.endswith(f" {sex}"):
+            return sex
+    table.refuse(f"column {clean_header(column)!r}: expected a group name ending in Female or Male")
 
 
 def _ages(table: TextTable, column: str) -> IntArray:
@@ -300,19 +319,24 @@ def _wide_frame(
     residents: IntArray,
     suppressed: IntArray,
     source: str,
+    sexes: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """One row per input row and group, in file order then GROUPS order."""
+    """One row per input row and group (rows x 5 counts), or per input row, sex and group (rows x sexes x 5),
+    in file order, then sex, then GROUPS order."""
     n, k = len(codes), len(GROUPS)
-    age = np.repeat(ages, k) if ages is not None else None
+    per_row = k * max(len(sexes), 1)
+    age = np.repeat(ages, per_row) if ages is not None else None
+    sex = np.tile(np.repeat(np.asarray(sexes, dtype=str), k), n) if sexes else None
     return _frame(
-        np.repeat(codes, k),
-        np.repeat(names, k),
-        np.tile(GROUPS, n),
+        np.repeat(codes, per_row),
+        np.repeat(names, per_row),
+        np.tile(GROUPS, n * max(len(sexes), 1)),
         age,
         residents.ravel(),
         suppressed.ravel(),
-        np.full(n * k, 2021, dtype=np.int64),
+        np.full(n * per_row, 2021, dtype=np.int64),
         source,
+        sex,
     )
 
 
@@ -360,8 +384,10 @@ def _frame(
     suppressed: IntArray,
     years: IntArray,
     source: str,
+    sexes: npt.NDArray[np.str_] | None = None,
 ) -> pd.DataFrame:
-    """The `population` columns with their types fixed: text as str, age nullable (NULL = all ages)."""
+    """The `population` columns with their types fixed: text as str, age and sex nullable (NULL = all ages,
+    both sexes)."""
     n = len(residents)
     return pd.DataFrame(
         {
@@ -369,7 +395,7 @@ def _frame(
             "area_name": pd.Series(names, dtype="str"),
             "ethnic_group": pd.Series(groups, dtype="str"),
             "age": pd.Series(ages if ages is not None else [pd.NA] * n, dtype="Int64"),
-            "sex": pd.Series([None] * n, dtype="str"),
+            "sex": pd.Series(sexes if sexes is not None else [None] * n, dtype="str"),
             "residents": pd.Series(residents, dtype="int64"),
             "suppressed_cells": pd.Series(suppressed, dtype="int64"),
             "census_year": pd.Series(years, dtype="int64"),

@@ -64,7 +64,9 @@ DDL = [
         raw VARCHAR
     )""",
     # Census residents, aggregated to the five groups. age is NULL for all ages; 100 means 100 or over.
-    # sex is NULL for both. suppressed_cells counts `c` cells folded in as zero, so a reader knows.
+    # sex is `Female` or `Male` for the Census by age and sex (census_age_sex), NULL (both sexes) for the other
+    # layouts; the column has been here since the first schema, so no warehouse lacks it. suppressed_cells
+    # counts `c` cells folded in as zero, so a reader knows.
     """CREATE TABLE IF NOT EXISTS population (
         area_code VARCHAR NOT NULL,
         area_name VARCHAR NOT NULL,
