@@ -150,7 +150,7 @@ def test_the_document_shape(backend: ibis.BaseBackend) -> None:
     entry = areas[0]["groups"][0]
     assert set(entry) == {"group", "searches", "white_searches", "ratio", "wald", "exact", "suppressed", "scenarios",
                           "standardised"}
-    assert entry["standardised"] is None and set(entry["scenarios"]) == {"residents", "aged_10_34", "exposure"}
+    assert set(entry["scenarios"]) == {"residents", "aged_10_34", "exposure"}
     assert entry["scenarios"]["exposure"] is None  # no exposure table given
 
 
@@ -262,3 +262,21 @@ def test_metropolitan_drugs(met: ibis.BaseBackend) -> None:
     assert top[0]["rank"]["Black"]["rank"] == 1 and top[0]["rank"]["Black"]["high"] > 1
     assert sum(a["rank"]["Black"]["p_highest"] for a in areas) == pytest.approx(1.0)
     assert seconds < 30
+
+
+def test_the_age_sex_standardised_ratio_beside_the_crude_one(backend: ibis.BaseBackend) -> None:
+    """Maidstone, all searched people male. Residents of every group by stratum (each sex alike): 10-17 65, 18-24
+    85, 25-34 45, over 34 290, none under 10: 970 in all, so a stratum's weight is its residents / 970. Asian: 12
+    searches aged 10-17 of 15 Asian males: SR = 65/970 * 12/15 = 52/970. White: 15 aged 25-34 of 30, 25 over 34
+    of 200: SR = (45 * 15/30 + 290 * 25/200) / 970 = 58.75/970. Black: 20 aged 18-24 of 15, 6 over 34 of 40 (4 of
+    no age left out): SR = (85 * 20/15 + 290 * 6/40) / 970."""
+    maidstone = groups(rates_document(backend, kent(backend)), MAIDSTONE)
+    asian, black = maidstone["Asian"]["standardised"], maidstone["Black"]["standardised"]
+    assert asian["ratio"] == pytest.approx(52 / 58.75) and asian["searches_used"] == 12
+    assert black["ratio"] == pytest.approx((85 * 20 / 15 + 290 * 6 / 40) / 58.75) and black["searches_used"] == 26
+    # log-scale interval: V = sum w^2 a / R^2 (the 970s cancel in V / SR^2)
+    var = (65**2 * 12 / 15**2) / 52**2 + (45**2 * 15 / 30**2 + 290**2 * 25 / 200**2) / 58.75**2
+    half = 1.96 * math.sqrt(var)  # the method text says 1.96
+    assert (asian["low"], asian["high"]) == pytest.approx((52 / 58.75 * math.exp(-half), 52 / 58.75 * math.exp(half)),
+                                                          rel=1e-9)
+    assert asian["crude_ratio"] == pytest.approx((12 / 190) / (40 / 640))  # Asian 190 residents, White 640

@@ -20,6 +20,7 @@ import pandas as pd
 from scrutiny.bias.inputs import Exposure, read_exposure_csv
 from scrutiny.bias.outcome_test import NO_AREA, outcome_counts
 from scrutiny.metrics import counts
+from scrutiny.metrics import standardised as std
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES
 from scrutiny.metrics.coverage import covered_months
 from scrutiny.metrics.intervals import exact_rate_ratio, rate_ratio
@@ -192,7 +193,15 @@ def _denominator(table: dict[str, dict[str, int]]) -> Callable[[str, str], float
     return get
 
 
-def _group_entry(inputs: Inputs, area: str, group: str) -> dict[str, Any]:
+def _standardised(area: dict[str, Any] | None, group: str) -> dict[str, Any] | None:
+    """The group's age-sex standardised ratio in an area (metrics.standardised), None where it was refused."""
+    if area is None or not area["available"]:
+        return None
+    found: dict[str, Any] | None = area["groups"].get(group)
+    return found
+
+
+def _group_entry(inputs: Inputs, area: str, group: str, standard: dict[str, Any] | None = None) -> dict[str, Any]:
     a, c = inputs.searches.get((area, group), 0), inputs.searches.get((area, WHITE), 0)
     residents = _denominator(inputs.residents)
     young = _denominator(inputs.young_residents)
@@ -206,7 +215,7 @@ def _group_entry(inputs: Inputs, area: str, group: str) -> dict[str, Any]:
     return {"group": group, "searches": a, "white_searches": c, "ratio": main["ratio"], "wald": main["wald"],
             "exact": main["exact"], "suppressed": main["suppressed"],
             "scenarios": {"residents": main, "aged_10_34": aged, "exposure": exposure},
-            "standardised": None}
+            "standardised": _standardised(standard, group)}
 
 
 def _rankings(inputs: Inputs) -> dict[str, RankTable]:
@@ -243,11 +252,16 @@ def rates_document(backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path |
         notes += [f"{group}: {n}" for n in table.notes]
     if len(inputs.areas) == 1:
         notes.append("One area: there is nothing to rank it against.")
+    standard = std.standardised_ratios(backend, scope, inputs.areas) if not refused else {}
     areas = []
     for area in inputs.areas:
         rank = {g: (found.to_dict() if (found := t.of(area)) else None) for g, t in ranks.items()} if ranks else None
+        mine = standard.get(area)
         areas.append({"area_code": area, "area_name": inputs.names.get(area, area),
-                      "groups": [_group_entry(inputs, area, g) for g in COMPARED], "rank": rank})
+                      "groups": [_group_entry(inputs, area, g, mine) for g in COMPARED], "rank": rank,
+                      "standardised": None if mine is None else {
+                          "available": mine["available"], "refused": mine["refused"], "notes": mine["notes"],
+                          "left_out": mine.get("left_out")}})
     return {
         "test": TEST,
         "scope": scope_json(scope),
@@ -262,9 +276,9 @@ def rates_document(backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path |
             "intervals": {"wald": "Wald 95% interval on the log scale, as in the metrics document",
                           "exact": "exact conditional 95% interval (Clopper-Pearson, as R's poisson.test)"},
         },
-        "assumptions": list(ASSUMPTIONS),
-        "can_show": list(CAN_SHOW),
-        "cannot_show": list(CANNOT_SHOW),
+        "assumptions": [*ASSUMPTIONS, *std.ASSUMPTIONS],
+        "can_show": [*CAN_SHOW, *std.CAN_SHOW],
+        "cannot_show": [*CANNOT_SHOW, *std.CANNOT_SHOW],
         "notes": notes,
-        "method": METHOD,
+        "method": f"{METHOD} {std.METHOD}",
     }

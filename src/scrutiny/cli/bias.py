@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from scrutiny.bias.suite import DEFAULT_GROUP, TestOptions, compute_test
+from scrutiny.cli.bias_tests import print_test
 from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
 from scrutiny.cli.metrics import pct
 from scrutiny.cli.options import (
@@ -104,11 +106,22 @@ def print_tables(doc: dict[str, Any]) -> None:
         console.print(f"[bold]{name.replace('_', ' ')}:[/] {text}", highlight=False)
 
 
+class Test(StrEnum):
+    outcome = "outcome"
+    darkness = "darkness"
+    change = "change"
+    rates = "rates"
+
+
 def bias(
     force: ForceOption,
     start: FromOption,
     end: ToOption,
     area: AreaOption = None,
+    test: Annotated[Test, typer.Option("--test", help="outcome (and the threshold test), darkness (veil of "
+                                       "darkness), change (policy change in --area at --at) or rates (exact and "
+                                       "standardised ratios to White, other denominators, rank intervals).")
+                    ] = Test.outcome,
     by: Annotated[By, typer.Option("--by", help="group: over the whole scope; area: also per area.")] = By.group,
     ethnicity: EthnicityOption = Basis.self,
     purpose: PurposeOption = None,
@@ -122,23 +135,45 @@ def bias(
     ] = 1000,
     exposure: Annotated[
         Path | None,
-        typer.Option("--exposure", help="CSV with columns area_code, group, exposure, instead of Census residents."),
+        typer.Option("--exposure", help="CSV with columns area_code, group, exposure, instead of Census residents "
+                                        "(the threshold test; a scenario beside residents in --test rates)."),
     ] = None,
+    group: Annotated[str, typer.Option("--group", help="darkness, change: the group compared with White people "
+                                                       "(Asian, Black, Mixed or Other).")] = DEFAULT_GROUP,
+    at: Annotated[str | None, typer.Option("--at", help="change: the first month of the new policy, YYYY-MM.")] = None,
+    control: Annotated[str | None, typer.Option(
+        "--control", help="change: areas to compare with (difference in differences), codes or names joined by "
+                          "commas.")] = None,
+    clock_change: Annotated[bool, typer.Option(
+        "--clock-change", help="darkness: only the weeks either side of a clock change.")] = False,
     output: Annotated[Format, typer.Option("--format", help="json or table.")] = Format.json,
     db: DbOption = None,
 ) -> None:
-    """Tests of bias: hit rates by ethnic group (outcome test) and inferred search thresholds (threshold test)."""
+    """Tests of bias: hit rates (outcome test) and search thresholds (threshold test); with --test, the veil of
+    darkness, a policy change, or exact and standardised rates."""
     from scrutiny.bias.document import compute_bias
     from scrutiny.bias.inputs import read_exposure_csv
 
+    scope = scope_of(force, area, start, end, ethnicity, purpose, power)
+    if test is not Test.outcome:
+        controls = tuple(c.strip() for c in (control or "").split(",") if c.strip())
+        options = TestOptions(group=group, at=at, controls=controls, clock_change=clock_change, exposure=exposure)
+        with user_errors():
+            doc = compute_test(resolve_db(db), scope, test.value, options)
+        if output is Format.json:
+            typer.echo(json.dumps(doc, indent=2, allow_nan=False))
+        else:
+            print_test(doc)
+        return
     with user_errors():
+        if group != DEFAULT_GROUP or at is not None or control or clock_change:
+            raise BadInput("--group, --at, --control and --clock-change are for --test darkness or change")
         if exposure is not None:
             read_exposure_csv(exposure)  # a bad file is an error naming it, even when the test would not run
             if not threshold:
                 raise BadInput(f"--exposure {exposure} is used only by the threshold test: drop --no-threshold, "
                                "or drop --exposure")
-        doc = compute_bias(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power), by is By.area,
-                           threshold, exposure, draws=draws, warmup=warmup,
+        doc = compute_bias(resolve_db(db), scope, by is By.area, threshold, exposure, draws=draws, warmup=warmup,
                            progress=threshold and sys.stderr.isatty())
     if threshold and not doc["threshold_test"]["available"]:
         err_console.print(f"the threshold test is not available; to install it: {doc['threshold_test']['install']}",

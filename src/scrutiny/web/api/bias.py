@@ -16,7 +16,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.bias.document import ThresholdData, bias_document, threshold_available, threshold_data
+from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions, check_options, run_test
 from scrutiny.errors import RETRY_AFTER_SECONDS
+from scrutiny.vocab.months import PATTERN as MONTH
 from scrutiny.vocab.months import month_start, months_between
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
@@ -35,6 +37,16 @@ Threshold = Annotated[
                             "runs in a background queue: the answer is 202 with a job to poll, or 200 at once when "
                             "the same question was answered for the data as loaded now.")
 ]
+TestName = Annotated[str, Query(
+    description="Which test: " + "; ".join(f"{k}: {v}" for k, v in TESTS.items()) + ".",
+    pattern="^(" + "|".join(TESTS) + ")$")]
+Group = Annotated[str, Query(description="darkness, change: the group compared with White people.",
+                             pattern="^(" + "|".join(COMPARED_GROUPS) + ")$")]
+At = Annotated[str | None, Query(description="change: the first month of the new policy, YYYY-MM.", pattern=MONTH)]
+Control = Annotated[str | None, Query(
+    description="change: areas to compare with (difference in differences), codes or names joined by commas.",
+    max_length=400)]
+ClockChange = Annotated[bool, Query(description="darkness: only the weeks either side of a clock change.")]
 JobId = Annotated[str, Path(description="The job's id, from the 202 answer.", pattern=r"^[0-9a-f]{32}$")]
 JOB_HEADERS = {"Location": {"description": "The job's URL.", "schema": {"type": "string"}}}
 RETRY_HEADERS = {"Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "string"}}}
@@ -116,12 +128,27 @@ def answer(request: Request, job: JobView) -> Response:
                              "description": "threshold=true: too many fits queued, in all or from this client."}},
             summary="Tests of bias: hit rates by ethnic group (outcome test) and the threshold test")
 async def read_bias(request: Request, params: ScopeDep, warehouse: WarehouseDep, cache: CacheDep,
-                    settings: SettingsDep, fits: FitsDep, by: By = "group", threshold: Threshold = False) -> Response:
+                    settings: SettingsDep, fits: FitsDep, by: By = "group", threshold: Threshold = False,
+                    test: TestName = "outcome", group: Group = DEFAULT_GROUP, at: At = None, control: Control = None,
+                    clock_change: ClockChange = False) -> Response:
     """Hit rates by group with Wilson 95% intervals and differences to White (outcome test); with
     `threshold=true`, also the threshold test's inferred search thresholds (slow; needs NumPyro), fitted in a
-    background queue: 202 and a job to poll, then 200 here with the whole document. The document
-    `scrutiny bias --format json` prints. `from` and `to` default to the months loaded."""
+    background queue: 202 and a job to poll, then 200 here with the whole document. With `test=darkness`,
+    `change` or `rates`, that test's document instead. The document `scrutiny bias --format json` prints.
+    `from` and `to` default to the months loaded."""
     version = warehouse.version()
+    if test != "outcome":
+        if threshold or by != "group":
+            raise bad_parameter("test", "threshold and by are for the outcome test: drop them, or test=outcome")
+        controls = tuple(c.strip() for c in (control or "").split(",") if c.strip())
+        options = TestOptions(group=group, at=at, controls=controls, clock_change=clock_change)
+        check_options(test, options, params.area)
+        entry, state = await cache.get(
+            ("bias", test, params, options), version,
+            lambda: dump(warehouse.read(lambda backend: run_test(backend, scope_of(backend, params), test, options))))
+        return respond(request, entry, state)
+    if group != DEFAULT_GROUP or at is not None or control or clock_change:
+        raise bad_parameter("test", "group, at, control and clock_change are for test=darkness or test=change")
     if not (threshold and threshold_available()):
         entry, state = await cache.get(
             ("bias", params, by, False), version,
