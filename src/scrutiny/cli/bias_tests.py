@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from scrutiny.bias.suite import TESTS
@@ -22,7 +23,7 @@ def _interval(d: dict[str, Any] | None, fmt: str = "{:.2f}") -> str:
     if not d or d.get("low") is None:
         return ""
     high = "unbounded" if d.get("high") is None else fmt.format(d["high"])
-    return f"{fmt.format(d['low'])} to {high}"
+    return f"{fmt.format(d['low'])}–{high}"
 
 
 def _estimate(d: dict[str, Any] | None, fmt: str = "{:.2f}") -> str:
@@ -55,21 +56,32 @@ def _change(figures: dict[str, Any]) -> None:
 
 
 def _rates(figures: dict[str, Any]) -> None:
-    table = Table(title="Ratio to White (95% intervals)", title_justify="left")
-    for name in ("area", "group", "searches", "ratio", "Wald", "exact", "standardised", "rank (95%)"):
-        table.add_column(name)
-    for area in figures.get("areas") or []:
-        rank = area.get("rank") or {}
-        for g in area.get("groups") or []:
-            std = g.get("standardised") or {}
+    areas = figures.get("areas") or []
+    groups = [g["group"] for g in areas[0]["groups"]] if areas else []
+    for group in groups:
+        rows = []
+        for area in areas:
+            entry = next(g for g in area["groups"] if g["group"] == group)
+            rank = (area.get("rank") or {}).get(group) or {}
+            rows.append((area, entry, rank))
+        rows.sort(key=lambda r: -1.0 if r[1]["ratio"] is None else r[1]["ratio"], reverse=True)
+        table = Table(title=f"{group} people's search rate per resident, as a ratio to White people's (exact 95% "
+                            "interval; the Wald one is in the JSON)", title_justify="left", box=box.SIMPLE_HEAD,
+                      pad_edge=False)
+        table.add_column("area", min_width=14, overflow="fold")
+        for name in ("searches", "ratio", "95%", "age-sex", "95%", "rank", "P(top)"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for area, entry, rank in rows:
+            std = entry.get("standardised") or {}
             table.add_row(
-                str(area.get("area_name") or area.get("area_code")), g["group"], numbers.count(g.get("searches")),
-                "suppressed" if g.get("ratio") is None else f"{g['ratio']:.2f}",
-                _interval(g.get("wald")), _interval(g.get("exact")),
-                "" if std.get("ratio") is None else f"{std['ratio']:.2f} ({_interval(std)})",
-                "" if rank.get("rank") is None else f"{rank['rank']} ({rank.get('low')}-{rank.get('high')})",
+                str(area.get("area_name") or area.get("area_code")), numbers.count(entry.get("searches")),
+                "suppressed" if entry.get("ratio") is None else f"{entry['ratio']:.2f}",
+                _interval(entry.get("exact")),
+                "" if std.get("ratio") is None else f"{std['ratio']:.2f}", _interval(std),
+                "" if rank.get("rank") is None else f"{rank['rank']} ({rank['low']}–{rank['high']})",
+                "" if rank.get("p_highest") is None else numbers.pct(rank["p_highest"]),
             )
-    console.print(table)
+        console.print(table)
 
 
 PRINTERS = {"darkness": _darkness, "change": _change, "rates": _rates}
