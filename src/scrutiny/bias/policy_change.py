@@ -25,6 +25,7 @@ and Mullainathan 2004), so the DiD interval is HAC on the difference series inst
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -380,6 +381,11 @@ def _notes(frame: pd.DataFrame, its: Mapping[str, dict[str, Any]], group: str, a
         notes.append(f"{len(missing)} month(s) of the period have no data from the force ({', '.join(missing[:12])}"
                      f"{' and more' if len(missing) > 12 else ''}): they are gaps in the series, not months with no "
                      "searches, and are left out of the fits.")
+    loaded = [m for m, ok in zip(frame["month"], frame["covered"], strict=True) if ok]
+    gap = max((b.year * 12 + b.month - a.year * 12 - a.month - 1 for a, b in itertools.pairwise(loaded)), default=0)
+    if gap >= ADVISED_MONTHS_EACH_SIDE:
+        notes.append(f"The months loaded have a gap of {gap} months: the lines are drawn across it, so the "
+                     "counterfactual far from the months observed is an extrapolation, not a measurement.")
     for key, fit in its.items():
         if not fit["available"]:
             continue
