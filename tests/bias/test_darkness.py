@@ -9,16 +9,37 @@ through the warehouse, counted by eye, and the real Metropolitan months (skipped
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from astral import Observer
 from astral.sun import dusk, sunset
+from typer.testing import CliRunner
 
-from scrutiny.bias.darkness import MIN_EACH, darkness_test
+from scrutiny.bias.darkness import MIN_EACH, aggregate, darkness_document, darkness_test, design, fit, prepare
+from scrutiny.cli import app
 from scrutiny.errors import BadInput
+from scrutiny.metrics import Scope
+from scrutiny.metrics.scope import resolve_scope
+from tests.conftest import shared, write_archive
+from tests.metrics.test_fixture_metrics import (
+    ASIAN,
+    BLACK,
+    DRUGS_ACT,
+    IN_MAIDSTONE,
+    NFA,
+    NOT_STATED,
+    OUTSIDE,
+    SQUARE,
+    WHITE,
+)
 
 # four areas at exact 0.1-degree grid points, so the sun times are those of the cell
 AREAS = {"E09000007": (51.5, -0.1), "E09000012": (51.5, 0.0), "E09000022": (51.4, -0.1),
@@ -181,3 +202,106 @@ def test_document_shape_and_bad_group() -> None:
         darkness_test(simulate(10, 0.7, 1), group="White")
     with pytest.raises(BadInput, match="no column area_code"):
         darkness_test(simulate(10, 0.7, 1).drop(columns="area_code"))
+
+
+def test_aggregated_fit_equals_the_row_by_row_logit() -> None:
+    # the same model fitted by statsmodels' Logit on one row per stop: identical estimate and standard error
+    frame = simulate(1500, 0.7, 11)
+    rows, _ = prepare(frame, "Black", clock_change=False)
+    result = fit(aggregate(rows))
+    x = design(rows)
+    logit = sm.Logit(rows["y"].to_numpy(dtype="float64"), x).fit(disp=0, method="newton", maxiter=100)
+    assert result["covariate_rows"] < len(rows)
+    assert result["log_odds_ratio"] == pytest.approx(float(logit.params[1]), abs=1e-7)
+    assert result["se"] == pytest.approx(float(logit.bse[1]), rel=1e-6)
+
+
+# A Kent month and a date-only Dyfed-Powys month through the warehouse, counted by eye. January 2024 at
+# Maidstone (the 0.1-degree cell 51.3 N, 0.5 E), sunset and civil dusk (UTC = GMT), by astral and by NOAA's
+# equations (test_sun.py): 2 Jan 16:01 / 16:41, 10 Jan 16:11 / 16:51, 15 Jan 16:18 / 16:57, 31 Jan 16:45 / 17:22.
+# The window is 16:00 (2 Jan's sunset) to 17:21 (31 Jan's dusk).
+KENT_ROWS = (
+    [(f"2024-01-10T12:{3 + i:02d}", "B" if i < 10 else "W") for i in range(20)]  # midday: outside the window
+    + [(f"2024-01-31T16:{15 + i:02d}", "B" if i < 5 else "W") for i in range(15)]  # light: before sunset
+    + [(f"2024-01-02T17:{1 + i:02d}", "B" if i < 4 else "W") for i in range(12)]  # dark: after dusk
+    + [(f"2024-01-15T16:{30 + i:02d}", "B" if i < 4 else "W") for i in range(8)]  # twilight
+    + [(f"2024-01-31T16:{40 + i:02d}", "B-nowhere") for i in range(5)]  # no location
+    + [(f"2024-01-02T17:{20 + i:02d}", "U") for i in range(4)]  # ethnicity not stated
+    + [(f"2024-01-02T17:{30 + i:02d}", "A") for i in range(3)]  # Asian
+    + [(f"2024-01-02T17:{40 + i:02d}", "W-outside") for i in range(2)]  # a location outside every loaded area
+    + [(f"2024-01-02T17:{50 + i:02d}", "vehicle") for i in range(2)]  # vehicle searches: not of a person
+)
+DYFED_ROWS = [(f"2024-01-{1 + i % 28:02d}T00:00", "B" if i % 3 == 0 else "W") for i in range(60)]  # date only
+
+
+def _archive_row(when: str, who: str) -> str:
+    ethnicity = {"B": BLACK, "W": WHITE, "A": ASIAN, "U": NOT_STATED}
+    kind = "Vehicle search" if who == "vehicle" else "Person search"
+    where = {"B-nowhere": ",", "W-outside": OUTSIDE}.get(who, IN_MAIDSTONE)
+    eth = "" if who == "vehicle" else ethnicity[who[0]]
+    officer = {"B": "Black", "W": "White", "A": "Asian"}.get(who[0], "")
+    return (f"{kind},{when}:00+00:00,False,,{where},Male,18-24,{eth},{officer},{DRUGS_ACT},Controlled drugs,"
+            f"{NFA},False,False")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
+    folder = tmp_path_factory.mktemp("darkness")
+    write_archive(folder, "2024-01", "kent", [_archive_row(*r) for r in KENT_ROWS])
+    write_archive(folder, "2024-01", "dyfed-powys", [_archive_row(*r) for r in DYFED_ROWS])
+    (folder / "maidstone.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"CODE": "E07000110", "NAME": "Maidstone"},
+         "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}]}))
+    db = folder / "darkness.duckdb"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    backend = ibis.duckdb.connect(str(db), read_only=True)
+    yield backend
+    backend.disconnect()
+
+
+def test_warehouse_document_counts_each_step(warehouse: ibis.BaseBackend) -> None:
+    scope = resolve_scope(warehouse, Scope("kent,dyfed-powys", None, "2024-01", "2024-01"))
+    doc = darkness_document(warehouse, scope)
+    assert doc["test"] == "veil_of_darkness" and doc["scope"]["force"] == "dyfed-powys,kent"
+    assert doc["figures"]["steps"] == {
+        "rows": 129, "excluded_by_gate": 60, "no_time": 0, "no_location": 5, "no_area": 2,
+        "other_or_unknown_group": 7, "no_sunset_or_dusk": 0, "outside_window": 20, "twilight": 8, "analysed": 27,
+        "dark": 12, "light": 15, "group_dark": 4, "group_light": 5, "reference_dark": 8, "reference_light": 10,
+    }
+    assert doc["figures"]["window"] == {"start": "16:00", "end": "17:21"}
+    gates = {g["force"]: g for g in doc["figures"]["timestamp_check"]}
+    assert gates["dyfed-powys"]["passed"] is False and gates["dyfed-powys"]["midnight"] == 1.0
+    assert gates["kent"]["passed"] is True and gates["kent"]["timed"] == 69
+    assert doc["available"] is False and doc["figures"]["odds_ratio"] is None
+    assert len(doc["refused"]) == 5  # dark and light under 300; Black in the dark and light, White in the dark
+    assert doc["figures"]["share_dark"] == 4 / 12 and doc["figures"]["share_light"] == 5 / 15
+    assert any("dyfed-powys: times left out (60 searches)" in n for n in doc["notes"])
+    assert json.loads(json.dumps(doc, allow_nan=False)) == doc
+
+
+def test_real_metropolitan_months(tmp_path: Path) -> None:
+    archive = shared("police_uk", "archive")
+    boroughs = shared("geography", "london_boroughs.geojson")
+    files = sorted(archive.glob("*/*-metropolitan-stop-and-search.csv"))
+    db = tmp_path / "met.duckdb"
+    result = CliRunner().invoke(app, ["ingest", *map(str, files), str(boroughs), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    backend = ibis.duckdb.connect(str(db), read_only=True)
+    try:
+        scope = resolve_scope(backend, Scope("metropolitan", None, "2016-06", "2022-09"))
+        doc = darkness_document(backend, scope)
+    finally:
+        backend.disconnect()
+    figures = doc["figures"]
+    print(json.dumps({k: v for k, v in figures.items() if k != "timestamp_check"}, indent=1))
+    print(doc["refused"] or doc["notes"][0])
+    steps = figures["steps"]
+    assert steps["rows"] == sum(len(pd.read_csv(f, usecols=["Type"]).query("Type != 'Vehicle search'"))
+                                for f in files)
+    assert figures["timestamp_check"][0]["passed"] is True
+    assert steps["analysed"] == steps["dark"] + steps["light"] > 0
+    if doc["available"]:
+        assert 0 < figures["ci_low"] < figures["odds_ratio"] < figures["ci_high"]
+    else:
+        assert doc["refused"]

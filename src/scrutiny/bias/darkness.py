@@ -339,7 +339,10 @@ def darkness_test(frame: pd.DataFrame, group: str = "Black", *, clock_change: bo
     refused = _refusals(steps, found["gates"], group)
     notes = _notes(steps, found["gates"], group)
     if not refused:
-        result = fit(aggregate(rows))
+        try:
+            result = fit(aggregate(rows))
+        except (patsy.PatsyError, ValueError, np.linalg.LinAlgError):  # e.g. too few distinct clock times
+            result = {"log_odds_ratio": math.nan, "se": math.nan, "converged": False}
         beta, se = result["log_odds_ratio"], result["se"]
         if not (result["converged"] and math.isfinite(beta) and math.isfinite(se) and se > 0):
             refused.append("The model could not be fitted to these searches (it did not converge).")

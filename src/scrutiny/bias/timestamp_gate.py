@@ -3,8 +3,8 @@
 The test compares stops a few minutes either side of dusk, so a force whose `Date` carries only the day, or
 a time rounded to the hour, or minutes that are not minutes, cannot take part. Four shares of the force's
 timed stops (in London clock time) are measured, each with a threshold. The figures quoted are measured on
-every stop-and-search file of the shared data.police.uk archive and its national month (43 forces; tests/bias/test_timestamp_gate.py
-checks six of them):
+every stop-and-search file of the shared data.police.uk archive and its national month (43 forces;
+tests/bias/test_timestamp_gate.py checks nine of them):
 
 - `midnight` (00:00:00 local) above 5%: a date-only force publishes local midnight for every stop. Genuine
   stops at 00:00 are at most the share of stops in the midnight hour (under 9% in every real force) times the
