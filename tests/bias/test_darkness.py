@@ -195,7 +195,7 @@ def test_document_shape_and_bad_group() -> None:
     for key in ("test", "scope", "available", "refused", "figures", "assumptions", "can_show", "cannot_show",
                 "notes", "method"):
         assert key in doc
-    assert doc["test"] == "veil_of_darkness" and doc["refused"] == []
+    assert doc["test"] == "darkness" and doc["refused"] == []
     assert any("traffic stops" in a for a in doc["assumptions"])
     assert "Grogger" in doc["method"] and "Pierson" in doc["method"]
     with pytest.raises(BadInput, match="group 'White'"):
@@ -263,7 +263,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBac
 def test_warehouse_document_counts_each_step(warehouse: ibis.BaseBackend) -> None:
     scope = resolve_scope(warehouse, Scope("kent,dyfed-powys", None, "2024-01", "2024-01"))
     doc = darkness_document(warehouse, scope)
-    assert doc["test"] == "veil_of_darkness" and doc["scope"]["force"] == "dyfed-powys,kent"
+    assert doc["test"] == "darkness" and doc["scope"]["force"] == "dyfed-powys,kent"
     assert doc["figures"]["steps"] == {
         "rows": 129, "excluded_by_gate": 60, "no_time": 0, "no_location": 5, "no_area": 2,
         "other_or_unknown_group": 7, "no_sunset_or_dusk": 0, "outside_window": 20, "twilight": 8, "analysed": 27,

@@ -35,7 +35,7 @@ from scrutiny.metrics.categories import GROUPS, PERSON_TYPES
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES
 
-TEST = "veil_of_darkness"
+TEST = "darkness"  # the name `scrutiny bias --test` and the API take (bias.suite.TESTS)
 REFERENCE = "White"
 SPLINE_DF = 6
 MIN_EACH = 300  # dark and light stops each: with fewer the interval is too wide to say anything

@@ -33,26 +33,40 @@ def _estimate(d: dict[str, Any] | None, fmt: str = "{:.2f}") -> str:
 
 
 def _darkness(figures: dict[str, Any]) -> None:
-    _say(f"odds ratio of darkness: {_estimate(figures.get('odds_ratio'))}")
-    steps = figures.get("steps") or []
-    if steps:
-        table = Table(title="Searches at each step", title_justify="left")
-        table.add_column("step")
-        table.add_column("searches", justify="right")
-        for step in steps:
-            table.add_row(str(step.get("step", "")), numbers.count(step.get("searches")))
-        console.print(table)
+    _say(f"odds ratio of a searched person being {figures['group']} (against White) after dark: "
+         f"{figures['odds_ratio']:.2f} ({figures['ci_low']:.2f}–{figures['ci_high']:.2f}), evening window "
+         f"{figures['window']['start']}–{figures['window']['end']} UK time")
+    table = Table(title="Searches at each step", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("step")
+    table.add_column("searches", justify="right")
+    for step, n in figures["steps"].items():
+        table.add_row(step.replace("_", " "), numbers.count(n))
+    console.print(table)
+
+
+def _fit(name: str, fit: dict[str, Any] | None) -> None:
+    if not fit:
+        return
+    if not fit.get("available"):
+        _say(f"{name}: not given: {'; '.join(fit.get('refused') or [])}")
+        return
+    if "level_change" in fit:
+        _say(f"{name}: step at the change {_estimate(fit['level_change'], '{:.3g}')}, change in monthly trend "
+             f"{_estimate(fit['slope_change'], '{:.3g}')}")
+    else:
+        trends = fit.get("parallel_trends") or {}
+        _say(f"{name}: {_estimate(fit.get('estimate'), '{:.3g}')}; trends before the change "
+             f"{'consistent' if trends.get('consistent') else 'NOT parallel: read with care'}")
 
 
 def _change(figures: dict[str, Any]) -> None:
-    for outcome, its in (figures.get("its") or {}).items():
-        if not its:
-            continue
-        _say(f"{outcome.replace('_', ' ')}: level change {_estimate(its.get('level_change'), '{:.3g}')}, "
-             f"slope change {_estimate(its.get('slope_change'), '{:.3g}')} per month")
+    its = figures.get("its") or {}
+    _fit("searches per 1,000 residents a month", its.get("search_rate"))
+    _fit(f"log of the {figures['group']}/White ratio", its.get("log_ratio"))
     did = figures.get("did")
     if did:
-        _say(f"difference in differences: {_estimate(did.get('estimate') if 'estimate' in did else did, '{:.3g}')}")
+        _fit("difference in differences, searches per 1,000", did.get("search_rate"))
+        _fit("difference in differences, log ratio", did.get("log_ratio"))
 
 
 def _rates(figures: dict[str, Any]) -> None:

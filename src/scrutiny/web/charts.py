@@ -299,3 +299,35 @@ def compare_bars(rows: Sequence[Mapping[str, Any]], sides: Sequence[str], *, tit
     text = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text=alt.Text("value:Q", format=fmt))
     measures = len({r["measure"] for r in data})
     return _config(alt.layer(bars, text).properties(height=max(measures, 1) * 46), title, room=40)
+
+
+def counterfactual(months: Sequence[Mapping[str, Any]], at: str, *, title: str, y_title: str = "Per 1,000 residents"
+                   ) -> Spec:
+    """A policy-change fit (`bias.policy_change`): each month's observed value as points, the fitted line, and
+    the counterfactual (the trend before the change carried on) dashed, with a labelled rule at the change. A
+    month with no data breaks the observed line: a gap, never a zero. The lines are told apart by dash and by
+    the legend, not by colour alone."""
+    rows = []
+    for m in months:
+        when = f"{m['month']}-01"
+        rows += [{"month": when, "series": "Observed", "value": m["observed"]},
+                 {"month": when, "series": "Fitted", "value": m["fitted"]},
+                 {"month": when, "series": "Without the change", "value": m["counterfactual"]}]
+    x = alt.X("month:T", title=None, axis=_time_axis(len(months), 6 if len(months) > 18 else 1))
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=True))
+    legend = alt.Legend(title=None, orient="bottom")
+    colour = alt.Color("series:N", scale=alt.Scale(domain=["Observed", "Fitted", "Without the change"],
+                                                   range=[INK, BAR, TARGET]), legend=legend)
+    dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=["Observed", "Fitted", "Without the change"],
+                                                      range=[[1, 0], [1, 0], [6, 4]]), legend=legend)
+    base = alt.Chart(_data(rows)).encode(x=x, y=y, color=colour)
+    lines = base.transform_filter(alt.datum.series != "Observed").mark_line(strokeWidth=2.5, invalid=GAP).encode(
+        strokeDash=dash)
+    points = base.transform_filter(alt.datum.series == "Observed").mark_point(filled=True, size=40,
+                                                                              invalid="filter").encode(
+        tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                 alt.Tooltip("value:Q", title=y_title, format=".3g")])
+    rule = alt.Chart(_data([{"month": f"{at}-01", "label": "change"}])).encode(x="month:T")
+    marks = [rule.mark_rule(color=INK, strokeDash=[2, 2]), rule.mark_text(align="left", dx=4, dy=-6, y=0).encode(
+        text="label:N")]
+    return _config(alt.layer(lines, points, *marks).properties(height=HEIGHT), title)

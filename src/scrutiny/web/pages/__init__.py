@@ -3,7 +3,7 @@ charts. The app includes `router`; the pages take every figure from the metrics 
 
 from fastapi import APIRouter
 
-from scrutiny.web.pages import compare, coverage, force, forces, info, report_pdf
+from scrutiny.web.pages import bias, compare, coverage, force, forces, info, report_pdf
 
 router = APIRouter(include_in_schema=False)
 router.include_router(force.router)
@@ -12,5 +12,6 @@ router.include_router(forces.router)
 router.include_router(coverage.router)
 router.include_router(info.router)
 router.include_router(report_pdf.router)
+router.include_router(bias.router)
 
 __all__ = ["router"]

@@ -78,6 +78,7 @@ def links(sel: Selection) -> dict[str, str]:
         "compare": "/compare?" + urlencode({"force_a": sel.force, **side, "force_b": sel.force, **other,
                                             "ethnicity": sel.ethnicity, **sel.lens()}),
         "disposals": f"/disposals?{urlencode(scope)}",
+        "bias": f"/force/{sel.force}/bias?{sel.query()}",
         "coverage": f"/coverage?{urlencode({'force': sel.force})}",
         "forces": f"/forces?{urlencode({'from': sel.start, 'to': sel.end, 'ethnicity': sel.ethnicity, **sel.lens()})}",
         "pdf": (f"/force/{sel.force}/area/{sel.area}/report.pdf?{sel.query()}" if sel.area

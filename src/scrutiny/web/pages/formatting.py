@@ -14,7 +14,7 @@ from typing import Any
 from scrutiny.catalog import force_name
 from scrutiny.metrics.lens import Lens
 from scrutiny.vocab import months as month_vocab
-from scrutiny.vocab.numbers import NA, count, interval, pct, ratio
+from scrutiny.vocab.numbers import NA, count, interval, pct, points, ratio
 
 __all__ = ["FILTERS", "NA", "count", "headline", "interval", "lens_words", "month", "month_runs", "pct", "period",
            "rate", "ratio", "raw", "short_period", "show", "what", "with_gaps"]
@@ -96,6 +96,7 @@ FILTERS: dict[str, Any] = {
     "pct": pct,
     "ratio": ratio,
     "rate": rate,
+    "points": points,  # a difference of two shares, in percentage points
     "month": month,
     "month_runs": month_runs,
     "raw": raw,
