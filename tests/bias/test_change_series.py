@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import ibis
 import pytest
@@ -57,11 +58,10 @@ def _month_rows(month: str) -> list[str]:
             + [_row(month, IN_SEVENOAKS, BLACK, "Black")] * 10 + [_row(month, IN_SEVENOAKS, WHITE, "White")] * 20)
 
 
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
+def build_change_db(folder: Path) -> Path:
+    """The 14 Kent months (May 2023 not loaded), Census and boundaries, ingested into folder/change.duckdb."""
     from scrutiny.cli import app
 
-    folder = tmp_path_factory.mktemp("change")
     for month in MONTHS:
         write_archive(folder, month, "kent", _month_rows(month))
     lines = [f'{code},{name},{n},"{label}",{count}' for code, name in ((MAIDSTONE, "Maidstone"),
@@ -76,6 +76,12 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBacke
     db = folder / "change.duckdb"
     result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db)])
     assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
+    db = build_change_db(tmp_path_factory.mktemp("change"))
     con = ibis.duckdb.connect(str(db), read_only=True)
     yield con
     con.disconnect()

@@ -110,7 +110,7 @@ def bias_page(request: Request, force: str) -> Response:
                 "sel": sel, "force": loaded, "forces": loaded_forces(db), "test": test, "tabs": _tabs(sel, test),
                 "areas": force_areas(db, sel.force), "months": month_choices(loaded.months, sel.start, sel.end),
                 "purposes": purpose_choices(), "powers": power_choices(force_powers(db, sel.force), sel.power),
-                "options": options, "groups": COMPARED_GROUPS, "doc": None, "chart": None, "error": None,
+                "options": options, "groups": COMPARED_GROUPS, "doc": None, "change_chart": None, "error": None,
                 "outcome_method": METHODS["outcome_test"], "title_words": TESTS[test],
             }
         except ScrutinyError as exc:
@@ -121,7 +121,7 @@ def bias_page(request: Request, force: str) -> Response:
             if test != "outcome":
                 check_options(test, options, sel.area)
             doc = _document(request, sel, test, options)
-            context.update(doc=doc, chart=_change_chart(doc) if test == "change" else None)
+            context.update(doc=doc, change_chart=_change_chart(doc) if test == "change" else None)
         except ScrutinyError as exc:
             context["error"] = str(exc)
             return render(request, "bias.html", context, status_of(exc))
