@@ -212,11 +212,16 @@ def test_without_javascript_the_forms_still_work(browser: Any, server: LiveServe
     f"/compare?force_a=metropolitan&area_a={HACKNEY}&from_a=2018-04&to_a=2018-04&force_b=city-of-london"
     "&from_b=2018-06&to_b=2018-06&purpose=drugs",
     "/disposals?purpose=weapons",
+    "/force/metropolitan/bias?test=rates&purpose=drugs",
+    "/force/metropolitan/bias?test=darkness",
+    f"/force/metropolitan/bias?test=change&area={LAMBETH}&at=2018-05&control={HACKNEY}",
 ])
 def test_every_page_fits_a_phone_and_a_desktop(browser: Any, server: LiveServer, path: str) -> None:
     name = (urlsplit(path).path.strip("/").replace("/", "-") or "overview").replace("force-metropolitan-", "")
     if urlsplit(path).query and "purpose" in path:
         name += "-lens"
+    if "test=" in path:
+        name += "-" + path.split("test=")[1].split("&")[0]
     for label, viewport in (("375", PHONE), ("1280", DESKTOP)):
         visit = Visit(browser, server, viewport)
         visit.open(path)
