@@ -38,13 +38,17 @@ demo: venv
 # Ingest (scrutiny ingest vs pandas read_csv), metrics (compute_metrics vs pandas groupby), street crime and
 # outcomes (ingest_paths vs pandas, a year of every force), placing stops in every authority (vs London's alone),
 # the threshold test (full Met fit vs the first committed
-# model), then the web server under load (wrk from Debian, installed here if missing); bench/README.md
+# model), the veil of darkness (a 3.5M-row synthetic force-year, goal under 30 s) and the policy-change test
+# (real Met months, goal under 5 s), then the web server under load (wrk from Debian, installed here if missing);
+# bench/README.md
 bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/metrics_bench.py
 	$(BIN)/python bench/crime_bench.py
 	$(BIN)/python bench/placement_bench.py
 	$(BIN)/python bench/threshold_bench.py
+	$(BIN)/python bench/darkness_bench.py
+	$(BIN)/python bench/change_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py
 
