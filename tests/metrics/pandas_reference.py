@@ -590,6 +590,17 @@ def _ratio_with_interval(a: int | None, pg: Fraction | None, c: int | None, pw: 
     return entry
 
 
+def _exact_interval(a: int, pg: Fraction | None, c: int, pw: Fraction | None) -> tuple[float, float]:
+    """The exact conditional interval from scipy's exact binomial test of a out of a + c: the Clopper-Pearson
+    limits of the group's share of the two groups' searches, turned into a ratio of rates by the residents."""
+    from scipy.stats import binomtest
+
+    assert pg and pw
+    ci = binomtest(a, a + c).proportion_ci(confidence_level=0.95, method="exact")
+    scale = float(pw) / float(pg)
+    return ci.low / (1 - ci.low) * scale, ci.high / (1 - ci.high) * scale
+
+
 @dataclass(frozen=True)
 class Unit:
     """A population unit: residents by group, by (age range, group) (or None), and the months it covers."""
@@ -770,7 +781,10 @@ def compute(scope: Scope, data: Path = DATA, files: Iterable[Path] | None = None
         r = _ratio_with_interval(a, pg, c, pw, white=group == "White")
         entry: dict[str, Any] = {"group": group, "searches": a, "population": exact(pg), "rate_per_1000": _rate(a, pg),
                                  "ratio_vs_white": r["ratio"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                                 "exact_ci_low": None, "exact_ci_high": None,
                                  "suppressed": r["suppressed"], "unknown_bounds": None}
+        if r["ratio"] is not None and group != "White":
+            entry["exact_ci_low"], entry["exact_ci_high"] = _exact_interval(a, pg, c, pw)
         if r["ratio"] is not None and group != "White":
             entry["unknown_bounds"] = [_ratio(a, pg, c + u, pw), _ratio(a + u, pg, c, pw)]
         disproportionality.append(entry)

@@ -20,7 +20,7 @@ from scrutiny.metrics.area_rows import area_rows
 from scrutiny.metrics.categories import AGE_RANGES, CHILD_AGES, GROUPS, OUTCOME_CLASSES, targets
 from scrutiny.metrics.coverage import as_date, covered_months, scope_coverage
 from scrutiny.metrics.crime import crime_for
-from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
+from scrutiny.metrics.intervals import exact_rate_ratio, rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
@@ -97,12 +97,16 @@ def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, 
             entry_ratio = 1.0 if not ratio.suppressed and residents else None
             rows.append({"group": g, "searches": a, "population": residents,
                          "rate_per_1000": rate_per_1000(a, residents), "ratio_vs_white": entry_ratio,
-                         "ci_low": None, "ci_high": None, "suppressed": ratio.suppressed, "unknown_bounds": None})
+                         "ci_low": None, "ci_high": None, "exact_ci_low": None, "exact_ci_high": None,
+                         "suppressed": ratio.suppressed, "unknown_bounds": None})
             continue
         ratio = rate_ratio(a, residents, white, pop.total("White"), unknown)
+        exact = (None, None) if ratio.value is None else exact_rate_ratio(a, float(residents or 0), white,
+                                                                          float(pop.total("White") or 0))
         rows.append({
             "group": g, "searches": a, "population": residents, "rate_per_1000": rate_per_1000(a, residents),
             "ratio_vs_white": ratio.value, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high,
+            "exact_ci_low": exact[0], "exact_ci_high": exact[1],
             "suppressed": ratio.suppressed,
             "unknown_bounds": list(ratio.unknown_bounds) if ratio.unknown_bounds else None,
         })

@@ -101,8 +101,11 @@ class Disproportionality(Model):
                                                    "force covers (person-months).")
     rate_per_1000: float | None
     ratio_vs_white: float | None
-    ci_low: float | None
+    ci_low: float | None = Field(description="Wald 95% interval on the log scale (docs/metrics.md: the contract).")
     ci_high: float | None
+    exact_ci_low: float | None = Field(description="Exact conditional 95% interval (Clopper-Pearson on the "
+                                                   "group's share of the two groups' searches, as R's poisson.test).")
+    exact_ci_high: float | None = Field(description="None (unbounded) when White people had no searches.")
     suppressed: bool = Field(description="True when either search count is below 10: no ratio is shown.")
     unknown_bounds: tuple[float, float] | None = Field(
         description="The ratio had every search of unknown ethnicity been of White people, and of this group."
