@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions
 from scrutiny.cli.common import DbOption, console, must_be_local, user_errors
 from scrutiny.cli.options import (
     AreaOption,
@@ -21,7 +22,7 @@ from scrutiny.errors import BadInput
 from scrutiny.report.brief import write_brief
 from scrutiny.report.build import parse_versus, write_report
 from scrutiny.vocab.areas import LONDON, LONDON_FORCES
-from scrutiny.vocab.months import quarter_months
+from scrutiny.vocab.months import BadMonth, check_month, quarter_months
 
 
 def report(
@@ -59,6 +60,22 @@ def report(
                      help="Also compare disproportionality with this period (same force, area and lens), "
                           "e.g. 2021-06:2021-09, or one month."),
     ] = None,
+    bias_test: Annotated[list[str] | None, typer.Option(
+        "--bias-test", metavar="TEST",
+        help="Add a test of bias to the report's \"Tests of bias\" (the outcome and rates tests are always in it): "
+             "darkness (the veil of darkness) or change (a policy change in --area from --at). Repeat it, or join "
+             "names with commas: --bias-test darkness,change."),
+    ] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="--bias-test change: the first month of the new policy, YYYY-MM.")] = None,
+    control: Annotated[str | None, typer.Option(
+        "--control", help="--bias-test change: areas to compare with (difference in differences), codes or names "
+                          "joined by commas, e.g. Southwark,Lewisham.")] = None,
+    group: Annotated[str, typer.Option(
+        "--group", help="--bias-test darkness and change: the group compared with White people "
+                        f"({', '.join(COMPARED_GROUPS)}).")] = DEFAULT_GROUP,
+    clock_change: Annotated[bool, typer.Option(
+        "--clock-change", help="--bias-test darkness: only the weeks either side of a clock change.")] = False,
     db: DbOption = None,
 ) -> None:
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
@@ -71,13 +88,18 @@ def report(
         force, area = _place(force, area, london)
         start, end = _period(start, end, quarter)
         other = parse_versus(versus) if versus is not None else None
+        tests = _bias_tests(bias_test or [], area)
+        options = _test_options(tests, at, control, group, clock_change)
         scope = scope_of(force, area, start, end, ethnicity, purpose, power)
         if brief:
             if other is not None:
                 raise BadInput("--brief compares the period with the one just before it: give no --versus")
+            if tests:
+                raise BadInput("--brief has no tests of bias: give no --bias-test")
             files = write_brief(resolve_db(db), scope, out, pdf_path)
         else:
-            files = write_report(resolve_db(db), scope, out, pdf_path, other, quarterly=quarter is not None)
+            files = write_report(resolve_db(db), scope, out, pdf_path, other, quarterly=quarter is not None,
+                                 bias_tests=tests, test_options=options)
     console.print(f"wrote {files.html} ({files.html_bytes / 1024:,.0f} KiB, {files.html_seconds:.1f} s)",
                   highlight=False)
     if files.pdf is not None and files.pdf_bytes is not None and files.pdf_seconds is not None:
@@ -94,6 +116,43 @@ def _place(force: str | None, area: str | None, london: bool) -> tuple[str, str 
     if force is None:
         raise BadInput("give --force (e.g. --force metropolitan), or --london for one London picture")
     return force, area
+
+
+def _bias_tests(values: list[str], area: str | None) -> tuple[str, ...]:
+    """The tests named by --bias-test (repeated, or joined by commas), each once; the change test needs --area."""
+    names: list[str] = []
+    for value in values:
+        for name in (n.strip() for n in value.split(",")):
+            if name not in TESTS:
+                raise BadInput(f"--bias-test: unknown test {name!r}: choose darkness or change (the outcome and "
+                               "rates tests are always in the report)")
+            if name not in names:
+                names.append(name)
+    if "change" in names and area is None:
+        raise BadInput("--bias-test change needs --area: the area where the policy changed, e.g. --area Lambeth")
+    return tuple(names)
+
+
+def _test_options(tests: tuple[str, ...], at: str | None, control: str | None, group: str,
+                  clock_change: bool) -> TestOptions:
+    """The options of the tests asked for; an option for a test not asked for is an error naming it."""
+    if "change" in tests and at is None:
+        raise BadInput("--bias-test change needs --at: the first month of the new policy, YYYY-MM")
+    if at is not None:
+        try:
+            check_month(at)
+        except BadMonth as exc:
+            raise BadInput(f"--at: {exc}") from None
+    if "change" not in tests and (at is not None or control):
+        raise BadInput("--at and --control are for --bias-test change")
+    if clock_change and "darkness" not in tests:
+        raise BadInput("--clock-change is for --bias-test darkness")
+    if group not in COMPARED_GROUPS:
+        raise BadInput(f"--group: unknown group {group!r}: choose one of {', '.join(COMPARED_GROUPS)}")
+    if group != DEFAULT_GROUP and not {"darkness", "change"} & set(tests):
+        raise BadInput("--group is for --bias-test darkness or change")
+    controls = tuple(c.strip() for c in (control or "").split(",") if c.strip())
+    return TestOptions(group=group, at=at, controls=controls, clock_change=clock_change)
 
 
 def _period(start: str | None, end: str | None, quarter: str | None) -> tuple[str, str]:

@@ -39,6 +39,7 @@ from scrutiny.vocab.powers import EXTRA_POWER_PHRASES as POWER_PHRASES
 from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES, RATIO_SUPPRESSED_WORDS
 
 if TYPE_CHECKING:  # the metrics package pulls in Ibis; rendering a document does not need it
+    from scrutiny.bias.suite import TestOptions
     from scrutiny.metrics import Scope
 
 SUPPRESSED = "suppressed"
@@ -335,6 +336,81 @@ def _crime_charts(crime: dict[str, Any], out: dict[str, Markup]) -> None:
             tick_fmt=numbers.whole_pct, label_lines=3)
 
 
+# --- the tests of bias beyond the outcome test (bias.suite documents) -------------------------------------
+
+EXTRA_TESTS = ("darkness", "change")  # what a reader may add to the report; the rates test is always in it
+RATES_GROUP_ORDER = ("Black", "Asian", "Mixed", "Other")  # the groups most searched compared first
+
+
+def span(d: dict[str, Any] | None) -> str:
+    """A 95% interval of a bias document ({"low", "high"}) as "0.91–1.20"; an exact interval with no upper
+    limit says so; nothing when there is none."""
+    if not d or d.get("low") is None:
+        return ""
+    if d.get("high") is None:
+        return f"{ratio(d['low'])}–no upper limit"
+    return interval(d["low"], d["high"])
+
+
+def ratio_or_why(entry: dict[str, Any] | None) -> str:
+    """A ratio of a bias document, or why there is none: suppressed (too few searches) or n/a (no denominator)."""
+    if entry is None:
+        return numbers.NA
+    if entry.get("suppressed"):
+        return SUPPRESSED
+    return ratio(entry.get("ratio"))
+
+
+def rates_tables(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rates document's areas as one table per group (Black, Asian, Mixed, Other), each area's entry with its
+    rank: areas with a ratio by ratio, highest first, then those without one by name. Layout only: every figure
+    is the document's."""
+    areas = doc["figures"]["areas"]
+    present = {g["group"] for a in areas for g in a["groups"]}
+    tables = []
+    for group in [g for g in RATES_GROUP_ORDER if g in present]:
+        rows = []
+        for area in areas:
+            entry = next(g for g in area["groups"] if g["group"] == group)
+            rows.append({"area": area, "entry": entry, "rank": (area.get("rank") or {}).get(group)})
+        rows.sort(key=lambda r: (r["entry"]["ratio"] is None, -(r["entry"]["ratio"] or 0.0), r["area"]["area_name"]))
+        tables.append({"group": group, "rows": rows})
+    return tables
+
+
+def rates_one_area(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """For an area's report: its one area's groups, in the order of `rates_tables`."""
+    groups = {g["group"]: g for g in doc["figures"]["areas"][0]["groups"]}
+    return [groups[g] for g in RATES_GROUP_ORDER if g in groups]
+
+
+def change_charts(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The policy change's fits as charts of observed against the trend before the change carried on: the search
+    rate, and the group's ratio to White people, each with its months as a table."""
+    figures = doc["figures"]
+    out = []
+    gaps: list[int] = []
+    names = {"search_rate": ("Searches per 1,000 residents", rate),
+             "log_ratio": (f"{figures['group']} people's search rate as a ratio to White people's", ratio)}
+    for key, (words, fmt) in names.items():
+        fit = (figures.get("its") or {}).get(key)
+        if not fit or not fit.get("available") or not fit.get("months"):
+            continue
+        months = fit["months"]
+        labels = [m["month"] for m in months]
+        at = labels.index(figures["at"]) if figures["at"] in labels else len(labels)
+        if key == "search_rate":  # a month with no data has no rate; the ratio's chart shades the same months
+            gaps = [i for i, m in enumerate(months) if m["observed"] is None]
+        svg = charts.counterfactual_chart(
+            [month_label(m) for m in labels], [m["observed"] for m in months], [m["fitted"] for m in months],
+            [m["counterfactual"] for m in months], at,
+            label=f"{words} in {figures['area']['name']} each month: observed, fitted, and without the change",
+            fmt=fmt, gaps=gaps)
+        out.append({"key": key, "words": words, "fmt": "rate" if key == "search_rate" else "ratio", "fit": fit,
+                    "months": months, "chart": svg})
+    return out
+
+
 def _verdict(row: dict[str, Any]) -> str:
     """The change test's answer in words, from its `changed` flag (and which side of 1 the ratio lies)."""
     if row["changed"] is None:
@@ -347,14 +423,16 @@ def _verdict(row: dict[str, Any]) -> str:
 def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
            change: dict[str, Any] | None = None, *, public: bool = False,
            headlines: dict[str, Any] | None = None, hotspots: Sequence[dict[str, Any]] = (),
-           force_targets: Sequence[dict[str, Any]] = ()) -> str:
+           force_targets: Sequence[dict[str, Any]] = (), bias_tests: Sequence[dict[str, Any]] = ()) -> str:
     """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
-    from `scrutiny.bias.document`) adds the "Tests of bias" section; `change` (`metrics.change.change_between`
-    of the earlier and the later period's documents) adds "Did disproportionality change?"; `headlines`
-    (`metrics.headlines`) opens the report with sentences comparing the period with the one before; `hotspots`
-    (`metrics.hotspots.busiest_hotspots`) maps where searches concentrate in the busiest areas; `force_targets`
-    (`metrics.force_targets`) gives each force's own targets where several forces are added up. A `public`
-    report (one the web server hands out) points readers to the open API, never to a command they cannot run."""
+    from `scrutiny.bias.document`) adds the "Tests of bias" section, and `bias_tests` (documents of
+    `scrutiny.bias.suite.run_test`: rates, darkness, change) add each test to it, in their order; `change`
+    (`metrics.change.change_between` of the earlier and the later period's documents) adds "Did
+    disproportionality change?"; `headlines` (`metrics.headlines`) opens the report with sentences comparing the
+    period with the one before; `hotspots` (`metrics.hotspots.busiest_hotspots`) maps where searches
+    concentrate in the busiest areas; `force_targets` (`metrics.force_targets`) gives each force's own targets
+    where several forces are added up. A `public` report (one the web server hands out) points readers to the
+    open API, never to a command they cannot run."""
     from scrutiny.report.geometry import project
 
     scope = document["scope"]
@@ -417,6 +495,13 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         verdict=_verdict,
         crime_mix=crime_mix,
         bias=bias,
+        bias_tests=[{"doc": d, "rates": rates_tables(d) if d["test"] == "rates" and d["available"] else [],
+                     "one_area": rates_one_area(d) if d["test"] == "rates" and d["available"]
+                     and len(d["figures"]["areas"]) == 1 else [],
+                     "charts": change_charts(d) if d["test"] == "change" and d["available"] else []}
+                    for d in bias_tests],
+        span=span,
+        ratio_or_why=ratio_or_why,
         headlines=headline_sentences(headlines, scope) if headlines else [],
         previous=period_words(headlines["previous"]["from"], headlines["previous"]["to"]) if headlines else None,
         hotspots=_hotspot_maps(hotspots, shapes or []),
@@ -472,9 +557,14 @@ def parse_versus(text: str) -> tuple[str, str]:
 
 def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
                  versus: tuple[str, str] | None = None, *, public: bool = False,
-                 quarterly: bool = False) -> ReportFiles:
+                 quarterly: bool = False, bias_tests: Sequence[str] = (),
+                 test_options: TestOptions | None = None) -> ReportFiles:
     """Compute the metrics for `scope`, write the HTML to `out` and, when `pdf` is given, the PDF there.
     `versus` (FROM, TO) adds the comparison with that period: the same scope and lens, its own document;
+    the "Tests of bias" section always has the outcome test and the rates test, and adds the tests named in
+    `bias_tests` ("darkness", "change"; the change test needs the scope's area and `test_options.at`, and takes
+    `test_options.controls`; both compare `test_options.group` with White people). A test that refuses is laid
+    out with its reasons; options it cannot use are BadInput before anything is computed.
     A `quarterly` report opens with sentences comparing the period with the one just before (a quarter with the
     quarter before), maps the hotspots of its five busiest areas (with areas to map), and judges each force's own
     targets on its own searches where several forces are added up."""
@@ -487,6 +577,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     from scrutiny.report.geometry import load_shapes
 
     started = time.perf_counter()
+    wanted_tests(scope, bias_tests, test_options)  # a test's bad option is an error before anything is computed
     document = compute_metrics(db, scope)
     change = None
     if versus is not None:
@@ -500,12 +591,51 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         change = change_between(other, document) if earlier_first else change_between(document, other)
     shapes = load_shapes(db) if _by_area(document["scope"]) else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
+    tests = compute_bias_tests(db, scope, bias_tests, test_options)
     figures = compute_headlines(db, scope, document) if quarterly else None
     spots = compute_busiest_hotspots(db, scope, document) if quarterly and shapes else []
     own_targets = compute_force_targets(db, scope) if quarterly else []
     html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots,
-                  force_targets=own_targets)
+                  force_targets=own_targets, bias_tests=tests)
     return write_files(html, out, pdf, started)
+
+
+def _test_options(name: str, options: TestOptions) -> TestOptions:
+    """The options each test takes (`bias.suite.check_options` refuses the change test's for the others)."""
+    from scrutiny.bias.suite import TestOptions
+
+    if name == "change":
+        return options
+    if name == "darkness":
+        return TestOptions(group=options.group, clock_change=options.clock_change)
+    return TestOptions()
+
+
+def wanted_tests(scope: Scope, names: Sequence[str] = (), options: TestOptions | None = None) -> list[str]:
+    """The tests the report lays out beside the outcome test: the rates test and those of `names` (each once, in
+    the order rates, darkness, change; "outcome" and "rates" are always in), every one's options checked
+    (BadInput naming the option) before anything is computed."""
+    from scrutiny.bias.suite import TestOptions, check_options, check_test
+
+    options = options or TestOptions()
+    for name in names:
+        check_test(name)
+    wanted = ["rates", *(t for t in EXTRA_TESTS if t in names)]
+    if (options.at is not None or options.controls) and "change" not in wanted:
+        raise BadInput("at, control: these are for the change test: ask for it too")
+    for name in wanted:
+        check_options(name, _test_options(name, options), scope.area)
+    return wanted
+
+
+def compute_bias_tests(db: Path, scope: Scope, names: Sequence[str] = (),
+                       options: TestOptions | None = None) -> list[dict[str, Any]]:
+    """The documents of `wanted_tests`, each from `bias.suite.compute_test` on the warehouse at `db`."""
+    from scrutiny.bias.suite import TestOptions, compute_test
+
+    options = options or TestOptions()
+    return [compute_test(db, scope, name, _test_options(name, options))
+            for name in wanted_tests(scope, names, options)]
 
 
 def write_files(html: str, out: Path, pdf: Path | None, started: float) -> ReportFiles:

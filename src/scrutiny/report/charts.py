@@ -480,3 +480,63 @@ def band_chart(x_labels: Sequence[str], panels: Sequence[Banded], *, label: str,
         extra = 18
         out.append(_text(0, ly + 19, "▲ the interval goes above the chart: see the table", size=11, fill=MUTED))
     return _svg(WIDTH, ly + 8 + extra, label, out)
+
+
+def counterfactual_chart(x_labels: Sequence[str], observed: Sequence[float | None], fitted: Sequence[float | None],
+                         without: Sequence[float | None], change_at: int, *, label: str, fmt: Fmt,
+                         max_labels: int = 6, gaps: Sequence[int] = ()) -> Markup:
+    """A policy-change fit over evenly spaced months: each observed value as a dot (a None is a gap, never a
+    zero), the fitted line solid (broken at the change) and the line without the change (the trend before it
+    carried on, from the last month before it) dashed in another colour, with a labelled rule at the first month
+    of the policy (`change_at`, an x position). The three are told apart by marker, dash and legend, not by
+    colour alone."""
+    left, right, top, plot_h, legend_h = 64, 34, 18, 190, 22
+    height = top + plot_h + 30 + legend_h
+    n = len(x_labels)
+    values = [v for s in (observed, fitted, without) for v in s if v is not None]
+    ticks = nice_ticks(max(values, default=1.0))
+    vmax = ticks[-1]
+    x0, x1 = left, WIDTH - right
+
+    def x(i: float) -> float:
+        return (x0 + x1) / 2 if n == 1 else x0 + (x1 - x0) * i / (n - 1)
+
+    def y(v: float) -> float:
+        return top + plot_h - plot_h * v / vmax
+
+    out: list[str] = _no_data(x, n, gaps, x0, x1, top, plot_h)
+    for t in ticks:
+        out.append(f'<line x1="{x0}" y1="{_num(y(t))}" x2="{x1}" y2="{_num(y(t))}" stroke="{GRID}"/>')
+        out.append(_text(x0 - 6, y(t) + 4, fmt(t), anchor="end", size=11, fill=MUTED))
+    every = max(1, math.ceil(n / max_labels))
+    for i, name in enumerate(x_labels):
+        if i % every == 0:
+            out.append(_text(x(i), top + plot_h + 18, name, anchor="middle", size=11, fill=MUTED))
+    rule = x(change_at - 0.5) if 0 < change_at < n else x(change_at)  # between the last month before and the first
+    out.append(f'<line x1="{_num(rule)}" y1="{top - 4}" x2="{_num(rule)}" y2="{top + plot_h}" stroke="{INK}" '
+               'stroke-dasharray="2 2"/>')
+    out.append(_text(rule + 4, top - 6, "change", size=11))
+    # the fitted line in two segments, before and from the change; the line without the change from the last
+    # month before it, where it leaves the fitted line
+    pieces = ((without, TARGET, "6 4", range(max(change_at - 1, 0), n)), (fitted, BAR, "", range(change_at)),
+              (fitted, BAR, "", range(change_at, n)))
+    for values_, colour, dash, span in pieces:
+        for first, last in _runs([i for i in span if values_[i] is not None]):
+            if first == last:
+                continue
+            d = "M" + "L".join(f"{_num(x(i))} {_num(y(values_[i] or 0.0))}" for i in range(first, last + 1))
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.2"{dash_attr}/>')
+    out.extend(_marker("circle", x(i), y(v), INK) for i, v in enumerate(observed) if v is not None)
+    ly = top + plot_h + 40
+    out.append(_marker("circle", x0 + 6, ly - 4, INK))
+    out.append(_text(x0 + 16, ly, "Observed", size=12))
+    lx = x0 + 96
+    out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 28}" y2="{ly - 4}" stroke="{BAR}" stroke-width="2.2"/>')
+    out.append(_text(lx + 34, ly, "Fitted", size=12))
+    lx += 90
+    out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 28}" y2="{ly - 4}" stroke="{TARGET}" stroke-width="2.2" '
+               'stroke-dasharray="6 4"/>')
+    out.append(_text(lx + 34, ly, "Without the change", size=12))
+    out.append(f'<line x1="{x0}" y1="{top + plot_h}" x2="{x1}" y2="{top + plot_h}" stroke="{INK}"/>')
+    return _svg(WIDTH, height, label, out)
