@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scipy.stats import binomtest
 from typer.testing import CliRunner, Result
 
 from tests.conftest import write_archive
@@ -219,14 +220,23 @@ def ratio_row(a: int, c: int, p: dict[str, Fraction], group: str) -> dict[str, A
             "suppressed": False}
 
 
+def exact_interval(a: int, pa: Fraction, c: int, pc: Fraction) -> tuple[float, float]:
+    """Clopper-Pearson limits of a's share of a + c searches (scipy's exact binomial test), as ratios of rates."""
+    ci = binomtest(a, a + c).proportion_ci(confidence_level=0.95, method="exact")
+    return ci.low / (1 - ci.low) * float(pc / pa), ci.high / (1 - ci.high) * float(pc / pa)
+
+
 def dispro(p: dict[str, Fraction], counts: dict[str, int], unknown: int = 0) -> list[dict[str, Any]]:
     out = []
     c = counts.get("White", 0)
     for g in GROUPS:
         a = counts.get(g, 0)
         row = {"group": g, "searches": a, "population": Pop(p[g]), "rate_per_1000": F(a / p[g] * 1000),
-               **ratio_row(a, c, p, g), "unknown_bounds": None}
+               **ratio_row(a, c, p, g), "exact_ci_low": None, "exact_ci_high": None, "unknown_bounds": None}
         if row["ratio_vs_white"] is not None and g != "White":  # unknown all White (low) / all g (high)
+            low, high = exact_interval(a, p[g], c, p["White"])
+            # two root-findings of the same beta quantile agree to about 1e-11, not F's 12 digits
+            row["exact_ci_low"], row["exact_ci_high"] = pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9)
             row["unknown_bounds"] = [F((a / p[g]) / ((c + unknown) / p["White"])),
                                      F(((a + unknown) / p[g]) / (c / p["White"]))]
         out.append(row)
