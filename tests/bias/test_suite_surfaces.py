@@ -151,3 +151,20 @@ def test_the_rates_page_lists_every_area_by_ratio(client: TestClient, backend: i
 def test_page_mistakes_say_what_is_wrong(client: TestClient, query: dict[str, str], status: int, words: str) -> None:
     page = client.get("/force/kent/bias", params={**QUERY, **query})
     assert page.status_code == status and words in page.text and "<script>x" not in page.text
+
+
+def test_the_darkness_page_takes_a_group_and_the_clock_change_design(client: TestClient) -> None:
+    html = client.get("/force/kent/bias", params={**QUERY, "test": "darkness", "group": "Asian",
+                                                  "clock_change": "1"}).text
+    assert '<option value="Asian" selected>' in html and 'name="clock_change" value="1" checked' in html
+    assert "clock_change=true" in html  # the JSON link asks the API for the same document
+
+
+def test_the_change_pages_json_link_gives_the_pages_figures(client: TestClient) -> None:
+    html = client.get("/force/kent/bias", params={**QUERY, "test": "change", "area": "E07000110", "at": AT,
+                                                  "control": "E07000111"}).text
+    link = re.search(r'href="(/api/v1/bias\?[^"]+)">This test as JSON', html)
+    assert link is not None
+    doc = client.get(link.group(1).replace("&amp;", "&")).json()
+    assert doc["figures"]["controls"] == [{"code": "E07000111", "name": "Sevenoaks"}]
+    assert doc["figures"]["its"]["search_rate"]["level_change"]["estimate"] == pytest.approx(20, abs=1e-8)

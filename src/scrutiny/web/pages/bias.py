@@ -48,6 +48,8 @@ def _options(request: Request, test: str) -> TestOptions:
     group = q.get("group") or DEFAULT_GROUP
     if group not in COMPARED_GROUPS:
         raise PageError(f"Unknown group {group!r}: choose one of {', '.join(COMPARED_GROUPS)}.")
+    if test == "darkness":
+        return TestOptions(group=group, clock_change=q.get("clock_change") in ("1", "true", "on"))
     if test != "change":
         return TestOptions(group=group)
     at = month_param(q.get("at"), "policy")
