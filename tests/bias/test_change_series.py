@@ -25,18 +25,14 @@ from scrutiny.errors import BadInput
 from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import resolve_scope
 from scrutiny.vocab.months import month_labels
-from tests.bias.test_outcome_test import IN_SEVENOAKS, MAIDSTONE, SEVENOAKS, SEVENOAKS_SQUARE
+from tests.bias.test_outcome_test import IN_SEVENOAKS, MAIDSTONE, SEVENOAKS, ingest_folder, write_kent_places
 from tests.conftest import SHARED_DATA, shared, write_archive
 from tests.metrics.test_fixture_metrics import (
     BLACK,
-    CATEGORIES,
     DRUGS_ACT,
     IN_MAIDSTONE,
-    LOOKUP,
     NFA,
     PACE,
-    SQUARE,
-    TS022,
     WHITE,
 )
 
@@ -60,23 +56,10 @@ def _month_rows(month: str) -> list[str]:
 
 def build_change_db(folder: Path) -> Path:
     """The 14 Kent months (May 2023 not loaded), Census and boundaries, ingested into folder/change.duckdb."""
-    from scrutiny.cli import app
-
     for month in MONTHS:
         write_archive(folder, month, "kent", _month_rows(month))
-    lines = [f'{code},{name},{n},"{label}",{count}' for code, name in ((MAIDSTONE, "Maidstone"),
-             (SEVENOAKS, "Sevenoaks")) for n, label, count in CATEGORIES]
-    (folder / "ts022_kent.csv").write_text(TS022.format(rows="\n".join(lines)) + "\n")
-    (folder / "lookup.csv").write_text(LOOKUP)
-    features = [{"type": "Feature", "properties": {"CODE": code, "NAME": name},
-                 "geometry": {"type": "Polygon", "coordinates": [square]}}
-                for code, name, square in ((MAIDSTONE, "Maidstone", SQUARE),
-                                           (SEVENOAKS, "Sevenoaks", SEVENOAKS_SQUARE))]
-    (folder / "kent.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    db = folder / "change.duckdb"
-    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return db
+    write_kent_places(folder)
+    return ingest_folder(folder, "change.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -77,8 +77,8 @@ def by_hand(x: int, n: int) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def build(folder: Path) -> Path:
-    write_archive(folder, "2024-01", "kent", ROWS)
+def write_kent_places(folder: Path) -> None:
+    """Maidstone's and Sevenoaks' residents (TS022), the force lookup and the two square boundaries."""
     lines = [f'{code},{name},{n},"{label}",{count}' for code, name in ((MAIDSTONE, "Maidstone"),
              (SEVENOAKS, "Sevenoaks")) for n, label, count in CATEGORIES]
     (folder / "ts022_kent.csv").write_text(TS022.format(rows="\n".join(lines)) + "\n")
@@ -88,12 +88,22 @@ def build(folder: Path) -> Path:
                 for code, name, square in ((MAIDSTONE, "Maidstone", SQUARE),
                                            (SEVENOAKS, "Sevenoaks", SEVENOAKS_SQUARE))]
     (folder / "kent.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def ingest_folder(folder: Path, name: str) -> Path:
+    """Everything in `folder` loaded into folder/name by `scrutiny ingest`, which must succeed."""
     from scrutiny.cli import app
 
-    db = folder / "bias.duckdb"
+    db = folder / name
     result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db)])
     assert result.exit_code == 0, result.output
     return db
+
+
+def build(folder: Path) -> Path:
+    write_archive(folder, "2024-01", "kent", ROWS)
+    write_kent_places(folder)
+    return ingest_folder(folder, "bias.duckdb")
 
 
 @pytest.fixture(scope="module")

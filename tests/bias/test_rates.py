@@ -27,20 +27,16 @@ from scrutiny.errors import BadInput
 from scrutiny.metrics import Scope
 from scrutiny.metrics.document import metrics_document
 from scrutiny.metrics.scope import resolve_scope
-from tests.bias.test_outcome_test import IN_SEVENOAKS, SEVENOAKS_SQUARE
+from tests.bias.test_outcome_test import IN_SEVENOAKS, ingest_folder, write_kent_places
 from tests.conftest import shared, write_archive
 from tests.metrics.test_fixture_metrics import (
     ASIAN,
     BLACK,
-    CATEGORIES,
     DRUGS_ACT,
     IN_MAIDSTONE,
-    LOOKUP,
     NFA,
     NOT_STATED,
     OUTSIDE,
-    SQUARE,
-    TS022,
     WHITE,
     row,
 )
@@ -81,24 +77,11 @@ AGES = {
 
 def build(folder: Path) -> Path:
     write_archive(folder, "2024-01", "kent", ROWS)
-    lines = [f'{code},{name},{n},"{label}",{count}' for code, name in ((MAIDSTONE, "Maidstone"),
-             (SEVENOAKS, "Sevenoaks")) for n, label, count in CATEGORIES]
-    (folder / "ts022_kent.csv").write_text(TS022.format(rows="\n".join(lines)) + "\n")
+    write_kent_places(folder)
     ages = [f"{code},{name},{age},{','.join(map(str, cells))},0,0,0,0" for (code, name), by_age in AGES.items()
             for age, cells in by_age.items()]
     (folder / "age_sex_kent.csv").write_text("\n".join([AGE_HEADER, *ages]) + "\n")
-    (folder / "lookup.csv").write_text(LOOKUP)
-    features = [{"type": "Feature", "properties": {"CODE": code, "NAME": name},
-                 "geometry": {"type": "Polygon", "coordinates": [square]}}
-                for code, name, square in ((MAIDSTONE, "Maidstone", SQUARE),
-                                           (SEVENOAKS, "Sevenoaks", SEVENOAKS_SQUARE))]
-    (folder / "kent.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    from scrutiny.cli import app
-
-    db = folder / "rates.duckdb"
-    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return db
+    return ingest_folder(folder, "rates.duckdb")
 
 
 @pytest.fixture(scope="module")

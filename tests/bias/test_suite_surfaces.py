@@ -15,15 +15,13 @@ from pathlib import Path
 
 import ibis
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from scrutiny.bias.policy_change import change_document
 from scrutiny.bias.rates import rates_document
-from scrutiny.cli import bias as bias_cli
 from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import resolve_scope
 from scrutiny.web import create_app, get_settings
+from tests.bias.test_bias_cli_api import run
 from tests.bias.test_change_series import AT, build_change_db
 
 with warnings.catch_warnings():
@@ -51,15 +49,6 @@ def backend(db: Path) -> Iterator[ibis.BaseBackend]:
 def client(db: Path) -> Iterator[TestClient]:
     with TestClient(create_app(get_settings(db))) as test_client:
         yield test_client
-
-
-def run(*args: str | Path, code: int = 0) -> str:
-    app = typer.Typer()
-    bias_cli.register(app)
-    app.command("other")(lambda: None)  # two commands, so `bias` is a subcommand as in the real app
-    result = CliRunner().invoke(app, ["bias", *map(str, args)])
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def scope(backend: ibis.BaseBackend, area: str | None = None) -> Scope:

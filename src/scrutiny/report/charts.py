@@ -237,20 +237,24 @@ def _no_data(x: Callable[[int], float], n: int, gaps: Sequence[int], x0: float, 
     return out
 
 
-def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, label: str, fmt: Fmt,
-               axis_max: float | None = None, max_labels: int = 6, gaps: Sequence[int] = ()) -> Markup:
-    """Lines over evenly spaced x positions (months); a None value leaves a gap rather than bridging it, and
-    the positions in `gaps` (months with no data at all) are shaded grey and labelled "no data"."""
-    left, right, top, plot_h = 64, 34, 12, 190
-    legend_h = 22 if len(series) > 1 else 0
-    height = top + plot_h + 30 + legend_h
+@dataclass(frozen=True)
+class _Frame:
+    """A time chart's scales and its drawn grid, y axis and month labels, shared by the line charts."""
+
+    x: Callable[[float], float]
+    y: Callable[[float], float]
+    out: list[str]
+
+
+def _time_frame(x_labels: Sequence[str], values: Sequence[float], gaps: Sequence[int], *, left: float,
+                right: float, top: float, plot_h: float, fmt: Fmt, max_labels: int,
+                axis_max: float | None = None) -> _Frame:
     n = len(x_labels)
-    values = [v for s in series for v in s.values if v is not None]
     ticks = nice_ticks(axis_max if axis_max is not None else max(values, default=1.0))
     vmax = ticks[-1]
     x0, x1 = left, WIDTH - right
 
-    def x(i: int) -> float:
+    def x(i: float) -> float:
         return (x0 + x1) / 2 if n == 1 else x0 + (x1 - x0) * i / (n - 1)
 
     def y(v: float) -> float:
@@ -264,6 +268,21 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, label: str,
     for i, name in enumerate(x_labels):
         if i % every == 0:
             out.append(_text(x(i), top + plot_h + 18, name, anchor="middle", size=11, fill=MUTED))
+    return _Frame(x, y, out)
+
+
+def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, label: str, fmt: Fmt,
+               axis_max: float | None = None, max_labels: int = 6, gaps: Sequence[int] = ()) -> Markup:
+    """Lines over evenly spaced x positions (months); a None value leaves a gap rather than bridging it, and
+    the positions in `gaps` (months with no data at all) are shaded grey and labelled "no data"."""
+    left, right, top, plot_h = 64, 34, 12, 190
+    legend_h = 22 if len(series) > 1 else 0
+    height = top + plot_h + 30 + legend_h
+    values = [v for s in series for v in s.values if v is not None]
+    frame = _time_frame(x_labels, values, gaps, left=left, right=right, top=top, plot_h=plot_h, fmt=fmt,
+                        max_labels=max_labels, axis_max=axis_max)
+    x, y, out = frame.x, frame.y, frame.out
+    x0, x1 = left, WIDTH - right
     for k, s in enumerate(series):
         colour = (BAR, TARGET, INK)[k % 3]
         dash = DASHES[k % len(DASHES)]
@@ -494,24 +513,10 @@ def counterfactual_chart(x_labels: Sequence[str], observed: Sequence[float | Non
     height = top + plot_h + 30 + legend_h
     n = len(x_labels)
     values = [v for s in (observed, fitted, without) for v in s if v is not None]
-    ticks = nice_ticks(max(values, default=1.0))
-    vmax = ticks[-1]
+    frame = _time_frame(x_labels, values, gaps, left=left, right=right, top=top, plot_h=plot_h, fmt=fmt,
+                        max_labels=max_labels)
+    x, y, out = frame.x, frame.y, frame.out
     x0, x1 = left, WIDTH - right
-
-    def x(i: float) -> float:
-        return (x0 + x1) / 2 if n == 1 else x0 + (x1 - x0) * i / (n - 1)
-
-    def y(v: float) -> float:
-        return top + plot_h - plot_h * v / vmax
-
-    out: list[str] = _no_data(x, n, gaps, x0, x1, top, plot_h)
-    for t in ticks:
-        out.append(f'<line x1="{x0}" y1="{_num(y(t))}" x2="{x1}" y2="{_num(y(t))}" stroke="{GRID}"/>')
-        out.append(_text(x0 - 6, y(t) + 4, fmt(t), anchor="end", size=11, fill=MUTED))
-    every = max(1, math.ceil(n / max_labels))
-    for i, name in enumerate(x_labels):
-        if i % every == 0:
-            out.append(_text(x(i), top + plot_h + 18, name, anchor="middle", size=11, fill=MUTED))
     rule = x(change_at - 0.5) if 0 < change_at < n else x(change_at)  # between the last month before and the first
     out.append(f'<line x1="{_num(rule)}" y1="{top - 4}" x2="{_num(rule)}" y2="{top + plot_h}" stroke="{INK}" '
                'stroke-dasharray="2 2"/>')
