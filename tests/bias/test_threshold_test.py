@@ -1,7 +1,7 @@
 """Simulation study of the threshold test: planted thresholds must be recovered at close to nominal coverage.
 
 Needs the optional extra (``pip install 'scrutiny[bias]'``); skipped with that message without it.
-Each fit is a full one (2 chains, 1,000 warm-up and 1,000 draws: about a minute on two cores), so that its
+Each fit is a full one (2 chains, 1,000 warm-up and 1,000 draws: under a minute on two cores), so that its
 intervals are trustworthy; every interval test first asserts the fit converged.
 
 The fits run in one spawned worker process, never in pytest's: JAX starts threads when it first computes, and
@@ -50,6 +50,15 @@ def fit(inputs: ThresholdInputs, **options: Any) -> ThresholdResult:
     """`scrutiny.bias.threshold_test.fit`, run in the module's spawned worker."""
     assert _worker is not None, "fits run in the jax_worker process"
     return _worker.submit(fit_in_process, inputs, **options).result()
+
+
+def _solve(log_s: np.ndarray, logit_phi: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """`threshold_model.solve_threshold` in the worker (JAX set up as for the fits: 2 devices, float64)."""
+    from scrutiny.bias.threshold_model import solve_threshold
+    from scrutiny.bias.threshold_test import _jax
+
+    _jax(2)
+    return np.asarray(solve_threshold(log_s, logit_phi, delta))
 
 
 def _converged(result: ThresholdResult) -> None:
@@ -120,6 +129,24 @@ def test_not_converged_fit_says_so_instead_of_numbers() -> None:
     assert not result.converged
     assert result.summary().startswith("The fit did not converge")
     assert "do not use" in result.caveats[0]
+
+
+def test_threshold_solve_recovers_planted_thresholds_far_out() -> None:
+    """The Newton solve inverts the search rate to 1e-9 in t, also where warm-up wanders (s down to 1e-7,
+    δ up to e^2.5): the rates are computed here by scipy, independently of the model's own formulas."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(5)
+    t = rng.uniform(-1.0, 5.0, 2000)
+    logit_phi = rng.uniform(-10.0, 3.0, 2000)
+    delta = np.exp(rng.uniform(-3.0, 2.5, 2000))
+    phi = 1 / (1 + np.exp(-logit_phi))
+    rate = phi * norm.sf(t - delta) + (1 - phi) * norm.sf(t)
+    keep = (rate > 1e-7) & (rate < 0.5)
+    assert _worker is not None, "JAX runs in the jax_worker process"
+    solved = _worker.submit(_solve, np.log(rate[keep]), logit_phi[keep], delta[keep]).result()
+    assert keep.sum() > 1000
+    assert np.max(np.abs(solved - t[keep])) < 1e-9
 
 
 def test_inputs_checked() -> None:

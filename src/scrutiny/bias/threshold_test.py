@@ -14,10 +14,11 @@ officer searches when the signal exceeds t_dr. Then
     log δ_dr    = μ_δ + δ_r + δ_d                          likewise
 
 Priors: t_r ~ N(Q⁻¹(overall search rate), 1), t_d ~ N(0, σ_t) with σ_t ~ HalfNormal(0.5), σ_c ~
-HalfNormal(0.2); μ_φ ~ N(pooled value, 2), φ_r ~ N(0, 0.5), φ_d ~ N(0, 0.5); μ_δ ~ N(0.5, 0.5), δ_r ~
-N(0, 0.25), δ_d ~ N(0, 0.25). The area effects on φ and δ have fixed scales, as in the Stanford model
-(their hierarchical scales made a funnel NUTS could not cross). ``threshold_model`` holds the log posterior
-in the coordinates it is sampled in.
+HalfNormal(0.2); μ_φ ~ N(pooled value, 2), φ_r ~ N(0, 0.5), φ_d ~ N(0, 0.2); μ_δ ~ N(0.5, 0.5), δ_r ~
+N(0, 0.25), δ_d ~ N(0, 0.1). The area effects on φ and δ have fixed scales, as in the Stanford model
+(their hierarchical scales made a funnel NUTS could not cross); looser ones (0.5, 0.25) biased δ and the
+thresholds (``threshold_model.PRIOR``). ``threshold_model`` holds the log posterior in the coordinates it is
+sampled in.
 
 A threshold is reported, as the papers do, on the probability scale: the probability of being found with
 something at which a person is searched, p_dr = logit⁻¹(logit φ + δ t − δ²/2). A group's threshold is the
