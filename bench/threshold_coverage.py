@@ -8,7 +8,7 @@ differences against the reference group are counted the same way. Goal: at least
 covered over 20 seeds, every fit converged. Results are written after each seed to
 bench-results/threshold_coverage.json (so a stopped run keeps what it measured).
 
-    nice -n 10 .venv/bin/python bench/threshold_coverage.py [--seeds 20] [--first 100]
+    nice -n 10 .venv/bin/python bench/threshold_coverage.py [--seeds 20] [--first 100] [--phi-area 0.2 --delta-area 0.1]
 """
 
 from __future__ import annotations
@@ -37,12 +37,14 @@ def clopper_pearson(covered: int, total: int, level: float = 0.95) -> tuple[floa
     return (float(ci.low), float(ci.high))
 
 
-def one_seed(index: int, first: int, n_areas: int, fit_options: dict[str, Any]) -> dict[str, Any]:
+def one_seed(
+    index: int, first: int, n_areas: int, fit_options: dict[str, Any], planted: dict[str, float]
+) -> dict[str, Any]:
     import numpy as np
 
     from scrutiny.bias.threshold_test import fit, simulate
 
-    sim = simulate(n_areas=n_areas, seed=first + index)
+    sim = simulate(n_areas=n_areas, seed=first + index, **planted)
     started = time.perf_counter()
     result = fit(sim.inputs, seed=index, **fit_options)
     wall = time.perf_counter() - started
@@ -122,6 +124,10 @@ def main() -> int:
     parser.add_argument("--first", type=int, default=100, help="data seed of the first simulated set")
     parser.add_argument("--areas", type=int, default=30)
     parser.add_argument("--out", type=Path, default=RESULTS / "threshold_coverage.json")
+    # the spread of the planted area effects (simulate's defaults 0.2 and 0.1); larger values test how far the
+    # model's fixed prior scales for them (threshold_model.PRIOR) can be exceeded
+    parser.add_argument("--phi-area", type=float, default=0.2)
+    parser.add_argument("--delta-area", type=float, default=0.1)
     args = parser.parse_args()
     if importlib.util.find_spec("numpyro") is None:
         print("threshold coverage skipped: needs the optional extra, pip install 'scrutiny[bias]'")
@@ -130,16 +136,18 @@ def main() -> int:
 
     _jax(2)
     fit_options = {"warmup": 1000, "draws": 1000, "chains": 2}
+    planted = {"sigma_phi_area": args.phi_area, "sigma_delta_area": args.delta_area}
     runs: list[dict[str, Any]] = []
     args.out.parent.mkdir(exist_ok=True)
     for i in range(args.seeds):
-        run = one_seed(i, args.first, args.areas, fit_options)
+        run = one_seed(i, args.first, args.areas, fit_options, planted)
         runs.append(run)
         missed = [f"{g['group']} (truth at q={g['truth_quantile']:.3f})" for g in run["groups"] if not g["covered"]]
         print(f"seed {run['data_seed']}: {run['wall_s']:.1f} s, R-hat {run['max_rhat']:.3f}, ESS {run['min_ess']:.0f}, "
               f"converged {run['converged']}, missed: {', '.join(missed) or 'none'}", flush=True)
         summary = summarise(runs)
-        args.out.write_text(json.dumps({"fit": fit_options, "areas": args.areas, "summary": summary, "runs": runs},
+        args.out.write_text(json.dumps({"fit": fit_options, "areas": args.areas, "planted": planted, "summary": summary,
+                                        "runs": runs},
                                        indent=2))
     s = summarise(runs)
     lo, hi = s["coverage_ci"]

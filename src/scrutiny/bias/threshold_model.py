@@ -38,7 +38,8 @@ PRIOR = {
     # 0.23 and 0.14 on a simulated set planted at 0.2 and 0.1. So loose a prior lets the area effects absorb
     # the within-area covariation of search and hit rates that identifies δ, and the posterior's volume at
     # small δ put log δ 0.25-0.3 low on simulated sets (about 1.5 sd) and every group's threshold high: 35 of
-    # 40 planted thresholds covered. 0.2 and 0.1 are the upper end of what was measured.
+    # 40 planted thresholds covered. 0.2 and 0.1 are the upper end of what was measured. Fixed scales cut
+    # both ways: areas planted at 0.4 and 0.2 gave 17 of 24 covered, thresholds low (bench/README.md).
     "phi_area": 0.2,
     "delta_area": 0.1,
     # half-normal scales of the threshold's area and cell standard deviations
