@@ -44,7 +44,8 @@ def one_seed(
 
     from scrutiny.bias.threshold_test import fit, simulate
 
-    sim = simulate(n_areas=n_areas, seed=first + index, **planted)
+    sim = simulate(n_areas=n_areas, seed=first + index, sigma_phi_area=planted["sigma_phi_area"],
+                   sigma_delta_area=planted["sigma_delta_area"])
     started = time.perf_counter()
     result = fit(sim.inputs, seed=index, **fit_options)
     wall = time.perf_counter() - started
