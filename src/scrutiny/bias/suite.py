@@ -8,6 +8,7 @@ only when asked for (statsmodels and astral take a second to import).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,19 +90,38 @@ def run_test(backend: ibis.BaseBackend, scope: Scope, name: str, options: TestOp
     raise BadInput(f"test: the {name} test has its own document (scrutiny.bias.document)")
 
 
-def compute_test(db: Path, scope: Scope, name: str, options: TestOptions) -> dict[str, Any]:
-    """`run_test` on the DuckDB warehouse at `db`, opened read-only (a clear error when the file is missing)."""
+def options_for(name: str, options: TestOptions) -> TestOptions:
+    """Of a reader's options for several tests at once (the report), the ones test `name` takes: the others
+    would be refused by `check_options` for that test."""
+    if name == "change":
+        return TestOptions(group=options.group, at=options.at, controls=options.controls)
+    if name == "darkness":
+        return TestOptions(group=options.group, clock_change=options.clock_change)
+    if name == "rates":
+        return TestOptions(exposure=options.exposure)
+    return TestOptions()
+
+
+def compute_tests(db: Path, scope: Scope, named: Sequence[tuple[str, TestOptions]]) -> list[dict[str, Any]]:
+    """`run_test` for each (name, options) on the DuckDB warehouse at `db`, opened read-only once (a clear error
+    when the file is missing); every test and option is checked before the warehouse is read."""
     from scrutiny.warehouse.connect import connect
 
-    check_test(name)
-    check_options(name, options, scope.area)
-    if options.exposure is not None:
-        from scrutiny.bias.inputs import read_exposure_csv
+    for name, options in named:
+        check_test(name)
+        check_options(name, options, scope.area)
+        if options.exposure is not None:
+            from scrutiny.bias.inputs import read_exposure_csv
 
-        read_exposure_csv(options.exposure)  # a bad file is an error naming it, before the warehouse is read
+            read_exposure_csv(options.exposure)  # a bad file is an error naming it, before the warehouse is read
     connect(db, read_only=True).close()
     backend = ibis.duckdb.connect(str(db), read_only=True)
     try:
-        return run_test(backend, scope, name, options)
+        return [run_test(backend, scope, name, options) for name, options in named]
     finally:
         backend.disconnect()
+
+
+def compute_test(db: Path, scope: Scope, name: str, options: TestOptions) -> dict[str, Any]:
+    """One test's document from the warehouse at `db` (`compute_tests` of one)."""
+    return compute_tests(db, scope, [(name, options)])[0]

@@ -600,22 +600,11 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     return write_files(html, out, pdf, started)
 
 
-def _test_options(name: str, options: TestOptions) -> TestOptions:
-    """The options each test takes (`bias.suite.check_options` refuses the change test's for the others)."""
-    from scrutiny.bias.suite import TestOptions
-
-    if name == "change":
-        return options
-    if name == "darkness":
-        return TestOptions(group=options.group, clock_change=options.clock_change)
-    return TestOptions()
-
-
 def wanted_tests(scope: Scope, names: Sequence[str] = (), options: TestOptions | None = None) -> list[str]:
     """The tests the report lays out beside the outcome test: the rates test and those of `names` (each once, in
     the order rates, darkness, change; "outcome" and "rates" are always in), every one's options checked
     (BadInput naming the option) before anything is computed."""
-    from scrutiny.bias.suite import TestOptions, check_options, check_test
+    from scrutiny.bias.suite import TestOptions, check_options, check_test, options_for
 
     options = options or TestOptions()
     for name in names:
@@ -624,18 +613,18 @@ def wanted_tests(scope: Scope, names: Sequence[str] = (), options: TestOptions |
     if (options.at is not None or options.controls) and "change" not in wanted:
         raise BadInput("at, control: these are for the change test: ask for it too")
     for name in wanted:
-        check_options(name, _test_options(name, options), scope.area)
+        check_options(name, options_for(name, options), scope.area)
     return wanted
 
 
 def compute_bias_tests(db: Path, scope: Scope, names: Sequence[str] = (),
                        options: TestOptions | None = None) -> list[dict[str, Any]]:
-    """The documents of `wanted_tests`, each from `bias.suite.compute_test` on the warehouse at `db`."""
-    from scrutiny.bias.suite import TestOptions, compute_test
+    """The documents of `wanted_tests`, from one read of the warehouse at `db` (`bias.suite.compute_tests`)."""
+    from scrutiny.bias.suite import TestOptions, compute_tests, options_for
 
     options = options or TestOptions()
-    return [compute_test(db, scope, name, _test_options(name, options))
-            for name in wanted_tests(scope, names, options)]
+    return compute_tests(db, scope, [(name, options_for(name, options))
+                                     for name in wanted_tests(scope, names, options)])
 
 
 def write_files(html: str, out: Path, pdf: Path | None, started: float) -> ReportFiles:
