@@ -282,3 +282,14 @@ def rates_document(backend: ibis.BaseBackend, scope: Scope, exposure_csv: Path |
         "notes": notes,
         "method": f"{METHOD} {std.METHOD}",
     }
+
+
+def areas_by_ratio(doc: dict[str, Any], group: str) -> list[dict[str, Any]]:
+    """One group's rows of a rates document for a table: each area's entry and rank, areas with a ratio highest
+    first, then those without one by name (the one order the CLI, the dashboard and the report show)."""
+    rows = []
+    for area in doc["figures"]["areas"]:
+        entry = next(g for g in area["groups"] if g["group"] == group)
+        rows.append({"area": area, "entry": entry, "rank": (area.get("rank") or {}).get(group)})
+    rows.sort(key=lambda r: (r["entry"]["ratio"] is None, -(r["entry"]["ratio"] or 0.0), r["area"]["area_name"]))
+    return rows

@@ -10,6 +10,7 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
+from scrutiny.bias.rates import areas_by_ratio
 from scrutiny.bias.suite import TESTS
 from scrutiny.cli.common import console, print_notes
 from scrutiny.vocab import numbers
@@ -73,12 +74,7 @@ def _rates(figures: dict[str, Any]) -> None:
     areas = figures.get("areas") or []
     groups = [g["group"] for g in areas[0]["groups"]] if areas else []
     for group in groups:
-        rows = []
-        for area in areas:
-            entry = next(g for g in area["groups"] if g["group"] == group)
-            rank = (area.get("rank") or {}).get(group) or {}
-            rows.append((area, entry, rank))
-        rows.sort(key=lambda r: -1.0 if r[1]["ratio"] is None else r[1]["ratio"], reverse=True)
+        rows = [(r["area"], r["entry"], r["rank"] or {}) for r in areas_by_ratio({"figures": figures}, group)]
         table = Table(title=f"{group} people's search rate per resident, as a ratio to White people's (exact 95% "
                             "interval; the Wald one is in the JSON)", title_justify="left", box=box.SIMPLE_HEAD,
                       pad_edge=False)

@@ -365,16 +365,12 @@ def rates_tables(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The rates document's areas as one table per group (Black, Asian, Mixed, Other), each area's entry with its
     rank: areas with a ratio by ratio, highest first, then those without one by name. Layout only: every figure
     is the document's."""
-    areas = doc["figures"]["areas"]
-    present = {g["group"] for a in areas for g in a["groups"]}
+    from scrutiny.bias.rates import areas_by_ratio
+
+    present = {g["group"] for a in doc["figures"]["areas"] for g in a["groups"]}
     tables = []
     for group in [g for g in RATES_GROUP_ORDER if g in present]:
-        rows = []
-        for area in areas:
-            entry = next(g for g in area["groups"] if g["group"] == group)
-            rows.append({"area": area, "entry": entry, "rank": (area.get("rank") or {}).get(group)})
-        rows.sort(key=lambda r: (r["entry"]["ratio"] is None, -(r["entry"]["ratio"] or 0.0), r["area"]["area_name"]))
-        tables.append({"group": group, "rows": rows})
+        tables.append({"group": group, "rows": areas_by_ratio(doc, group)})
     return tables
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scrutiny.bias.document import METHODS, bias_document
+from scrutiny.bias.rates import areas_by_ratio
 from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions, check_options, run_test
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import resolve_scope
@@ -112,7 +113,8 @@ def bias_page(request: Request, force: str) -> Response:
                 "sel": sel, "force": loaded, "forces": loaded_forces(db), "test": test, "tabs": _tabs(sel, test),
                 "areas": force_areas(db, sel.force), "months": month_choices(loaded.months, sel.start, sel.end),
                 "purposes": purpose_choices(), "powers": power_choices(force_powers(db, sel.force), sel.power),
-                "options": options, "groups": COMPARED_GROUPS, "doc": None, "change_chart": None, "error": None,
+                "options": options, "groups": COMPARED_GROUPS, "doc": None, "change_chart": None, "rates_rows": {},
+                "error": None,
                 "outcome_method": METHODS["outcome_test"], "title_words": TESTS[test],
             }
         except ScrutinyError as exc:
@@ -123,7 +125,9 @@ def bias_page(request: Request, force: str) -> Response:
             if test != "outcome":
                 check_options(test, options, sel.area)
             doc = _document(request, sel, test, options)
-            context.update(doc=doc, change_chart=_change_chart(doc) if test == "change" else None)
+            context.update(doc=doc, change_chart=_change_chart(doc) if test == "change" else None,
+                           rates_rows={g: areas_by_ratio(doc, g) for g in COMPARED_GROUPS}
+                           if test == "rates" and doc["available"] else {})
         except ScrutinyError as exc:
             context["error"] = str(exc)
             return render(request, "bias.html", context, status_of(exc))
