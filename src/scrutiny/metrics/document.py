@@ -25,6 +25,7 @@ from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
 from scrutiny.metrics.trend import trend
+from scrutiny.metrics.use_of_force import stop_ratios_of, use_of_force_for
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.sources.adapter import SourceKind
 from scrutiny.vocab.months import label, ranges
@@ -273,6 +274,9 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
     monthly = counts.by_month(scoped, scope, rated_flag)
     monthly["month"] = [as_date(m) for m in monthly.month]
     coverage_notes, coverage_details = _coverage_notes(scope, pop, cube)
+    disproportionality = _disproportionality(rated, pop)
+    # A lens narrows the searches; use of force is compared with all of them, so use_of_force counts its own.
+    stops = None if scope.lens.active else stop_ratios_of(scope, disproportionality, pop.coverage)
     return {
         "scope": scope_json(scope, sorted(pop.coverage)),
         "searches": searches,
@@ -285,7 +289,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "children": sum(age[a] for a in CHILD_AGES),
         "strip_searches": strip,
         "child_strip_searches": child_strip,
-        "disproportionality": _disproportionality(rated, pop),
+        "disproportionality": disproportionality,
         "age_specific": _age_specific(rated, pop),
         "unknown_ethnicity_share": share(_sum(person[person.group == "unknown"]), _sum(person)),
         "areas": area_rows(backend, scoped, scope, pop),
@@ -298,6 +302,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "notes": pop.notes + coverage_notes + _source_notes(backend, scope),
         "notes_detail": pop.details + coverage_details,
         "crime": crime_for(backend, scope),
+        "use_of_force": use_of_force_for(backend, scope, stops),
     }
 
 

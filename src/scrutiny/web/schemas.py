@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scrutiny.web.schemas_crime import CrimeDocument
+from scrutiny.web.schemas_use_of_force import UseOfForceDocument
 
 Basis = Literal["self", "officer"]
 GroupName = Literal["Asian", "Black", "Mixed", "White", "Other", "unknown"]  # GROUPS + unknown
@@ -253,6 +254,9 @@ class MetricsDocument(Model):
     notes_detail: list[str] = Field(description="The technical detail behind the notes.")
     crime: CrimeDocument | None = Field(description="Recorded crime and justice outcomes for the same forces, "
                                                     "months and place (GET /api/v1/crime); null when none is loaded.")
+    use_of_force: UseOfForceDocument | None = Field(
+        None, description="Use of force and Taser (GET /api/v1/use-of-force) when the scope is one force or all, no "
+                          "area, and exactly one financial year (April to March) with use-of-force figures loaded.")
 
 
 class ChangeSide(Model):
