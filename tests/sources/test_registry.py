@@ -103,7 +103,7 @@ def test_a_refused_read_writes_nothing(tmp_path: Path) -> None:
 def test_each_loadable_kind_has_one_adapter_and_a_label() -> None:
     assert [str(s.kind) for s in SOURCES] == ["crimes_json", "outcomes_for_crime_json", "stops_json", "boundaries",
                                               "stop_search_csv", "street_csv", "outcomes_csv", "census",
-                                              "la_force_lookup", "mps_recorded_crime"]
+                                              "la_force_lookup", "mps_recorded_crime", "use_of_force_ods"]
     assert [label(k) for k in ("stop_search_csv", "stops_json", "no_such_kind")] == ["archive", "api", "archive"]
     assert by_kind("census") is not None and by_kind("street_csv") is not None and by_kind("api_reference") is None
 

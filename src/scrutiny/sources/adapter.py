@@ -34,6 +34,7 @@ class SourceKind(StrEnum):
     OUTCOMES_CSV = "outcomes_csv"
     MPS_RECORDED_CRIME = "mps_recorded_crime"
     CRIMES_JSON = "crimes_json"
+    USE_OF_FORCE_ODS = "use_of_force_ods"
     OUTCOMES_FOR_CRIME_JSON = "outcomes_for_crime_json"
     # Recognised, reported and never loaded:
     STOPS_NO_LOCATION_JSON = "stops_no_location_json"
@@ -188,4 +189,14 @@ class ReadsMany(Protocol):
 
     def read_many(self, items: list[Recognised]) -> list[TableRows]:
         """`read` of each item, in order."""
+        ...
+
+
+@runtime_checkable
+class ReadsBinary(Protocol):
+    """An adapter of files that are not text (a spreadsheet): recognised from their first bytes, hashed but
+    never checked as UTF-8 text. Its `recognise` (of a text head) answers None."""
+
+    def recognise_binary(self, path: Path, start: bytes) -> Recognised | None:
+        """`recognise` for a file whose first 64 KB are `start`."""
         ...

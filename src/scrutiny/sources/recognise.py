@@ -15,14 +15,14 @@ from typing import NamedTuple
 
 from scrutiny.errors import SourceRefused
 from scrutiny.sources import police_uk_archive
-from scrutiny.sources.adapter import Head, Recognised, SourceKind
+from scrutiny.sources.adapter import Head, ReadsBinary, Recognised, SourceKind
 from scrutiny.sources.registry import SOURCES, Registry
 
 __all__ = ["SIDECAR_SUFFIX", "Expanded", "Recognised", "expand", "read_head", "recognise"]
 
 HEAD_BYTES = 64 * 1024
 SIDECAR_SUFFIX = ".synthetic.json"
-DATA_SUFFIXES = (".csv", ".json", ".geojson")
+DATA_SUFFIXES = (".csv", ".json", ".geojson", ".ods")
 
 # Other real files users will have beside the data (../shared/data has them): known, not loaded yet.
 _KNOWN_UNSUPPORTED_HEADERS: dict[str, tuple[str, ...]] = {
@@ -95,9 +95,30 @@ def _known_csv(head: Head) -> Recognised:
     raise SourceRefused(head.path, f"unrecognised header {shown!r}: not a data.police.uk, Census or lookup file")
 
 
+ZIP_MAGIC = b"PK\x03\x04"  # a zip: an OpenDocument or Office spreadsheet among others
+
+
+def _recognise_binary(path: Path, start: bytes, sources: Registry) -> Recognised:
+    """A zip file (a spreadsheet): the first adapter that reads binary files and claims it, else refused."""
+    for source in sources:
+        if isinstance(source, ReadsBinary) and (found := source.recognise_binary(path, start)) is not None:
+            return found
+    kind = "an OpenDocument spreadsheet" if b"opendocument.spreadsheet" in start[:100] else (
+        "an Excel workbook" if b"[Content_Types].xml" in start[:100] else "a zip archive")
+    raise SourceRefused(path, f"{kind} that is not a Home Office police use of force release: Scrutiny reads "
+                              "spreadsheets of that release only (other data as CSV or JSON)")
+
+
 def recognise(path: Path, sources: Registry = SOURCES) -> Recognised:
     """What this file is (the first adapter of `sources` to claim it), or SourceRefused saying why it is not
     something Scrutiny can load."""
+    try:
+        with path.open("rb") as f:
+            start = f.read(HEAD_BYTES)
+    except OSError as exc:
+        raise SourceRefused(path, f"cannot be read: {exc.strerror}") from None
+    if start.startswith(ZIP_MAGIC):
+        return _recognise_binary(path, start, sources)
     head = Head(path, read_head(path))
     if head.is_json and path.name.endswith(SIDECAR_SUFFIX):
         return Recognised(path, SourceKind.SYNTHETIC_SIDECAR, note="marks its data file as synthetic")

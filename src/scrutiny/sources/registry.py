@@ -12,6 +12,7 @@ from scrutiny.sources.adapter import Source
 from scrutiny.sources.boundaries import BOUNDARIES
 from scrutiny.sources.census import CENSUS
 from scrutiny.sources.geography import LA_FORCE_LOOKUP
+from scrutiny.sources.home_office_use_of_force import HOME_OFFICE_USE_OF_FORCE
 from scrutiny.sources.mps_recorded_crime import MPS_RECORDED_CRIME
 from scrutiny.sources.police_uk_archive import ARCHIVE_STOP_SEARCH
 from scrutiny.sources.police_uk_crime import ARCHIVE_CRIME_OUTCOMES, ARCHIVE_STREET_CRIME
@@ -33,6 +34,7 @@ SOURCES: tuple[Source, ...] = (
     CENSUS,
     LA_FORCE_LOOKUP,
     MPS_RECORDED_CRIME,
+    HOME_OFFICE_USE_OF_FORCE,
 )
 
 

@@ -25,7 +25,16 @@ import pyarrow as pa
 
 from scrutiny.errors import BadInput, SourceRefused
 from scrutiny.printable import printable
-from scrutiny.sources.adapter import CsvRecords, ReadsMany, Recognised, Source, SourceKind, TableRows, TextRecords
+from scrutiny.sources.adapter import (
+    CsvRecords,
+    ReadsBinary,
+    ReadsMany,
+    Recognised,
+    Source,
+    SourceKind,
+    TableRows,
+    TextRecords,
+)
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
@@ -216,6 +225,22 @@ def _scan(path: Path, shape: _LineShape | _Lines) -> FileScan:
             shape.add(chunk)
     lines = shape.lines + (shape.partial > 0)
     return FileScan(digest.hexdigest(), max(lines - 1, 0), not shape.clean(nul_line is not None), bad_line, nul_line)
+
+
+def scan_binary(path: Path) -> FileScan:
+    """The hash of a file that is not text (a spreadsheet): its adapter reads and checks it whole."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return FileScan(digest.hexdigest(), 0, False)
+
+
+def _scan_for(item: Recognised) -> FileScan:
+    source = _source(item)
+    if isinstance(source, ReadsBinary):
+        return scan_binary(item.path)
+    return scan_file(item.path) if source.table.name == RECORDS_TABLE else scan_text(item.path)
 
 
 def _source(item: Recognised) -> Source:
@@ -498,9 +523,7 @@ def ingest_paths(
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
-        scans = dict(zip([i.path for i in loadable],
-                         pool.map(lambda i: scan_file(i.path) if _source(i).table.name == RECORDS_TABLE
-                                  else scan_text(i.path), loadable), strict=True))
+        scans = dict(zip([i.path for i in loadable], pool.map(_scan_for, loadable), strict=True))
     nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
     not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(nul_lines[path]))]
     if not_text:
