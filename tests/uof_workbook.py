@@ -51,7 +51,7 @@ def ethnicity_by_force_table(number: int = 16, met_black: object = 25) -> Rows:
     rows: Rows = [[f"Table {number}. Number of times tactics were used, by police force and officer perceived "
                    "ethnicity of person involved, year ending March 2020"] + [None] * (width - 1),
                   ["Contents"] + [None] * (width - 1), [None] * width,
-                  ["Total number of incidents involving group", None, None, "Perceived ethnicity"] + [None] * 6,
+                  ["Total number of incidents involving group", None, None, "Perceived ethnicity", *[None] * 6],
                   ["Police force", "Type of force", "Tactic", *ETHNIC_HEAD, "Number of times tactic reported"]]
     total = "Total (excluding not reported and tactical communication)"
     for force, counts in (("Total England and Wales", [40, 30, 10, 5, 5, 10]),

@@ -16,6 +16,7 @@ from scrutiny.warehouse.ingest import ingest_paths
 from tests.conftest import query, shared, snapshot
 from tests.uof_workbook import (
     AGE_HEAD,
+    Rows,
     contents,
     ethnicity_by_force_table,
     standard_sheets,
@@ -140,7 +141,7 @@ def test_an_age_table_reads_children_columns(tmp_path: Path, db: Path) -> None:
     width = 3 + len(AGE_HEAD) + 1
     title = ("Table 14. Number of times tactics were used, by police force and officer perceived age of person "
              "involved, year ending March 2020")
-    age = [[title] + [None] * (width - 1), [None] * width,
+    age: Rows = [[title, *[None] * (width - 1)], [None] * width,
            ["Police force", "Type of force", "Tactic", *AGE_HEAD, "Number of times tactic reported"],
            ["Metropolitan", "Less lethal weapons", "CED1", 1, 9, 50, 20, 5, 1, 0, 86]]
     sheets = standard_sheets()
