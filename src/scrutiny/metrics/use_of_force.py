@@ -486,8 +486,8 @@ def use_of_force_document(backend: ibis.BaseBackend, force: str, year: str,
                 notes.append(f"{NATIONAL_NAME}: {n}")
     if stops is None:
         stops = stop_ratios(backend, force, year)
-    used_parts = [p for p in cells.current_release
-                  if p[2] in (own, uof.NATIONAL) and (p[0] == year or p[1] == uof.CED)]
+    used_parts = [p for p in cells.current_release if p[0] == year  # the year; and the force's Taser years
+                  or (p[2] == own and (p[1] == uof.CED or (p[1] == uof.TACTIC_USES and p[3] == uof.AGE)))]
     year_releases = cells.releases_of(p for p in cells.current_release if p[0] == year)
     lacks = _lacks(cells, year, own, who, year_releases)
     if own != uof.NATIONAL:

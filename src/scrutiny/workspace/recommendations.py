@@ -21,6 +21,7 @@ from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES, Scope
 from scrutiny.vocab import numbers
+from scrutiny.vocab import use_of_force as uof
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN
 from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.months import BadMonth, month_start
@@ -64,6 +65,29 @@ def _kpi_catalogue() -> dict[str, str]:
         keys[f"disproportionality.{grp}.rate_per_1000"] = f"Searches per 1,000 {grp} residents"
     for q in ("no_location", "outside_boundaries", "no_age", "rejected_rows"):
         keys[f"data_quality.{q}"] = f"Data quality: {q.replace('_', ' ')}"
+    keys.update(_use_of_force_keys())
+    return keys
+
+
+def _use_of_force_keys() -> dict[str, str]:
+    """The `use_of_force` figures (docs/metrics.md, "Use of force"): present when the KPI's months are exactly one
+    financial year, April to March."""
+    keys = {"use_of_force.incidents.count": "Use of force: incidents",
+            "use_of_force.incidents.per_1000": "Use of force: incidents per 1,000 residents",
+            "use_of_force.tactic_uses.count": "Use of force: tactic uses",
+            "use_of_force.tactic_uses.per_1000": "Use of force: tactic uses per 1,000 residents",
+            "use_of_force.children.tactic_uses": "Use of force: tactic uses on children (under 18)",
+            "use_of_force.children.share": "Use of force: share of tactic uses on children",
+            "use_of_force.taser.by_type.total": "Taser: incidents with a Taser used",
+            "use_of_force.taser.fired_share": "Taser: share of uses where it was fired",
+            "use_of_force.taser.children": "Taser: uses on children (under 18)",
+            "use_of_force.taser.children_share": "Taser: share of uses on children"}
+    for kind in uof.CED_TYPES:
+        keys[f"use_of_force.taser.by_type.{kind}"] = f"Taser: {uof.CED_LABELS[kind].lower()}"
+    for grp in GROUPS:
+        if grp != "White":
+            keys[f"use_of_force.by_ethnicity.{grp}.ratio_vs_white"] = f"Use of force: {grp} to White rate ratio"
+        keys[f"use_of_force.by_ethnicity.{grp}.per_1000"] = f"Use of force: tactic uses per 1,000 {grp} residents"
     return keys
 
 
