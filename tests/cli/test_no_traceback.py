@@ -41,6 +41,8 @@ CASES: dict[str, list[tuple[str, ...]]] = {
               ("synth", "--rows", "5", "--out", DIR + "/s", "--kind", "street", "--forces", "atlantis")],
     "metrics": _db_cases("metrics", *SCOPE),
     "crime": [*_db_cases("crime", *SCOPE), *_db_cases("crime", *SCOPE, "--type", "<script>", "--area", "x\x1b[31m")],
+    "force-use": [*_db_cases("force-use", "--force", "metropolitan", "--year", "2019/20"),
+                  *_db_cases("force-use", "--force", "x\x1b[31m", "--year", "<script>")],
     "hotspots": [*_db_cases("hotspots", *SCOPE, "--area", "Hackney"),
                  *_db_cases("hotspots", *SCOPE, "--area", "x\x1b[31m", "--purpose", "<script>")],
     "forces": _db_cases("forces", "--from", "2024-01", "--to", "2024-02"),

@@ -124,7 +124,7 @@ def test_national_beside_the_force(kent: dict[str, Any]) -> None:
 def test_the_same_groups_over_represented_in_stop_and_search(kent: dict[str, Any]) -> None:
     stops = kent["stop_search"]
     assert stops["months"] == ["2019-04"] and stops["ethnicity"] == "self"
-    assert "Only 1 of the year's 12 months of stop and search are loaded." in stops["note"]
+    assert "Only 1 of the year's 12 months of stop and search is loaded." in stops["note"]
     by = {r["group"]: r for r in stops["by_group"]}
     assert list(by) == ["Asian", "Black", "Mixed", "Other"]
     # Searches 20 Black, 10 White, 10 Asian in one month: residents are a twelfth of each group's, which cancels.

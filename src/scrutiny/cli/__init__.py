@@ -19,6 +19,7 @@ from scrutiny.cli import (
     report,
     serve,
     synth,
+    use_of_force,
     warehouse,
     workspace,
 )
@@ -43,6 +44,7 @@ fetch.register(app)
 synth.register(app)
 metrics.register(app)
 crime.register(app)
+use_of_force.register(app)
 hotspots.register(app)
 national.register(app)
 bias.register(app)

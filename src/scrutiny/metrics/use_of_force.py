@@ -412,11 +412,12 @@ def _beside_stops(stops: StopRatios | None, by_ethnicity: list[dict[str, Any]], 
         return None
     first, last = financial_year_months(year)
     basis = "self-defined" if stops.ethnicity == "self" else "officer-defined"
-    note = (f"Stop and search over the {len(stops.months)} months of {year} loaded ({first} to {last} asked), "
+    n = len(stops.months)
+    note = (f"Stop and search over the {n} month{'' if n == 1 else 's'} of {year} loaded ({first} to {last} asked), "
             f"by {basis} ethnicity; use of force by perceived ethnicity. A group is over-represented where the "
             "whole 95% interval of its ratio to White lies above 1.")
-    if len(stops.months) < 12:
-        note += f" Only {len(stops.months)} of the year's 12 months of stop and search are loaded."
+    if n < 12:
+        note += f" Only {n} of the year's 12 months of stop and search {'is' if n == 1 else 'are'} loaded."
     force_rows = {r["group"]: r for r in by_ethnicity}
     stop_rows = {r["group"]: r for r in stops.rows}
     by_group = []
