@@ -404,7 +404,8 @@ def test_no_warehouse_is_a_503_saying_how_to_load_one(tmp_path: Path) -> None:
 def test_openapi_describes_the_metrics_document(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert set(spec["paths"]) == {f"{API}/{p}" for p in (
-        "metrics", "crime", "hotspots", "change", "bias", "forces", "coverage", "areas", "months", "searches",
+        "metrics", "crime", "use-of-force", "hotspots", "change", "bias", "forces", "coverage", "areas", "months",
+        "searches",
         "searches.csv", "searches.parquet", "bias/jobs/{job_id}",  # a threshold fit's job (tests/web/test_fit_queue.py)
         # the workspace's public reads and writes (tests/workspace)
         "panels", "panels/{panel_id}", "recommendations", "recommendations/{recommendation_id}", "governance",
