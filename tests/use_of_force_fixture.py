@@ -16,6 +16,9 @@ Three releases (the `use_of_force` table exactly as docs of issue 20 define it, 
     use_of_force/2019-20  published 2020-12-17: 2019/20 tables; CED 2017/18 to 2019/20, with Kent's 2018/19 CED
                           total revised from 40 to 42.
 
+The national 2019/20 tactic uses by ethnicity are published twice (Table_4 and the by-force Table_16's England and
+Wales block), as the releases do: they count once.
+
 Kent 2019/20 tactic uses by perceived ethnicity (total_tactics): White 200, Black 120, Asian 24 + Chinese 6,
 Mixed 8, Other 2, Don't know 15 + Not reported 25. By age: under 11: 4, 11-17: 36, 18-34: 200, 35-49: 100,
 50-64: 40, 65+: 10, not reported 10; the age table's CED row: 0, 5, 30, 10, 3, 0, 2. Incidents 330.
@@ -67,7 +70,8 @@ CED_KEYS = ("total", "total_non_discharge", "drawn", "aimed", "red_dot", "arced"
             "fired", "angled_drive_stun", "not_stated")
 
 Row = tuple[str, str, str, str, str, str, str, str, int | None, str | None]
-# release, financial_year, force, figure, breakdown, grp, label, tactic, value, marker
+# release, financial_year, force, figure, breakdown, grp, label, tactic, value, and the marker, or (marker None)
+# the sheet when it is not the first ("Table_4") of the cell
 
 
 def _ced(release: str, year: str, force: str, values: dict[str, int]) -> list[Row]:
@@ -119,9 +123,12 @@ def _rows() -> list[Row]:
     rows += _ages(R19, "2019/20", KENT, "tactic_uses", "ced", (0, 5, 30, 10, 3, 0, 2))
     rows += [(R19, "2019/20", KENT, "tactic_uses", "gender", g, g.title(), "total_tactics", n, None)
              for g, n in (("male", 300), ("female", 90), ("unknown", 10))]
-    rows += _ethnic(R19, "2019/20", EW, "tactic_uses", "total_tactics",
-                    {"White": 1000, "Black": 400, "Asian": 200, "Mixed": 100, "Other": 100, "Don't know": 150,
-                     "Not reported": 50})
+    national_ethnic = _ethnic(R19, "2019/20", EW, "tactic_uses", "total_tactics",
+                              {"White": 1000, "Black": 400, "Asian": 200, "Mixed": 100, "Other": 100,
+                               "Don't know": 150, "Not reported": 50})
+    rows += national_ethnic
+    # The by-force table's England and Wales block publishes the same cells again, on another sheet.
+    rows += [(*r[:9], "Table_16") for r in national_ethnic]
     rows += _ethnic(R19, "2019/20", EW, "incidents", "incidents",
                     {"White": 500, "Black": 150, "Asian": 100, "Mixed": 50, "Other": 40, "Don't know": 100,
                      "Not reported": 60})
@@ -155,8 +162,11 @@ def add_use_of_force(db: Path, rows: list[Row] | None = None) -> None:
     con = duckdb.connect(str(db))
     try:
         con.execute(CREATE)
-        values = [(r[0], PUBLISHED[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[7], r[8], r[9], "Table",
-                   i + 1) for i, r in enumerate(_rows() if rows is None else rows)]
+        values = []
+        for i, r in enumerate(_rows() if rows is None else rows):
+            marker, sheet = (None, r[9]) if r[9] and r[9].startswith("Table_") else (r[9], "Table_4")
+            values.append((r[0], PUBLISHED[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[7], r[8], marker,
+                           sheet, i + 1))
         con.executemany(f"INSERT INTO use_of_force ({COLUMNS}) VALUES ({', '.join('?' * 14)})", values)
     finally:
         con.close()

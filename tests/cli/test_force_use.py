@@ -43,6 +43,7 @@ def test_tables_show_the_figures_in_words(db: Path) -> None:
     assert "│ Mixed │ 8 │ 200 │ 40.0 │ suppressed │" in out
     assert "│ 2018/19 │ 42 │ 5 │ 11.9% │ 4 │ 10.0% │" in out  # 5/42 fired; children 4 of 40
     assert "│ Black │ 10.00 (4.68–21.36) │ 3.00 (2.39–3.76) │ yes │" in out
+    assert "│ Mixed │ suppressed (<10) │ suppressed (<10) │ – │" in out
     assert "revised: 2018/19, kent, ced total: 40 in use_of_force/2018-19, now 42 in use_of_force/2019-20" in out
     assert "note: A person can be counted in several incidents over the year" in out
 

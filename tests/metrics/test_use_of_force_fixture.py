@@ -136,6 +136,8 @@ def test_the_same_groups_over_represented_in_stop_and_search(kent: dict[str, Any
     assert by["Asian"]["stop_ratio_vs_white"] == pytest.approx(10 / 3)
     assert (by["Asian"]["stop_over"], by["Asian"]["force_over"], by["Asian"]["both_over"]) == (True, False, False)
     assert by["Mixed"]["both_over"] is None and by["Other"]["both_over"] is None  # no searches; uses suppressed
+    assert (by["Mixed"]["stop_suppressed"], by["Mixed"]["force_suppressed"]) == (True, True)
+    assert (by["Black"]["stop_suppressed"], by["Black"]["force_suppressed"]) == (False, False)
 
 
 def test_latest_release_wins_and_revisions_are_listed(db: Path, kent: dict[str, Any]) -> None:

@@ -91,9 +91,9 @@ def _stops(stops: dict[str, Any]) -> Table:
         table.add_column(name, justify="left" if name == "group" else "right")
     for r in stops["by_group"]:
         stop = {"ratio_vs_white": r["stop_ratio_vs_white"], "ci_low": r["stop_ci_low"], "ci_high": r["stop_ci_high"],
-                "suppressed": False}
+                "suppressed": r["stop_suppressed"]}
         force = {"ratio_vs_white": r["force_ratio_vs_white"], "ci_low": r["force_ci_low"],
-                 "ci_high": r["force_ci_high"], "suppressed": False}
+                 "ci_high": r["force_ci_high"], "suppressed": r["force_suppressed"]}
         both = numbers.DASH if r["both_over"] is None else ("yes" if r["both_over"] else "no")
         table.add_row(r["group"], ratio_text(stop), ratio_text(force), both)
     return table

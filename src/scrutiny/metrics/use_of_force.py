@@ -144,15 +144,20 @@ class Cells:
 
     @classmethod
     def load(cls, backend: ibis.BaseBackend, forces: Iterable[str]) -> Cells:
+        """Each release's cells summed by key within a sheet (columns that share a group); a cell a release
+        publishes on two sheets (the national tables and the by-force tables' England and Wales block) is
+        taken once, from the first sheet by table number."""
         t = backend.table(TABLE)
         rows = t.filter(t.force.isin(sorted(set(forces)))).select(
-            "release", "published", "financial_year", "figure", "force", "breakdown", "grp", "tactic", "value"
+            "release", "published", "financial_year", "figure", "force", "breakdown", "grp", "tactic", "value",
+            "sheet"
         ).to_pyarrow().to_pylist()
-        parts: dict[tuple[str, Key], list[int | None]] = {}
+        parts: dict[tuple[str, Key], dict[str, list[int | None]]] = {}
         published: dict[str, date] = {}
         for r in rows:
             key: Key = (r["financial_year"], r["figure"], r["force"], r["breakdown"], r["grp"], r["tactic"])
-            parts.setdefault((r["release"], key), []).append(None if r["value"] is None else int(r["value"]))
+            sheets = parts.setdefault((r["release"], key), {})
+            sheets.setdefault(str(r["sheet"]), []).append(None if r["value"] is None else int(r["value"]))
             published[r["release"]] = r["published"]
         latest: dict[Part, str] = {}
         for release, key in parts:
@@ -160,7 +165,7 @@ class Cells:
             chosen = latest.get(part)
             if chosen is None or (published[release], release) > (published[chosen], chosen):
                 latest[part] = release
-        by_release = {k: _summed(v) for k, v in parts.items()}
+        by_release = {k: _summed(sheets[min(sheets, key=_sheet_order)]) for k, sheets in parts.items()}
         current = {key: value for (release, key), value in by_release.items() if latest[key[:4]] == release}
         return cls(by_release, published, latest, current)
 
@@ -202,6 +207,12 @@ class Cells:
                         "later": later, "later_release": later_release})
         return sorted(out, key=lambda r: (r["financial_year"], r["figure"], r["force"], r["breakdown"], r["grp"],
                                           r["tactic"], self.published[r["earlier_release"]]))
+
+
+def _sheet_order(sheet: str) -> tuple[int, str]:
+    """Table_4 before Table_16: by the table's number, then by name."""
+    number = re.search(r"[0-9]+", sheet)
+    return (int(number[0]) if number else 0, sheet)
 
 
 def _sum_of(values: Iterable[int | None]) -> int | None:
@@ -432,6 +443,7 @@ def _beside_stops(stops: StopRatios | None, by_ethnicity: list[dict[str, Any]], 
             "stop_ci_low": s.get("ci_low") if s else None, "stop_ci_high": s.get("ci_high") if s else None,
             "force_ratio_vs_white": f.get("ratio_vs_white") if f else None,
             "force_ci_low": f.get("ci_low") if f else None, "force_ci_high": f.get("ci_high") if f else None,
+            "stop_suppressed": bool(s and s.get("suppressed")), "force_suppressed": bool(f and f.get("suppressed")),
             "stop_over": over_s, "force_over": over_f,
             "both_over": None if over_s is None or over_f is None else over_s and over_f,
         })
@@ -439,6 +451,11 @@ def _beside_stops(stops: StopRatios | None, by_ethnicity: list[dict[str, Any]], 
 
 
 # ---- the document ------------------------------------------------------------------------------------------
+
+
+def _about_ages(note: str) -> bool:
+    """The population's notes on rates by age: these figures have none."""
+    return note.startswith(AGE_NOTES) or "rates by age" in note
 
 
 def check_use_of_force_force(text: str) -> str:
@@ -476,14 +493,14 @@ def use_of_force_document(backend: ibis.BaseBackend, force: str, year: str,
     who = NATIONAL_NAME if force == ALL_FORCES else force_name(force)
     cells = Cells.load(backend, {own, uof.NATIONAL})
     pop = _residents(backend, force, year)
-    notes = [n for n in dict.fromkeys(pop.notes) if not n.startswith(AGE_NOTES)]
+    notes = [n for n in dict.fromkeys(pop.notes) if not _about_ages(n)]
     figures = _figures(cells, year, own, pop, over_years=True)
     national = None
     if own != uof.NATIONAL:
         national_pop = _residents(backend, ALL_FORCES, year)
         national = _figures(cells, year, uof.NATIONAL, national_pop, over_years=False)
         for n in national_pop.notes:
-            if n not in notes and not n.startswith(AGE_NOTES):
+            if n not in notes and not _about_ages(n):
                 notes.append(f"{NATIONAL_NAME}: {n}")
     if stops is None:
         stops = stop_ratios(backend, force, year)

@@ -97,6 +97,8 @@ class StopGroup(_Model):
     force_ratio_vs_white: float | None = Field(description="The use-of-force ratio to White (tactic uses).")
     force_ci_low: float | None
     force_ci_high: float | None
+    stop_suppressed: bool = Field(description="The stop-and-search ratio rests on fewer than 10 searches.")
+    force_suppressed: bool = Field(description="The use-of-force ratio rests on fewer than 10 tactic uses.")
     stop_over: bool | None = Field(description="The stop-and-search ratio's 95% interval lies above 1.")
     force_over: bool | None
     both_over: bool | None = Field(description="Over-represented in both; null when either ratio is not given.")
