@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from scrutiny.cli import app
 from tests.conftest import write_archive
 from tests.crime_fixture import DRUGS_STOP, write_fixture
+from tests.use_of_force_fixture import add_use_of_force
 from tests.web.conftest import write_sources
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -120,6 +121,8 @@ def test_a_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest
         write_fixture(tmp_path / "crime", stops=False)
         loaded = runner.invoke(app, ["ingest", str(tmp_path / "crime"), str(CENSUS), "--db", str(db)])
         assert loaded.exit_code == 0, loaded.output
+    if name == "force-use":
+        add_use_of_force(db)  # the hand-made releases (tests/use_of_force_fixture.py): Kent's 2019/20 among them
     if "--london" in command.split():
         london = write_london(tmp_path / "london")
         loaded = runner.invoke(app, ["ingest", str(london), str(SQUARES), "--db", str(db)])
