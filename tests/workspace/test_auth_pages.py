@@ -82,7 +82,7 @@ def test_invitation_by_link_then_login(web: Callable[[], Browser], make_user: Ca
     b.login(admin.email)
     made = b.post("/workspace/invitations", {"email": "New.Reviewer@example.org", "role": "reviewer"})
     assert made.status_code == 201
-    link = re.search(r'value="(http://testserver/invite/[^"]+)"', made.text)
+    link = re.search(r'>(http://testserver/invite/[^<]+)</textarea>', made.text)
     assert link is not None
     path = link.group(1).removeprefix("http://testserver")
 

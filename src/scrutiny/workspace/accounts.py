@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrutiny.workspace.audit import Actor
-from scrutiny.workspace.errors import Conflict, Forbidden, Invalid, LoginRequired, NotFound
+from scrutiny.workspace.errors import Conflict, Forbidden, Gone, Invalid, LoginRequired, NotFound
 from scrutiny.workspace.models.accounts import Invitation, LoginSession, Role, User
 from scrutiny.workspace.row_claim import claim
 
@@ -121,16 +121,20 @@ def invite(session: Session, by: User, email: str, role: Role, days: int = INVIT
 
 
 USED = "this invitation has already been accepted: log in with the account it made, or ask an admin for a new one"
+WITHDRAWN = "this invitation was withdrawn or replaced by a newer link: ask an admin for a new one"
 
 
 def open_invitation(session: Session, token: str) -> Invitation:
-    """The invitation behind a link: 404 if there is none or it expired, 409 once it has been accepted."""
+    """The invitation behind a link: 404 if there is none or it expired, 409 once it has been accepted, 410 once
+    an admin withdrew it (or re-sent it, which makes a new link)."""
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token))
                                 .execution_options(populate_existing=True))
     if invitation is None:
         raise NotFound("this invitation link is not valid: ask an admin for a new one")
     if invitation.accepted_at is not None:
         raise Conflict(USED)
+    if invitation.revoked_at is not None:
+        raise Gone(WITHDRAWN)
     if _aware(invitation.expires_at) < _now():
         raise NotFound("this invitation link has expired: ask an admin for a new one")
     return invitation
@@ -143,8 +147,8 @@ def accept_invitation(session: Session, token: str, name: str, password: str) ->
     others wait for it and then find it accepted (409), rather than all creating the same account."""
     password_hash = HASHER.hash(check_password(password))  # the slow part, before the row is held
     if not claim(session, Invitation.token_hash, Invitation.token_hash == token_hash(token),
-                 Invitation.accepted_at.is_(None)):
-        open_invitation(session, token)  # says why: not valid (404) or accepted (409)
+                 Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)):
+        open_invitation(session, token)  # says why: not valid (404), accepted (409) or withdrawn (410)
         raise Conflict(USED)
     invitation = open_invitation(session, token)
     user = _add_user(session, invitation.email, name, invitation.role, password_hash)

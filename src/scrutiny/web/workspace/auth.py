@@ -1,4 +1,5 @@
-"""Logging in and out, invitations, the accounts list and the audit log (admins)."""
+"""Logging in (throttled per account and per address) and out, accepting an invitation, and the audit log
+(admins). The accounts list and what admins do to accounts: `scrutiny.web.workspace.accounts`."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from scrutiny.web.workspace.deps import (
     set_cookies,
 )
 from scrutiny.web.workspace.render import local_path, page, redirect
+from scrutiny.web.workspace.throttle import count_attempt, refusal, throttle_for
 from scrutiny.workspace import accounts
 from scrutiny.workspace.audit import Actor
 from scrutiny.workspace.errors import Invalid, LoginRequired
-from scrutiny.workspace.models.accounts import AuditEntry, Invitation, Role, User
+from scrutiny.workspace.login_throttle import Throttled
+from scrutiny.workspace.models.accounts import AuditEntry, Role
 
 router = APIRouter()
 AUDIT_PAGE = 200
@@ -39,13 +42,26 @@ def login_form(request: Request, user: CurrentUser, next: str | None = None) -> 
 def login(request: Request, ws: WorkspaceDep, _: Csrf, email: Annotated[str, Form(max_length=254)],
           password: Annotated[str, Form(max_length=1000)],
           next: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Each attempt is counted before the password is checked (`scrutiny.workspace.login_throttle`): after five
+    in a row that failed, 429 with Retry-After, for an email with no account just the same."""
+
+    def again(message: str, status: int) -> Response:
+        return page(request, "workspace/login.html", {"title": "Log in", "next": local_path(next),
+                                                      "message": message, "form": {"email": email}}, status)
+
+    try:
+        attempt = count_attempt(request, ws, email)
+    except Throttled as exc:
+        response = again(refusal(exc.retry_after), 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     try:
         with ws.session() as session:
             user = accounts.authenticate(session, email, password)
             token = accounts.start_session(session, user)
+            throttle_for(request).succeeded(session, attempt)
     except LoginRequired as exc:
-        return page(request, "workspace/login.html", {"title": "Log in", "next": local_path(next),
-                                                      "message": str(exc), "form": {"email": email}}, 401)
+        return again(str(exc), 401)
     new_csrf_token(request)  # a token planted before login is worthless after it
     return set_cookies(request, redirect(request, local_path(next)), session_token=token)
 
@@ -64,30 +80,6 @@ def logout(request: Request, ws: WorkspaceDep, _: Csrf) -> Response:
 def home(request: Request, user: CurrentUser) -> Response:
     accounts.require(user, Role.panel_member, Role.reviewer)
     return page(request, "workspace/home.html", {"title": "Workspace"})
-
-
-@router.get("/workspace/users")
-def users(request: Request, ws: WorkspaceDep, admin: Admin) -> Response:
-    with ws.session() as session:
-        people = session.scalars(select(User).order_by(User.email)).all()
-        pending = session.scalars(select(Invitation).where(Invitation.accepted_at.is_(None))
-                                  .order_by(Invitation.created_at.desc())).all()
-    return page(request, "workspace/users.html", {"title": "Accounts", "people": people, "pending": pending,
-                                                  "roles": list(Role)})
-
-
-@router.post("/workspace/invitations")
-def create_invitation(request: Request, ws: WorkspaceDep, admin: Admin, email: Annotated[str, Form(max_length=254)],
-                      role: Annotated[str, Form(max_length=20)]) -> Response:
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise Invalid("role", f"{role!r} is not one of {', '.join(r.value for r in Role)}") from None
-    with ws.session(accounts.actor(admin)) as session:
-        made = accounts.invite(session, admin, email, chosen)
-    link = f"{str(request.base_url).rstrip('/')}/invite/{made.token}"
-    return page(request, "workspace/invited.html", {"title": "Invitation made", "link": link,
-                                                    "email": made.invitation.email, "role": chosen.value}, 201)
 
 
 @router.get("/invite/{token}")

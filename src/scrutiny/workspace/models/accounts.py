@@ -46,6 +46,7 @@ class Invitation(Created, Base):
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)  # withdrawn by an admin, or re-sent
 
 
 class LoginSession(Created, Base):
@@ -57,6 +58,20 @@ class LoginSession(Created, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime]
+
+
+class PasswordReset(Created, Base):
+    """A one-use link an admin makes for someone who forgot their password (no email server: the admin passes
+    it on). Only the token's hash is kept; using it sets the password and ends every session of the account."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AuditEntry(Base):
