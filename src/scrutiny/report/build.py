@@ -419,7 +419,8 @@ def _verdict(row: dict[str, Any]) -> str:
 def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dict[str, Any] | None = None,
            change: dict[str, Any] | None = None, *, public: bool = False,
            headlines: dict[str, Any] | None = None, hotspots: Sequence[dict[str, Any]] = (),
-           force_targets: Sequence[dict[str, Any]] = (), bias_tests: Sequence[dict[str, Any]] = ()) -> str:
+           force_targets: Sequence[dict[str, Any]] = (), bias_tests: Sequence[dict[str, Any]] = (),
+           use_of_force: dict[str, Any] | None = None) -> str:
     """The report as one HTML page. `shapes` (from `geometry.load_shapes`) adds the map; `bias` (a document
     from `scrutiny.bias.document`) adds the "Tests of bias" section, and `bias_tests` (documents of
     `scrutiny.bias.suite.run_test`: rates, darkness, change) add each test to it, in their order; `change`
@@ -427,8 +428,9 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
     disproportionality change?"; `headlines` (`metrics.headlines`) opens the report with sentences comparing the
     period with the one before; `hotspots` (`metrics.hotspots.busiest_hotspots`) maps where searches
     concentrate in the busiest areas; `force_targets` (`metrics.force_targets`) gives each force's own targets
-    where several forces are added up. A `public` report (one the web server hands out) points readers to the
-    open API, never to a command they cannot run."""
+    where several forces are added up; `use_of_force` (`report.use_of_force.section`) adds "Use of force". A
+    `public` report (one the web server hands out) points readers to the open API, never to a command they
+    cannot run."""
     from scrutiny.report.geometry import project
 
     scope = document["scope"]
@@ -503,6 +505,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         hotspots=_hotspot_maps(hotspots, shapes or []),
         min_searches=HOTSPOT_MIN_SEARCHES,
         force_targets=force_targets,
+        uof=use_of_force,
         public=public,
         made_on=date.today().isoformat(),
         version=scrutiny_version(),
@@ -561,6 +564,8 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     `bias_tests` ("darkness", "change"; the change test needs the scope's area and `test_options.at`, and takes
     `test_options.controls`; both compare `test_options.group` with White people). A test that refuses is laid
     out with its reasons; options it cannot use are BadInput before anything is computed.
+    A "Use of force" section follows when use-of-force figures are loaded for the scope's force (or England and
+    Wales) and a financial year overlapping the period (report.use_of_force).
     A `quarterly` report opens with sentences comparing the period with the one just before (a quarter with the
     quarter before), maps the hotspots of its five busiest areas (with areas to map), and judges each force's own
     targets on its own searches where several forces are added up."""
@@ -571,6 +576,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     from scrutiny.metrics.headlines import compute_headlines
     from scrutiny.metrics.hotspots import compute_busiest_hotspots
     from scrutiny.report.geometry import load_shapes
+    from scrutiny.report.use_of_force import compute_section as compute_use_of_force_section
 
     started = time.perf_counter()
     wanted_tests(scope, bias_tests, test_options)  # a test's bad option is an error before anything is computed
@@ -591,8 +597,9 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     figures = compute_headlines(db, scope, document) if quarterly else None
     spots = compute_busiest_hotspots(db, scope, document) if quarterly and shapes else []
     own_targets = compute_force_targets(db, scope) if quarterly else []
+    use_of_force = compute_use_of_force_section(db, scope, document)
     html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots,
-                  force_targets=own_targets, bias_tests=tests)
+                  force_targets=own_targets, bias_tests=tests, use_of_force=use_of_force)
     return write_files(html, out, pdf, started)
 
 
