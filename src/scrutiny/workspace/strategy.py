@@ -4,7 +4,9 @@ An indicator follows one figure computed elsewhere — never here: the drug-sear
 from the warehouse metrics document (`object_groups.drugs.share`, `outcomes.find_rate`; the `monthly` list for
 months), diversion completion from `workspace.diversion.kpis`, and the recorded-crime figures from
 `metrics.crime_rates.crime_with_rate` (the `crime` document of each period: `per_1000.per_1000`,
-`outcomes.charged.share`, `outcomes.no_further_action.share`). The documents are fetched through getters the
+`outcomes.charged.share`, `outcomes.no_further_action.share`), and the use-of-force figures from
+`metrics.use_of_force` (one document per financial year: `tactic_uses.per_1000`, `children.share`,
+`taser.fired_share`, `taser.children_share`). The documents are fetched through getters the
 caller passes (the web app's cached `app.state.metrics`, and a crime getter), so this module stays free of the
 web layer and tests can use a real small warehouse. A period with no data says so; it never fails the page.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -39,6 +41,7 @@ from scrutiny.workspace.models.strategy import (
 
 MetricsGetter = Callable[[Scope], dict[str, Any]]
 CrimeGetter = Callable[[CrimeScope], dict[str, Any]]  # a scope's `crime_with_rate` document
+UseOfForceGetter = Callable[[str, str], dict[str, Any]]  # (force, financial year) -> its `use_of_force` document
 Status = Literal["met", "not met", "no data", "suppressed", "not judged"]
 MAX_MONTHS = 120  # ten years: a strategy longer than that is several
 METRIC_LABELS = {
@@ -48,12 +51,24 @@ METRIC_LABELS = {
     IndicatorMetric.drug_crimes_per_1000: "Recorded drug crimes per 1,000 residents",
     IndicatorMetric.drug_crime_charge_share: "Share of recorded drug crimes charged or summonsed",
     IndicatorMetric.drug_crime_nfa_share: "Share of recorded drug crimes with no further action",
+    IndicatorMetric.use_of_force_per_1000: "Use of force: tactic uses per 1,000 residents (each financial year)",
+    IndicatorMetric.use_of_force_children_share: "Use of force: share of tactic uses on children (each financial "
+                                                 "year)",
+    IndicatorMetric.taser_fired_share: "Taser: share of incidents where it was fired (each financial year)",
+    IndicatorMetric.taser_children_share: "Taser: share of uses on children (each financial year)",
 }
 DIRECTION_WORDS = {TargetDirection.at_most: "at most", TargetDirection.at_least: "at least"}
 WAREHOUSE_METRICS = (IndicatorMetric.drugs_share, IndicatorMetric.find_rate)
 CRIME_METRICS = (IndicatorMetric.drug_crimes_per_1000, IndicatorMetric.drug_crime_charge_share,
                  IndicatorMetric.drug_crime_nfa_share)
-RATE_METRICS = (IndicatorMetric.drug_crimes_per_1000,)  # a number per 1,000 residents, not a share
+USE_OF_FORCE_METRICS = {  # the figure's dotted key in the `use_of_force` document
+    IndicatorMetric.use_of_force_per_1000: ("tactic_uses", "per_1000"),
+    IndicatorMetric.use_of_force_children_share: ("children", "share"),
+    IndicatorMetric.taser_fired_share: ("taser", "fired_share"),
+    IndicatorMetric.taser_children_share: ("taser", "children_share"),
+}
+RATE_UNITS = {IndicatorMetric.drug_crimes_per_1000: "crimes", IndicatorMetric.use_of_force_per_1000: "tactic uses"}
+RATE_METRICS = tuple(RATE_UNITS)  # a number per 1,000 residents, not a share
 CRIME_SHARE_KEYS = {IndicatorMetric.drug_crime_charge_share: "charged",
                     IndicatorMetric.drug_crime_nfa_share: "no_further_action"}
 PROVISIONAL_NOTE = ("A period marked provisional has drug crimes with no outcome loaded yet, so its share can "
@@ -122,9 +137,10 @@ def list_priorities(session: Session) -> Sequence[StrategyPriority]:
 def check_target(metric: IndicatorMetric | None, value: float) -> float:
     """A target in the figure's own range: a share lies in [0, 1]; a rate per 1,000 residents is 0 or more.
     An unknown figure is taken to be a share, as most are."""
-    if metric in RATE_METRICS:
+    if metric in RATE_UNITS:
         if not (math.isfinite(value) and value >= 0):
-            raise Invalid("target", "a rate target is a number of crimes per 1,000 residents, 0 or more")
+            raise Invalid("target", f"a rate target is a number of {RATE_UNITS[metric]} per 1,000 residents, 0 or "
+                                    "more")
         return value
     if not 0 <= value <= 1:
         raise Invalid("target", "a share target lies between 0 and 1 (or 0% and 100%)")
@@ -134,11 +150,12 @@ def check_target(metric: IndicatorMetric | None, value: float) -> float:
 def parse_target(text: str, metric: IndicatorMetric | None = None) -> float:
     """A share as 0.4 or 40%; for a figure per 1,000 residents, a plain number such as 2.5."""
     raw = text.strip()
-    if metric in RATE_METRICS:
+    if metric in RATE_UNITS:
         try:
             value = float(raw)
         except ValueError:
-            raise Invalid("target", f"{raw!r} is not a number: write crimes per 1,000 residents such as 2.5") from None
+            raise Invalid("target", f"{raw!r} is not a number: write {RATE_UNITS[metric]} per 1,000 residents such "
+                                    "as 2.5") from None
         return check_target(metric, value)
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
@@ -153,7 +170,9 @@ def add_indicator(session: Session, priority_id: int, metric: IndicatorMetric, d
     force = force.strip()
     area = " ".join((area or "").split()) or None
     target = check_target(metric, target)
-    if metric in WAREHOUSE_METRICS or metric in CRIME_METRICS:
+    if metric in USE_OF_FORCE_METRICS and area is not None:
+        raise Invalid("area", "use-of-force figures are published for a whole force: leave the area empty")
+    if metric in WAREHOUSE_METRICS or metric in CRIME_METRICS or metric in USE_OF_FORCE_METRICS:
         if not force:
             raise Invalid("force", "a warehouse figure needs a force (e.g. metropolitan)")
         if force != ALL_FORCES:
@@ -340,6 +359,47 @@ def _crime(indicator: StrategyIndicator, priority: StrategyPriority, crime: Crim
     return points, whole, notes
 
 
+def financial_years(first: str, last: str) -> list[str]:
+    """The financial years (April to March, `2019/20`) the months first..last touch."""
+    def year_of(month: str) -> int:
+        return int(month[:4]) - (1 if int(month[5:7]) < 4 else 0)
+
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(year_of(first), year_of(last) + 1)]
+
+
+def _use_of_force(indicator: StrategyIndicator, priority: StrategyPriority,
+                  use_of_force: UseOfForceGetter | None) -> tuple[list[Point], Point, list[str]]:
+    """One point per financial year the priority's months touch, from that year's use-of-force document: the
+    figures are published yearly, so months and quarters cannot be shown. The whole period is judged only
+    when it is one year."""
+    years = financial_years(priority.start_month, priority.end_month)
+    notes = ["Use-of-force figures are published once a year, April to March: each financial year the priority "
+             "touches is one period here, whatever its months or quarters."]
+    if use_of_force is None:
+        notes.append("Use-of-force figures are not available here.")
+        return [Point(y, None, "no data") for y in years], Point("whole period", None, "no data"), notes
+    section, key = USE_OF_FORCE_METRICS[indicator.metric]
+    points: list[Point] = []
+    missing: list[str] = []
+    for year in years:
+        try:
+            raw = use_of_force(indicator.force, year)[section][key]
+        except ScrutinyError:
+            missing.append(year)
+            points.append(Point(year, None, "no data"))
+            continue
+        value = None if raw is None else float(raw)
+        points.append(Point(year, value, verdict(value, indicator)))
+    if missing:
+        notes.append(f"No use-of-force figures are loaded for {', '.join(missing)}.")
+    if len(points) == 1:
+        whole = replace(points[0], label="whole period")
+    else:
+        whole = Point("whole period", None, "not judged")
+        notes.append("The target is for each year: the whole period of several years is not judged.")
+    return points, whole, notes
+
+
 def _diversion_point(label: str, cases: Sequence[CaseRecord], first: str, last: str, as_of: date,
                      indicator: StrategyIndicator, public: bool) -> Point:
     start, end = month_start(first), month_start(last)
@@ -384,9 +444,10 @@ def describe_scope(indicator: StrategyIndicator) -> str:
 
 
 def progress(priority: StrategyPriority, metrics: MetricsGetter, cases: Sequence[CaseRecord], as_of: date, *,
-             public: bool, crime: CrimeGetter | None = None) -> list[IndicatorProgress]:
+             public: bool, crime: CrimeGetter | None = None,
+             use_of_force: UseOfForceGetter | None = None) -> list[IndicatorProgress]:
     """Each indicator per period against its target (`public`: diversion cells under 5 withheld). Without a
-    `crime` getter, an indicator of recorded crime has no data and says so."""
+    `crime` (`use_of_force`) getter, an indicator of recorded crime (use of force) has no data and says so."""
     spans = periods(priority)
     out = []
     for indicator in priority.indicators:
@@ -394,6 +455,8 @@ def progress(priority: StrategyPriority, metrics: MetricsGetter, cases: Sequence
             points, whole, notes = _warehouse(indicator, priority, metrics, spans)
         elif indicator.metric in CRIME_METRICS:
             points, whole, notes = _crime(indicator, priority, crime, spans)
+        elif indicator.metric in USE_OF_FORCE_METRICS:
+            points, whole, notes = _use_of_force(indicator, priority, use_of_force)
         else:
             points, whole, notes = _diversion(indicator, priority, cases, as_of, spans, public)
         out.append(IndicatorProgress(indicator, METRIC_LABELS[indicator.metric], describe_target(indicator),

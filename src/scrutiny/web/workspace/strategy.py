@@ -2,8 +2,9 @@
 in the workspace and in public (`/strategy/{id}`), and the progress as JSON (the workspace part `strategy`).
 
 The figures come from the warehouse through `app.state.metrics` (the API's cache), from recorded crime through
-`metrics.crime_rates.crime_with_rate` (cached the same way) and from the diversion cases; the public page
-withholds a diversion figure resting on 1-4 cases, the workspace page does not."""
+`metrics.crime_rates.crime_with_rate` and from use of force through `metrics.use_of_force` (cached the same way)
+and from the diversion cases; the public page withholds a diversion figure resting on 1-4 cases, the workspace
+page does not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 
 from scrutiny.metrics.crime import CrimeScope
 from scrutiny.metrics.crime_rates import crime_with_rate
+from scrutiny.metrics.use_of_force import use_of_force_document
 from scrutiny.web.api.common import dump
 from scrutiny.web.cache import ResponseCache
 from scrutiny.web.deps import Warehouse
@@ -71,6 +73,21 @@ def _crime(request: Request) -> service.CrimeGetter:
     return crime
 
 
+def _use_of_force(request: Request) -> service.UseOfForceGetter:
+    """A force's use-of-force document for a financial year through the API's cache (the key GET
+    /api/v1/use-of-force uses), so the page and the API share one answer per warehouse version."""
+    warehouse: Warehouse = request.app.state.warehouse
+    cache: ResponseCache = request.app.state.cache
+
+    def use_of_force(force: str, year: str) -> dict[str, Any]:
+        entry, _ = cache.get_sync(("use-of-force", force, year), warehouse.version(), lambda: dump(warehouse.read(
+            lambda backend: use_of_force_document(backend, force, year))))
+        doc: dict[str, Any] = json.loads(entry.body)
+        return doc
+
+    return use_of_force
+
+
 def _choices() -> dict[str, list[tuple[str, str]]]:
     return {
         "metric": [(m.value, service.METRIC_LABELS[m]) for m in IndicatorMetric],
@@ -85,7 +102,8 @@ def _progress(request: Request, ws: WorkspaceDep, priority_id: int, *,
         priority = service.get_priority(session, priority_id)
         cases = [record(c) for c in case_service.list_cases(session)] if any(
             i.metric == IndicatorMetric.diversion_completion for i in priority.indicators) else []
-        rows = service.progress(priority, _metrics(request), cases, _today(), public=public, crime=_crime(request))
+        rows = service.progress(priority, _metrics(request), cases, _today(), public=public, crime=_crime(request),
+                                use_of_force=_use_of_force(request))
     return priority, rows
 
 

@@ -14,8 +14,9 @@ from scrutiny.workspace.models.base import Base, Created
 class IndicatorMetric(enum.StrEnum):
     """The figures an indicator can follow: from the warehouse metrics document (`object_groups.drugs.share`,
     `outcomes.find_rate`), from the diversion cases, and from recorded crime (`metrics.crime`: Drugs crimes per
-    1,000 residents, and the shares of them charged or summonsed and with no further action). Stored as text
-    (VARCHAR(30), no CHECK), so a new member needs no migration."""
+    1,000 residents, and the shares of them charged or summonsed and with no further action), and from use of force
+    (`metrics.use_of_force`: tactic uses per 1,000 residents, the shares on children, and of Taser fired and on
+    children, per financial year). Stored as text (VARCHAR(30), no CHECK), so a new member needs no migration."""
 
     drugs_share = "drugs_share"
     find_rate = "find_rate"
@@ -23,6 +24,11 @@ class IndicatorMetric(enum.StrEnum):
     drug_crimes_per_1000 = "drug_crimes_per_1000"
     drug_crime_charge_share = "drug_crime_charge_share"
     drug_crime_nfa_share = "drug_crime_nfa_share"
+    # Use of force (`metrics.use_of_force`), one figure per financial year (April to March).
+    use_of_force_per_1000 = "use_of_force_per_1000"
+    use_of_force_children_share = "use_of_force_children_share"
+    taser_fired_share = "taser_fired_share"
+    taser_children_share = "taser_children_share"
 
 
 class TargetDirection(enum.StrEnum):
