@@ -16,7 +16,7 @@ from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.accounts import AuditEntry, Role, User
 from scrutiny.workspace.models.review import SearchRecord
 from scrutiny.workspace.pseudonyms import pseudonymiser
-from scrutiny.workspace.review import records
+from scrutiny.workspace.review import columns, records
 from tests.workspace.factories_review import HEADER, MAPPING, count, database_text, export_bytes
 
 
@@ -107,7 +107,7 @@ def test_mapping_must_name_the_grounds_and_real_columns(ws: Workspace, make_user
 
 def test_guess_mapping_by_column_name() -> None:
     header = HEADER.split(",")
-    guess = records.guess_mapping(header)
+    guess = columns.guess_mapping(header)
     assert guess["occurred_at"] == "Date" and guess["grounds"] == "Grounds" and guess["force_reference"] == "Reference"
     assert guess["self_defined_ethnicity"] == "Self-defined ethnicity" and guess["body_worn_video"] == "BWV"
     assert guess["area"] == "Borough" and guess["officer"] == "Officer ID"

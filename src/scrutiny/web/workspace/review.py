@@ -34,14 +34,16 @@ from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.grounds import classify, highlight
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.review import Review, ReviewSample, SampleRecord, SearchRecord
-from scrutiny.workspace.review import agreement, records, results, reviews, sampling
+from scrutiny.workspace.review import agreement, columns, records, results, reviews, sampling
 from scrutiny.workspace.review.uploads import PendingUploads
+from scrutiny.workspace.review.vocab import UnmappedEthnicity, read_ethnicity
 
 router = APIRouter()
 api_router = APIRouter()
 ClassNames = {"smell_only": "Smell only", "smell_plus": "Smell plus other grounds", "no_smell": "No smell ground"}
 NewDraw = Annotated[forms.Posted[DrawCreate], Depends(forms.posted(DrawCreate))]
 NewReview = Annotated[forms.Posted[ReviewCreate], Depends(forms.posted(ReviewCreate))]
+MAX_ROWS_SHOWN = 200  # refused rows listed on the page; the values with no group are summed up above them
 ChangedGrounds = Annotated[forms.Posted[GroundsUpdate], Depends(forms.posted(GroundsUpdate))]
 
 
@@ -106,32 +108,71 @@ def import_form(request: Request, user: PanelMember) -> Response:
     return page(request, "workspace/review/import.html", {"title": "Import search records"})
 
 
+def _mapping_page(request: Request, token: str, data: bytes, filename: str, *,
+                  choices: Mapping[int, str] | None = None, errors: Mapping[str, str] | None = None,
+                  status: int = 200) -> Response:
+    """Every column of the file with its first rows and what it holds: the guess, or what the user chose."""
+    header, rows = records.read_table(data)
+    if choices is None:
+        by_column = {column: key for key, column in columns.guess_mapping(header).items()}
+        choices = {i: by_column.get(name, "") for i, name in enumerate(header)}
+    samples = columns.column_samples(header, rows)
+    chosen = set(choices.values())
+    return page(request, "workspace/review/mapping.html", {
+        "title": "Match the columns", "token": token, "rows": len(rows), "filename": filename,
+        "columns": [{"index": i, "name": name, "samples": samples[i], "choice": choices.get(i, "")}
+                    for i, name in enumerate(header)],
+        "fields": records.FIELDS, "missing": [f for f in records.FIELDS if f.required and f.key not in chosen],
+        "sample_rows": min(len(rows), columns.SAMPLE_ROWS), "errors": errors or {}}, status)
+
+
 @router.post("/workspace/review/import")
 async def upload(request: Request, user: PanelMember, file: Annotated[UploadFile, File()]) -> Response:
     data = await file.read(records.MAX_BYTES + 1)
     try:
-        header, rows = records.read_table(data)
+        records.read_table(data)
     except Invalid as exc:
         return page(request, "workspace/review/import.html", {
             "title": "Import search records", "errors": {"file": exc.message}}, 422)
     token = _uploads(request).put(user.id, data)
-    return page(request, "workspace/review/mapping.html", {
-        "title": "Match the columns", "token": token, "columns": header, "rows": len(rows),
-        "fields": records.FIELDS, "guess": records.guess_mapping(header), "filename": file.filename or "the file"})
+    return _mapping_page(request, token, data, file.filename or "the file")
+
+
+def _choices(form: Mapping[str, Any]) -> dict[int, str]:
+    """The mapping form's `col_<n>` fields as column number -> our field ("" for not used)."""
+    found: dict[int, str] = {}
+    for name, value in form.items():
+        number = name[4:] if name.startswith("col_") else ""
+        if number.isdigit() and len(number) < 6:
+            found[int(number)] = str(value)
+    return found
 
 
 @router.post("/workspace/review/import/map")
 async def apply_mapping(request: Request, ws: WorkspaceDep, user: PanelMember) -> Response:
+    """A mistake in the choices (a needed field with no column, one field for two columns) shows the columns
+    again with the file kept; once the choices are sound the file is used, and deleted whatever happens."""
     form = await request.form()
-    token = str(form.get("token", ""))
-    mapping = {f.key: str(form.get(f"map_{f.key}", "")) for f in records.FIELDS}
-    data = _uploads(request).take(user.id, token)  # deleted now, whatever happens next
+    token, filename = str(form.get("token", "")), str(form.get("filename", ""))[:200] or "the file"
+    choices = _choices(form)
+    uploads = _uploads(request)
+    data = uploads.peek(user.id, token)
+    header, _ = records.read_table(data)
+    try:
+        mapping = columns.mapping_from_choices(choices, header)
+        records.check_mapping(mapping, header)
+    except Invalid as exc:
+        field = exc.field if exc.field.startswith("col_") else "mapping"
+        return _mapping_page(request, token, data, filename, choices=choices, errors={field: exc.message},
+                             status=422)
+    uploads.take(user.id, token)  # deleted now, whatever happens next
     try:
         with ws.session(accounts.actor(user)) as session:
             result = records.import_csv(session, data, mapping)
     except records.RowsRefused as exc:
         return page(request, "workspace/review/import.html", {
-            "title": "Import search records", "refusals": exc.refusals,
+            "title": "Import search records", "refusals": exc.refusals[:MAX_ROWS_SHOWN],
+            "more": max(0, len(exc.refusals) - MAX_ROWS_SHOWN), "unmapped": records.unmapped_values(exc.refusals),
             "message": "Nothing was imported: fix these rows in the file and upload it again."}, 422)
     except Invalid as exc:
         return page(request, "workspace/review/import.html", {
@@ -155,9 +196,14 @@ def _record(request: Request, ws: WorkspaceDep, user: User, record_id: int, samp
         in_sample = session.scalar(select(SampleRecord.id).where(
             SampleRecord.record_id == record_id).limit(1)) is not None
     grounds = classify(record.grounds)
+    try:
+        officer_group: str | None = read_ethnicity(record.officer_defined_ethnicity, "officer")
+    except UnmappedEthnicity:
+        officer_group = None
     mine = any(r.reviewer_id == user.id for r in all_reviews)
     return page(request, "workspace/review/record.html", {
-        "title": f"Search record {record_id}", "record": record, "highlighted": highlight(record.grounds, grounds),
+        "title": f"Search record {record_id}", "record": record, "officer_group": officer_group,
+        "highlighted": highlight(record.grounds, grounds),
         "evidence": grounds.evidence, "classes": ClassNames, "shown": shown, "names": names, "mine": mine,
         "count": len(all_reviews), "can_review": in_sample and not mine and len(all_reviews) < 2,
         "can_edit_grounds": accounts.may(user, Role.panel_member) and record.source == "warehouse" and not all_reviews,

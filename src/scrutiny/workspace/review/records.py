@@ -3,7 +3,9 @@ then every row is checked before anything is written (all or nothing), officer a
 pseudonyms before they reach the database, and a row already here (same force reference, else the same content)
 is skipped, so importing the same file twice changes nothing.
 
-Row numbers in refusals are spreadsheet rows: the header is row 1, the first record row 2.
+Row numbers in refusals are spreadsheet rows: the header is row 1, the first record row 2. Every cell that
+cannot be read is refused, each by row, column and value; an ethnicity with no group in the catalogues (an
+unknown code such as `B7`) is refused like a bad date, never stored as Not stated.
 Dates without a time zone are read as UK local time (Europe/London) and stored in UTC.
 """
 
@@ -15,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,42 +29,51 @@ from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.grounds import classify
 from scrutiny.workspace.models.review import Review, SearchRecord
 from scrutiny.workspace.pseudonyms import pseudonymiser
-from scrutiny.workspace.review.vocab import ethnic_group, yes_no, yes_no_unknown
+from scrutiny.workspace.review.vocab import (
+    ETHNIC_GROUPS,
+    UnmappedEthnicity,
+    ethnic_group,
+    read_ethnicity,
+    yes_no,
+    yes_no_unknown,
+)
 
 MAX_BYTES = 10 * 2**20
 MAX_ROWS = 50_000
 MAX_REFUSALS = 20  # named in the message; the count says how many more
 LONDON = ZoneInfo("Europe/London")
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+DERIVED = {"ethnic_group"}  # worked out from a stored value, so not part of a row's identity
 
 
 @dataclass(frozen=True)
 class Field:
     key: str
-    label: str
+    label: str  # short: a choice in the mapping screen's list, which must fit a phone
     required: bool = False
-    aliases: tuple[str, ...] = ()
+    note: str = ""  # what the value must be, said under the list
 
 
+# The names forces give these columns, for the mapping screen's first guess, are in review.columns.
 FIELDS: tuple[Field, ...] = (
-    Field("occurred_at", "Date and time", True, ("date", "datetime", "date time", "search date")),
+    Field("occurred_at", "Date and time", True, "31/01/2024 14:05 or 2024-01-31 14:05, UK time unless it says"),
     Field("force", "Force"),
-    Field("area", "Area or borough (name or ONS code)", False, ("borough", "area code", "area name", "ward")),
-    Field("self_defined_ethnicity", "Ethnicity (self-defined)", False, ("self defined ethnicity", "ethnicity")),
-    Field("officer_defined_ethnicity", "Officer-defined ethnicity", False, ("officer defined ethnicity",)),
-    Field("age_range", "Age range", False, ("age",)),
-    Field("gender", "Gender", False, ("sex",)),
-    Field("object_of_search", "Object of search", False, ("object",)),
-    Field("legislation", "Legislation or power", False, ("power",)),
-    Field("grounds", "Grounds (free text)", True, ("grounds for search", "grounds text")),
+    Field("area", "Area or borough", False, "a name, or an ONS code such as E09000022"),
+    Field("self_defined_ethnicity", "Self-defined ethnicity", False,
+          "a code (W1, B2, A4, NS: the 16+1 and 18+1 sets) or the published words; blank is Not stated"),
+    Field("officer_defined_ethnicity", "Officer-defined ethnicity", False, "IC1 to IC6, IC9, or a group name"),
+    Field("age_range", "Age range"),
+    Field("gender", "Gender"),
+    Field("object_of_search", "Object of search"),
+    Field("legislation", "Legislation or power"),
+    Field("grounds", "Grounds", True, "the officer's own words, as recorded"),
     Field("outcome", "Outcome"),
-    Field("outcome_linked", "Outcome linked to object (yes/no)", False,
-          ("outcome linked to object of search", "linked")),
-    Field("body_worn_video", "Body-worn video used (yes/no/unknown)", False, ("bwv", "body worn video")),
-    Field("officer", "Officer identifier (stored only as a pseudonym)", False,
-          ("officer id", "officer number", "collar number", "warrant number")),
-    Field("unit", "Unit identifier (stored only as a pseudonym)", False, ("unit id", "team")),
-    Field("force_reference", "Force's record reference", False, ("reference", "record reference", "ref", "urn")),
+    Field("outcome_linked", "Outcome linked to object", False, "yes or no"),
+    Field("body_worn_video", "Body-worn video used", False, "yes, no or unknown"),
+    Field("officer", "Officer", False, "a collar or warrant number: stored only as a pseudonym"),
+    Field("unit", "Unit", False, "stored only as a pseudonym"),
+    Field("force_reference", "Force's reference", False,
+          "the force's own record number; a row already here is skipped"),
 )
 FIELD_KEYS = {f.key for f in FIELDS}
 TEXT_LIMITS = {"force": 100, "self_defined_ethnicity": 200, "officer_defined_ethnicity": 100, "age_range": 40,
@@ -76,6 +87,7 @@ class Refusal:
     row: int
     column: str
     message: str
+    value: str | None = None  # the cell, where the refusal is of a value with no meaning here (an unknown code)
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column!r}: {self.message}"
@@ -97,10 +109,17 @@ class ImportResult:
     rows: int
     created: int
     skipped: int  # already in the workspace (or repeated in the file)
+    groups: dict[str, int] = field(default_factory=dict)  # rows read, by self-defined ethnic group
+    regrouped: int = 0  # of the skipped, records here whose stored group the catalogue now corrects
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", name.casefold()).strip()
+def unmapped_values(refusals: Sequence[Refusal]) -> list[tuple[str, str, list[int]]]:
+    """(column, value, rows) for each value refused as having no meaning here, in the order first met."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for r in refusals:
+        if r.value is not None:
+            found.setdefault((r.column, r.value), []).append(r.row)
+    return [(column, value, rows) for (column, value), rows in found.items()]
 
 
 def read_table(data: bytes) -> tuple[list[str], list[list[str]]]:
@@ -124,18 +143,6 @@ def read_table(data: bytes) -> tuple[list[str], list[list[str]]]:
     if len(rows) - 1 > MAX_ROWS:
         raise Invalid("file", f"the file has more than {MAX_ROWS} rows: split it")
     return header, rows[1:]
-
-
-def guess_mapping(columns: Sequence[str]) -> dict[str, str]:
-    """A first guess at the mapping by name, for the user to check; never applied without them."""
-    by_name = {_normal(c): c for c in columns}
-    guess: dict[str, str] = {}
-    for f in FIELDS:
-        for name in (f.key.replace("_", " "), _normal(f.label.split("(")[0]), *f.aliases):
-            if _normal(name) in by_name:
-                guess[f.key] = by_name[_normal(name)]
-                break
-    return guess
 
 
 def check_mapping(mapping: Mapping[str, str], columns: Sequence[str]) -> dict[str, int]:
@@ -191,7 +198,7 @@ def record_key(values: Mapping[str, Any]) -> str:
     if values.get("force_reference"):
         basis = json.dumps(["ref", values.get("force") or "", values["force_reference"]])
     else:
-        basis = json.dumps(["row", *(_plain(values.get(k)) for k in sorted(values))])
+        basis = json.dumps(["row", *(_plain(values.get(k)) for k in sorted(values) if k not in DERIVED)])
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
@@ -211,8 +218,12 @@ def area_parts(value: str | None) -> tuple[str | None, str | None]:
     return None, text
 
 
+def _ethnicity(kind: str) -> Any:
+    return lambda text: read_ethnicity(text, "self" if kind == "self_defined_ethnicity" else "officer")
+
+
 def _row_values(cells: Mapping[str, str], officer: Any, unit: Any) -> dict[str, Any]:
-    """The stored values of one row, raising (field, message) for the first value that cannot be read."""
+    """The stored values of one row, or _CellErrors naming every value of it that cannot be read."""
     values: dict[str, Any] = {}
     steps: list[tuple[str, Any]] = [
         ("occurred_at", lambda: parse_datetime(cells.get("occurred_at", ""))),
@@ -224,13 +235,24 @@ def _row_values(cells: Mapping[str, str], officer: Any, unit: Any) -> dict[str, 
         ("grounds", lambda: (cells.get("grounds") or "").strip()),
         *((key, (lambda k=key, n=limit: _text(cells.get(k), n))) for key, limit in TEXT_LIMITS.items()),
     ]
+    errors: list[_CellError] = []
     for key, read in steps:
         try:
             values[key] = read()
         except ValueError as exc:
-            raise _CellError(key, str(exc)) from None
-    if len(values["grounds"]) > 20_000:
-        raise _CellError("grounds", "longer than 20,000 characters")
+            errors.append(_CellError(key, str(exc)))
+    for key in ("self_defined_ethnicity", "officer_defined_ethnicity"):
+        try:
+            group = _ethnicity(key)(values.get(key))
+        except UnmappedEthnicity as exc:
+            errors.append(_CellError(key, str(exc), exc.value))
+            continue
+        if key == "self_defined_ethnicity":
+            values["ethnic_group"] = group
+    if len(values.get("grounds", "")) > 20_000:
+        errors.append(_CellError("grounds", "longer than 20,000 characters"))
+    if errors:
+        raise _CellErrors(errors)
     values["area_code"], values["area_name"] = values.pop("area")
     values["officer_pseudonym"] = values.pop("officer")
     values["unit_pseudonym"] = values.pop("unit")
@@ -238,9 +260,15 @@ def _row_values(cells: Mapping[str, str], officer: Any, unit: Any) -> dict[str, 
 
 
 class _CellError(Exception):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, value: str | None = None) -> None:
         self.field = field
         self.message = message
+        self.value = value
+
+
+class _CellErrors(Exception):
+    def __init__(self, errors: Sequence[_CellError]) -> None:
+        self.errors = list(errors)
 
 
 def import_csv(session: Session, data: bytes, mapping: Mapping[str, str]) -> ImportResult:
@@ -255,24 +283,44 @@ def import_csv(session: Session, data: bytes, mapping: Mapping[str, str]) -> Imp
         cells = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
         try:
             values = _row_values(cells, officer, unit)
-        except _CellError as exc:
-            refusals.append(Refusal(number, mapping[exc.field] if exc.field in columns else exc.field, exc.message))
+        except _CellErrors as row_errors:
+            refusals += [Refusal(number, mapping[e.field] if e.field in columns else e.field, e.message, e.value)
+                         for e in row_errors.errors]
             continue
         parsed.append(values)
     if refusals:
         raise RowsRefused(refusals)
-    created = 0
+    groups = dict.fromkeys(ETHNIC_GROUPS, 0)
+    for values in parsed:
+        groups[values["ethnic_group"]] += 1
+    created = regrouped = 0
     seen: set[str] = set()
     for values in parsed:
         key = record_key(values)
-        if key in seen or session.scalar(select(SearchRecord.id).where(SearchRecord.source_key == key)):
-            seen.add(key)
+        if key in seen:
             continue
         seen.add(key)
-        session.add(new_record("csv", key, values))
-        created += 1
+        here = session.scalar(select(SearchRecord).where(SearchRecord.source_key == key))
+        if here is None:
+            session.add(new_record("csv", key, values))
+            created += 1
+        elif _regroup(here, values):
+            regrouped += 1
     session.flush()
-    return ImportResult(rows=len(parsed), created=created, skipped=len(parsed) - created)
+    return ImportResult(rows=len(parsed), created=created, skipped=len(parsed) - created, groups=groups,
+                        regrouped=regrouped)
+
+
+def _regroup(record: SearchRecord, values: Mapping[str, Any]) -> bool:
+    """Correct the group of a record imported before its code was in the catalogue (B1 was once Not stated):
+    the same self-defined value now has a group. Whether it was reviewed does not matter, the group is not
+    what the reviewers judged."""
+    if record.source != "csv" or record.self_defined_ethnicity != values.get("self_defined_ethnicity"):
+        return False
+    if record.ethnic_group == values["ethnic_group"]:
+        return False
+    record.ethnic_group = values["ethnic_group"]
+    return True
 
 
 def new_record(source: str, key: str, values: Mapping[str, Any]) -> SearchRecord:

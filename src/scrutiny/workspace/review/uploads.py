@@ -1,9 +1,10 @@
 """An uploaded CSV waits here, between the upload and the mapping form, and nowhere else.
 
 It holds raw officer and unit identifiers, so it never goes into the database: it is a private temporary file
-(mode 0600) named by a random token and the uploader's id, read back once when the mapping is submitted and
-deleted then, whatever the outcome (a refused file is fixed and uploaded again). Files left behind by an
-abandoned upload are deleted after an hour, at the next upload.
+(mode 0600) named by a random token and the uploader's id, read back when the mapping is submitted. A mistake
+in the column choices keeps it for the corrected choices; once an import is tried it is deleted, whatever the
+outcome (a refused file is fixed and uploaded again). Files left behind by an abandoned upload are deleted
+after an hour, at the next upload.
 """
 
 from __future__ import annotations

@@ -4,11 +4,12 @@ ethnic groups (the five plus Not stated) are scrutiny.vocab.ethnicity's, named h
 from __future__ import annotations
 
 from scrutiny.vocab.ethnicity import GROUPS_OR_NOT_STATED as ETHNIC_GROUPS
-from scrutiny.vocab.ethnicity import NOT_STATED, warehouse_group
+from scrutiny.vocab.ethnicity import NOT_STATED, UnmappedEthnicity, read_ethnicity, warehouse_group
 from scrutiny.vocab.ethnicity import self_defined_group as ethnic_group
 from scrutiny.vocab.outcomes import no_further_action_outcomes
 
-__all__ = ["ETHNIC_GROUPS", "NOT_STATED", "ethnic_group", "is_find", "warehouse_group", "yes_no", "yes_no_unknown"]
+__all__ = ["ETHNIC_GROUPS", "NOT_STATED", "UnmappedEthnicity", "ethnic_group", "is_find", "read_ethnicity",
+           "warehouse_group", "yes_no", "yes_no_unknown"]
 
 YES = {"yes", "y", "true", "t", "1"}
 NO = {"no", "n", "false", "f", "0"}
