@@ -55,8 +55,8 @@ CAVEATS = (
     "it as a column of its own).",
     "Residents are those of the 2021 Census, the same denominators as stop and search, for every year.",
     "Taser (CED) figures by type count incidents by the highest level of use reached (drawn, aimed, red-dotted, "
-    "arced, drive-stun, fired); uses on children come from the tables by age, which count only the CED uses "
-    "recorded with full details, so the two are not on the same base.",
+    "arced, drive-stun, fired); uses on children come from the tables by age (their row for CED), which can count "
+    "slightly differently, so each share is taken within its own table.",
     "Releases differ in what they cover: the first (2017/18) publishes no tables by force and perceived ethnicity "
     "or age, and a force may be missing from a year's figures. What a year lacks is listed with it.",
 )
