@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scrutiny.workspace.models.base import Base, Created
+from scrutiny.workspace.models.base import Base, Created, SoftDeleted
 
 
 class BodyKind(enum.StrEnum):
@@ -30,7 +30,7 @@ class RelationKind(enum.StrEnum):
     member_of = "member_of"
 
 
-class Body(Created, Base):
+class Body(SoftDeleted, Created, Base):
     __tablename__ = "governance_bodies"
 
     id: Mapped[int] = mapped_column(primary_key=True)

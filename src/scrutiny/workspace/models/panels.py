@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Date, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scrutiny.workspace.models.base import Base, Created
+from scrutiny.workspace.models.base import Base, Created, SoftDeleted
 
 
 class PanelKind(enum.StrEnum):
@@ -33,7 +33,7 @@ class AgeBand(enum.StrEnum):
 UNDER_25 = (AgeBand.under_18, AgeBand.from_18_to_24)
 
 
-class Panel(Created, Base):
+class Panel(SoftDeleted, Created, Base):
     """A panel's public face: its contact details are the panel's own (a shared inbox, a web page), never a
     member's."""
 

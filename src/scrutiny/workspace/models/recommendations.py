@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Date, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scrutiny.workspace.models.base import Base, Created
+from scrutiny.workspace.models.base import Base, Created, SoftDeleted
 
 
 class Status(enum.StrEnum):
@@ -20,7 +20,7 @@ class Status(enum.StrEnum):
     implemented = "implemented"
 
 
-class Recommendation(Created, Base):
+class Recommendation(SoftDeleted, Created, Base):
     __tablename__ = "recommendations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
