@@ -18,7 +18,7 @@ from scrutiny.workspace.community import letters, moderation, places, reports, s
 from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.community.retention import purge_expired_contacts
 from scrutiny.workspace.database import Workspace
-from scrutiny.workspace.errors import Forbidden, Invalid, LoginRequired, NotFound
+from scrutiny.workspace.errors import Forbidden, Gone, Invalid, LoginRequired, NotFound
 from scrutiny.workspace.models.accounts import AuditEntry, Role, User
 from scrutiny.workspace.models.community import Answer, CommunityReport, ReportStatus, StopKind
 from tests.workspace.factories_community import (
@@ -357,19 +357,22 @@ def test_a_letter_to_a_force_without_a_contact_says_so_plainly(ws: Workspace) ->
     assert "in Guildford." in guildford.text() and "in Oxford." in oxford.text()
 
 
-def test_the_letter_token_fetches_each_format_once_within_a_day(ws: Workspace) -> None:
-    first, second = store(ws), store(ws)
-    with ws.session(reports.PUBLIC_FORM) as session:
-        assert letters.take(session, first.letter_token, "text", NOW).id == first.reference
-    with pytest.raises(NotFound), ws.session(reports.PUBLIC_FORM) as session:
-        letters.take(session, first.letter_token, "text", NOW)
-    with ws.session(reports.PUBLIC_FORM) as session:
-        letters.take(session, first.letter_token, "pdf", NOW)
-    assert _get(ws, first.reference).letter_token_hash is None  # both fetched: the token is gone
-    with pytest.raises(NotFound), ws.session(reports.PUBLIC_FORM) as session:
-        letters.take(session, second.letter_token, "pdf", NOW + timedelta(hours=24))  # expired
-    with pytest.raises(NotFound), ws.session(reports.PUBLIC_FORM) as session:
-        letters.take(session, "guessed-token", "text", NOW)
+def test_the_letter_is_fetched_by_reference_or_token_as_often_as_asked_for_the_retention_period(
+        ws: Workspace) -> None:
+    first = store(ws)
+    last_moment = NOW + timedelta(days=90) - timedelta(seconds=1)  # 90 days: the default retention
+    for _ in range(3):  # nothing is used up: each fetch gives the same report
+        with ws.session() as session:
+            assert letters.fetch(session, reference=first.reference, now=last_moment).id == first.reference
+            assert letters.fetch(session, token=first.letter_token, now=NOW).id == first.reference
+    assert _get(ws, first.reference).letter_token_hash == reports.token_hash(first.letter_token)
+    with pytest.raises(Gone, match="until 13 September 2026"), ws.session() as session:  # 15 June + 90 days
+        letters.fetch(session, reference=first.reference, now=NOW + timedelta(days=90))
+    with pytest.raises(NotFound) as unknown, ws.session() as session:
+        letters.fetch(session, reference="guessed-reference-0000", now=NOW)
+    assert not isinstance(unknown.value, Gone)
+    with pytest.raises(NotFound), ws.session() as session:
+        letters.fetch(session, token="guessed-token", now=NOW)
 
 
 def test_rate_limiter_window(ws: Workspace) -> None:

@@ -4,6 +4,10 @@ The log is kept by a SQLAlchemy flush hook, not by each service remembering to c
 forgets cannot write unlogged. A session must say who is acting (`act_as`) before it flushes a change; a
 session without an actor raises `LoginRequired` instead of writing, which is the last line behind the web
 layer's role checks.
+
+Secrets are never written to it (`ALWAYS_REDACTED` and a model's `__audit_redact__`: "[redacted]"), nor is what
+a member of the public wrote in their own words (a model's `__audit_free_text__`: `FREE_TEXT` in its place), so
+the log can be read by every admin without showing them a reporter's account.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from scrutiny.workspace.models.accounts import AuditEntry, LoginSession
 NOT_AUDITED = {AuditEntry.__tablename__, LoginSession.__tablename__}
 ALWAYS_REDACTED = {"password_hash", "token_hash", "value"}
 REDACTED = "[redacted]"
+FREE_TEXT = "(free text, not kept in the log)"
+FREE_TEXT_CHANGED = "(free text, changed; not kept in the log)"
 
 
 @dataclass(frozen=True)
@@ -57,17 +63,27 @@ def _redacted(obj: Any) -> set[str]:
     return ALWAYS_REDACTED | set(getattr(obj, "__audit_redact__", ()))
 
 
-def _state(obj: Any, *, before: bool) -> dict[str, Any]:
+def free_text(obj: Any) -> frozenset[str]:
+    """The columns of `obj` (a model or its class) that hold a member of the public's own words."""
+    return frozenset(getattr(obj, "__audit_free_text__", ()))
+
+
+def _state(obj: Any, *, before: bool, update: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    hidden = _redacted(obj)
+    hidden, words = _redacted(obj), free_text(obj)
     for column in inspect(obj).mapper.column_attrs:
         key = column.key
+        history = attributes.get_history(obj, key)
         if before:
-            history = attributes.get_history(obj, key)
             value = history.deleted[0] if history.deleted else (history.unchanged or [None])[0]
         else:
             value = getattr(obj, key)
-        out[key] = REDACTED if key in hidden and value is not None else _plain(value)
+        if value is None:
+            out[key] = None
+        elif key in words:
+            out[key] = FREE_TEXT_CHANGED if update and not before and history.has_changes() else FREE_TEXT
+        else:
+            out[key] = REDACTED if key in hidden else _plain(value)
     return out
 
 
@@ -102,7 +118,7 @@ def _log(session: Session, _context: Any) -> None:
     for obj in _audited(session.dirty):
         if _changed(obj):
             rows.append({"action": "update", "obj": obj, "before": _state(obj, before=True),
-                         "after": _state(obj, before=False)})
+                         "after": _state(obj, before=False, update=True)})
     for obj in _audited(session.deleted):
         rows.append({"action": "delete", "obj": obj, "before": _state(obj, before=True), "after": None})
     if not rows or actor is None:

@@ -21,7 +21,7 @@ from scrutiny.web.workspace.deps import (
 )
 from scrutiny.web.workspace.render import local_path, page, redirect
 from scrutiny.web.workspace.throttle import count_attempt, refusal, throttle_for
-from scrutiny.workspace import accounts
+from scrutiny.workspace import accounts, audit_view
 from scrutiny.workspace.audit import Actor
 from scrutiny.workspace.errors import Invalid, LoginRequired
 from scrutiny.workspace.login_throttle import Throttled
@@ -116,4 +116,5 @@ def accept(request: Request, ws: WorkspaceDep, _: Csrf, token: str, name: Annota
 def audit_log(request: Request, ws: WorkspaceDep, admin: Admin) -> Response:
     with ws.session() as session:
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)).all()
-    return page(request, "workspace/audit.html", {"title": "Audit log", "entries": entries})
+    return page(request, "workspace/audit.html", {"title": "Audit log", "entries": entries,
+                                                  "audit_entry": audit_view.entry})

@@ -24,10 +24,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Form, Request
@@ -36,6 +36,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from scrutiny.catalog import force_name
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.vocab.ethnicity import CENSUS_LABELS
@@ -51,11 +52,11 @@ from scrutiny.web.workspace.schemas.community import (
     CommunitySummaryPublic,
     ModerationCreate,
 )
-from scrutiny.workspace.community import letters, moderation, places, reports, summary
+from scrutiny.workspace.community import letters, moderation, places, reports, safeguarding, summary
 from scrutiny.workspace.community.ratelimit import RateLimiter, TooMany
 from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
 from scrutiny.workspace.database import Workspace
-from scrutiny.workspace.errors import Invalid, NotFound
+from scrutiny.workspace.errors import Gone, Invalid, NotFound
 from scrutiny.workspace.models.accounts import User
 from scrutiny.workspace.models.community import AgeBand, Answer, CommunityReport, EthnicGroup, Outcome, ReportStatus
 
@@ -85,6 +86,15 @@ QUESTIONS = (
     ("body_camera", "Was the officer's body-worn camera on?"),
     ("outer_clothing_removed", "Were you asked to take off more than your coat, jacket or gloves?"),
 )
+
+FIELD_LABELS = {  # how the error summary at the top of the form names each box
+    "date": "Date", "time": "Time", "borough": "Council area", "latitude": "Latitude", "longitude": "Longitude",
+    "kind": "Searched or stopped", "suspected_of": "Suspected of", **dict(QUESTIONS),
+    "power_stated": "Law named", "searched_for": "Looking for", "found": "Found", "outcome": "What happened in the "
+    "end", "age_band": "Age", "ethnicity_text": "Ethnicity", "ethnic_group": "Ethnic group", "respect": "Respect",
+    "account": "Your own words", "contact_email": "Email", "contact_phone": "Phone",
+    "contact_consent": "Keeping your contact details",
+}
 
 # --- guards for the public write ---------------------------------------------------------------------------
 
@@ -151,7 +161,7 @@ def startup_purge(ws: Workspace) -> int:
 def _form_context(form: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
     return {"title": "Report a stop or search", "form": form, "errors": errors,
             "authorities": places.by_name(), "questions": QUESTIONS, "answers": ANSWER_LABELS,
-            "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS,
+            "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS, "labels": FIELD_LABELS,
             "today": datetime.now(reports.LONDON).date().isoformat(),
             "retention_days": reports.contact_retention_days()}
 
@@ -221,27 +231,66 @@ async def report_submit(request: Request) -> Response:
         except TooMany as exc:
             return _refused_form(request, exc.retry_after)
         return page(request, T + "thanks.html", {"title": "Thank you", "reference": submitted.reference,
-                                                 "letter_token": submitted.letter_token}, 201)
+                                                 "until": _until(datetime.now(UTC))}, 201)
 
     if reports.is_robot(values):  # thanked whatever else it sent, as for a report: the robot learns nothing
         return await run_in_threadpool(store, values)
     form = forms.parse(CommunityReportCreate, values)
+    errors = _every_refusal(values, form.errors)
+    if errors:
+        return _report_page(request, errors=errors, form=values, status=422)
     return await run_in_threadpool(forms.submit, form, lambda model: store(_submission(model)),
                                    partial(_report_page, request))
 
 
+def _every_refusal(values: Mapping[str, str], parsed: Mapping[str, str]) -> dict[str, str]:
+    """Every box at fault at once, in the form's order: the boxes the schema refused, and the whole-report
+    checks of the service (a day in the future, no place, contact details without consent) beside them."""
+    found = {**reports.refusals(values), **parsed}
+    order = [name for name in CommunityReportCreate.model_fields if name in found]
+    return {name: found[name] for name in order + [name for name in found if name not in order]}
+
+
+LETTER_FORMATS = {"text": ("text/plain; charset=utf-8", "complaint-letter.txt"),
+                  "pdf": ("application/pdf", "complaint-letter.pdf")}
+MAX_REFERENCE = 100  # a reference is 22 characters, a letter token 43: anything longer is neither
+
+
+def _until(now: datetime) -> str:
+    until = now + timedelta(days=reports.contact_retention_days())
+    return f"{until.day} {until:%B %Y}"
+
+
+def _letter_page(request: Request, *, reference: str = "", error: str | None = None, gone: bool = False,
+                 status: int = 200) -> Response:
+    """Where a person gets their letter again with their reference, and what to do without one."""
+    return page(request, T + "letter_again.html", {
+        "title": "Get your complaint letter", "reference": reference, "error": error, "gone": gone,
+        "retention_days": reports.contact_retention_days(), "iopc_form": places.IOPC_COMPLAINT_URL}, status)
+
+
+@router.get("/report/letter")
+def letter_again(request: Request) -> Response:
+    return _letter_page(request)
+
+
 @router.post("/report/letter")
-def report_letter(request: Request, ws: WorkspaceDep, token: Annotated[str, Form(max_length=100)],
-                  format: Annotated[Literal["text", "pdf"], Form()] = "text") -> Response:
-    """The person's complaint letter, fetched with the token they were shown (POSTed, so it stays out of the
-    address bar and history). Each format can be fetched once."""
-    with ws.session(reports.PUBLIC_FORM) as session:
-        report = letters.take(session, token, format)
-        letter = letters.compose(report)
-        # made inside the transaction: if making the PDF fails, the token is not used up
-        content = letter.text().encode() if format == "text" else letter_pdf(letter)
-    kind, name = ("text/plain; charset=utf-8", "complaint-letter.txt") if format == "text" else \
-        ("application/pdf", "complaint-letter.pdf")
+def report_letter(request: Request, ws: WorkspaceDep, reference: Annotated[str, Form()] = "",
+                  token: Annotated[str, Form()] = "", format: Annotated[str, Form()] = "text") -> Response:
+    """The person's complaint letter, fetched with the reference they were shown (or the API's letter token),
+    POSTed so it stays out of the address bar and history, as often as they like for the retention period. A
+    reference that is unknown (404) or past its time (410) is told so on the page, with what to do instead."""
+    reference, token = reference.strip()[:MAX_REFERENCE], token.strip()[:MAX_REFERENCE]
+    if not reference and not token:
+        return _letter_page(request, error="type or paste the reference you were given", status=422)
+    kind, name = LETTER_FORMATS.get(format, LETTER_FORMATS["text"])
+    try:
+        with ws.session() as session:
+            letter = letters.compose(letters.fetch(session, reference=reference, token=token))
+    except NotFound as exc:  # Gone is a NotFound too
+        gone = isinstance(exc, Gone)
+        return _letter_page(request, reference=reference, error=str(exc), gone=gone, status=410 if gone else 404)
+    content = letter_pdf(letter) if name.endswith(".pdf") else letter.text().encode()
     return Response(content, media_type=kind, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
@@ -314,7 +363,7 @@ def moderation_list(request: Request, user: PanelMember, ws: WorkspaceDep, statu
         counts = moderation.counts(session, user)
     return page(request, T + "moderate.html", {
         "title": "Community reports", "reports": found, "counts": counts, "status": chosen,
-        "borough": places.authority, "now": now})
+        "borough": places.authority, "now": now, "concern": safeguarding.concern})
 
 
 def _detail_page(request: Request, ws: Workspace, user: User, report_id: str, *,
@@ -336,9 +385,13 @@ def moderation_detail(request: Request, user: PanelMember, ws: WorkspaceDep, rep
 
 
 def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
+    borough = places.authority(report.borough_code)
+    concern = safeguarding.concern(report)
+    steps = safeguarding.steps(force_name(borough.force) if borough else None,
+                               places.spoken_name(borough) if borough else None) if concern else []
     return {"title": "Community report", "report": report, "contact": moderation.contact(report, now),
-            "borough": places.authority(report.borough_code), "questions": QUESTIONS, "answers": ANSWER_LABELS,
-            "outcomes": OUTCOME_LABELS, "groups": GROUP_LABELS}
+            "borough": borough, "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "outcomes": OUTCOME_LABELS, "groups": GROUP_LABELS, "concern": concern, "steps": steps}
 
 
 @router.post("/workspace/community-reports/{report_id}/{action}")

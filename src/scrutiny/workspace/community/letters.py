@@ -5,15 +5,17 @@ catalogue's `professional_standards.csv`, each contact as a public page showed i
 contact for, to that force's department by name, saying plainly that no contact is held and how to find one (the
 force's own website, or the IOPC's complaint form, which passes a complaint to the force); with no area given,
 to "the force's professional standards department"; always with the IOPC as another way in.
-The letter holds the person's own words, so it is fetched only with the token shown to them after submitting:
-once per format, within `LETTER_HOURS`. This module makes the letter's content and its plain text; the web
-layer lays the same content out as HTML for the PDF.
+The letter holds the person's own words (and their contact details, when they gave them with consent), so it is
+fetched only with the report's reference shown to them after submitting (or the API's letter token), as often
+as they like, for the retention period (`available_until`); we cannot find a lost reference for anyone, which
+is what keeps the letter theirs. This module makes the letter's content and its plain text; the web layer lays
+the same content out as HTML for the PDF.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
@@ -21,10 +23,9 @@ from sqlalchemy.orm import Session
 
 from scrutiny.catalog import force_name
 from scrutiny.workspace.community import places
-from scrutiny.workspace.community.reports import token_hash
+from scrutiny.workspace.community.reports import contact_retention_days, token_hash
 from scrutiny.workspace.errors import Gone, NotFound
 from scrutiny.workspace.models.community import Answer, CommunityReport, Outcome, StopKind
-from scrutiny.workspace.row_claim import claim
 
 Format = Literal["text", "pdf"]
 ANSWER_WORDS = {Answer.yes: "yes", Answer.no: "no", Answer.not_sure: "I am not sure"}
@@ -47,6 +48,7 @@ WORDS = ("suspected_of", "power_stated", "searched_for", "found")
 WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
                "searched_for": "What they said they were looking for", "found": "What was found"}
 GENERIC_DEPARTMENT = "The Professional Standards Department"  # a force's, where its own name for it is not held
+SIGNATURE_BLANK = "[your address, email or phone, so they can reply]"
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,23 @@ def _addressee(report: CommunityReport) -> tuple[list[str], list[str]]:
     return to, send
 
 
-def compose(report: CommunityReport, today: date | None = None) -> Letter:
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reply_to(report: CommunityReport, now: datetime) -> list[str]:
+    """How the force can reply, from the contact details the person gave with consent (only those are ever
+    stored) while they are still kept; else a blank for them to fill in."""
+    kept = report.contact_expires_at is not None and _aware(report.contact_expires_at) > now
+    lines = [f"Email: {report.contact_email}"] if kept and report.contact_email else []
+    lines += [f"Phone: {report.contact_phone}"] if kept and report.contact_phone else []
+    return lines or [SIGNATURE_BLANK]
+
+
+def compose(report: CommunityReport, today: date | None = None, now: datetime | None = None) -> Letter:
     """The letter for `report`, in plain words, with only what the person told us."""
-    today = today or datetime.now(UTC).date()
+    now = now or datetime.now(UTC)
+    today = today or now.date()
     what = "searched" if report.kind == StopKind.search else "stopped"
     when = _day(report.occurred_on) + (f" at about {report.occurred_time}" if report.occurred_time else "")
     facts: list[tuple[str, str]] = []
@@ -140,40 +156,35 @@ def compose(report: CommunityReport, today: date | None = None) -> Letter:
         to=to, send_by=send_by, date=_day(today), subject=f"Complaint about a stop and search on {when}",
         opening=f"I am complaining about how I was {what} by police officers on {when} {_where(report)}.",
         facts=facts, own_words=report.account, requests=requests,
-        closing=["Yours faithfully,", "", "[your name]", "[your address, email or phone, so they can reply]"],
+        closing=["Yours faithfully,", "", "[your name]", *reply_to(report, now)],
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def available_until(report: CommunityReport) -> datetime:
+    """When the letter stops being given out: the retention period after the report was made (contact details
+    are kept as long). A report made when the letter was kept only a day is measured by today's period too."""
+    stored = _aware(report.letter_expires_at) if report.letter_expires_at is not None else None
+    retained = _aware(report.created_at) + timedelta(days=contact_retention_days())
+    return max(stored, retained) if stored is not None else retained
 
 
-def take(session: Session, token: str, fmt: Format, now: datetime | None = None) -> CommunityReport:
-    """The report behind a letter token, marking this format as taken (each format once, within the time):
-    404 for a token that never was, 410 for one used or expired.
-
-    Concurrent uses of one token give one letter: the report's row is claimed first (`row_claim`) on condition
-    that this format is not taken, so the others wait and then find it taken. Open the session with
-    `reports.PUBLIC_FORM` (the person fetching it has no account), and take before any other write in it."""
+def fetch(session: Session, *, reference: str | None = None, token: str | None = None,
+          now: datetime | None = None) -> CommunityReport:
+    """The report behind a reference (or the API's letter token), for its letter: as often as asked, until
+    `available_until`. NotFound (404) for one that never was, Gone (410) for one past its time. Nothing is
+    written: fetching a letter leaves no trace in the workspace."""
     now = now or datetime.now(UTC)
-    gone = Gone("this letter link has been used or has expired: the letter is fetched once per format, "
-                "within a day of sending the report")
-    digest = token_hash(token)
-    taken = CommunityReport.letter_text_taken if fmt == "text" else CommunityReport.letter_pdf_taken
-    claimed = claim(session, CommunityReport.letter_token_hash, CommunityReport.letter_token_hash == digest,
-                    taken.is_(False))
-    report = session.scalar(select(CommunityReport).where(CommunityReport.letter_token_hash == digest)
-                            .execution_options(populate_existing=True))
-    if report is None:
-        raise NotFound("no letter is waiting for this link: it was not copied whole, or both formats have been "
-                       "fetched already")
-    if not claimed or report.letter_expires_at is None or _aware(report.letter_expires_at) <= now:
-        raise gone
-    if fmt == "text":
-        report.letter_text_taken = True
-    else:
-        report.letter_pdf_taken = True
-    if report.letter_text_taken and report.letter_pdf_taken:
-        report.letter_token_hash = None  # both fetched: nothing left to fetch with it
-    session.flush()
-    return report
+    found: CommunityReport | None = None
+    if reference and reference.strip():
+        found = session.get(CommunityReport, reference.strip())
+    elif token and token.strip():
+        found = session.scalar(select(CommunityReport)
+                               .where(CommunityReport.letter_token_hash == token_hash(token.strip())))
+    if found is None:
+        raise NotFound("no report has this reference: check it was copied whole (it is 22 letters, digits, - and "
+                       "_, and capitals matter)")
+    until = available_until(found)
+    if until <= now:
+        raise Gone(f"the letter for this report is no longer kept: letters can be downloaded for "
+                   f"{contact_retention_days()} days after a report, and this one was until {_day(until.date())}")
+    return found

@@ -62,6 +62,12 @@ def where_words(found: Authority) -> str:
     return f"{found.name}, London" if found.code.startswith("E09") else found.name
 
 
+def spoken_name(found: Authority) -> str:
+    """The council's name as people say it: "City of Bristol" for ONS's "Bristol, City of"."""
+    name, _, prefix = found.name.partition(", ")
+    return f"{prefix} {name}" if prefix else name
+
+
 def authority(code: str | None) -> Authority | None:
     return authorities().get(code) if code else None
 

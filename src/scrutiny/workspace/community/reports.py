@@ -2,7 +2,8 @@
 
 The public form and the JSON API both end here, with the submitted values as JSON scalars (parsed first into the
 web's `CommunityReportCreate`, whose form readers are the `read_*` functions here); every refusal is
-`Invalid(field, ...)` naming the form field. Text is stored as typed (only trimmed at the ends):
+`Invalid(field, ...)` naming the form field, and `refusals` gives every one of a submission at once (the form
+shows them together; `submit` raises the first). Text is stored as typed (only trimmed at the ends):
 escaping is the job of whatever shows it. The session must act as `PUBLIC_FORM`, so the audit log says who
 wrote it. Contact details are kept only with the consent box ticked, and only for `contact_retention_days()`.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
@@ -38,7 +39,6 @@ from scrutiny.workspace.models.community import (
 PUBLIC_FORM = Actor(None, "public form")  # the only actor that writes without an account: see `submit`
 LONDON = ZoneInfo("Europe/London")  # people give the date and time on the clock where they were stopped
 MAX_YEARS = 2
-LETTER_HOURS = 24  # the complaint letter can be fetched (once per format) for this long after submitting
 HONEYPOT = "website"  # a field hidden from people; only a form-filling robot fills it in
 TEXT_LIMITS = {"suspected_of": 2000, "power_stated": 500, "searched_for": 2000, "found": 2000,
                "ethnicity_text": 200, "account": 6000}
@@ -47,6 +47,7 @@ ANSWERS = ("grounds_given", "name_given", "station_given", "power_given", "recor
            "outer_clothing_removed")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,30}$")
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 
 def contact_retention_days() -> int:
@@ -157,43 +158,76 @@ def read_respect(name: str, value: Any) -> int | None:
     return int(value)
 
 
-def _when(data: Mapping[str, Any], now: datetime) -> tuple[date, time | None]:
-    day = read_day("date", data.get("date"))
+class Problems:
+    """Every refusal of one submission, the first for each field, so a person sees all of them at once rather
+    than one per try. `read(reader, *args)` gives the reader's value, or None after noting its refusal."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+
+    def read(self, reader: Callable[..., T], *args: Any) -> T | None:
+        try:
+            return reader(*args)
+        except Invalid as exc:
+            self.found.setdefault(exc.field, exc.message)
+            return None
+
+    def refuse(self, name: str, message: str) -> None:
+        self.found.setdefault(name, message)
+
+
+def _when(data: Mapping[str, Any], now: datetime, problems: Problems) -> tuple[date | None, time | None]:
+    """The day and time, each checked on its own, then together against the clock (never in the future, at most
+    `MAX_YEARS` back)."""
+    day = problems.read(read_day, "date", data.get("date"))
+    if day is None and "date" not in problems.found:
+        problems.refuse("date", "say which day it happened")
+    at = problems.read(read_time, "time", data.get("time"))
     if day is None:
-        raise Invalid("date", "say which day it happened")
-    at = read_time("time", data.get("time"))
+        return None, at
     local = now.astimezone(LONDON)
     today = local.date()
-    if day > today or (day == today and at is not None and at > local.time().replace(tzinfo=None)):
-        raise Invalid("time" if day == today else "date", "this is in the future")
+    if day > today:
+        problems.refuse("date", "this is in the future")
+    elif day == today and at is not None and at > local.time().replace(tzinfo=None):
+        problems.refuse("time", "this is in the future")
     try:
         earliest = today.replace(year=today.year - MAX_YEARS)
     except ValueError:  # 29 February
         earliest = today.replace(year=today.year - MAX_YEARS, day=28)
     if day < earliest:
-        raise Invalid("date", f"reports can only be about the last {MAX_YEARS} years")
+        problems.refuse("date", f"reports can only be about the last {MAX_YEARS} years")
     return day, at
 
 
-def _where(data: Mapping[str, Any]) -> tuple[str | None, float | None, float | None]:
-    code = read_borough("borough", data.get("borough"))
-    latitude, longitude = read_number("latitude", data.get("latitude")), read_number("longitude", data.get("longitude"))
+def _where(data: Mapping[str, Any], problems: Problems) -> tuple[str | None, float | None, float | None]:
+    """A council area, a map pin, or both; "none given" only when nothing about the place was refused already."""
+    before = len(problems.found)
+    code = problems.read(read_borough, "borough", data.get("borough"))
+    latitude = problems.read(read_number, "latitude", data.get("latitude"))
+    longitude = problems.read(read_number, "longitude", data.get("longitude"))
+    if len(problems.found) > before:
+        return code, None, None
     if (latitude is None) != (longitude is None):
-        raise Invalid("longitude" if longitude is None else "latitude", "a map pin needs both latitude and longitude")
+        problems.refuse("longitude" if longitude is None else "latitude",
+                        "a map pin needs both latitude and longitude")
+        return code, None, None
     if latitude is not None and longitude is not None:
-        latitude, longitude = places.rounded_pin(latitude, longitude)
-    if code is None and latitude is None:
-        raise Invalid("borough", "choose the council area where it happened (or drop a map pin)")
+        pin = problems.read(places.rounded_pin, latitude, longitude)
+        latitude, longitude = pin if pin is not None else (None, None)
+    elif code is None:
+        problems.refuse("borough", "choose the council area where it happened (or drop a map pin)")
     return code, latitude, longitude
 
 
-def _contact(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The consent comes first: details given without it are refused before their form is looked at."""
-    given = [read_text(name, data.get(name), limit) for name, limit in CONTACT_LIMITS.items()]
-    if any(given) and not read_consent("contact_consent", data.get("contact_consent")):
-        raise Invalid("contact_consent", "tick the box to let us keep your contact details, or leave them out")
-    email = read_email("contact_email", data.get("contact_email"))
-    return email, read_phone("contact_phone", data.get("contact_phone"))
+def _contact(data: Mapping[str, Any], problems: Problems) -> tuple[str | None, str | None]:
+    """The consent comes first: details given without it are refused (and named first) whatever their form."""
+    given = any(value.strip() if isinstance(value, str) else value is not None
+                for value in (data.get(name) for name in CONTACT_LIMITS))
+    if given and not read_consent("contact_consent", data.get("contact_consent")):
+        problems.refuse("contact_consent", "tick the box to let us keep your contact details, or leave them out")
+    email = problems.read(read_email, "contact_email", data.get("contact_email"))
+    return email, problems.read(read_phone, "contact_phone", data.get("contact_phone"))
 
 
 def is_robot(data: Mapping[str, Any]) -> bool:
@@ -202,34 +236,54 @@ def is_robot(data: Mapping[str, Any]) -> bool:
     return isinstance(value, str) and value != ""  # anything else in it is checked, and refused, like any field
 
 
-def build(data: Mapping[str, Any], now: datetime) -> CommunityReport:
-    """A new report from submitted values, every value checked; raises `Invalid` naming the first bad field."""
-    day, at = _when(data, now)
-    code, latitude, longitude = _where(data)
-    kind = read_choice("kind", data.get("kind"), StopKind)
-    if kind is None:
-        raise Invalid("kind", "say whether you were searched or only stopped")
-    texts = {name: read_text(name, data.get(name), limit) for name, limit in TEXT_LIMITS.items()}
-    answers = {name: read_choice(name, data.get(name), Answer) for name in ANSWERS}
-    email, phone = _contact(data)
+def check(data: Mapping[str, Any], now: datetime) -> tuple[CommunityReport | None, dict[str, str]]:
+    """A new report from submitted values, every value checked: the report, or None and every refusal by field
+    (in the form's order: when, where, what happened, about you, contact)."""
+    problems = Problems()
+    day, at = _when(data, now, problems)
+    code, latitude, longitude = _where(data, problems)
+    kind = problems.read(read_choice, "kind", data.get("kind"), StopKind)
+    if kind is None and "kind" not in problems.found:
+        problems.refuse("kind", "say whether you were searched or only stopped")
+    texts = {name: problems.read(read_text, name, data.get(name), limit) for name, limit in TEXT_LIMITS.items()}
+    answers = {name: problems.read(read_choice, name, data.get(name), Answer) for name in ANSWERS}
+    email, phone = _contact(data, problems)
+    outcome = problems.read(read_choice, "outcome", data.get("outcome"), Outcome)
+    age_band = problems.read(read_choice, "age_band", data.get("age_band"), AgeBand)
+    ethnic_group = problems.read(read_choice, "ethnic_group", data.get("ethnic_group"), EthnicGroup)
+    respect = problems.read(read_respect, "respect", data.get("respect"))
+    if problems.found or day is None or kind is None:
+        return None, problems.found
     report = CommunityReport(
         id=secrets.token_urlsafe(16), occurred_on=day, occurred_time=f"{at:%H:%M}" if at else None,
-        borough_code=code, latitude=latitude, longitude=longitude, kind=kind,
-        outcome=read_choice("outcome", data.get("outcome"), Outcome),
-        age_band=read_choice("age_band", data.get("age_band"), AgeBand),
-        ethnic_group=read_choice("ethnic_group", data.get("ethnic_group"), EthnicGroup),
-        respect=read_respect("respect", data.get("respect")), contact_email=email, contact_phone=phone,
+        borough_code=code, latitude=latitude, longitude=longitude, kind=kind, outcome=outcome, age_band=age_band,
+        ethnic_group=ethnic_group, respect=respect, contact_email=email, contact_phone=phone,
         contact_expires_at=now + timedelta(days=contact_retention_days()) if email or phone else None,
         account_approved=False, letter_text_taken=False, letter_pdf_taken=False,
         **texts, **answers,
     )
+    return report, {}
+
+
+def refusals(data: Mapping[str, Any], now: datetime | None = None) -> dict[str, str]:
+    """Every refusal `submit` would give for these values, by field (empty when it would store them)."""
+    return check(data, (now or datetime.now(UTC)).astimezone(UTC))[1]
+
+
+def build(data: Mapping[str, Any], now: datetime) -> CommunityReport:
+    """A new report from submitted values, every value checked; raises `Invalid` naming the first bad field
+    (`refusals` gives them all)."""
+    report, found = check(data, now)
+    if report is None:
+        name, message = next(iter(found.items()))
+        raise Invalid(name, message)
     return report
 
 
 @dataclass(frozen=True)
 class Submitted:
     reference: str  # the report's id: random, shown to the person
-    letter_token: str  # shown once to the person; only its hash is stored
+    letter_token: str  # given once to the person (the API's answer); only its hash is stored
     stored: bool  # False for a honeypot catch: nothing was written
 
 
@@ -243,7 +297,7 @@ def submit(session: Session, data: Mapping[str, Any], now: datetime | None = Non
     report = build(data, now)
     report.created_at = now
     report.letter_token_hash = token_hash(letter_token)
-    report.letter_expires_at = now + timedelta(hours=LETTER_HOURS)
+    report.letter_expires_at = now + timedelta(days=contact_retention_days())  # see letters.available_until
     session.add(report)
     session.flush()
     return Submitted(report.id, letter_token, stored=True)

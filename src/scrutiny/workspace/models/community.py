@@ -1,8 +1,9 @@
 """Community stop reports: what a member of the public says happened when they were stopped or searched.
 
 The primary key is a random token, not a counter, so a report's address cannot be guessed. Contact details are
-kept only with consent and only until `contact_expires_at`; they never reach the audit log. The complaint letter
-is fetched with a one-time token held only as a hash.
+kept only with consent and only until `contact_expires_at`; they never reach the audit log, and nor do the
+person's own words. The complaint letter is fetched with the report's reference (or a token held only as a hash)
+for the retention period.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class ReportStatus(enum.Enum):
 class CommunityReport(Created, Base):
     __tablename__ = "community_reports"
     __audit_redact__ = ("contact_email", "contact_phone", "letter_token_hash")
+    # the person's own words: never in the audit log (scrutiny.workspace.audit.FREE_TEXT stands in for them)
+    __audit_free_text__ = ("suspected_of", "power_stated", "searched_for", "found", "ethnicity_text", "account")
     __table_args__ = (CheckConstraint("respect IS NULL OR (respect >= 1 AND respect <= 5)", name="respect_1_to_5"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # secrets.token_urlsafe: not guessable

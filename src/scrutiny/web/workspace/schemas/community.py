@@ -106,11 +106,13 @@ class CommunityReportCreate(CommunityReportBase):
 
 
 class CommunityReportAccepted(BaseModel):
-    """The answer to the person who reported: never public (the token fetches their letter)."""
+    """The answer to the person who reported: never public (the reference, or the token, fetches their letter)."""
 
-    reference: str = Field(description="The report's random reference.")
-    letter_token: str = Field(description="Fetches your complaint letter once per format within a day "
-                              "(POST /report/letter with token and format). Keep it to yourself.")
+    reference: str = Field(description="The report's random reference: fetches your complaint letter for the "
+                           "contact retention period (90 days by default; POST /report/letter with reference and "
+                           "format, or the page /report/letter). Keep it to yourself.")
+    letter_token: str = Field(description="Also fetches your complaint letter, for the same period (POST "
+                              "/report/letter with token and format). Keep it to yourself.")
 
 
 class CommunitySummaryCellPublic(BaseModel):
