@@ -62,9 +62,9 @@ def ethnicity_by_force_table(number: int = 16, met_black: object = 25) -> Rows:
     return rows
 
 
-def contents(tables: dict[int, str]) -> Rows:
-    rows: Rows = [["Police use of force statistics, England and Wales, 1 April 2019 to 31 March 2020", None],
-                  ["Publication Date: 17 December 2020", None], [None, None], ["Table", "Title"]]
+def contents(tables: dict[int, str], first: int = 2019, published: str = "17 December 2020") -> Rows:
+    rows: Rows = [[f"Police use of force statistics, England and Wales, 1 April {first} to 31 March {first + 1}", None],
+                  [f"Publication Date: {published}", None], [None, None], ["Table", "Title"]]
     rows += [[number, title] for number, title in sorted(tables.items())]
     return rows
 

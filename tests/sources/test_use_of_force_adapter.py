@@ -5,7 +5,9 @@ with its sheet, row and reason, leaving the warehouse as it was."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from tests.conftest import query, shared, snapshot
 from tests.uof_workbook import (
     AGE_HEAD,
     Rows,
+    ced_table,
     contents,
     ethnicity_by_force_table,
     standard_sheets,
@@ -159,3 +162,19 @@ def test_the_three_real_releases_are_recognised_by_their_years() -> None:
     folder = shared("home_office", "use_of_force")
     years = sorted(recognise(p).variant or "" for p in folder.glob("*.ods"))
     assert years == ["2017/18", "2018/19", "2019/20"]
+
+
+def test_ingest_logs_what_a_later_release_revised(tmp_path: Path, db: Path, cli: Callable[..., Any]) -> None:
+    earlier = standard_sheets()
+    listed = {13: "Use of CED by type and police force"}
+    earlier["Contents"] = contents(listed, first=2018, published="19 December 2019")
+    earlier["Table_13"] = [[c.replace("2020", "2019") if isinstance(c, str) else c for c in r]
+                           for r in ced_table() if r[0] != "2019/20"]
+    earlier["Table_13"][5][3] = 45  # the Metropolitan's 2018/19 total, revised to 50 in the later release
+    del earlier["Table_12"], earlier["Table_16"]
+    first = write_workbook(tmp_path / "earlier.ods", earlier)
+    assert "revises" not in cli("ingest", first, "--db", db).output
+    later = cli("ingest", release(tmp_path), "--db", db).output
+    assert ("use of force: use_of_force/2019-20 revises 1 figure of 2018/19 that use_of_force/2018-19 published"
+            in " ".join(later.split()))
+    assert "revises" not in cli("ingest", release(tmp_path), "--db", db).output  # unchanged: nothing new to say

@@ -126,6 +126,16 @@ def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False
         shown = ", ".join(str(p) for p in paths)
         raise BadInput(f"no data files (.csv, .json, .geojson) in {shown}: nothing to load")
     print_report(report)
+    loaded = {r.unit for r in report.results if r.kind == SourceKind.USE_OF_FORCE_ODS and r.action != "skipped"
+              and r.action != "unchanged"}
+    if loaded:
+        from scrutiny.metrics.use_of_force import revised_counts  # only after a release loads: it brings Ibis
+
+        for later, earlier, year, n in revised_counts(target):
+            if loaded & {later, earlier}:
+                said = (f"use of force: {later} revises {n:,} figure{'s' * (n != 1)} of {year} that {earlier} "
+                        "published (`scrutiny force-use` lists them)")
+                console.print(plain(said), highlight=False, soft_wrap=True)
     console.print(plain(f"warehouse: {target}"), highlight=False, soft_wrap=True)
     return report
 

@@ -532,6 +532,24 @@ def compute_use_of_force(db: Path, force: str, year: str) -> dict[str, Any]:
     return compute_metrics_with(db, lambda backend: use_of_force_document(backend, force, year))
 
 
+def revised_counts(db: Path) -> list[tuple[str, str, str, int]]:
+    """(current release, earlier release, financial year, figures the current one revised) over every force:
+    what `scrutiny ingest` logs after loading a release, so a revision never passes unnoticed."""
+
+    def count(backend: ibis.BaseBackend) -> list[tuple[str, str, str, int]]:
+        if TABLE not in backend.list_tables():
+            return []
+        t = backend.table(TABLE)
+        every = t.select("force").distinct().to_pyarrow().column(0).to_pylist()
+        tally: dict[tuple[str, str, str], int] = {}
+        for r in Cells.load(backend, [str(f) for f in every]).revisions():
+            key = (r["later_release"], r["earlier_release"], r["financial_year"])
+            tally[key] = tally.get(key, 0) + 1
+        return [(*key, n) for key, n in sorted(tally.items())]
+
+    return compute_metrics_with(db, count)
+
+
 def use_of_force_for(backend: ibis.BaseBackend, scope: Scope, stops: StopRatios | None = None) -> dict[str, Any] | None:
     """The metrics document's `use_of_force`: the figures of a scope that is one force or all forces, no area,
     and exactly one financial year (April to March) with use-of-force figures loaded; None otherwise."""
