@@ -85,7 +85,7 @@ def test_invite_change_role_and_deactivate(browser: Any, server: LiveServer, win
     admin.page.select_option("#f-role", "reviewer")
     admin.page.click("#invite-form button[type=submit]")
     admin.page.click("button[data-copy='invitation-link']")
-    assert admin.page.inner_text("#invitation-link-status") == "Copied."
+    admin.page.wait_for_selector("#invitation-link-status:has-text('Copied.')")  # the clipboard answers later
     link = admin.page.evaluate("navigator.clipboard.readText()")
     assert link == admin.page.input_value("#invitation-link") and link.startswith(server.url + "/invite/")
     admin.shot("2-invited")
