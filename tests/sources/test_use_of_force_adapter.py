@@ -174,7 +174,8 @@ def test_ingest_logs_what_a_later_release_revised(tmp_path: Path, db: Path, cli:
     del earlier["Table_12"], earlier["Table_16"]
     first = write_workbook(tmp_path / "earlier.ods", earlier)
     assert "revises" not in cli("ingest", first, "--db", db).output
-    later = cli("ingest", release(tmp_path), "--db", db).output
+    second = release(tmp_path)
+    later = cli("ingest", second, "--db", db).output
     assert ("use of force: use_of_force/2019-20 revises 1 figure of 2018/19 that use_of_force/2018-19 published"
             in " ".join(later.split()))
-    assert "revises" not in cli("ingest", release(tmp_path), "--db", db).output  # unchanged: nothing new to say
+    assert "revises" not in cli("ingest", second, "--db", db).output  # unchanged: nothing new to say
