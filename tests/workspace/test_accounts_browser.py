@@ -111,8 +111,14 @@ def test_invite_change_role_and_deactivate(browser: Any, server: LiveServer, win
 
     person = admin.page.locator("li", has_text="pat@example.org")
     person.locator("button:has-text('Make a password reset link')").click()
-    assert admin.page.input_value("#reset-link").startswith(server.url + "/reset/")
+    reset_link = admin.page.input_value("#reset-link")
+    assert reset_link.startswith(server.url + "/reset/")
     admin.shot("3-reset-link")
+    holder = Person(browser, server, window)  # opened, not used: the member stays logged in
+    holder.goto(reset_link)
+    assert "For pat@example.org" in holder.page.inner_text("main")
+    holder.shot("3b-reset-form")
+    holder.context.close()
 
     admin.goto("/workspace/users")
     admin.page.locator("li", has_text="pat@example.org").locator("a:has-text('Deactivate')").click()
