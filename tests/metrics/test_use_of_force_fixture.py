@@ -163,7 +163,8 @@ def test_a_year_without_tables_by_force_says_what_it_lacks(db: Path) -> None:
     assert all(r["tactic_uses"] is None and r.get("ratio_vs_white") is None for r in doc["by_ethnicity"])
     assert doc["children"] == {"tactic_uses": None, "share": None}
     assert doc["taser"]["by_type"]["total"] == 30 and doc["taser"]["children"] is None
-    source = f"The figures loaded for 2017/18 ({R17}, {R19})"  # the 2018/19 release's 2017/18 cells are superseded
+    # the 2018/19 release's 2017/18 cells are superseded
+    source = "The figures loaded for 2017/18 (the 2017/18 release, the 2019/20 release)"
     assert doc["lacks"] == [
         f"{source} have no tactic uses by perceived ethnicity for Kent Police, so tactic uses per 1,000 residents of "
         "each group and the ratios to White are not given.",

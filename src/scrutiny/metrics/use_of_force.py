@@ -36,6 +36,7 @@ from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.vocab import use_of_force as uof
 from scrutiny.vocab.ethnicity import GROUPS, REFERENCE
 from scrutiny.vocab.months import label
+from scrutiny.vocab.use_of_force_words import release_words
 
 TABLE = "use_of_force"
 NATIONAL_NAME = "England and Wales"
@@ -367,7 +368,7 @@ _WANTED = (  # figure, breakdown, what is missing, what follows
 
 def _lacks(cells: Cells, year: str, force: str, who: str, releases: list[str]) -> list[str]:
     """What the releases loaded for the year do not publish for this force (or nationally)."""
-    source = f"The figures loaded for {year} ({', '.join(releases) or 'no release'})"
+    source = f"The figures loaded for {year} ({', '.join(map(release_words, releases)) or 'no release'})"
     missing = [(what, then) for figure, breakdown, what, then in _WANTED if not cells.has(year, figure, force,
                                                                                           breakdown)]
     if len(missing) == len(_WANTED):
@@ -385,6 +386,7 @@ class StopRatios:
     months: list[str]
     rows: list[dict[str, Any]]
     ethnicity: str = "self"
+    forces: int = 1  # forces with stop and search in those months (every force's, for England and Wales)
 
 
 def stop_ratios(backend: ibis.BaseBackend, force: str, year: str, ethnicity: str = "self") -> StopRatios | None:
@@ -405,7 +407,7 @@ def stop_ratios(backend: ibis.BaseBackend, force: str, year: str, ethnicity: str
     cube["rated"] = cube["rated"].astype(bool)
     person = cube[cube.person]
     months = sorted({label(m) for ms in coverage.values() for m in ms})
-    return StopRatios(months, _disproportionality(person[person.rated], pop), scope.ethnicity)
+    return StopRatios(months, _disproportionality(person[person.rated], pop), scope.ethnicity, len(coverage))
 
 
 def _over(row: dict[str, Any] | None) -> bool | None:
@@ -429,6 +431,9 @@ def _beside_stops(stops: StopRatios | None, by_ethnicity: list[dict[str, Any]], 
             "whole 95% interval of its ratio to White lies above 1.")
     if n < 12:
         note += f" Only {n} of the year's 12 months of stop and search {'is' if n == 1 else 'are'} loaded."
+    if who == NATIONAL_NAME:
+        note += (f" Stop and search is that of the {stops.forces} force{'s' * (stops.forces != 1)} loaded for those "
+                 "months, use of force that of every force in England and Wales.")
     force_rows = {r["group"]: r for r in by_ethnicity}
     stop_rows = {r["group"]: r for r in stops.rows}
     by_group = []
