@@ -26,6 +26,10 @@ if [ -d "$SHARED/police_uk/archive" ]; then
   $SCRUTINY ingest "$SHARED/police_uk/archive" "$SHARED/police_uk/archive_national" \
     "$SHARED/police_uk/api/stops-force-metropolitan" "$SHARED/census2021" "$SHARED/geography" \
     "$SHARED/geography_england_wales/local_authority_districts_dec2022_uk_buc.geojson" || exit 1
+  # The Home Office's use of force releases (`scrutiny force-use`, the "Use of force" pages), where present.
+  if [ -d "$SHARED/home_office/use_of_force" ]; then
+    $SCRUTINY ingest "$SHARED/home_office/use_of_force" || exit 1
+  fi
   MONTHS="2018-04 2018-09"
 elif $SCRUTINY fetch --force metropolitan --latest 3 && $SCRUTINY fetch census && $SCRUTINY fetch boundaries; then
   echo "Fetched the latest three Metropolitan months, the Census and the boundaries from the official sources."
