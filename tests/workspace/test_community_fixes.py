@@ -161,6 +161,9 @@ def test_a_lost_or_wrong_reference_says_what_to_do(web: Web) -> None:
     blank = public.post("/report/letter", {"reference": " ", "format": "text"}, csrf=False)
     assert blank.status_code == 422 and "Type or paste the reference you were given." in blank.text
     assert 'id="complain"' in public.get("/rights").text
+    for odd in ("\x00abc", "a" * 500, "é" * 22, "'; DROP TABLE community_reports; --", "%00"):
+        answer = public.post("/report/letter", {"reference": odd, "format": "zip"}, csrf=False)
+        assert answer.status_code == 404 and "We could not find this letter." in answer.text, odd
 
 
 # --- the contact email fills the letter ----------------------------------------------------------------

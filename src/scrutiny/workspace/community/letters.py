@@ -14,6 +14,7 @@ the same content out as HTML for the PDF.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -48,6 +49,7 @@ WORDS = ("suspected_of", "power_stated", "searched_for", "found")
 WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
                "searched_for": "What they said they were looking for", "found": "What was found"}
 GENERIC_DEPARTMENT = "The Professional Standards Department"  # a force's, where its own name for it is not held
+REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what secrets.token_urlsafe makes, as long as the id column
 SIGNATURE_BLANK = "[your address, email or phone, so they can reply]"
 
 
@@ -176,7 +178,8 @@ def fetch(session: Session, *, reference: str | None = None, token: str | None =
     now = now or datetime.now(UTC)
     found: CommunityReport | None = None
     if reference and reference.strip():
-        found = session.get(CommunityReport, reference.strip())
+        if REFERENCE.fullmatch(reference.strip()):  # anything else (a NUL byte, say) is no reference at all
+            found = session.get(CommunityReport, reference.strip())
     elif token and token.strip():
         found = session.scalar(select(CommunityReport)
                                .where(CommunityReport.letter_token_hash == token_hash(token.strip())))
