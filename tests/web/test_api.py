@@ -426,9 +426,12 @@ def test_docs_page_loads_only_local_files(client: TestClient) -> None:
     import re
 
     urls = re.findall(r'(?:src|href)="([^"]*)"', html)
-    assert urls and all(u.startswith("/static/vendor/swagger-ui/") for u in urls), urls
+    assert urls and all(u.startswith("/static/vendor/swagger-ui/") for u in urls[:-1]), urls
+    assert urls[-1] == "/static/js/api-docs.js"  # starts Swagger UI: no inline script (security_headers' CSP)
     assert "//" not in "".join(urls) and "https:" not in html and "http:" not in html
-    assert '"validatorUrl": null' in html and f"url: '{API}/openapi.json'" in html
+    settings = json.loads(html.split('id="swagger-settings">')[1].split("</script>")[0])
+    assert settings["validatorUrl"] is None and settings["url"] == f"{API}/openapi.json"
+    assert len(re.findall(r"<script[ >]", html)) == 3 and "<script>" not in html  # the data block and two files
     for url in urls:
         assert client.get(url).status_code == 200, url
     vendor = Path(__file__).resolve().parents[2] / "src/scrutiny/web/static/vendor/swagger-ui"

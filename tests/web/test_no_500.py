@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from scrutiny.web import create_app, get_settings
 from scrutiny.web.limits import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
-from scrutiny.web.workspace.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from scrutiny.web.workspace.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, session_csrf
 from scrutiny.workspace import accounts
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.accounts import Role
@@ -53,7 +52,7 @@ def _logged_in_admin(ws: Workspace) -> dict[str, str]:
     with ws.session(accounts.COMMAND_LINE) as session:
         user = accounts.create_user(session, "admin@example.org", "admin", Role.admin, "correct horse battery")
         token = accounts.start_session(session, user)
-    csrf = secrets.token_urlsafe(16)
+    csrf = session_csrf(token)  # the session's own token: a cookie's value alone is not believed
     return {"Cookie": f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={csrf}", CSRF_HEADER: csrf}
 
 

@@ -12,7 +12,6 @@ browser would after POST /login, with the CSRF double-submit token in cookie and
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, settings
 
 from scrutiny.web import create_app, get_settings
-from scrutiny.web.workspace.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from scrutiny.web.workspace.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, session_csrf
 from scrutiny.workspace import accounts
 from scrutiny.workspace.models.accounts import Role
 
@@ -62,7 +61,7 @@ def _log_in(role: Role) -> dict[str, str]:
     with APP.state.workspace.session(accounts.COMMAND_LINE) as session:
         user = accounts.create_user(session, f"{role.value}@example.org", role.value, role, "correct horse battery")
         token = accounts.start_session(session, user)
-    csrf = secrets.token_urlsafe(16)
+    csrf = session_csrf(token)  # the session's own token: a cookie's value alone is not believed
     return {"Cookie": f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={csrf}", CSRF_HEADER: csrf}
 
 

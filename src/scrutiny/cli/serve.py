@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
     from scrutiny.web.settings import Settings
 
+LOCAL_PROXIES = ("127.0.0.1", "::1")  # --proxy-headers without $SCRUTINY_TRUSTED_PROXIES: a proxy on this machine
+
 
 def serve(
     db: DbOption = None,
@@ -25,6 +28,10 @@ def serve(
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     workspace: WorkspaceOption = None,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers", help="Behind a reverse proxy: believe its X-Forwarded-Proto and X-Forwarded-For, from "
+        "the proxies in $SCRUTINY_TRUSTED_PROXIES (this machine, 127.0.0.1 and ::1, when that is not set). Login "
+        "cookies are then Secure on every request the proxy says came over HTTPS.")] = False,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1/, docs at /api/v1/docs) over the warehouse.
 
@@ -35,6 +42,8 @@ def serve(
 
     with user_errors():  # a bad --workspace, or a workspace database that cannot be opened: one line, exit 2
         settings = get_settings(resolve_db(db), workspace_url=workspace)
+        if proxy_headers and not settings.trusted_proxies:
+            settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
         if not settings.db.exists():
             console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
                           f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)

@@ -24,7 +24,7 @@ import scrutiny
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.selection import loaded_months
-from scrutiny.web import api, errors, limits, pages, workspace
+from scrutiny.web import api, errors, limits, pages, security_headers, workspace
 from scrutiny.web.api.common import dump
 from scrutiny.web.api.metrics import document
 from scrutiny.web.cache import ResponseCache
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
     app.add_middleware(limits.BodyLimits)
+    security_headers.install(app)  # outermost: every response, refusals and errors included
     _document_limits(app)
     return app
 

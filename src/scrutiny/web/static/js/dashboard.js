@@ -19,6 +19,12 @@
       var options = {
         actions: false,
         renderer: "svg",
+        // The page's Content-Security-Policy allows no eval and no inline style: Vega evaluates its
+        // expressions from their syntax trees (its CSP-safe interpreter), and the site's stylesheet, not an
+        // injected <style>, styles the chart.
+        ast: true,
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true },
         // A map area is a link to the area's page: open it here, not in a new window.
         loader: window.vega.loader({ target: "_self" }),
       };
