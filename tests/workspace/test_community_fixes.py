@@ -253,6 +253,9 @@ def test_the_moderation_page_flags_a_child_with_the_steps_to_take(web: Web, ws: 
         assert "Record the referral" in page
     assert "“no appropriate adult”" in moderator.get(f"/workspace/community-reports/{no_adult}").text
     assert "Safeguarding" not in moderator.get(f"/workspace/community-reports/{adult}").text
+    for odd in ("%00abc", "a" * 300):  # no such report, not a database error
+        assert moderator.get(f"/workspace/community-reports/{odd}").status_code == 404
+        assert moderator.post(f"/workspace/community-reports/{odd}/publish").status_code == 404
 
 
 # --- the audit log -------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ the same content out as HTML for the PDF.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from scrutiny.catalog import force_name
 from scrutiny.workspace.community import places
-from scrutiny.workspace.community.reports import contact_retention_days, token_hash
+from scrutiny.workspace.community.reports import REFERENCE, contact_retention_days, token_hash
 from scrutiny.workspace.errors import Gone, NotFound
 from scrutiny.workspace.models.community import Answer, CommunityReport, Outcome, StopKind
 
@@ -49,7 +48,6 @@ WORDS = ("suspected_of", "power_stated", "searched_for", "found")
 WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
                "searched_for": "What they said they were looking for", "found": "What was found"}
 GENERIC_DEPARTMENT = "The Professional Standards Department"  # a force's, where its own name for it is not held
-REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what secrets.token_urlsafe makes, as long as the id column
 SIGNATURE_BLANK = "[your address, email or phone, so they can reply]"
 
 

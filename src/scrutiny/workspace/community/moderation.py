@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scrutiny.workspace import accounts
+from scrutiny.workspace.community.reports import REFERENCE
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.community import CommunityReport, ReportStatus
@@ -42,7 +43,7 @@ def counts(session: Session, user: User | None) -> dict[ReportStatus, int]:
 
 def get(session: Session, user: User | None, report_id: str) -> CommunityReport:
     accounts.require(user, Role.panel_member)
-    report = session.get(CommunityReport, report_id)
+    report = session.get(CommunityReport, report_id) if REFERENCE.fullmatch(report_id) else None
     if report is None:
         raise NotFound("no such community report")
     return report

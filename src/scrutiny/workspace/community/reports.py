@@ -46,6 +46,7 @@ CONTACT_LIMITS = {"contact_email": 254, "contact_phone": 40}
 ANSWERS = ("grounds_given", "name_given", "station_given", "power_given", "record_offered", "body_camera",
            "outer_clothing_removed")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,30}$")
+REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a report's id as secrets.token_urlsafe makes it (the column's length)
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
 
