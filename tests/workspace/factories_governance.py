@@ -27,7 +27,7 @@ def three_bodies(ws: Workspace, panel_name: str = "Greenwich Scrutiny Panel") ->
         mopac = governance.create_body(s, "Mayor's Office for Policing and Crime", "policing_and_crime_office",
                                        "London", "https://www.london.gov.uk/mopac")
         csp = governance.create_body(s, "Safer Greenwich Partnership", "community_safety_partnership", "Greenwich")
-        panel = governance.create_body(s, panel_name, "scrutiny_panel", "Greenwich")
+        panel = panels.create_panel(s, panels.PanelFields(name=panel_name, area_name="Greenwich")).body
         r1 = governance.add_relation(s, csp.id, mopac.id, "reports_to")
         r2 = governance.add_relation(s, panel.id, csp.id, "reports_to")
         r3 = governance.add_relation(s, panel.id, csp.id, "scrutinises")

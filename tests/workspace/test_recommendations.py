@@ -48,10 +48,11 @@ def test_status_rules_overdue_and_filters(ws: Workspace) -> None:
         ({"response_due": date(2025, 1, 1)}, "response_due"),
         ({"to_body_id": m.panel_body}, "to_body_id"),
         ({"to_body_id": 99}, "to_body_id"),
-        ({"kpis": [recs.KpiFields("object_groups.drugs.share", "atlantis", "2024-01", "2024-12")]}, "kpis.0"),
-        ({"kpis": [recs.KpiFields("no.such.key", "metropolitan", "2024-01", "2024-12")]}, "kpis.0"),
-        ({"kpis": [recs.KpiFields("searches", "metropolitan", "2024-12", "2024-01")]}, "kpis.0"),
-        ({"kpis": [recs.KpiFields("searches", "metropolitan", "2024-01", "2024-13")]}, "kpis.0"),
+        ({"kpis": [recs.KpiFields("object_groups.drugs.share", "atlantis", "2024-01", "2024-12")]}, "kpis.0.force"),
+        ({"kpis": [recs.KpiFields("no.such.key", "metropolitan", "2024-01", "2024-12")]}, "kpis.0.metric"),
+        ({"kpis": [recs.KpiFields("searches", "metropolitan", "2024-12", "2024-01")]}, "kpis.0.end"),
+        ({"kpis": [recs.KpiFields("searches", "metropolitan", "2024-01", "2024-13")]}, "kpis.0.end"),
+        ({"kpis": [recs.KpiFields("searches", "kent", "2024-01", "2024-02", "E09000011")]}, "kpis.0.area_code"),
     ]
     for changes, field in refusals:
         with pytest.raises(Invalid) as caught:

@@ -126,17 +126,31 @@ class Workspace:
 
     def upgrade(self, revision: str = "heads") -> None:
         """Create or upgrade the schema (Alembic), in one transaction where the database allows it."""
-        with self.engine.begin() as connection:
-            config = alembic_config(self.url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-        self._current = False
+        self._migrate(command.upgrade, revision)
 
     def downgrade(self, revision: str = "base") -> None:
-        with self.engine.begin() as connection:
-            config = alembic_config(self.url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Any, revision: str) -> None:
+        """Run `step` in one transaction. On SQLite, foreign keys are off meanwhile (SQLite's own procedure for
+        rebuilding a table: with them on, dropping the old copy of `panels` would cascade to its members and
+        meetings) and checked before committing."""
+        with self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # outside any transaction, or SQLite ignores it
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    config = alembic_config(self.url)
+                    config.attributes["connection"] = connection
+                    step(config, revision)
+                    if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                        raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
         self._current = False
 
     def revisions(self) -> set[str]:

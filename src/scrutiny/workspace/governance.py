@@ -2,6 +2,9 @@
 
 The public export (`export`) is bodies and relations only: the people are for logged-in users. The API, the
 download link and `scrutiny governance export` all print this one dictionary.
+
+A body of a panel's kind (scrutiny panel, monitoring group) is a panel (scrutiny.workspace.panels): it is made,
+changed in kind and deleted through the panel, whose form holds the rest of its record.
 """
 
 from __future__ import annotations
@@ -10,18 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.governance import Body, BodyKind, Membership, Relation, RelationKind
-from scrutiny.workspace.models.recommendations import Recommendation
-from scrutiny.workspace.panels import choice, clean, web_url
+from scrutiny.workspace.models.panels import PANEL_BODY_KINDS, Panel
+from scrutiny.workspace.panels import choice, clean, refuse_if_named, web_url
 
 BODY_KIND_LABELS = {
     BodyKind.community_safety_partnership: "Community Safety Partnership",
     BodyKind.combating_drugs_partnership: "Combating Drugs Partnership",
     BodyKind.scrutiny_panel: "Local Policing Scrutiny Panel",
+    BodyKind.monitoring_group: "Community monitoring group",
     BodyKind.safer_neighbourhood_board: "Safer Neighbourhood Board",
     BodyKind.policing_and_crime_office: "Policing and crime office (e.g. MOPAC)",
     BodyKind.police: "Police force or command unit",
@@ -37,13 +41,19 @@ RELATION_LABELS = {
 
 
 def get_body(session: Session, body_id: int, field: str | None = None) -> Body:
-    """The body, or NotFound (or Invalid naming `field`, when the id came from a form)."""
-    body = session.get(Body, body_id)
+    """The body, or NotFound (or Invalid naming `field`, when the id came from a form: a forged or stale
+    choice)."""
+    body = session.scalar(select(Body).where(Body.id == body_id))
     if body is None:
         if field:
-            raise Invalid(field, f"there is no body {body_id}")
+            raise Invalid(field, f"there is no body {body_id}: choose one of the listed bodies")
         raise NotFound(f"no governance body {body_id}")
     return body
+
+
+def panel_ids(session: Session) -> dict[int, int]:
+    """The panel of each body that is one: body id -> panel id."""
+    return dict(session.execute(select(Panel.body_id, Panel.id)).tuples().all())
 
 
 def list_bodies(session: Session) -> list[Body]:
@@ -67,13 +77,21 @@ def _body_fields(session: Session, body: Body, name: str, kind: str, area: str, 
                            else select(Body).where(Body.name == body.name))
     if clash is not None:
         raise Invalid("name", f"there is already a body called {body.name!r}")
-    body.kind = choice("kind", BodyKind, kind)
+    chosen = choice("kind", BodyKind, kind)
+    is_panel = body.id is not None and body.kind in PANEL_BODY_KINDS
+    if chosen in PANEL_BODY_KINDS and not is_panel:
+        raise Invalid("kind", "a scrutiny panel or monitoring group is added on the Panels page (its members, "
+                              "meetings and terms of reference are kept there), and appears here at once")
+    if is_panel and chosen not in PANEL_BODY_KINDS:
+        raise Invalid("kind", f"{body.name} is a panel: it stays a scrutiny panel or monitoring group")
+    body.kind = chosen
     body.area = clean("area", area, 100)
     body.website = web_url("website", website)
     return body
 
 
 def create_body(session: Session, name: str, kind: str, area: str = "", website: str | None = None) -> Body:
+    """A body that is not a panel (a panel is made with `panels.create_panel`, which makes its body)."""
     body = _body_fields(session, Body(), name, kind, area, website)
     session.add(body)
     session.flush()
@@ -88,12 +106,12 @@ def update_body(session: Session, body_id: int, name: str, kind: str, area: str 
 
 
 def delete_body(session: Session, body_id: int) -> None:
-    """Relations and memberships go with the body; recommendations keep it (they are the panel's record)."""
+    """Relations and memberships go with the body; recommendations keep it (they are the panel's record). A
+    panel's body goes only with the panel, on the panel's page, where its members and meetings are seen."""
     body = get_body(session, body_id)
-    used = session.scalar(select(Recommendation.id).where(
-        or_(Recommendation.from_body_id == body_id, Recommendation.to_body_id == body_id)).limit(1))
-    if used is not None:
-        raise Invalid("body", f"{body.name} is named in recommendations; remove or change them first")
+    if body.kind in PANEL_BODY_KINDS and session.scalar(select(Panel.id).where(Panel.body_id == body.id)):
+        raise Invalid("body", f"{body.name} is a panel: delete it on its panel page, with its members and meetings")
+    refuse_if_named(session, body)
     session.delete(body)
     session.flush()
 

@@ -2,6 +2,10 @@
 their membership, published only as counts by age band and community (scrutiny.workspace.disclosure: rounded to
 5, 1-4 as "<5", the total and the under-25s summed from the rounded bands).
 
+A panel is a governance body (models.panels): one form saves both rows, the body's name, kind, area and website
+and the panel's own details, so the panel is on the governance map and can make recommendations as soon as it is
+entered, and renaming it renames it everywhere.
+
 The small validators here (`clean`, `web_url`, `ons_code`, ...) are shared by the governance and
 recommendation services, so a field is refused with the same words wherever it is typed.
 """
@@ -16,12 +20,14 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from scrutiny.workspace.disclosure import count, shown, total
 from scrutiny.workspace.errors import Invalid, NotFound
+from scrutiny.workspace.models.governance import Body, BodyKind
 from scrutiny.workspace.models.panels import UNDER_25, AgeBand, Meeting, Panel, PanelKind, PanelMember
+from scrutiny.workspace.models.recommendations import Recommendation
 from scrutiny.workspace.record_ids import is_record_id
 
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
@@ -87,7 +93,12 @@ def get_panel(session: Session, panel_id: int) -> Panel:
 
 
 def list_panels(session: Session) -> list[Panel]:
-    return list(session.scalars(select(Panel).order_by(Panel.name, Panel.id)))
+    return list(session.scalars(select(Panel).join(Panel.body).order_by(Body.name, Panel.id)))
+
+
+def panel_of_body(session: Session, body_id: int) -> Panel | None:
+    """The panel a governance body is, if it is one."""
+    return session.scalar(select(Panel).where(Panel.body_id == body_id))
 
 
 @dataclass(frozen=True)
@@ -104,33 +115,55 @@ class PanelFields:
     how_to_join: str = ""
 
 
-def _apply(panel: Panel, fields: PanelFields) -> Panel:
-    panel.name = clean("name", fields.name, 200, required=True)
-    panel.kind = choice("kind", PanelKind, fields.kind)
-    panel.area_name = clean("area_name", fields.area_name, 100, required=True)
+def _apply(session: Session, panel: Panel, body: Body, fields: PanelFields) -> Panel:
+    """Both rows from one form: the body's name (free among bodies), kind, area and website, then the panel's."""
+    name = clean("name", fields.name, 200, required=True)
+    clash = session.scalar(select(Body.name).where(Body.name == name, Body.id != body.id) if body.id
+                           else select(Body.name).where(Body.name == name))
+    if clash is not None:
+        raise Invalid("name", f"there is already a body called {name!r} on the governance map: choose another name")
+    body.name = name
+    body.kind = BodyKind(choice("kind", PanelKind, fields.kind).value)
+    body.area = clean("area_name", fields.area_name, 100, required=True)
+    body.website = web_url("website", fields.website)
     panel.area_code = ons_code("area_code", fields.area_code)
     panel.terms_of_reference = clean("terms_of_reference", fields.terms_of_reference, 20000)
     panel.contact_email = email("contact_email", fields.contact_email)
-    panel.website = web_url("website", fields.website)
     panel.how_to_join = clean("how_to_join", fields.how_to_join, 5000)
     return panel
 
 
+def refuse_if_named(session: Session, body: Body) -> None:
+    """A body named in recommendations stays (they are the panels' record): they are changed or removed first."""
+    used = session.scalar(select(Recommendation.id).where(
+        or_(Recommendation.from_body_id == body.id, Recommendation.to_body_id == body.id)).limit(1))
+    if used is not None:
+        raise Invalid("body", f"{body.name} is named in recommendations; remove or change them first")
+
+
 def create_panel(session: Session, fields: PanelFields) -> Panel:
-    panel = _apply(Panel(), fields)
+    """A panel and its governance body, made together."""
+    body = Body()
+    panel = _apply(session, Panel(body=body), body, fields)
     session.add(panel)
     session.flush()
     return panel
 
 
 def update_panel(session: Session, panel_id: int, fields: PanelFields) -> Panel:
-    panel = _apply(get_panel(session, panel_id), fields)
+    panel = get_panel(session, panel_id)
+    _apply(session, panel, panel.body, fields)
     session.flush()
     return panel
 
 
 def delete_panel(session: Session, panel_id: int) -> None:
-    session.delete(get_panel(session, panel_id))
+    """The panel and its body (members, meetings, the body's relations and memberships with them); refused while
+    recommendations name the body, as for any body."""
+    panel = get_panel(session, panel_id)
+    refuse_if_named(session, panel.body)
+    session.delete(panel)
+    session.delete(panel.body)
     session.flush()
 
 

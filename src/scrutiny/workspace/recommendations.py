@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.metrics.scope import Scope
 from scrutiny.vocab import numbers
 from scrutiny.vocab import use_of_force as uof
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN
@@ -31,7 +30,8 @@ from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.governance import get_body
 from scrutiny.workspace.models.panels import Panel
 from scrutiny.workspace.models.recommendations import LinkedKpi, Recommendation, Status
-from scrutiny.workspace.panels import choice, clean, ons_code
+from scrutiny.workspace.panels import choice, clean
+from scrutiny.workspace.scope_choices import area_words, check_area_choice, check_force_choice, force_label
 
 ANSWERED = (Status.answered, Status.accepted, Status.rejected, Status.implemented)
 TRANSITIONS: dict[Status, set[Status]] = {
@@ -44,8 +44,9 @@ TRANSITIONS: dict[Status, set[Status]] = {
 
 
 def _kpi_catalogue() -> dict[str, str]:
-    """Dotted keys into the metrics document (docs/metrics.md) a recommendation can watch.
-    A list in the document is entered by its item's group (e.g. disproportionality.Black.ratio_vs_white)."""
+    """Dotted keys into the metrics document (docs/metrics.md) a recommendation can watch, with the plain label a
+    form and a public page show. A list in the document is entered by its item's group (e.g.
+    disproportionality.Black.ratio_vs_white)."""
     keys = {"searches": "Searches", "person_searches": "Searches of people",
             "children": "Searches of children (under 18)", "strip_searches": "Strip searches",
             "child_strip_searches": "Strip searches of children",
@@ -53,20 +54,48 @@ def _kpi_catalogue() -> dict[str, str]:
             "outcomes.find_rate": "Find rate (something found)", "outcomes.arrest_rate": "Arrest rate",
             "outcomes.linked_find_rate": "Find linked to the object searched for"}
     for g in OBJECT_GROUPS:
-        keys[f"object_groups.{g}.share"] = f"Share of searches for {g.replace('_', ' ')}"
-        keys[f"object_groups.{g}.count"] = f"Searches for {g.replace('_', ' ')}"
+        what = "other things" if g == "other" else g.replace("_", " ")
+        keys[f"object_groups.{g}.share"] = f"Share of searches for {what}"
+        keys[f"object_groups.{g}.count"] = f"Searches for {what}"
     for c in OUTCOME_CLASSES:
-        keys[f"outcomes.{c}.share"] = f"Share of searches ending in {c.replace('_', ' ')}"
+        keys[f"outcomes.{c}.share"] = ("Share of searches with no outcome recorded" if c == "unknown"
+                                       else f"Share of searches ending in {c.replace('_', ' ')}")
     for band in AGE_RANGES_OR_UNKNOWN:
-        keys[f"age.{band}"] = f"Searches of people aged {band}"
+        keys[f"age.{band}"] = ("Searches of people with no age recorded" if band == "unknown"
+                               else f"Searches of people aged {band}")
     for grp in GROUPS:
         if grp != "White":
             keys[f"disproportionality.{grp}.ratio_vs_white"] = f"{grp} to White search rate ratio"
         keys[f"disproportionality.{grp}.rate_per_1000"] = f"Searches per 1,000 {grp} residents"
-    for q in ("no_location", "outside_boundaries", "no_age", "rejected_rows"):
-        keys[f"data_quality.{q}"] = f"Data quality: {q.replace('_', ' ')}"
+    keys.update({"data_quality.no_location": "Searches with no location recorded",
+                 "data_quality.outside_boundaries": "Searches placed outside the loaded boundaries",
+                 "data_quality.no_age": "Searches with no age recorded",
+                 "data_quality.rejected_rows": "Rows rejected when the data was loaded"})
     keys.update(_use_of_force_keys())
     return keys
+
+
+KPI_GROUPS = ("Searches", "What searches were for", "Outcomes", "Disproportionality", "Use of force", "Taser",
+              "Data quality")
+
+
+def kpi_group(key: str) -> str:
+    """The heading a figure is listed under in the form (one of KPI_GROUPS)."""
+    for prefix, group in (("use_of_force.taser.", "Taser"), ("use_of_force.", "Use of force"),
+                          ("disproportionality.", "Disproportionality"), ("object_groups.", "What searches were for"),
+                          ("outcomes.", "Outcomes"), ("data_quality.", "Data quality"),
+                          ("unknown_ethnicity_share", "Data quality")):
+        if key.startswith(prefix):
+            return group
+    return "Searches"
+
+
+def kpi_options() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The catalogue as a form lists it: each group in KPI_GROUPS order, its figures by their labels."""
+    grouped: dict[str, list[tuple[str, str]]] = {group: [] for group in KPI_GROUPS}
+    for key, label in KPIS.items():
+        grouped[kpi_group(key)].append((key, label))
+    return [(group, items) for group, items in grouped.items() if items]
 
 
 def _use_of_force_keys() -> dict[str, str]:
@@ -118,28 +147,27 @@ class KpiFields:
     area_code: str | None = None
 
 
-def check_kpi(fields: KpiFields, where: str = "kpis") -> KpiFields:
-    """A KPI link that can be computed: a known key, a known force, months in order. `where` names the field."""
+def check_kpi(fields: KpiFields, prefix: str = "") -> KpiFields:
+    """A KPI link that can be computed: a figure of the catalogue, a catalogue force (or all), one of the force's
+    local authorities or none, months in order. A refusal names the field, after `prefix` (`kpis.0.` for the
+    API's list)."""
     metric = fields.metric.strip()
     if metric.startswith("objects."):  # the short form people write for object_groups
         metric = "object_groups." + metric.removeprefix("objects.")
     if metric not in KPIS:
-        raise Invalid(where, f"{metric!r} is not a metric key; known keys include: {', '.join(list(KPIS)[:8])}, …")
-    force = fields.force.strip()
-    if force != ALL_FORCES:
-        try:
-            check_force(force)
-        except ScrutinyError as exc:
-            raise Invalid(where, str(exc)) from None
+        raise Invalid(f"{prefix}metric", f"{metric!r} is not one of the listed figures (the metrics document's "
+                                         f"keys, e.g. object_groups.drugs.share; docs/metrics.md)")
+    force = check_force_choice(f"{prefix}force", fields.force)
+    area = check_area_choice(f"{prefix}area_code", force, fields.area_code)
     start, end = fields.start.strip(), fields.end.strip()
-    for month in (start, end):
+    for name, month in (("start", start), ("end", end)):
         try:
             month_start(month)
         except BadMonth:
-            raise Invalid(where, f"{month!r} is not a month like 2024-01") from None
+            raise Invalid(f"{prefix}{name}", f"{month!r} is not a month like 2024-01") from None
     if start > end:
-        raise Invalid(where, f"the first month {start} is after the last {end}")
-    return KpiFields(metric, force, start, end, ons_code(where, fields.area_code))
+        raise Invalid(f"{prefix}end", f"the first month {start} is after the last {end}")
+    return KpiFields(metric, force, start, end, area)
 
 
 @dataclass(frozen=True)
@@ -206,14 +234,21 @@ def _set(session: Session, rec: Recommendation, changes: dict[str, Any]) -> None
         elif name == "status":
             rec.status = choice("status", Status, value)
         elif name == "kpis":
-            rec.kpis = [LinkedKpi(**vars(check_kpi(k, f"kpis.{i}"))) for i, k in enumerate(value)]
+            rec.kpis = [LinkedKpi(**vars(check_kpi(k, f"kpis.{i}."))) for i, k in enumerate(value)]
         else:
             raise Invalid(name, "this is not a field of a recommendation")
+
+
+def _maker_panel(session: Session, rec: Recommendation) -> None:
+    """A recommendation made by a panel is that panel's (its public page lists it) unless another is chosen."""
+    if rec.panel_id is None:
+        rec.panel_id = session.scalar(select(Panel.id).where(Panel.body_id == rec.from_body_id))
 
 
 def create_recommendation(session: Session, fields: RecommendationFields) -> Recommendation:
     rec = Recommendation(kpis=[])
     _set(session, rec, vars(fields))
+    _maker_panel(session, rec)
     if rec.from_body_id == rec.to_body_id:
         raise Invalid("to_body_id", "a body does not make recommendations to itself")
     _check(rec, None)
@@ -227,6 +262,7 @@ def update_recommendation(session: Session, recommendation_id: int, changes: dic
     rec = get_recommendation(session, recommendation_id)
     before = rec.status
     _set(session, rec, changes)
+    _maker_panel(session, rec)
     if rec.from_body_id == rec.to_body_id:
         raise Invalid("to_body_id", "a body does not make recommendations to itself")
     _check(rec, before)
@@ -242,7 +278,7 @@ def record_response(session: Session, recommendation_id: int, response_text: str
 
 def add_kpi(session: Session, recommendation_id: int, fields: KpiFields) -> LinkedKpi:
     rec = get_recommendation(session, recommendation_id)
-    kpi = LinkedKpi(**vars(check_kpi(fields, "metric")))
+    kpi = LinkedKpi(**vars(check_kpi(fields)))
     rec.kpis.append(kpi)
     session.flush()
     return kpi
@@ -282,12 +318,23 @@ def list_recommendations(session: Session, today: date, *, status: str | None = 
     return list(session.scalars(query))
 
 
+def kpi_scope(kpi: LinkedKpi) -> str:
+    """Where and when a KPI is for, in words: "Metropolitan Police Service, Lambeth (E09000022), 2024-01 to
+    2024-12"."""
+    area = f", {area_words(kpi.area_code)}" if kpi.area_code else ""
+    return f"{force_label(kpi.force)}{area}, {kpi.start} to {kpi.end}"
+
+
 @dataclass(frozen=True)
 class KpiReading:
     kpi: LinkedKpi
     label: str
     value: Any  # None with `problem` set when the warehouse cannot answer for this scope
     problem: str | None
+
+    @property
+    def scope(self) -> str:
+        return kpi_scope(self.kpi)
 
     @property
     def display(self) -> str:

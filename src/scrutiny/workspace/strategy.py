@@ -22,12 +22,13 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scrutiny.catalog import check_force
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.crime import CrimeScope
 from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.vocab.areas import plain_name
 from scrutiny.vocab.months import BadMonth, label, month_labels, month_start
 from scrutiny.vocab.numbers import ratio, whole_pct
+from scrutiny.workspace.community.places import authorities
 from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
 from scrutiny.workspace.errors import Invalid, NotFound
@@ -38,6 +39,7 @@ from scrutiny.workspace.models.strategy import (
     StrategyPriority,
     TargetDirection,
 )
+from scrutiny.workspace.scope_choices import area_words, check_area_choice, check_force_choice, force_label
 
 MetricsGetter = Callable[[Scope], dict[str, Any]]
 CrimeGetter = Callable[[CrimeScope], dict[str, Any]]  # a scope's `crime_with_rate` document
@@ -166,22 +168,17 @@ def parse_target(text: str, metric: IndicatorMetric | None = None) -> float:
 
 def add_indicator(session: Session, priority_id: int, metric: IndicatorMetric, direction: TargetDirection,
                   target: float, force: str = "", area: str | None = None) -> StrategyIndicator:
+    """An indicator on a catalogue force (or all; none for diversion) and, optionally, one of its local
+    authorities by ONS code (scrutiny.workspace.scope_choices: the lists the form offers)."""
     priority = get_priority(session, priority_id)
     force = force.strip()
-    area = " ".join((area or "").split()) or None
+    area = (area or "").strip() or None
     target = check_target(metric, target)
     if metric in USE_OF_FORCE_METRICS and area is not None:
         raise Invalid("area", "use-of-force figures are published for a whole force: leave the area empty")
-    if metric in WAREHOUSE_METRICS or metric in CRIME_METRICS or metric in USE_OF_FORCE_METRICS:
-        if not force:
-            raise Invalid("force", "a warehouse figure needs a force (e.g. metropolitan)")
-        if force != ALL_FORCES:
-            try:
-                check_force(force)
-            except ScrutinyError as exc:
-                raise Invalid("force", str(exc)) from None
-    if area is not None and len(area) > 100:
-        raise Invalid("area", "at most 100 characters")
+    if force or metric in WAREHOUSE_METRICS or metric in CRIME_METRICS or metric in USE_OF_FORCE_METRICS:
+        force = check_force_choice("force", force)
+    area = check_area_choice("area", force or ALL_FORCES, area)
     indicator = StrategyIndicator(metric=metric, direction=direction, target=target, force=force, area=area)
     priority.indicators.append(indicator)
     session.flush()
@@ -417,9 +414,17 @@ def _diversion_point(label: str, cases: Sequence[CaseRecord], first: str, last: 
                  completion.denominator)
 
 
+def _borough_names(area: str) -> set[str]:
+    """The names a diversion case's borough may carry for an indicator's area: an ONS code's authority by its
+    name; an older indicator's typed name as it is (each compared as `vocab.areas.plain_name` reads it)."""
+    found = authorities().get(area.strip().upper())
+    return {plain_name(area)} | ({plain_name(found.name)} if found else set())
+
+
 def _diversion(indicator: StrategyIndicator, priority: StrategyPriority, cases: Sequence[CaseRecord],
                as_of: date, spans: list[Period], public: bool) -> tuple[list[Point], Point, list[str]]:
-    chosen = [c for c in cases if indicator.area is None or c.borough.lower() == indicator.area.lower()]
+    names = _borough_names(indicator.area) if indicator.area else set()
+    chosen = [c for c in cases if not names or plain_name(c.borough) in names]
     points = [_diversion_point(p.label, chosen, p.first, p.last, as_of, indicator, public) for p in spans]
     whole = _diversion_point("whole period", chosen, priority.start_month, priority.end_month, as_of, indicator,
                              public)
@@ -438,9 +443,11 @@ def describe_target(indicator: StrategyIndicator) -> str:
 
 
 def describe_scope(indicator: StrategyIndicator) -> str:
+    """Where the figure is for, in words: the force's name and the area's (an ONS code as its authority)."""
+    area = area_words(indicator.area) if indicator.area else None
     if indicator.metric == IndicatorMetric.diversion_completion:
-        return f"diversion cases in {indicator.area}" if indicator.area else "all diversion cases"
-    return f"{indicator.force}" + (f", {indicator.area}" if indicator.area else "")
+        return f"diversion cases in {area}" if area else "all diversion cases"
+    return force_label(indicator.force) + (f", {area}" if area else "")
 
 
 def progress(priority: StrategyPriority, metrics: MetricsGetter, cases: Sequence[CaseRecord], as_of: date, *,

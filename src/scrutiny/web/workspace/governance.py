@@ -27,10 +27,13 @@ from scrutiny.workspace import governance as service
 from scrutiny.workspace.governance_diagram import layout
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.governance import BodyKind, RelationKind
+from scrutiny.workspace.models.panels import PANEL_BODY_KINDS
+from scrutiny.workspace.panels import panel_of_body
 
 router = APIRouter()
 api_router = APIRouter(tags=["governance"])
 EXPORT_URL = "/api/v1/governance"
+BODY_KINDS = [k for k in BodyKind if k not in PANEL_BODY_KINDS]  # a panel is made and changed as a panel
 NewBody = Annotated[forms.Posted[BodyCreate], Depends(forms.posted(BodyCreate))]
 ChangedBody = Annotated[forms.Posted[BodyUpdate], Depends(forms.posted(BodyUpdate))]
 NewRelation = Annotated[forms.Posted[RelationCreate], Depends(forms.posted(RelationCreate))]
@@ -67,7 +70,7 @@ def public_map(request: Request, ws: WorkspaceDep) -> Response:
 def _index(request: Request, ws: WorkspaceDep, user: User, *, errors: dict[str, str] | None = None,
            form: dict[str, Any] | None = None, status: int = 200) -> Response:
     return page(request, "workspace/governance/index.html", {
-        "title": "Governance map", **_map_context(ws), "body_kinds": list(BodyKind),
+        "title": "Governance map", **_map_context(ws), "body_kinds": BODY_KINDS,
         "relation_kinds": list(RelationKind), "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {},
         "form": form or {}}, status)
@@ -100,8 +103,10 @@ def _body_page(request: Request, ws: WorkspaceDep, user: User, body_id: int, *,
     with ws.session() as session:
         body = service.get_body(session, body_id)
         memberships = service.list_memberships(session, body_id)
+        panel = panel_of_body(session, body_id)
     return page(request, "workspace/governance/body.html", {
-        "title": body.name, "body": body, "memberships": memberships, "body_kinds": list(BodyKind),
+        "title": body.name, "body": body, "memberships": memberships, "body_kinds": BODY_KINDS,
+        "panel_id": panel.id if panel else None,
         "kind_labels": service.BODY_KIND_LABELS, "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {},
         "form": form or {}}, status)

@@ -26,12 +26,13 @@ from scrutiny.web.workspace.schemas.recommendations import (
 )
 from scrutiny.workspace import accounts
 from scrutiny.workspace import recommendations as service
-from scrutiny.workspace.governance import list_bodies
+from scrutiny.workspace.governance import BODY_KIND_LABELS, list_bodies
 from scrutiny.workspace.models.accounts import Role, User
-from scrutiny.workspace.models.governance import Body
+from scrutiny.workspace.models.governance import Body, BodyKind
 from scrutiny.workspace.models.panels import Panel
 from scrutiny.workspace.models.recommendations import Recommendation, Status
-from scrutiny.workspace.panels import form_id
+from scrutiny.workspace.panels import form_id, list_panels
+from scrutiny.workspace.scope_choices import area_groups, force_options
 
 router = APIRouter()
 api_router = APIRouter(tags=["recommendations"])
@@ -74,6 +75,16 @@ def to_out(rec: Recommendation, bodies: dict[int, str], panels: dict[int, str], 
 def outs(session: Session, recs: list[Recommendation], today: date) -> list[RecommendationPublic]:
     bodies, panels = _names(session)
     return [to_out(r, bodies, panels, today) for r in recs]
+
+
+def body_groups(bodies: list[Body]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The bodies a recommendation is made by or to, under their kind (panels first), for a grouped <select>."""
+    kinds = dict.fromkeys((BodyKind.scrutiny_panel, BodyKind.monitoring_group, *BodyKind))
+    order = {kind: i for i, kind in enumerate(kinds)}
+    grouped: dict[BodyKind, list[tuple[str, str]]] = {}
+    for body in sorted(bodies, key=lambda b: (order[b.kind], b.name)):
+        grouped.setdefault(body.kind, []).append((str(body.id), body.name))
+    return [(BODY_KIND_LABELS[kind], options) for kind, options in grouped.items()]
 
 
 def _kpis_in(items: list[KpiCreate]) -> list[service.KpiFields]:
@@ -155,9 +166,10 @@ def _workspace_list(request: Request, ws: WorkspaceDep, user: User, *, errors: d
     with ws.session() as session:
         items = outs(session, service.list_recommendations(session, today), today)
         bodies = list_bodies(session)
-        panels = list(session.scalars(select(Panel).order_by(Panel.name)))
+        panels = list_panels(session)
     return page(request, "workspace/recommendations/index.html", {
-        "title": "Recommendations", "items": items, "bodies": bodies, "panels": panels,
+        "title": "Recommendations", "items": items, "bodies": bodies, "body_groups": body_groups(bodies),
+        "panels": panels,
         "can_write": accounts.may(user, Role.panel_member), "errors": errors or {}, "form": form or {},
         "today": today}, status)
 
@@ -170,11 +182,14 @@ def _workspace_one(request: Request, ws: WorkspaceDep, user: User, recommendatio
         rec = service.get_recommendation(session, recommendation_id)
         item = outs(session, [rec], today)[0]
         kpi_ids = [k.id for k in rec.kpis]
+        kpi_scopes = [service.kpi_scope(k) for k in rec.kpis]
         bodies = list_bodies(session)
-        panels = list(session.scalars(select(Panel).order_by(Panel.name)))
+        panels = list_panels(session)
     return page(request, "workspace/recommendations/edit.html", {
-        "title": f"Recommendation {item.id}", "item": item, "kpi_ids": kpi_ids, "bodies": bodies,
-        "panels": panels, "statuses": list(Status), "metrics": service.KPIS,
+        "title": f"Recommendation {item.id}", "item": item, "kpi_ids": kpi_ids, "kpi_scopes": kpi_scopes,
+        "bodies": bodies, "body_groups": body_groups(bodies), "panels": panels, "statuses": list(Status),
+        "metric_groups": service.kpi_options(),
+        "force_options": force_options(), "area_groups": area_groups(),
         "can_write": accounts.may(user, Role.panel_member),
         "errors": errors or {}, "form": form or {}}, status)
 

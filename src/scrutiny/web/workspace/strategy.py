@@ -39,6 +39,7 @@ from scrutiny.workspace import strategy as service
 from scrutiny.workspace.diversion import cases as case_service
 from scrutiny.workspace.diversion.kpis import record
 from scrutiny.workspace.models.strategy import IndicatorMetric, StrategyPriority, TargetDirection
+from scrutiny.workspace.scope_choices import area_groups, force_options
 
 router = APIRouter()
 api_router = APIRouter(tags=["strategy"])
@@ -88,11 +89,12 @@ def _use_of_force(request: Request) -> service.UseOfForceGetter:
     return use_of_force
 
 
-def _choices() -> dict[str, list[tuple[str, str]]]:
+def _choices() -> dict[str, Any]:
     return {
         "metric": [(m.value, service.METRIC_LABELS[m]) for m in IndicatorMetric],
         "direction": [(d.value, service.DIRECTION_WORDS[d]) for d in TargetDirection],
         "granularity": [("month", "each month"), ("quarter", "each quarter")],
+        "force": [("", "None (diversion figures)"), *force_options()],
     }
 
 
@@ -145,6 +147,7 @@ def _detail(request: Request, ws: WorkspaceDep, priority_id: int, *, errors: dic
               "force": "", "area": ""}
     return page(request, "workspace/strategy/priority.html", {
         "title": priority.title, "priority": priority, "rows": rows, "choices": _choices(), "public": False,
+        "area_groups": area_groups(),
         "errors": errors or {}, "form": {**values, **(form or {})}}, status)
 
 

@@ -15,7 +15,8 @@ from scrutiny.workspace.models.base import Base, Created, SoftDeleted
 class BodyKind(enum.StrEnum):
     community_safety_partnership = "community_safety_partnership"
     combating_drugs_partnership = "combating_drugs_partnership"
-    scrutiny_panel = "scrutiny_panel"
+    scrutiny_panel = "scrutiny_panel"  # a panel (models.panels.Panel) holds the rest of its record
+    monitoring_group = "monitoring_group"  # a community monitoring group: a panel too
     safer_neighbourhood_board = "safer_neighbourhood_board"
     policing_and_crime_office = "policing_and_crime_office"  # e.g. the Mayor's Office for Policing and Crime
     police = "police"

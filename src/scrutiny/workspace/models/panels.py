@@ -1,5 +1,9 @@
 """Scrutiny panels and community monitoring groups: who sits on them (by role, community and age band, so the
-public page can show whether young people are represented), their terms of reference and their meetings."""
+public page can show whether young people are represented), their terms of reference and their meetings.
+
+A panel IS a governance body (migration 0009): its name, kind, area and website are its body's row
+(`governance_bodies`), so it is entered once and appears on the governance map; the panel's row keeps only what a
+body does not have (ONS area code, terms of reference, contact email, how to join, members, meetings)."""
 
 from __future__ import annotations
 
@@ -10,11 +14,17 @@ from sqlalchemy import Date, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scrutiny.workspace.models.base import Base, Created, SoftDeleted
+from scrutiny.workspace.models.governance import Body, BodyKind
 
 
 class PanelKind(enum.StrEnum):
+    """The body kinds that are panels (the same values as `BodyKind.scrutiny_panel` and `.monitoring_group`)."""
+
     scrutiny_panel = "scrutiny_panel"
     monitoring_group = "monitoring_group"
+
+
+PANEL_BODY_KINDS = (BodyKind.scrutiny_panel, BodyKind.monitoring_group)
 
 
 class AgeBand(enum.StrEnum):
@@ -40,21 +50,36 @@ class Panel(SoftDeleted, Created, Base):
     __tablename__ = "panels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[PanelKind] = mapped_column(
-        Enum(PanelKind, name="panel_kind", native_enum=False, length=20, validate_strings=True))
-    area_name: Mapped[str] = mapped_column(String(100))
+    body_id: Mapped[int] = mapped_column(ForeignKey("governance_bodies.id", ondelete="CASCADE"), unique=True)
     area_code: Mapped[str | None] = mapped_column(String(9), default=None)
     terms_of_reference: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
-    website: Mapped[str | None] = mapped_column(String(500), default=None)
     how_to_join: Mapped[str] = mapped_column(Text, default="")
+
+    body: Mapped[Body] = relationship(lazy="joined", innerjoin=True)
 
     members: Mapped[list[PanelMember]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", passive_deletes=True, order_by="PanelMember.id")
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", passive_deletes=True,
         order_by="(Meeting.held_on.desc(), Meeting.id)")
+
+    # What the body holds, read through the panel (set them on `body`: scrutiny.workspace.panels does).
+    @property
+    def name(self) -> str:
+        return self.body.name
+
+    @property
+    def kind(self) -> PanelKind:
+        return PanelKind(self.body.kind.value)
+
+    @property
+    def area_name(self) -> str:
+        return self.body.area
+
+    @property
+    def website(self) -> str | None:
+        return self.body.website
 
 
 class PanelMember(Created, Base):
