@@ -2,7 +2,7 @@
 
 A row written before the log stopped keeping reporters' own words may still hold them: they are replaced here, as
 the page reads them, by the same marker new rows store (`audit.FREE_TEXT`), so no admin is shown them. (The rows
-themselves still hold the text until a data migration removes it.)
+themselves lose the text in migration 0010; this stays for a workspace not yet upgraded.)
 """
 
 from __future__ import annotations
