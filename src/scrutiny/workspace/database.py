@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,6 +75,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def upsert_insert(session: Session, what: str) -> Any:
+    """The dialect's INSERT (with ON CONFLICT) for the workspace's two databases; `what` names the caller in
+    the error for any other database (a counter kept in the database must be one statement to be atomic)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"{what} needs SQLite or PostgreSQL, not {dialect}")
 
 
 def make_engine(url: str) -> Engine:

@@ -27,12 +27,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from scrutiny.workspace.database import upsert_insert
 from scrutiny.workspace.models.login_throttle import ThrottleKey
 from scrutiny.workspace.pseudonyms import pseudonymiser
 
@@ -65,14 +64,6 @@ class Attempt:
     address: str
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"the login throttle needs SQLite or PostgreSQL, not {dialect}")
-
 
 class LoginThrottle:
     """The throttle's rules with a clock (tests give their own). It keeps no state: the counts are in the
@@ -100,7 +91,8 @@ class LoginThrottle:
 
     def _take(self, session: Session, key: str, now: float) -> bool:
         table = ThrottleKey
-        statement = _insert(session)(table).values(key=key, failures=1, last_at=now, locked_until=0.0)
+        insert = upsert_insert(session, "the login throttle")
+        statement = insert(table).values(key=key, failures=1, last_at=now, locked_until=0.0)
         statement = statement.on_conflict_do_update(
             index_elements=[table.key],
             set_={"failures": case((table.last_at <= now - FORGET, 1), else_=table.failures + 1), "last_at": now},

@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from scrutiny.workspace.database import upsert_insert
 from scrutiny.workspace.models.rate_limits import RateSlot
 from scrutiny.workspace.pseudonyms import pseudonymiser
 
@@ -39,14 +38,6 @@ class TooMany(Exception):
         self.retry_after = retry_after
         super().__init__(f"too many reports: try again in {retry_after} s")
 
-
-def _upsert(session: Session) -> Callable[..., Any]:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"the rate limit needs SQLite or PostgreSQL, not {dialect}")
 
 
 class RateLimiter:
@@ -82,7 +73,7 @@ class RateLimiter:
         other write in the transaction, so SQLite's write lock is taken here, not upgraded from a read later."""
         client = self.client(session, address)  # a read, before the transaction's first write
         now = self.clock()
-        insert = _upsert(session)
+        insert = upsert_insert(session, "the rate limit")
         for slot in range(self.limit):
             statement = insert(RateSlot).values(client=client, slot=slot, taken_at=now).on_conflict_do_update(
                 index_elements=[RateSlot.client, RateSlot.slot], set_={"taken_at": now},
