@@ -58,7 +58,15 @@ from scrutiny.workspace.community.retention import RETENTION, purge_expired_cont
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Gone, Invalid, NotFound
 from scrutiny.workspace.models.accounts import User
-from scrutiny.workspace.models.community import AgeBand, Answer, CommunityReport, EthnicGroup, Outcome, ReportStatus
+from scrutiny.workspace.models.community import (
+    AdultPresent,
+    AgeBand,
+    Answer,
+    CommunityReport,
+    EthnicGroup,
+    Outcome,
+    ReportStatus,
+)
 
 CommunityReportIn = CommunityReportCreate  # its name before the schema family; tests/vocab still reads it here
 router = APIRouter(include_in_schema=False)
@@ -86,10 +94,16 @@ QUESTIONS = (
     ("body_camera", "Was the officer's body-worn camera on?"),
     ("outer_clothing_removed", "Were you asked to take off more than your coat, jacket or gloves?"),
 )
+ADULT_QUESTION = "If you were under 18: was a parent, carer or another adult there for you when you were searched?"
+ADULT_HINT = ("An adult on your side, like a parent, carer, social worker or youth worker. A police officer does "
+              "not count.")
+ADULT_LABELS = {AdultPresent.yes.value: "Yes", AdultPresent.no.value: "No", AdultPresent.not_sure.value: "Not sure",
+                AdultPresent.over_18.value: "I was 18 or over"}
 
 FIELD_LABELS = {  # how the error summary at the top of the form names each box
     "date": "Date", "time": "Time", "borough": "Council area", "latitude": "Latitude", "longitude": "Longitude",
     "kind": "Searched or stopped", "suspected_of": "Suspected of", **dict(QUESTIONS),
+    "appropriate_adult": "An adult there for you",
     "power_stated": "Law named", "searched_for": "Looking for", "found": "Found", "outcome": "What happened in the "
     "end", "age_band": "Age", "ethnicity_text": "Ethnicity", "ethnic_group": "Ethnic group", "respect": "Respect",
     "account": "Your own words", "contact_email": "Email", "contact_phone": "Phone",
@@ -162,6 +176,7 @@ def _form_context(form: Mapping[str, Any], errors: Mapping[str, str]) -> dict[st
     return {"title": "Report a stop or search", "form": form, "errors": errors,
             "authorities": places.by_name(), "questions": QUESTIONS, "answers": ANSWER_LABELS,
             "outcomes": OUTCOME_LABELS, "ages": AGE_LABELS, "groups": GROUP_LABELS, "labels": FIELD_LABELS,
+            "adult_question": ADULT_QUESTION, "adult_hint": ADULT_HINT, "adult_answers": ADULT_LABELS,
             "today": datetime.now(reports.LONDON).date().isoformat(),
             "retention_days": reports.contact_retention_days()}
 
@@ -391,6 +406,7 @@ def _detail_context(report: CommunityReport, now: datetime) -> dict[str, Any]:
                                places.spoken_name(borough) if borough else None) if concern else []
     return {"title": "Community report", "report": report, "contact": moderation.contact(report, now),
             "borough": borough, "questions": QUESTIONS, "answers": ANSWER_LABELS,
+            "adult_question": ADULT_QUESTION, "adult_answers": ADULT_LABELS,
             "outcomes": OUTCOME_LABELS, "groups": GROUP_LABELS, "concern": concern, "steps": steps}
 
 

@@ -25,7 +25,7 @@ from scrutiny.catalog import force_name
 from scrutiny.workspace.community import places
 from scrutiny.workspace.community.reports import REFERENCE, contact_retention_days, token_hash
 from scrutiny.workspace.errors import Gone, NotFound
-from scrutiny.workspace.models.community import Answer, CommunityReport, Outcome, StopKind
+from scrutiny.workspace.models.community import AdultPresent, Answer, CommunityReport, Outcome, StopKind
 
 Format = Literal["text", "pdf"]
 ANSWER_WORDS = {Answer.yes: "yes", Answer.no: "no", Answer.not_sure: "I am not sure"}
@@ -44,6 +44,10 @@ QUESTIONS = (  # (column, how the letter asks it)
     ("body_camera", "Was the officer's body-worn camera on?"),
     ("outer_clothing_removed", "Was I asked to remove more than my outer coat, jacket or gloves?"),
 )
+ADULT_WORDS = {AdultPresent.yes: "yes", AdultPresent.no: "no", AdultPresent.not_sure: "I am not sure"}  # not 18+
+NO_ADULT_REQUEST = ("tell me whether an appropriate adult was with me and, if not, why not: I was under 18, and PACE "
+                    "Code A (with Code C, Annex A) says a search that exposes intimate parts of a child's body must be "
+                    "made with an appropriate adult there, unless it is urgent;")
 WORDS = ("suspected_of", "power_stated", "searched_for", "found")
 WORD_LABELS = {"suspected_of": "What I was told I was suspected of", "power_stated": "The law (power) they named",
                "searched_for": "What they said they were looking for", "found": "What was found"}
@@ -127,6 +131,14 @@ def reply_to(report: CommunityReport, now: datetime) -> list[str]:
     return lines or [SIGNATURE_BLANK]
 
 
+def _child_without_adult(report: CommunityReport) -> bool:
+    """A child searched, asked to take off more than outer clothing (or not sure), with no appropriate adult there
+    (or not sure): only then does the letter ask why, since only a search exposing intimate parts needs one."""
+    removed = (Answer.yes, Answer.not_sure)
+    return (report.kind == StopKind.search and report.outer_clothing_removed in removed
+            and report.appropriate_adult in (AdultPresent.no, AdultPresent.not_sure))
+
+
 def compose(report: CommunityReport, today: date | None = None, now: datetime | None = None) -> Letter:
     """The letter for `report`, in plain words, with only what the person told us."""
     now = now or datetime.now(UTC)
@@ -142,6 +154,9 @@ def compose(report: CommunityReport, today: date | None = None, now: datetime | 
         answer = getattr(report, name)
         if answer is not None:
             facts.append((question, ANSWER_WORDS[answer]))
+    if report.appropriate_adult in ADULT_WORDS:
+        facts.append((f"I was under 18. Was a parent, carer or other appropriate adult with me when I was {what}?",
+                      ADULT_WORDS[report.appropriate_adult]))
     if report.outcome is not None:
         facts.append(("What happened in the end:", OUTCOME_WORDS[report.outcome]))
     if report.respect is not None:
@@ -152,6 +167,8 @@ def compose(report: CommunityReport, today: date | None = None, now: datetime | 
                 "Code A if I ask within three months);",
                 "keep any body-worn video of the stop, so it is not deleted before my complaint is looked at;",
                 "look into what happened and tell me the outcome."]
+    if _child_without_adult(report):
+        requests.insert(3, NO_ADULT_REQUEST)
     return Letter(
         to=to, send_by=send_by, date=_day(today), subject=f"Complaint about a stop and search on {when}",
         opening=f"I am complaining about how I was {what} by police officers on {when} {_where(report)}.",

@@ -28,6 +28,7 @@ from scrutiny.workspace.audit import Actor
 from scrutiny.workspace.community import places
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.community import (
+    AdultPresent,
     AgeBand,
     Answer,
     CommunityReport,
@@ -248,6 +249,7 @@ def check(data: Mapping[str, Any], now: datetime) -> tuple[CommunityReport | Non
         problems.refuse("kind", "say whether you were searched or only stopped")
     texts = {name: problems.read(read_text, name, data.get(name), limit) for name, limit in TEXT_LIMITS.items()}
     answers = {name: problems.read(read_choice, name, data.get(name), Answer) for name in ANSWERS}
+    adult = problems.read(read_choice, "appropriate_adult", data.get("appropriate_adult"), AdultPresent)
     email, phone = _contact(data, problems)
     outcome = problems.read(read_choice, "outcome", data.get("outcome"), Outcome)
     age_band = problems.read(read_choice, "age_band", data.get("age_band"), AgeBand)
@@ -258,7 +260,8 @@ def check(data: Mapping[str, Any], now: datetime) -> tuple[CommunityReport | Non
     report = CommunityReport(
         id=secrets.token_urlsafe(16), occurred_on=day, occurred_time=f"{at:%H:%M}" if at else None,
         borough_code=code, latitude=latitude, longitude=longitude, kind=kind, outcome=outcome, age_band=age_band,
-        ethnic_group=ethnic_group, respect=respect, contact_email=email, contact_phone=phone,
+        appropriate_adult=adult, ethnic_group=ethnic_group, respect=respect, contact_email=email,
+        contact_phone=phone,
         contact_expires_at=now + timedelta(days=contact_retention_days()) if email or phone else None,
         account_approved=False, letter_text_taken=False, letter_pdf_taken=False,
         **texts, **answers,

@@ -7,8 +7,12 @@ Worked out when a moderator looks, from what the report already holds (nothing n
     or gloves?" (`outer_clothing_removed`: yes, or not sure), or their words telling of clothing taken off beyond
     that (a strip search, underwear, trousers pulled down, shoes and socks off: PACE Code A allows only an outer
     coat, jacket and gloves in public, and a more thorough search of a child needs an appropriate adult);
-  - no appropriate adult: the form does not ask (a new question would need a new column), so only their words can
-    say it ("there was no appropriate adult", "they didn't call my mum", "my dad wasn't there").
+  - no appropriate adult: the form's question "If you were under 18: was a parent, carer or another adult there for
+    you?" (`appropriate_adult`: no, or not sure), or their words saying it ("there was no appropriate adult", "they
+    didn't call my mum", "my dad wasn't there").
+A child is one whose age band is under 10 or 10-17; one who answered that question yes, no or not sure (the
+answers of someone under 18), unless their age band is 25 or over (reports go back two years, so 18-24 may have
+been 17 then); or, with no age band, one whose words say an age under 18.
 Words are matched loosely on purpose: a moderator reads every flagged report, so a false alarm costs a minute and
 a missed child costs far more. The matched words are shown so the moderator sees why.
 """
@@ -18,9 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scrutiny.workspace.models.community import AgeBand, Answer, CommunityReport, StopKind
+from scrutiny.workspace.models.community import AdultPresent, AgeBand, Answer, CommunityReport, StopKind
 
 CHILD_BANDS = frozenset({AgeBand.under_10, AgeBand.age_10_17})
+GROWN_BANDS = frozenset({AgeBand.age_25_34, AgeBand.over_34})  # 23 or over at any stop the form takes
+UNDER_18 = frozenset({AdultPresent.yes, AdultPresent.no, AdultPresent.not_sure})  # the answers only a child gives
 WORD_FIELDS = ("account", "suspected_of", "searched_for", "found")  # the person's own words, in that order
 STRIPPED = re.compile(r"\b(strip[- ]?search(?:ed)?|strip(?:ped)?|undress(?:ed)?|naked|underwear|under ?pants|boxers|"
                       r"knickers|bra|intimate|private parts|privates|genitals?)\b", re.I)
@@ -81,15 +87,25 @@ def _clothing_taken_off(text: str) -> list[str]:
     return found
 
 
+def _child(report: CommunityReport, text: str) -> str | None:
+    """How the report says it is from a child, in words for the moderator; None when it does not."""
+    band = report.age_band
+    if band in CHILD_BANDS:
+        return "a child under 10" if band == AgeBand.under_10 else "a child (10 to 17)"
+    if report.appropriate_adult in UNDER_18 and band not in GROWN_BANDS:
+        return "a child (they say they were under 18" + (f"; their age band is {band.value})" if band else ")")
+    said = _said_age(text) if band is None else None
+    return f"a child (their words say {said})" if said is not None else None
+
+
 def concern(report: CommunityReport) -> Concern | None:
     """The safeguarding concern a report raises, or None (never for an adult, or anyone whose age is unknown)."""
     text = _words(report)
-    said = _said_age(text) if report.age_band is None else None
-    if report.age_band not in CHILD_BANDS and said is None:
+    child = _child(report, text)
+    if child is None:
         return None
-    child = "a child under 10" if report.age_band == AgeBand.under_10 else (
-        "a child (10 to 17)" if report.age_band == AgeBand.age_10_17 else f"a child (their words say {said})")
-    who = f"{child} who was {'searched' if report.kind == StopKind.search else 'stopped'}"
+    done = "searched" if report.kind == StopKind.search else "stopped"
+    who = f"{child} who was {done}"
     reasons: list[str] = []
     words: list[str] = []
     if report.outer_clothing_removed == Answer.yes:
@@ -101,6 +117,11 @@ def concern(report: CommunityReport) -> Concern | None:
     if clothing:
         reasons.append("Their own words tell of clothing being taken off.")
         words += clothing
+    if report.appropriate_adult == AdultPresent.no:
+        reasons.append(f"They say no parent, carer or other appropriate adult was with them when they were {done}.")
+    elif report.appropriate_adult == AdultPresent.not_sure:
+        reasons.append(f"They are not sure whether a parent, carer or other appropriate adult was with them when "
+                       f"they were {done}.")
     no_adult = [m.group(0) for m in NO_ADULT.finditer(text)]
     if no_adult:
         reasons.append("Their own words say no appropriate adult or parent was there, or was called.")

@@ -33,6 +33,17 @@ class Answer(enum.Enum):
     not_sure = "not_sure"
 
 
+class AdultPresent(enum.Enum):
+    """Whether a parent, carer or other appropriate adult was with them, asked of anyone under 18 (PACE wants one
+    for a child's strip search): yes, no or not sure say they were under 18; `over_18` says the question is not
+    theirs."""
+
+    yes = "yes"
+    no = "no"
+    not_sure = "not_sure"
+    over_18 = "over_18"
+
+
 class Outcome(enum.Enum):
     no_further_action = "no_further_action"
     arrest = "arrest"
@@ -94,6 +105,7 @@ class CommunityReport(Created, Base):
     found: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "stop_outcome", 24))
     outer_clothing_removed: Mapped[Answer | None] = mapped_column(_enum(Answer, "outer_clothing_removed", 10))
+    appropriate_adult: Mapped[AdultPresent | None] = mapped_column(_enum(AdultPresent, "appropriate_adult", 10))
     age_band: Mapped[AgeBand | None] = mapped_column(_enum(AgeBand, "age_band", 10))
     ethnicity_text: Mapped[str | None] = mapped_column(String(200))
     ethnic_group: Mapped[EthnicGroup | None] = mapped_column(_enum(EthnicGroup, "ethnic_group", 12))

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from scrutiny.web.workspace.forms import FormValue
 from scrutiny.workspace.community import moderation, reports
 from scrutiny.workspace.community.reports import TEXT_LIMITS
-from scrutiny.workspace.models.community import AgeBand, Answer, EthnicGroup, Outcome, StopKind
+from scrutiny.workspace.models.community import AdultPresent, AgeBand, Answer, EthnicGroup, Outcome, StopKind
 
 YesNo = Literal["yes", "no", "not_sure"]
 
@@ -80,6 +80,9 @@ class CommunityReportBase(BaseModel):
                                "community_resolution", "summons", "other", "not_sure"] | None,
                        _choice(Outcome)] = None
     outer_clothing_removed: AnAnswer = None
+    appropriate_adult: Annotated[Literal["yes", "no", "not_sure", "over_18"] | None, _choice(AdultPresent)] = Field(
+        None, description="If you were under 18: was a parent, carer or other appropriate adult with you when you "
+        "were searched? \"over_18\": you were 18 or over, so the question is not yours.")
     age_band: Annotated[Literal["under 10", "10-17", "18-24", "25-34", "over 34"] | None, _choice(AgeBand)] = None
     ethnicity_text: Annotated[str | None, _text(TEXT_LIMITS["ethnicity_text"])] = Field(
         None, max_length=TEXT_LIMITS["ethnicity_text"], description="Your ethnicity in your own words.")
