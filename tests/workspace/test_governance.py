@@ -143,8 +143,9 @@ def test_pages_api_and_permissions(web: Callable[[], Browser], make_user: Callab
                                                          "since": "2024-01-01", "until": ""}).status_code == 303
     page = pm.get("/workspace/governance").text
     assert IMG not in page and SCRIPT not in page and page.count('class="gov-node"') == 4
-    assert pm.post("/workspace/governance/relations/5/delete").status_code == 303
-    assert rev.post(f"/workspace/governance/bodies/{m.csp}/delete").status_code == 403
+    assert pm.post("/workspace/governance/relations/5/delete").status_code == 200  # the confirmation page: kept
+    assert pm.post("/workspace/governance/relations/5/delete", {"confirm": "yes"}).status_code == 303
+    assert rev.post(f"/workspace/governance/bodies/{m.csp}/delete", {"confirm": "yes"}).status_code == 403
     with ws.session() as s:
         assert [r["id"] for r in governance.export(s)["relations"]] == [1, 2, 3, 4]
         assert [x.person_name for x in governance.list_memberships(s, 4)] == [SCRIPT]

@@ -126,7 +126,8 @@ def test_workspace_forms_and_their_refusals(web: Callable[[], Browser], make_use
     public = b.get(f"/panels/{panel_id}")
     assert SCRIPT not in public.text and "&lt;script&gt;" not in public.text  # names are never published
     assert '<th scope="row">Tamil</th><td class="num">&lt;5</td>' in public.text
-    assert b.post(f"{panel_url}/members/{member_id}/delete").status_code == 303
+    assert b.post(f"{panel_url}/members/{member_id}/delete").status_code == 200  # the confirmation page: kept
+    assert b.post(f"{panel_url}/members/{member_id}/delete", {"confirm": "yes"}).status_code == 303
     with ws.session() as s:
         assert panels.get_panel(s, panel_id).members == []
 

@@ -20,7 +20,8 @@ from tests.workspace.conftest import Browser
 # Written out by hand, not read from the registry: what the home should offer each role.
 EVERY_PART = ["/workspace/panels", "/workspace/governance", "/workspace/recommendations", "/workspace/review",
               "/workspace/diversion", "/workspace/disposals/records", "/workspace/strategy",
-              "/workspace/community-reports", "/disposals", "/workspace/users", "/workspace/audit"]
+              "/workspace/community-reports", "/disposals", "/workspace/users", "/workspace/audit",
+              "/workspace/deleted"]
 REVIEWER_PARTS = ["/workspace/panels", "/workspace/governance", "/workspace/recommendations", "/workspace/review",
                   "/disposals"]
 
@@ -40,7 +41,7 @@ def test_the_home_links_every_part_a_role_may_use(web: Callable[[], Browser],
     reviewer.login(make_user(Role.reviewer).email)
     assert _home_links(admin) == EVERY_PART
     assert _home_links(reviewer) == REVIEWER_PARTS
-    assert len(parts.PARTS) == 11 and [p.url for p in parts.PARTS] == EVERY_PART
+    assert len(parts.PARTS) == 12 and [p.url for p in parts.PARTS] == EVERY_PART
     menu = admin.get("/workspace/panels").text
     assert '<li><a href="/workspace/strategy">Strategy</a></li>' in menu
     assert '<li><a href="/workspace/audit">Audit log</a></li>' in menu

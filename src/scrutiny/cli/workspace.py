@@ -1,5 +1,6 @@
-"""`scrutiny workspace upgrade|downgrade|status` and `scrutiny user create --admin EMAIL`: the workspace
-database's schema, and the first admin (everyone after is invited from the web pages)."""
+"""`scrutiny workspace upgrade|downgrade|status|purge` and `scrutiny user create --admin EMAIL`: the workspace
+database's schema, records deleted over 30 days ago, and the first admin (everyone after is invited from the web
+pages)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
-from scrutiny.workspace import accounts
+from scrutiny.workspace import accounts, deleted
 from scrutiny.workspace.database import Workspace, head_revisions, resolve_workspace_url
 from scrutiny.workspace.errors import Invalid
 from scrutiny.workspace.models.accounts import Role
@@ -64,6 +65,18 @@ def status(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
         state = "current" if at == heads else "out of date: run `scrutiny workspace upgrade`"
         console.print(f"{ws.engine.url.render_as_string()}: revision {', '.join(sorted(at)) or 'none'} ({state})",
                       highlight=False)
+
+
+@workspace_app.command("purge")
+def purge(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
+    """Delete for good the panels, governance bodies and recommendations deleted more than 30 days ago (until
+    then an admin can restore them from the workspace's Recently deleted page). For a nightly cron job."""
+    with user_errors():
+        ws = open_workspace(workspace, db)
+        with ws.session(deleted.PURGE) as session:
+            counts = deleted.purge(session, deleted.now_utc())
+        said = ", ".join(f"{n} {deleted.NOUNS[kind][n != 1]}" for kind, n in counts.items())
+        console.print(f"purged {said}", highlight=False)
 
 
 def _password(from_stdin: bool) -> str:

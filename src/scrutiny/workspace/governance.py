@@ -10,12 +10,13 @@ changed in kind and deleted through the panel, whose form holds the rest of its 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from scrutiny.workspace.deleted import name_held_by_deleted, now_utc, soft_delete
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.governance import Body, BodyKind, Membership, Relation, RelationKind
 from scrutiny.workspace.models.panels import PANEL_BODY_KINDS, Panel
@@ -61,11 +62,28 @@ def list_bodies(session: Session) -> list[Body]:
 
 
 def list_relations(session: Session) -> list[Relation]:
-    return list(session.scalars(select(Relation).order_by(Relation.id)))
+    """Relations between bodies that are there: the joins leave out those of a deleted body (SoftDeleted)."""
+    source, target = aliased(Body), aliased(Body)
+    return list(session.scalars(select(Relation).join(source, Relation.source_id == source.id)
+                                .join(target, Relation.target_id == target.id).order_by(Relation.id)))
+
+
+def get_relation(session: Session, relation_id: int) -> Relation:
+    relation = session.get(Relation, relation_id)
+    if relation is None or not _present(session, relation.source_id, relation.target_id):
+        raise NotFound(f"no relation {relation_id}")
+    return relation
+
+
+def _present(session: Session, *body_ids: int) -> bool:
+    """Whether every body is there (not deleted)."""
+    return len(set(session.scalars(select(Body.id).where(Body.id.in_(body_ids))))) == len(set(body_ids))
 
 
 def list_memberships(session: Session, body_id: int | None = None) -> list[Membership]:
-    query = select(Membership).order_by(Membership.body_id, Membership.person_name, Membership.id)
+    """People's roles on bodies that are there (the join leaves out a deleted body's)."""
+    query = (select(Membership).join(Body, Membership.body_id == Body.id)
+             .order_by(Membership.body_id, Membership.person_name, Membership.id))
     if body_id is not None:
         query = query.where(Membership.body_id == body_id)
     return list(session.scalars(query))
@@ -77,6 +95,9 @@ def _body_fields(session: Session, body: Body, name: str, kind: str, area: str, 
                            else select(Body).where(Body.name == body.name))
     if clash is not None:
         raise Invalid("name", f"there is already a body called {body.name!r}")
+    held = name_held_by_deleted(session, body.name, body.id)
+    if held:
+        raise Invalid("name", held)
     chosen = choice("kind", BodyKind, kind)
     is_panel = body.id is not None and body.kind in PANEL_BODY_KINDS
     if chosen in PANEL_BODY_KINDS and not is_panel:
@@ -105,15 +126,21 @@ def update_body(session: Session, body_id: int, name: str, kind: str, area: str 
     return body
 
 
-def delete_body(session: Session, body_id: int) -> None:
-    """Relations and memberships go with the body; recommendations keep it (they are the panel's record). A
+def delete_body(session: Session, body_id: int, now: datetime | None = None) -> None:
+    """Deleted so an admin can restore it for 30 days (scrutiny.workspace.deleted): its relations and memberships
+    are hidden with it and come back with it. Refused while recommendations name it (they are the panel's record). A
     panel's body goes only with the panel, on the panel's page, where its members and meetings are seen."""
     body = get_body(session, body_id)
+    refuse_delete(session, body)
+    soft_delete(session, body, now or now_utc())  # its relations and memberships are hidden with it
+
+
+def refuse_delete(session: Session, body: Body) -> None:
+    """Raises `Invalid` when the body cannot be deleted here: a panel's (deleted with its panel), or one named in
+    recommendations."""
     if body.kind in PANEL_BODY_KINDS and session.scalar(select(Panel.id).where(Panel.body_id == body.id)):
         raise Invalid("body", f"{body.name} is a panel: delete it on its panel page, with its members and meetings")
     refuse_if_named(session, body)
-    session.delete(body)
-    session.flush()
 
 
 def _relation_fields(session: Session, relation: Relation, source_id: int, target_id: int, kind: str) -> Relation:
@@ -138,19 +165,14 @@ def add_relation(session: Session, source_id: int, target_id: int, kind: str) ->
 
 
 def update_relation(session: Session, relation_id: int, source_id: int, target_id: int, kind: str) -> Relation:
-    relation = session.get(Relation, relation_id)
-    if relation is None:
-        raise NotFound(f"no relation {relation_id}")
+    relation = get_relation(session, relation_id)
     _relation_fields(session, relation, source_id, target_id, kind)
     session.flush()
     return relation
 
 
 def delete_relation(session: Session, relation_id: int) -> None:
-    relation = session.get(Relation, relation_id)
-    if relation is None:
-        raise NotFound(f"no relation {relation_id}")
-    session.delete(relation)
+    session.delete(get_relation(session, relation_id))
     session.flush()
 
 
@@ -184,7 +206,7 @@ def add_membership(session: Session, fields: MembershipFields) -> Membership:
 
 def get_membership(session: Session, membership_id: int) -> Membership:
     membership = session.get(Membership, membership_id)
-    if membership is None:
+    if membership is None or not _present(session, membership.body_id):
         raise NotFound(f"no membership {membership_id}")
     return membership
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from scrutiny.workspace.deleted import name_held_by_deleted, now_utc, soft_delete
 from scrutiny.workspace.disclosure import count, shown, total
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.models.governance import Body, BodyKind
@@ -122,6 +123,9 @@ def _apply(session: Session, panel: Panel, body: Body, fields: PanelFields) -> P
                            else select(Body.name).where(Body.name == name))
     if clash is not None:
         raise Invalid("name", f"there is already a body called {name!r} on the governance map: choose another name")
+    held = name_held_by_deleted(session, name, body.id)
+    if held:
+        raise Invalid("name", held)
     body.name = name
     body.kind = BodyKind(choice("kind", PanelKind, fields.kind).value)
     body.area = clean("area_name", fields.area_name, 100, required=True)
@@ -157,14 +161,15 @@ def update_panel(session: Session, panel_id: int, fields: PanelFields) -> Panel:
     return panel
 
 
-def delete_panel(session: Session, panel_id: int) -> None:
-    """The panel and its body (members, meetings, the body's relations and memberships with them); refused while
-    recommendations name the body, as for any body."""
+def delete_panel(session: Session, panel_id: int, now: datetime | None = None) -> None:
+    """The panel and its body, deleted so that an admin can restore them for 30 days (scrutiny.workspace.deleted):
+    its members and meetings, the body's relations and memberships, are hidden with them and come back with them.
+    Refused while recommendations name the body, as for any body."""
     panel = get_panel(session, panel_id)
     refuse_if_named(session, panel.body)
-    session.delete(panel)
-    session.delete(panel.body)
-    session.flush()
+    when = now or now_utc()
+    soft_delete(session, panel.body, when)
+    soft_delete(session, panel, when)
 
 
 def add_member(session: Session, panel_id: int, name: str, age_band: str, role: str = "member",
@@ -178,11 +183,16 @@ def add_member(session: Session, panel_id: int, name: str, age_band: str, role: 
     return member
 
 
-def remove_member(session: Session, panel_id: int, member_id: int) -> None:
+def get_member(session: Session, panel_id: int, member_id: int) -> PanelMember:
+    """A member of a panel that is there (a deleted panel's members are kept for its restore, untouched)."""
     member = session.get(PanelMember, member_id)
-    if member is None or member.panel_id != panel_id:
+    if member is None or member.panel_id != get_panel(session, panel_id).id:
         raise NotFound(f"no member {member_id} on panel {panel_id}")
-    session.delete(member)
+    return member
+
+
+def remove_member(session: Session, panel_id: int, member_id: int) -> None:
+    session.delete(get_member(session, panel_id, member_id))
     session.flush()
 
 
@@ -198,11 +208,15 @@ def add_meeting(session: Session, panel_id: int, held_on: date | None, title: st
     return meeting
 
 
-def remove_meeting(session: Session, panel_id: int, meeting_id: int) -> None:
+def get_meeting(session: Session, panel_id: int, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
-    if meeting is None or meeting.panel_id != panel_id:
+    if meeting is None or meeting.panel_id != get_panel(session, panel_id).id:
         raise NotFound(f"no meeting {meeting_id} for panel {panel_id}")
-    session.delete(meeting)
+    return meeting
+
+
+def remove_meeting(session: Session, panel_id: int, meeting_id: int) -> None:
+    session.delete(get_meeting(session, panel_id, meeting_id))
     session.flush()
 
 

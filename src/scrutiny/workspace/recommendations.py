@@ -26,6 +26,7 @@ from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.vocab.objects import OBJECT_GROUPS
 from scrutiny.vocab.outcomes import OUTCOME_CLASSES
+from scrutiny.workspace.deleted import now_utc, soft_delete
 from scrutiny.workspace.errors import Invalid, NotFound
 from scrutiny.workspace.governance import get_body
 from scrutiny.workspace.models.panels import Panel
@@ -284,17 +285,24 @@ def add_kpi(session: Session, recommendation_id: int, fields: KpiFields) -> Link
     return kpi
 
 
-def remove_kpi(session: Session, recommendation_id: int, kpi_id: int) -> None:
+def get_kpi(session: Session, recommendation_id: int, kpi_id: int) -> LinkedKpi:
+    """A KPI of a recommendation that is there (not deleted)."""
+    get_recommendation(session, recommendation_id)
     kpi = session.get(LinkedKpi, kpi_id)
     if kpi is None or kpi.recommendation_id != recommendation_id:
         raise NotFound(f"no KPI {kpi_id} on recommendation {recommendation_id}")
-    session.delete(kpi)
+    return kpi
+
+
+def remove_kpi(session: Session, recommendation_id: int, kpi_id: int) -> None:
+    session.delete(get_kpi(session, recommendation_id, kpi_id))
     session.flush()
 
 
-def delete_recommendation(session: Session, recommendation_id: int) -> None:
-    session.delete(get_recommendation(session, recommendation_id))
-    session.flush()
+def delete_recommendation(session: Session, recommendation_id: int, now: datetime | None = None) -> None:
+    """Hidden everywhere at once, public tracker included; an admin can restore it, KPIs and all, for 30 days
+    (scrutiny.workspace.deleted)."""
+    soft_delete(session, get_recommendation(session, recommendation_id), now or now_utc())
 
 
 def is_overdue(rec: Recommendation, today: date) -> bool:

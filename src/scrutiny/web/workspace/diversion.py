@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from scrutiny.web.errors import bad_parameter
 from scrutiny.web.schemas import ErrorResponse
-from scrutiny.web.workspace import forms
+from scrutiny.web.workspace import confirm, forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.diversion import CaseCreate, CaseUpdate, DiversionKpisOut, RecontactCreate
@@ -146,11 +147,27 @@ def add_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id
     return forms.submit(form, work, partial(_case_page, request, ws, case_id))
 
 
+def _doomed_recontact(session: Session, case_id: int, recontact_id: int) -> confirm.Doomed:
+    recontact = service.get_recontact(session, case_id, recontact_id)
+    return confirm.Doomed(
+        "Remove this re-contact?",
+        f"the police re-contact of {recontact.contact_date:%d %B %Y} ({recontact.kind.value}) recorded on case "
+        f"{case_id}", "Remove the re-contact", f"/workspace/diversion/{case_id}#recontacts",
+        goes=["its place in the re-contact figures of the scheme's outcomes"], stays=[f"case {case_id} itself"])
+
+
+@router.get("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")
+def confirm_delete_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int,
+                             recontact_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_recontact(s, case_id, recontact_id))
+
+
 @router.post("/workspace/diversion/{case_id}/recontacts/{recontact_id}/delete")
 def delete_recontact(request: Request, ws: WorkspaceDep, user: PanelMember, case_id: int,
-                     recontact_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_recontact(s, case_id, recontact_id),
-                       f"/workspace/diversion/{case_id}#recontacts")
+                     recontact_id: int, yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_recontact(s, case_id, recontact_id),
+                           lambda s: service.delete_recontact(s, case_id, recontact_id),
+                           f"/workspace/diversion/{case_id}#recontacts")
 
 
 # ---- public: page and API ---------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from scrutiny.web.workspace import forms
+from scrutiny.web.workspace import confirm, forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.governance import (
@@ -121,11 +122,27 @@ def update_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: 
     return forms.submit(form, work, partial(_body_page, request, ws, user, body_id))
 
 
+def _doomed_body(session: Session, body_id: int) -> confirm.Doomed:
+    body = service.get_body(session, body_id)
+    relations = [r for r in service.list_relations(session) if body.id in (r.source_id, r.target_id)]
+    memberships = service.list_memberships(session, body.id)
+    return confirm.Doomed(
+        "Delete this body?", f"the body {body.name}", "Delete the body", f"/workspace/governance/bodies/{body.id}",
+        goes=[f"{confirm.counted(len(relations), 'relation')} to other bodies",
+              f"{confirm.counted(len(memberships), 'membership')} (people's roles on it)"],
+        restorable=True, blocked=confirm.refusal(lambda: service.refuse_delete(session, body)))
+
+
+@router.get("/workspace/governance/bodies/{body_id}/delete")
+def confirm_delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_body(s, body_id))
+
+
 @router.post("/workspace/governance/bodies/{body_id}/delete")
-def delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int) -> Response:
-    done = "/workspace/governance#bodies"
-    return forms.attempt({}, lambda: forms.write(request, ws, user, lambda s: service.delete_body(s, body_id), done),
-                         partial(_index, request, ws, user))
+def delete_body(request: Request, ws: WorkspaceDep, user: PanelMember, body_id: int,
+                yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_body(s, body_id),
+                           lambda s: service.delete_body(s, body_id), "/workspace/governance#bodies")
 
 
 @router.post("/workspace/governance/relations")
@@ -135,10 +152,25 @@ def create_relation(request: Request, ws: WorkspaceDep, user: PanelMember, form:
     return forms.submit(form, work, partial(_index, request, ws, user))
 
 
+def _doomed_relation(session: Session, relation_id: int) -> confirm.Doomed:
+    relation = service.get_relation(session, relation_id)
+    source, target = service.get_body(session, relation.source_id), service.get_body(session, relation.target_id)
+    return confirm.Doomed("Remove this relation?",
+                          f"the relation “{source.name} {service.RELATION_LABELS[relation.kind]} {target.name}”",
+                          "Remove the relation", "/workspace/governance#relations",
+                          stays=[f"{source.name} and {target.name} themselves"])
+
+
+@router.get("/workspace/governance/relations/{relation_id}/delete")
+def confirm_delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relation_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_relation(s, relation_id))
+
+
 @router.post("/workspace/governance/relations/{relation_id}/delete")
-def delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relation_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_relation(s, relation_id),
-                  "/workspace/governance#relations")
+def delete_relation(request: Request, ws: WorkspaceDep, user: PanelMember, relation_id: int,
+                    yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_relation(s, relation_id),
+                           lambda s: service.delete_relation(s, relation_id), "/workspace/governance#relations")
 
 
 @router.post("/workspace/governance/memberships")
@@ -173,7 +205,22 @@ def update_membership(request: Request, ws: WorkspaceDep, user: PanelMember, mem
     return forms.submit(form, work, partial(_membership_page, request, ws, user, membership_id))
 
 
+def _doomed_membership(session: Session, membership_id: int) -> confirm.Doomed:
+    membership = service.get_membership(session, membership_id)
+    body = service.get_body(session, membership.body_id)
+    role = f" as {membership.role}" if membership.role else ""
+    return confirm.Doomed("Remove this membership?", f"{membership.person_name}'s role{role} on {body.name}",
+                          "Remove the membership", f"/workspace/governance/memberships/{membership.id}",
+                          stays=[f"{body.name} and its other memberships"])
+
+
+@router.get("/workspace/governance/memberships/{membership_id}/delete")
+def confirm_delete_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_membership(s, membership_id))
+
+
 @router.post("/workspace/governance/memberships/{membership_id}/delete")
-def delete_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_membership(s, membership_id),
-                  "/workspace/governance#memberships")
+def delete_membership(request: Request, ws: WorkspaceDep, user: PanelMember, membership_id: int,
+                      yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_membership(s, membership_id),
+                           lambda s: service.delete_membership(s, membership_id), "/workspace/governance#memberships")

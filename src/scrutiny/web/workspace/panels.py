@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from scrutiny.web.schemas import ErrorResponse
-from scrutiny.web.workspace import forms
+from scrutiny.web.workspace import confirm, forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.recommendations import outs
 from scrutiny.web.workspace.render import page
@@ -26,6 +27,7 @@ from scrutiny.web.workspace.schemas.panels import (
 )
 from scrutiny.workspace import accounts
 from scrutiny.workspace import panels as service
+from scrutiny.workspace.governance import list_memberships, list_relations
 from scrutiny.workspace.models.accounts import Role, User
 from scrutiny.workspace.models.panels import AgeBand, Panel, PanelKind
 from scrutiny.workspace.recommendations import list_recommendations, london_today
@@ -144,9 +146,30 @@ def workspace_update(request: Request, ws: WorkspaceDep, user: PanelMember, pane
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id))
 
 
+def _doomed(session: Session, panel_id: int) -> confirm.Doomed:
+    panel = service.get_panel(session, panel_id)
+    relations = [r for r in list_relations(session) if panel.body_id in (r.source_id, r.target_id)]
+    people = list_memberships(session, panel.body_id)
+    members, meetings = confirm.counted(len(panel.members), "member"), confirm.counted(len(panel.meetings), "meeting")
+    return confirm.Doomed(
+        "Delete this panel?", f"the panel {panel.name}", "Delete the panel", f"/workspace/panels/{panel.id}",
+        goes=[f"its {members} and {meetings}",
+              f"its place on the governance map: {confirm.counted(len(relations), 'relation')} and "
+              f"{confirm.counted(len(people), 'office holder')}",
+              "its public page and its place in the public directory"],
+        restorable=True, blocked=confirm.refusal(lambda: service.refuse_if_named(session, panel.body)))
+
+
+@router.get("/workspace/panels/{panel_id}/delete")
+def workspace_confirm_delete(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed(s, panel_id))
+
+
 @router.post("/workspace/panels/{panel_id}/delete")
-def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_panel(s, panel_id), "/workspace/panels")
+def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
+                     yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed(s, panel_id),
+                           lambda s: service.delete_panel(s, panel_id), "/workspace/panels")
 
 
 @router.post("/workspace/panels/{panel_id}/members")
@@ -161,11 +184,26 @@ def workspace_add_member(request: Request, ws: WorkspaceDep, user: PanelMember, 
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id), rename={"name": "member_name"})
 
 
+def _doomed_member(session: Session, panel_id: int, member_id: int) -> confirm.Doomed:
+    member, panel = service.get_member(session, panel_id, member_id), service.get_panel(session, panel_id)
+    return confirm.Doomed("Remove this member?", f"{member.name} ({member.role}) from {panel.name}",
+                          "Remove the member", f"/workspace/panels/{panel_id}#members",
+                          goes=["their place in the panel's published counts by age band and community"],
+                          stays=[f"the panel's other {confirm.counted(len(panel.members) - 1, 'member')}"])
+
+
+@router.get("/workspace/panels/{panel_id}/members/{member_id}/delete")
+def workspace_confirm_remove_member(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
+                                    member_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_member(s, panel_id, member_id))
+
+
 @router.post("/workspace/panels/{panel_id}/members/{member_id}/delete")
 def workspace_remove_member(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
-                            member_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.remove_member(s, panel_id, member_id),
-                       f"/workspace/panels/{panel_id}#members")
+                            member_id: int, yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_member(s, panel_id, member_id),
+                           lambda s: service.remove_member(s, panel_id, member_id),
+                           f"/workspace/panels/{panel_id}#members")
 
 
 @router.post("/workspace/panels/{panel_id}/meetings")
@@ -179,8 +217,23 @@ def workspace_add_meeting(request: Request, ws: WorkspaceDep, user: PanelMember,
     return forms.submit(form, work, partial(_edit, request, ws, user, panel_id))
 
 
+def _doomed_meeting(session: Session, panel_id: int, meeting_id: int) -> confirm.Doomed:
+    meeting, panel = service.get_meeting(session, panel_id, meeting_id), service.get_panel(session, panel_id)
+    title = f" “{meeting.title}”" if meeting.title else ""
+    return confirm.Doomed("Remove this meeting?", f"the meeting{title} of {meeting.held_on:%d %B %Y} of {panel.name}",
+                          "Remove the meeting", f"/workspace/panels/{panel_id}#meetings",
+                          goes=["its line, and its link to the minutes, on the panel's public page"])
+
+
+@router.get("/workspace/panels/{panel_id}/meetings/{meeting_id}/delete")
+def workspace_confirm_remove_meeting(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
+                                     meeting_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_meeting(s, panel_id, meeting_id))
+
+
 @router.post("/workspace/panels/{panel_id}/meetings/{meeting_id}/delete")
 def workspace_remove_meeting(request: Request, ws: WorkspaceDep, user: PanelMember, panel_id: int,
-                             meeting_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.remove_meeting(s, panel_id, meeting_id),
-                       f"/workspace/panels/{panel_id}#meetings")
+                             meeting_id: int, yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_meeting(s, panel_id, meeting_id),
+                           lambda s: service.remove_meeting(s, panel_id, meeting_id),
+                           f"/workspace/panels/{panel_id}#meetings")

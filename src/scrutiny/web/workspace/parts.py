@@ -66,6 +66,8 @@ PARTS: tuple[Part, ...] = (
          "Accounts"),
     Part("audit", "auth", "Audit log", "/workspace/audit", ADMIN, "every write to the workspace, newest first.",
          "Audit log"),
+    Part("deleted", "deleted", "Recently deleted", "/workspace/deleted", ADMIN,
+         "panels, bodies and recommendations deleted in the last 30 days, to restore.", "Recently deleted"),
 )
 
 

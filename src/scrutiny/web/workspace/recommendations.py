@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrutiny.web.schemas import ErrorResponse
-from scrutiny.web.workspace import forms
+from scrutiny.web.workspace import confirm, forms
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.recommendations import (
@@ -267,17 +267,52 @@ def workspace_add_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, rec
     return forms.submit(form, work, partial(_workspace_one, request, ws, user, recommendation_id))
 
 
+def _doomed_kpi(session: Session, recommendation_id: int, kpi_id: int) -> confirm.Doomed:
+    kpi = service.get_kpi(session, recommendation_id, kpi_id)
+    area = f", {kpi.area_code}" if kpi.area_code else ""
+    label = service.KPIS.get(kpi.metric, kpi.metric)
+    return confirm.Doomed("Remove this figure?",
+                          f"the figure “{label}” ({kpi.force}{area}, {kpi.start} to {kpi.end}) watched for "
+                          f"recommendation {recommendation_id}", "Remove the figure",
+                          f"/workspace/recommendations/{recommendation_id}",
+                          stays=[f"recommendation {recommendation_id} and its other figures"])
+
+
+@router.get("/workspace/recommendations/{recommendation_id}/kpis/{kpi_id}/delete")
+def workspace_confirm_remove_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
+                                 kpi_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_kpi(s, recommendation_id, kpi_id))
+
+
 @router.post("/workspace/recommendations/{recommendation_id}/kpis/{kpi_id}/delete")
 def workspace_remove_kpi(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
-                         kpi_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.remove_kpi(s, recommendation_id, kpi_id),
-                       f"/workspace/recommendations/{recommendation_id}")
+                         kpi_id: int, yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_kpi(s, recommendation_id, kpi_id),
+                           lambda s: service.remove_kpi(s, recommendation_id, kpi_id),
+                           f"/workspace/recommendations/{recommendation_id}")
+
+
+def _doomed(session: Session, recommendation_id: int) -> confirm.Doomed:
+    rec = service.get_recommendation(session, recommendation_id)
+    words = " ".join(rec.text.split())
+    return confirm.Doomed("Delete this recommendation?",
+                          f"recommendation {rec.id}, “{words if len(words) <= 160 else words[:159] + '…'}”",
+                          "Delete the recommendation", f"/workspace/recommendations/{rec.id}",
+                          goes=[f"its response and status, and {confirm.counted(len(rec.kpis), 'linked figure')}"],
+                          stays=["the bodies it names"], restorable=True)
+
+
+@router.get("/workspace/recommendations/{recommendation_id}/delete")
+def workspace_confirm_delete(request: Request, ws: WorkspaceDep, user: PanelMember,
+                             recommendation_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed(s, recommendation_id))
 
 
 @router.post("/workspace/recommendations/{recommendation_id}/delete")
-def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_recommendation(s, recommendation_id),
-                       "/workspace/recommendations")
+def workspace_delete(request: Request, ws: WorkspaceDep, user: PanelMember, recommendation_id: int,
+                     yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed(s, recommendation_id),
+                           lambda s: service.delete_recommendation(s, recommendation_id), "/workspace/recommendations")
 
 
 __all__ = ["api_router", "outs", "router"]

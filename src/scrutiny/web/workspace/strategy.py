@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from scrutiny.metrics.crime import CrimeScope
 from scrutiny.metrics.crime_rates import crime_with_rate
@@ -24,7 +25,7 @@ from scrutiny.web.api.common import dump
 from scrutiny.web.cache import ResponseCache
 from scrutiny.web.deps import Warehouse
 from scrutiny.web.schemas import ErrorResponse
-from scrutiny.web.workspace import forms
+from scrutiny.web.workspace import confirm, forms
 from scrutiny.web.workspace.deps import PanelMember, WorkspaceDep
 from scrutiny.web.workspace.render import page
 from scrutiny.web.workspace.schemas.strategy import (
@@ -38,6 +39,7 @@ from scrutiny.web.workspace.schemas.strategy import (
 from scrutiny.workspace import strategy as service
 from scrutiny.workspace.diversion import cases as case_service
 from scrutiny.workspace.diversion.kpis import record
+from scrutiny.workspace.errors import NotFound
 from scrutiny.workspace.models.strategy import IndicatorMetric, StrategyPriority, TargetDirection
 from scrutiny.workspace.scope_choices import area_groups, force_options
 
@@ -181,11 +183,32 @@ def add_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priorit
     return forms.submit(form, work, partial(_detail, request, ws, priority_id))
 
 
+def _doomed_indicator(session: Session, priority_id: int, indicator_id: int) -> confirm.Doomed:
+    priority = service.get_priority(session, priority_id)
+    indicator = next((i for i in priority.indicators if i.id == indicator_id), None)
+    if indicator is None:
+        raise NotFound(f"no indicator {indicator_id} on priority {priority_id}")
+    return confirm.Doomed(
+        "Remove this indicator?",
+        f"the indicator “{service.METRIC_LABELS[indicator.metric]}” ({service.describe_scope(indicator)}; target "
+        f"{service.describe_target(indicator)}) of the priority “{priority.title}”", "Remove the indicator",
+        f"/workspace/strategy/{priority_id}#indicators",
+        goes=["its progress, period by period, on the priority's pages"],
+        stays=[f"the priority “{priority.title}” and its other indicators"])
+
+
+@router.get("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")
+def confirm_delete_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
+                             indicator_id: int) -> Response:
+    return confirm.ask(request, ws, lambda s: _doomed_indicator(s, priority_id, indicator_id))
+
+
 @router.post("/workspace/strategy/{priority_id}/indicators/{indicator_id}/delete")
 def delete_indicator(request: Request, ws: WorkspaceDep, user: PanelMember, priority_id: int,
-                     indicator_id: int) -> Response:
-    return forms.write(request, ws, user, lambda s: service.delete_indicator(s, priority_id, indicator_id),
-                       f"/workspace/strategy/{priority_id}#indicators")
+                     indicator_id: int, yes: confirm.Confirmed) -> Response:
+    return confirm.destroy(request, ws, user, yes, lambda s: _doomed_indicator(s, priority_id, indicator_id),
+                           lambda s: service.delete_indicator(s, priority_id, indicator_id),
+                           f"/workspace/strategy/{priority_id}#indicators")
 
 
 # ---- public -------------------------------------------------------------------------------------------------

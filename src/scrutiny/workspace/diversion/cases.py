@@ -327,11 +327,15 @@ def add_recontact(session: Session, case_id: int, when: date | None, kind: Recon
     return recontact
 
 
-def delete_recontact(session: Session, case_id: int, recontact_id: int) -> None:
+def get_recontact(session: Session, case_id: int, recontact_id: int) -> DiversionRecontact:
     recontact = session.get(DiversionRecontact, recontact_id)
     if recontact is None or recontact.case_id != case_id:
         raise NotFound(f"no re-contact {recontact_id} on case {case_id}")
-    session.delete(recontact)
+    return recontact
+
+
+def delete_recontact(session: Session, case_id: int, recontact_id: int) -> None:
+    session.delete(get_recontact(session, case_id, recontact_id))
     session.flush()
 
 

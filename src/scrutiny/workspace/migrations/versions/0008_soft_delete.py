@@ -33,7 +33,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Rows deleted but not yet purged are deleted for good first: without the column they would come back."""
     for table in reversed(TABLES):
-        op.execute(sa.text(f"DELETE FROM {table} WHERE deleted_at IS NOT NULL"))  # noqa: S608 (a fixed name)
+        op.execute(sa.text(f"DELETE FROM {table} WHERE deleted_at IS NOT NULL"))
     for table in reversed(TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f'ix_{table}_deleted_at'))
