@@ -69,8 +69,9 @@ def status(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
 
 @workspace_app.command("purge")
 def purge(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
-    """Delete for good the panels, governance bodies and recommendations deleted more than 30 days ago (until
-    then an admin can restore them from the workspace's Recently deleted page). For a nightly cron job."""
+    """Delete for good the panels, bodies and recommendations deleted over 30 days ago.
+
+    Until then an admin can restore them from the workspace's Recently deleted page. Run it nightly from cron."""
     with user_errors():
         ws = open_workspace(workspace, db)
         with ws.session(deleted.PURGE) as session:
