@@ -92,6 +92,9 @@ def test_a_deleted_panel_is_gone_everywhere_and_an_admin_restores_it_whole(
         log = s.scalars(select(AuditEntry).where(AuditEntry.entity == "panels").order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor, e.after["deleted_at"] is None if e.after else "?") for e in log[-2:]] == [
         ("update", MEMBER, False), ("update", ADMIN, True)]
+    audit = admin.get("/workspace/audit").text
+    assert f'Restored: panels <code class="wrap-any">{seeded.panel}</code>' in audit
+    assert f'Deleted (restorable for 30 days): panels <code class="wrap-any">{seeded.panel}</code>' in audit
 
 
 def test_restoring_is_refused_after_30_days_and_purge_deletes_for_good(

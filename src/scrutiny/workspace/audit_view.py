@@ -86,6 +86,17 @@ def changes(entity: str, before: dict[str, Any] | None, after: dict[str, Any] | 
     return found
 
 
+def action(row: AuditEntry) -> str:
+    """The entry's action in words. Deleting a panel, body or recommendation only sets its `deleted_at`
+    (scrutiny.workspace.deleted), and restoring clears it: logged as changes, said as what they are."""
+    if row.action == "update" and row.before is not None and row.after is not None and "deleted_at" in row.after:
+        was, now = row.before.get("deleted_at"), row.after.get("deleted_at")
+        if was is None and now is not None:
+            return "Deleted (restorable for 30 days)"
+        if was is not None and now is None:
+            return "Restored"
+    return ACTIONS.get(row.action, row.action)
+
+
 def entry(row: AuditEntry) -> Entry:
-    return Entry(row.at, row.actor, ACTIONS.get(row.action, row.action), row.entity, row.entity_id,
-                 changes(row.entity, row.before, row.after))
+    return Entry(row.at, row.actor, action(row), row.entity, row.entity_id, changes(row.entity, row.before, row.after))
