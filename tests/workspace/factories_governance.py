@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from scrutiny.workspace import accounts, governance, panels, recommendations
+from scrutiny.workspace import accounts, governance, panel_access, panels, recommendations
 from scrutiny.workspace.database import Workspace
+from scrutiny.workspace.models.accounts import User
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -65,3 +66,11 @@ def recommendation(ws: Workspace, source: int, target: int, *, made_on: date, du
         rec = recommendations.create_recommendation(s, recommendations.RecommendationFields(
             text=text, from_body_id=source, to_body_id=target, made_on=made_on, response_due=due, panel_id=panel_id))
         return rec.id
+
+
+def keeps_every_panel(ws: Workspace, user: User) -> User:
+    """Assign the account to every panel there is (a panel member changes only the panels they keep)."""
+    with ws.session(accounts.COMMAND_LINE) as s:
+        for panel in panels.list_panels(s):
+            panel_access.assign(s, panel.id, user.id)
+    return user

@@ -22,6 +22,7 @@ from scrutiny.workspace.diversion import cases
 from scrutiny.workspace.models.accounts import AuditEntry, Role, User
 from tests.workspace.conftest import Browser
 from tests.workspace.factories_deleting import Seeded, seed
+from tests.workspace.factories_governance import keeps_every_panel
 
 # Written out by hand: every delete and remove address of the workspace.
 DELETE_ROUTES = {
@@ -102,7 +103,7 @@ def test_a_delete_asks_first_and_only_the_confirmed_post_deletes(
     seeded = seed(ws)
     url = seeded.destructive()[kind]
     words, entity, action, done = EXPECTED[kind]
-    member = make_user(Role.panel_member, f"member-{kind}@example.org")
+    member = keeps_every_panel(ws, make_user(Role.panel_member, f"member-{kind}@example.org"))
     pm, rev = web(), web()
     pm.login(member.email)
     rev.login(make_user(Role.reviewer).email)

@@ -11,7 +11,7 @@ import pytest
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import Scope
-from scrutiny.workspace import accounts
+from scrutiny.workspace import accounts, panel_access, panels
 from scrutiny.workspace import recommendations as recs
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.errors import Invalid
@@ -139,6 +139,11 @@ def test_pages_and_api(web: Callable[[], Browser], make_user: Callable[..., User
                            headers={"X-CSRF-Token": rev.csrf}).status_code == 403
     assert rev.post("/workspace/recommendations", {"text": "x"}).status_code == 403
     member = make_user(Role.panel_member, "member@example.org")
+    with ws.session(accounts.COMMAND_LINE) as session:  # a panel's recommendations are its members' to make
+        maker = panels.panel_of_body(session, m.panel_body)
+        assert maker is not None
+        for made_by in (panel_id, maker.id):
+            panel_access.assign(session, made_by, member.id)
     pm = web()
     pm.login(member.email)
     assert pm.client.post("/api/v1/recommendations", json=new).status_code == 403  # no CSRF header

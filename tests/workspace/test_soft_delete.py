@@ -26,6 +26,7 @@ from scrutiny.workspace.models.panels import Meeting, Panel, PanelMember
 from scrutiny.workspace.models.recommendations import Recommendation
 from tests.workspace.conftest import Browser
 from tests.workspace.factories_deleting import PANEL, seed
+from tests.workspace.factories_governance import keeps_every_panel
 
 ALL = deleted.INCLUDE_DELETED
 
@@ -44,18 +45,18 @@ def _delete(browser: Browser, url: str) -> None:
 ADMIN, MEMBER = "ada.admin@example.org", "pat.member@example.org"
 
 
-def _people(web: Callable[[], Browser], make_user: Callable[..., User]) -> tuple[Browser, Browser]:
-    """An admin and a panel member, logged in."""
+def _people(web: Callable[[], Browser], make_user: Callable[..., User], ws: Workspace) -> tuple[Browser, Browser]:
+    """An admin and a panel member who keeps every panel, logged in."""
     admin, member = web(), web()
     admin.login(make_user(Role.admin, ADMIN).email)
-    member.login(make_user(Role.panel_member, MEMBER).email)
+    member.login(keeps_every_panel(ws, make_user(Role.panel_member, MEMBER)).email)
     return admin, member
 
 
 def test_a_deleted_panel_is_gone_everywhere_and_an_admin_restores_it_whole(
         ws: Workspace, web: Callable[[], Browser], make_user: Callable[..., User]) -> None:
     seeded = seed(ws)
-    admin, member = _people(web, make_user)
+    admin, member = _people(web, make_user, ws)
     visitor = web()
     assert PANEL in visitor.get("/panels").text
     _delete(member, f"/workspace/panels/{seeded.panel}/delete")
@@ -100,7 +101,7 @@ def test_a_deleted_panel_is_gone_everywhere_and_an_admin_restores_it_whole(
 def test_restoring_is_refused_after_30_days_and_purge_deletes_for_good(
         ws: Workspace, web: Callable[[], Browser], make_user: Callable[..., User]) -> None:
     seeded = seed(ws)
-    admin, _ = _people(web, make_user)
+    admin, _ = _people(web, make_user, ws)
     now = datetime.now(UTC)
     with ws.session(accounts.COMMAND_LINE) as s:
         panels.delete_panel(s, seeded.panel, now=now - timedelta(days=31))
@@ -143,7 +144,7 @@ def test_restoring_is_refused_after_30_days_and_purge_deletes_for_good(
 def test_a_body_hides_its_relations_and_memberships_and_a_recommendation_needs_its_bodies(
         ws: Workspace, web: Callable[[], Browser], make_user: Callable[..., User]) -> None:
     seeded = seed(ws)
-    admin, member = _people(web, make_user)
+    admin, member = _people(web, make_user, ws)
     csp = seeded.map.csp
     _delete(member, f"/workspace/recommendations/{seeded.recommendation}/delete")
     assert web().get(f"/recommendations/{seeded.recommendation}").status_code == 404

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scrutiny import settings
 from scrutiny.config import resolve_db
 from scrutiny.errors import Unavailable
-from scrutiny.workspace import audit
+from scrutiny.workspace import audit, panel_access  # noqa: F401  (panel_access: its flush hook, always on)
 from scrutiny.workspace.errors import SchemaOutOfDate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from scrutiny.web.schemas import ErrorResponse
-from scrutiny.web.workspace import confirm, forms
+from scrutiny.web.workspace import confirm, forms, panel_accounts
 from scrutiny.web.workspace.deps import AnyRole, PanelMember, WorkspaceDep
 from scrutiny.web.workspace.recommendations import outs
 from scrutiny.web.workspace.render import page
@@ -25,7 +25,7 @@ from scrutiny.web.workspace.schemas.panels import (
     PanelPublicDetail,
     PanelUpdate,
 )
-from scrutiny.workspace import accounts
+from scrutiny.workspace import accounts, panel_access
 from scrutiny.workspace import panels as service
 from scrutiny.workspace.governance import list_memberships, list_relations
 from scrutiny.workspace.models.accounts import Role, User
@@ -34,6 +34,7 @@ from scrutiny.workspace.recommendations import list_recommendations, london_toda
 
 router = APIRouter()
 api_router = APIRouter(tags=["panels"])
+router.include_router(panel_accounts.router)  # an admin assigns accounts on the panel's page
 KIND_LABELS = {PanelKind.scrutiny_panel: "Scrutiny panel", PanelKind.monitoring_group: "Community monitoring group"}
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such panel."}}
 NewPanel = Annotated[forms.Posted[PanelCreate], Depends(forms.posted(PanelCreate))]
@@ -108,10 +109,10 @@ def _edit(request: Request, ws: WorkspaceDep, user: User, panel_id: int, *, erro
     with ws.session() as session:
         panel = service.get_panel(session, panel_id)
         composition = service.composition(list(panel.members))
+        access = panel_access.page_context(session, user, panel.id)
     return page(request, "workspace/panels/edit.html", {
         "title": panel.name, "panel": panel, "composition": composition, "kinds": KIND_LABELS,
-        "age_bands": list(AgeBand), "can_write": accounts.may(user, Role.panel_member), "errors": errors or {},
-        "form": form or {}},
+        "age_bands": list(AgeBand), "errors": errors or {}, "form": form or {}} | access,
         status)
 
 

@@ -110,3 +110,16 @@ class Meeting(Created, Base):
     minutes_url: Mapped[str | None] = mapped_column(String(500), default=None)
 
     panel: Mapped[Panel] = relationship(back_populates="meetings")
+
+
+class PanelAccount(Base):
+    """A login account that keeps a panel's record: a panel member may change only the panels they are assigned
+    to (scrutiny.workspace.panel_access). Admins assign accounts; whoever creates a panel is assigned to it. Not
+    a seat: `PanelMember` rows are the panel's published membership and need no account."""
+
+    __tablename__ = "panel_accounts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    panel: Mapped[Panel] = relationship()
