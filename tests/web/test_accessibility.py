@@ -8,7 +8,9 @@ not subject to its Content-Security-Policy: the pages are checked exactly as ser
 The pages are found by walking the app's routes: every GET route that answers with a page must be listed in
 `PUBLIC` or `WORKSPACE` (with the records its address needs) or in `NOT_PAGES` (with why), so a new page is
 checked without editing this file. Besides each route's own page, the states a reader meets on the way are
-checked: the report form and the login with their errors, the report's confirmation, the error pages.
+checked: the report form and the login with their errors, the report's confirmation, a letter reference not
+found, the error pages, an invitation and a reset link just made, a workspace form refused, a review import's
+columns and result, disposal records checked, and the site's and the workspace's menus opened on a phone.
 
 Data: the hand-made warehouse of tests/web/conftest.py (Kent and BTP searches) with the street crimes of
 tests/crime_fixture.py and the use-of-force releases of tests/use_of_force_fixture.py; a SQLite workspace
