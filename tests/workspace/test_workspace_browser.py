@@ -24,6 +24,7 @@ from scrutiny.workspace.models.accounts import Role
 from tests.web.conftest import LiveServer
 from tests.workspace.conftest import PASSWORD
 from tests.workspace.factories_deleting import PANEL, Seeded, seed
+from tests.workspace.factories_governance import keeps_every_panel
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
@@ -40,8 +41,9 @@ def server(tmp_path: Path) -> Iterator[tuple[LiveServer, Seeded]]:
     ws.upgrade()
     with ws.session(accounts.COMMAND_LINE) as session:
         accounts.create_user(session, ADMIN, "Ada Admin", Role.admin, PASSWORD)
-        accounts.create_user(session, MEMBER, "Pat Member", Role.panel_member, PASSWORD)
+        member = accounts.create_user(session, MEMBER, "Pat Member", Role.panel_member, PASSWORD)
     seeded = seed(ws)
+    keeps_every_panel(ws, member)  # a panel member changes only the panels they keep
     ws.dispose()
     app = create_app(get_settings(tmp_path / "none.duckdb", workspace_url=ws.url))
     with LiveServer(app) as live:
