@@ -59,16 +59,13 @@ REVIEW_EXPORT, DISPOSAL_CASES = DATA / "review_force_export.csv", DATA / "dispos
 # Every public page by its route, with the addresses that show it (a route may show several states).
 PUBLIC: dict[str, list[str]] = {
     "/": ["/"],
-    "/force": ["/force?force=kent"],
     "/force/{force}": ["/force/kent", "/force/metropolitan"],
-    "/force/{force}/area": ["/force/kent/area?area=Maidstone"],
     "/force/{force}/area/{code}": ["/force/kent/area/E07000110"],
     "/forces": ["/forces"],
     "/coverage": ["/coverage"],
     "/compare": ["/compare"],
     "/methods": ["/methods"],
     "/downloads": ["/downloads"],
-    "/bias": ["/bias"],
     "/force/{force}/bias": ["/force/kent/bias", "/force/kent/bias?test=rates", "/force/kent/bias?test=darkness",
                             "/force/kent/bias?test=change"],
     "/use-of-force": ["/use-of-force"],
@@ -143,10 +140,13 @@ WORKSPACE_ERRORS = {"/workspace/panels/999999": 404, "/workspace/review/samples/
 # Not checked: an address no route has, answered with the API's one JSON error shape (scrutiny.web.errors) as
 # tests/web/test_security_headers.py requires, not a page; the API's docs (/api/v1/docs), Swagger UI's own page
 # from its vendored files (axe finds its colour contrast and nested controls serious: not this project's markup).
-NOT_PAGES = {  # GET routes that answer with no HTML page of their own
+NOT_PAGES = {  # GET routes that answer with no HTML page of their own (a redirect lands on one checked)
     "/force/{force}/report.pdf": "a PDF",
     "/force/{force}/area/{code}/report.pdf": "a PDF",
     "/workspace/diversion/export.csv": "a CSV download",
+    "/force": "the force picker's redirect to /force/{force}",
+    "/force/{force}/area": "the area picker's redirect to /force/{force}/area/{code}",
+    "/bias": "a redirect to /force/{force}/bias",
 }
 
 
