@@ -147,6 +147,7 @@ def test_web_forms_and_api_refuse_another_panel(ws: Workspace, two_panels: dict[
     own, other = b.get(f"/workspace/panels/{p['a']}").text, b.get(f"/workspace/panels/{p['b']}").text
     assert f'action="/workspace/panels/{p["a"]}/meetings"' in own
     assert f'action="/workspace/panels/{p["b"]}/meetings"' not in other  # no forms for a panel not theirs
+    assert 'id="read-only"' in other and 'id="read-only"' not in own
     before = _counts(ws)
     refused = [
         b.post(f"/workspace/panels/{p['b']}", {"name": "Taken", "area_name": "X", "kind": "scrutiny_panel"}),
