@@ -127,6 +127,9 @@ def test_a_readme_command_runs(command: str, tmp_path: Path, monkeypatch: pytest
         london = write_london(tmp_path / "london")
         loaded = runner.invoke(app, ["ingest", str(london), str(SQUARES), "--db", str(db)])
         assert loaded.exit_code == 0, loaded.output
+    if command.split()[1:3] == ["workspace", "purge"]:  # the README runs it nightly on a workspace in use
+        upgraded = runner.invoke(app, ["workspace", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
     args = _placeholders(expand(command), tmp_path, sources, db)
     result = runner.invoke(app, args, input="a long enough password\n" * 2)
     assert result.exit_code == 0, f"scrutiny {' '.join(args)}\n{result.output}"
