@@ -27,6 +27,9 @@ from scrutiny.web.workspace.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from scrutiny.workspace import accounts
 from scrutiny.workspace.models.accounts import Role
 
+# One node id per test for every API operation: pytest-xdist would run each once (27 of 124 lost).
+pytestmark = pytest.mark.one_process
+
 ANONYMOUS_EXAMPLES = 20
 ROLE_EXAMPLES = 6
 FOLDER = Path(tempfile.mkdtemp(prefix="scrutiny-schemathesis-"))
