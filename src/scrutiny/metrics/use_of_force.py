@@ -96,10 +96,7 @@ def check_financial_year(text: str, loaded: Sequence[str] = ()) -> str:
                            f"digits of the next, e.g. {EXAMPLE_YEAR} (April 2019 to March 2020){years}")
 
 
-def financial_year_months(year: str) -> tuple[str, str]:
-    """The first and last month (YYYY-MM) of a checked financial year: April to March."""
-    first = int(year[:4])
-    return f"{first}-04", f"{first + 1}-03"
+financial_year_months = uof.year_months  # the one home is scrutiny.vocab.use_of_force
 
 
 def financial_year_of(scope: Scope) -> str | None:
@@ -109,7 +106,7 @@ def financial_year_of(scope: Scope) -> str | None:
     first = int(scope.start[:4])
     if int(scope.end[:4]) != first + 1:
         return None
-    return f"{first}/{(first + 1) % 100:02d}"
+    return uof.financial_year(first)
 
 
 def loaded_years(backend: ibis.BaseBackend) -> list[str]:

@@ -19,14 +19,13 @@ from scrutiny.report import charts
 from scrutiny.report.charts import Bar
 from scrutiny.vocab import numbers
 from scrutiny.vocab.months import period_name
-from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL
+from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL, financial_year, year_months, year_of_month
 from scrutiny.vocab.use_of_force_words import (
     day,
     over_both_sentences,
     release_words,
     revision_rows,
     revision_sentences,
-    year_months,
     year_words,
 )
 
@@ -44,11 +43,8 @@ TASER_LABELS = {**CED_LABELS, "total": "Every incident with a Taser", "total_non
 
 def years_overlapping(start: str, end: str) -> list[str]:
     """The financial years (2019/20) that share a month with the period `start`..`end` (YYYY-MM), oldest first."""
-    def first_year(month: str) -> int:
-        year, m = int(month[:4]), int(month[5:7])
-        return year if m >= 4 else year - 1
-
-    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first_year(start), first_year(end) + 1)]
+    first, last = (int(year_of_month(m)[:4]) for m in (start, end))
+    return [financial_year(y) for y in range(first, last + 1)]
 
 
 def choose_year(start: str, end: str, loaded: Sequence[str]) -> str | None:

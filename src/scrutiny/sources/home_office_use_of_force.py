@@ -58,11 +58,6 @@ MARKERS = frozenset({":", "..", "-", "*", "x", "[x]", "[c]", "[z]", "[u]", "n/a"
 BIGINT_MAX = 2**63 - 1
 
 
-def financial_year(first: int) -> str:
-    """2019 -> '2019/20'."""
-    return f"{first}/{(first + 1) % 100:02d}"
-
-
 @cache
 def _force_names() -> dict[str, str]:
     """Folded force names as the releases write them ("Avon & Somerset", "Metropolitan") to catalogue ids."""
@@ -335,7 +330,7 @@ def _read_ced(release: _Release, sheet: str, frame: pd.DataFrame, title: str) ->
     where = {name: i for i, name in columns.items()}
     span = _YEAR_SPAN.search(title)
     assert span is not None  # _table_kind reads only CED tables with a span of financial years
-    years = {financial_year(y) for y in range(int(span[1]), int(span[2]))}
+    years = {v.financial_year(y) for y in range(int(span[1]), int(span[2]))}
     for row, cells, force in _force_rows(release, sheet, frame, header_row, where["force"]):
         year = release.year
         if "year" in where:
@@ -367,7 +362,7 @@ def _title_page(path: Path, sheets: dict[str, pd.DataFrame]) -> tuple[str, date]
     published = _PUBLISHED.search(text)
     if published is None:
         raise SourceRefused(path, "its contents or cover sheet does not give a publication date ('Published: ...')")
-    return financial_year(int(span[1])), datetime.strptime(published[1], "%d %B %Y").date()
+    return v.financial_year(int(span[1])), datetime.strptime(published[1], "%d %B %Y").date()
 
 
 def _listed_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> dict[int, str]:
@@ -444,7 +439,7 @@ def release_year(path: Path) -> str | None:
     if TITLE not in text:
         return None
     span = _YEAR_SPAN.search(text) or re.search(r"April (\d{4}) - March (\d{4})", text)
-    return financial_year(int(span[1])) if span else None
+    return v.financial_year(int(span[1])) if span else None
 
 
 class HomeOfficeUseOfForce:

@@ -12,6 +12,23 @@ import re
 
 NATIONAL = "england-and-wales"  # the `force` of a release's England and Wales total rows
 
+
+def financial_year(first: int) -> str:
+    """A financial year as the releases write it: 2019 (April 2019 to March 2020) is '2019/20'."""
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def year_months(year: str) -> tuple[str, str]:
+    """A financial year's first and last months (YYYY-MM): 2019/20 is 2019-04 to 2020-03."""
+    first = int(year[:4])
+    return f"{first}-04", f"{first + 1}-03"
+
+
+def year_of_month(month: str) -> str:
+    """The financial year a month (YYYY-MM) falls in: 2020-03 is in 2019/20."""
+    year = int(month[:4])
+    return financial_year(year if int(month[5:7]) >= 4 else year - 1)
+
 # What a row of the canonical table counts (`use_of_force.figure`).
 INCIDENTS = "incidents"  # incidents recorded by a force (Table 12), or involving a group (national tables)
 TACTIC_USES = "tactic_uses"  # times a tactic was used, by breakdown

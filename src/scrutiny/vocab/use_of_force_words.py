@@ -13,7 +13,7 @@ from typing import Any
 from scrutiny.catalog import force_name
 from scrutiny.vocab.months import name as month_name
 from scrutiny.vocab.numbers import ratio
-from scrutiny.vocab.use_of_force import AGE_LABELS, CED_LABELS, NATIONAL
+from scrutiny.vocab.use_of_force import AGE_LABELS, CED_LABELS, NATIONAL, year_months
 
 NATIONAL_NAME = "England and Wales"
 FIGURE_WORDS = {"incidents": "incidents", "tactic_uses": "tactic uses", "ced": "incidents with a Taser"}
@@ -23,12 +23,6 @@ TACTIC_WORDS = {"total_tactics": "all tactics", "ced": "Taser", "incidents": ""}
 def and_list(names: Sequence[str]) -> str:
     """"Black", "Black and Mixed", "Asian, Black and Mixed"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def year_months(year: str) -> tuple[str, str]:
-    """A financial year's first and last months: 2019/20 is 2019-04 to 2020-03."""
-    first = int(year[:4])
-    return f"{first}-04", f"{first + 1}-03"
 
 
 def year_words(year: str) -> str:

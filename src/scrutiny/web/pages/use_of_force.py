@@ -21,14 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES
 from scrutiny.metrics.use_of_force import use_of_force_document
-from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL
+from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL, year_months
 from scrutiny.vocab.use_of_force_words import (
     day,
     over_both_sentences,
     release_words,
     revision_rows,
     revision_sentences,
-    year_months,
 )
 from scrutiny.web import charts
 from scrutiny.web.charts_use_of_force import taser_years
