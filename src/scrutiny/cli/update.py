@@ -131,7 +131,8 @@ def _warehouse(db: Path) -> tuple[dict[tuple[str, str], Held], set[str]]:
 
 
 def _show_retries() -> None:
-    """Retries are logged by scrutiny.sources: one line each on stderr (a cron mail shows why a run was slow)."""
+    """Retries are logged by scrutiny.sources: on a terminal one line each, so a user sees why a run pauses; from
+    cron or a timer (no terminal) not at all, so a failed run says one line, its reason (which names the tries)."""
     import logging
 
     from rich.logging import RichHandler
@@ -139,8 +140,12 @@ def _show_retries() -> None:
     from scrutiny.cli.common import err_console
 
     logger = logging.getLogger("scrutiny.sources")
-    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+    if logger.handlers:
+        return
+    if err_console.is_terminal:
         logger.addHandler(RichHandler(console=err_console, show_path=False, show_time=False))
+    else:
+        logger.addHandler(logging.NullHandler())  # else Python's last-resort handler prints each on stderr
 
 
 def _months(months: list[str]) -> str:
