@@ -327,3 +327,34 @@ def test_second_run_is_refused_and_a_killed_run_leaves_the_warehouse_as_it_was(
     assert held(db) == LISTED
     assert asked(server) == LISTING + stops(("metropolitan", "2024-10"))
     assert not list(tmp_path.rglob("*.part"))
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.35])  # the ingest of these takes about half a second
+def test_killed_during_ingest_leaves_the_warehouse_as_before_or_complete(
+    server: LoopbackServer, tmp_path: Path, delay: float
+) -> None:
+    """SIGKILL `delay` seconds after the last response was sent, while the run checks and ingests them: the
+    warehouse is as before or holds every month, never some; the next run leaves it complete."""
+    db = tmp_path / "w.duckdb"
+    assert run(server, db, "--force", "btp").exit_code == 0
+    before = log(db)
+    server.clear()
+    proc = subprocess.Popen(
+        [*SCRUTINY, "update", "--db", str(db), "--base-url", f"{server.url}/api"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(server.requests) < len(LISTING) + 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(delay)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    now = held(db)
+    assert now in ({("btp", "2024-09"): LISTED[("btp", "2024-09")]}, LISTED), now
+    assert log(db)[: len(before)] == before
+    after = run(server, db)
+    assert after.exit_code == 0, after.output
+    assert held(db) == LISTED
+    assert not (tmp_path / "w.duckdb.writing").exists()

@@ -91,6 +91,9 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
         chosen = forces if forces is not None else [f for f in listing.forces if f in known_forces()]
         todo = plan(listing, held, chosen, state.checked())
         _say_listing(listing, todo, forces is None)
+        if forces is None and (strangers := [f for f in listing.forces if f not in known_forces()]):
+            _say(f"skipped: data.police.uk lists force(s) Scrutiny does not know (catalog/forces.csv): "
+                 f"{', '.join(strangers)}", "yellow")
         if dry_run or not todo.fetch:
             _say_plan(todo, listing, dry_run)
             if not dry_run:
