@@ -69,6 +69,20 @@ def attach_read_only(db: Path, *, temp_directory: Path, lock_wait: float | None 
     return _open(db, attach, _wait(lock_wait))
 
 
+def attach(con: duckdb.DuckDBPyConnection, db: Path, alias: str, *, lock_wait: float | None = None) -> None:
+    """ATTACH `db` read-only as `alias` into the running instance `con` (the web server's one instance, which
+    attaches each version of the file while work reads it and detaches it after: scrutiny.web.deps), with the
+    checks, lock wait and messages of `connect`."""
+    _must_exist(db)
+    path = str(db).replace("'", "''")
+
+    def attach_it() -> duckdb.DuckDBPyConnection:
+        con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+        return con
+
+    _open(db, attach_it, _wait(lock_wait))
+
+
 DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 12 of every DuckDB database file
 
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +30,10 @@ from scrutiny.catalog import forces
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.lens import power_names
 from scrutiny.metrics.scope import ALL_FORCES, normalise_forces
+from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
 from scrutiny.vocab.months import PATTERN as MONTH  # the query pattern of a month (web.api.change uses it too)
 from scrutiny.vocab.months import BadMonth, month_start
-from scrutiny.warehouse.connect import ATTACHED, attach_read_only
+from scrutiny.warehouse.connect import ATTACHED, MEMORY_LIMIT, attach
 from scrutiny.web.cache import ResponseCache, Version, warehouse_version
 from scrutiny.web.errors import bad_parameter, unavailable
 from scrutiny.web.schemas import Basis as BasisName
@@ -47,10 +49,14 @@ class Warehouse:
     """The DuckDB file, read for each piece of work through a snapshot of the file the path names when the work
     starts. Writers swap a new file in whole (scrutiny.warehouse.writing), so reading never holds them up.
 
-    Work that overlaps on one version of the file shares one DuckDB instance (one memory limit for all of it,
-    each piece on its own cursor); the instance is closed as soon as its last piece ends, and work that
-    starts after a swap gets a new instance over the new file (never the old one, which DuckDB's own
-    per-path instance cache would hand back while it is open)."""
+    One in-memory DuckDB instance per server process (one memory limit for all the work, started once: a new
+    instance costs more than a small query) ATTACHes the file while work reads it: work that overlaps on one
+    version of the file shares one attachment, each piece on its own cursor; the file is detached as soon as
+    its last piece ends (so nothing holds it between requests), and work that starts after a swap attaches
+    the new file under a new name while older work finishes on the old one.
+
+    Each piece of work gets a `Reader` backend sharing one `ReaderCache` per version of the file: table
+    schemas, the list of tables and compiled SQL are worked out once per version, not once per request."""
 
     def __init__(self, db: Path, *, lock_wait: float, slots: int) -> None:
         self.db = db
@@ -58,13 +64,21 @@ class Warehouse:
         self._slots = threading.BoundedSemaphore(max(1, slots))
         self._guard = threading.Lock()
         self._current: _Snapshot | None = None
-        self.opened = 0  # DuckDB instances opened so far (tests count them)
+        self._root = _Root(Path(tempfile.gettempdir()) / f"scrutiny-read-{os.getpid()}-{next(_SPILLS)}.tmp")
+        weakref.finalize(self, self._root.close)
+        self._cache: ReaderCache | None = None
+        self.opened = 0  # versions of the file attached so far (tests count them)
 
     def version(self) -> Version:
         version = warehouse_version(self.db)
         if version is None:
             raise unavailable(f"no warehouse at {self.db}: load data first with `scrutiny ingest PATH --db {self.db}`")
         return version
+
+    @property
+    def cache(self) -> ReaderCache | None:
+        """The reader cache of the version read last (None before any read)."""
+        return self._cache
 
     @contextmanager
     def backend(self) -> Iterator[ibis.BaseBackend]:
@@ -73,9 +87,9 @@ class Warehouse:
             snapshot = self._acquire()
             try:
                 with self._guard:
-                    cursor = snapshot.root.cursor()
-                cursor.execute(f"USE {ATTACHED}")
-                backend = ibis.duckdb.from_connection(cursor)
+                    cursor = self._root.connection().cursor()
+                cursor.execute(f"USE {snapshot.alias}")
+                backend = Reader.over(cursor, self._reader_cache(snapshot.version))
                 try:
                     yield backend
                 finally:
@@ -91,6 +105,16 @@ class Warehouse:
         """`read` in a worker thread, for routes that do not go through the cache (downloads)."""
         return await run_in_threadpool(self.read, work)
 
+    def close(self) -> None:
+        """Close the DuckDB instance and remove its spill folder (also done when the Warehouse is collected)."""
+        self._root.close()
+
+    def _reader_cache(self, version: Version | None) -> ReaderCache:
+        with self._guard:
+            if self._cache is None or self._cache.identity != ("warehouse", str(self.db), version):
+                self._cache = ReaderCache(("warehouse", str(self.db), version))
+            return self._cache
+
     def _acquire(self) -> _Snapshot:
         # The version is read before the file is opened, so a snapshot is never labelled newer than its data.
         version = warehouse_version(self.db)
@@ -99,9 +123,14 @@ class Warehouse:
             if current is not None and current.version == version:
                 current.users += 1
                 return current
-        temp = Path(tempfile.gettempdir()) / f"scrutiny-read-{os.getpid()}-{next(_SPILLS)}.tmp"
-        root = attach_read_only(self.db, temp_directory=temp, lock_wait=self.lock_wait)
-        fresh = _Snapshot(root, version, temp, users=1)
+            alias = f"{ATTACHED}_{next(_ALIASES)}"
+            root = self._root.connection()
+            with_cursor = root.cursor()
+        try:
+            attach(with_cursor, self.db, alias, lock_wait=self.lock_wait)
+        finally:
+            with_cursor.close()
+        fresh = _Snapshot(alias, version, users=1)
         with self._guard:
             self.opened += 1
             if self._current is None or self._current.version != version:
@@ -115,21 +144,47 @@ class Warehouse:
                 return
             if self._current is snapshot:
                 self._current = None
-            snapshot.root.close()
-        shutil.rmtree(snapshot.temp, ignore_errors=True)
+            cursor = self._root.connection().cursor()
+        try:
+            cursor.execute(f"DETACH {snapshot.alias}")
+        finally:
+            cursor.close()
 
 
 @dataclass
 class _Snapshot:
-    """One DuckDB instance over one version of the warehouse file, and the work using it."""
+    """One version of the warehouse file, attached under `alias`, and the work using it."""
 
-    root: duckdb.DuckDBPyConnection
+    alias: str
     version: Version | None
-    temp: Path  # its spill folder
     users: int = 0
 
 
+class _Root:
+    """The process's in-memory DuckDB instance for reads, started on first use, and its spill folder."""
+
+    def __init__(self, temp: Path) -> None:
+        self.temp = temp
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._guard = threading.Lock()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        with self._guard:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT,
+                                                               "temp_directory": str(self.temp)})
+            return self._con
+
+    def close(self) -> None:
+        with self._guard:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
 _SPILLS = itertools.count()
+_ALIASES = itertools.count()
 
 
 async def _settings(request: Request) -> Settings:
