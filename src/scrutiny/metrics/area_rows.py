@@ -21,19 +21,20 @@ from scrutiny.metrics import counts
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import lens_filters
 from scrutiny.metrics.population import Population, Unit, exact_number
-from scrutiny.metrics.scope import ALL_FORCES, Scope
+from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, stop_table
 
 PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
 
-def area_rows(backend: ibis.BaseBackend, scoped: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
-    frame = counts.by_area(scoped, scope)
+def area_rows(backend: ibis.BaseBackend, stops: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
+    """`stops`: stop_search or its prepared counts by area (`scope.stop_table`), not yet narrowed to the scope."""
+    frame = counts.by_area(in_scope(stops, scope), scope)
     codes = sorted(c for c in frame.code if c not in PSEUDO_AREAS)
     residents = pop.all_ages
-    names = counts.area_names(backend, codes) | PSEUDO_AREAS
+    names = counts.area_names(backend, codes, stops) | PSEUDO_AREAS
     policing = _policing(pop)
     neighbour = _neighbour_rule(pop, policing)
-    others = other_forces(backend, scope, codes)
+    others = other_forces(backend, scope, codes, stops)
     by_code: dict[str, dict[str, int]] = {
         str(code): {"n": int(n), "drugs": int(d), "black": int(b), "white": int(w)}
         for code, n, d, b, w in zip(frame.code, frame.n, frame.drugs, frame.black, frame.white, strict=True)
@@ -80,16 +81,17 @@ def _neighbour_rule(pop: Population, policing: dict[str, list[str]]) -> Callable
     return neighbour
 
 
-def other_forces(backend: ibis.BaseBackend, scope: Scope, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+def other_forces(backend: ibis.BaseBackend, scope: Scope, codes: list[str],
+                 stops: ibis.Table | None = None) -> dict[str, list[dict[str, Any]]]:
     """Area code -> [{force, searches}] of the forces outside the scope with searches placed there in the scope's
     period and lens, most searches first."""
     if scope.force == ALL_FORCES or not codes:
         return {}
-    stops = backend.table("stop_search")
+    stops = stop_table(backend, area=True) if stops is None else stops
     kept = stops.filter(stops.month >= scope.first_month, stops.month <= scope.last_month,
                         stops.area_code.isin(codes), ~stops.force.isin(list(scope.force_ids or ())),
                         *lens_filters(stops, scope.lens))
-    frame: pd.DataFrame = kept.group_by(["area_code", "force"]).aggregate(searches=kept.count()).to_pandas()
+    frame: pd.DataFrame = kept.group_by(["area_code", "force"]).aggregate(searches=counts.searches(kept)).to_pandas()
     out: dict[str, list[dict[str, Any]]] = {}
     for code, force, n in sorted(zip(frame.area_code, frame.force, frame.searches, strict=True),
                                  key=lambda row: (row[0], -int(row[2]), row[1])):

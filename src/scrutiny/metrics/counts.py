@@ -6,6 +6,10 @@ ten million rows does no per-row string matching and users' edits to the catalog
 
 `rated` marks the rows that enter rates: in a scope of several forces, a force with no residents (British
 Transport Police) adds searches to the counts but nothing to rates (metrics.population).
+
+Every function takes either `stop_search` or its prepared counts (warehouse.aggregates, chosen by
+`scope.stop_table`): a row of those stands for `n` searches, so a count of rows becomes a sum of `n`
+(`searches`), and the grouped results, hence every figure, are the same.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import pandas as pd
 
 from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, people_of
 from scrutiny.metrics.lens import object_groups_of, powers_of
-from scrutiny.metrics.scope import Scope, in_area, in_period
+from scrutiny.metrics.scope import Scope, in_area, in_period, prepared, searches, stop_table
 from scrutiny.metrics.selection import empty_loads
+
+__all__ = ["area_names", "by_area", "by_month", "cube", "force_months", "prepared", "rated_flag", "searches"]
 
 
 def rated_flag(table: ir.Table, rated_forces: Collection[str] | None, used: Collection[str]) -> ir.BooleanValue:
@@ -55,17 +61,17 @@ def _regroup(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
     """Counts by person/vehicle, ethnic group, age band, object group, power, outcome class and rated."""
     keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
+    if prepared(keyed):
+        sums = {"n": searches(keyed), "located": searches(keyed, keyed.located),
+                "placed": searches(keyed, keyed.placed),
+                **{m: keyed[m].sum() for m in ("strip_true", "strip_published", "linked_true", "linked_published")}}
+    else:
+        sums = {"n": keyed.count(), "located": keyed.latitude.count(), "placed": keyed.area_code.count(),
+                "strip_true": count_true(keyed.strip_search), "strip_published": keyed.strip_search.count(),
+                "linked_true": count_true(keyed.outcome_linked), "linked_published": keyed.outcome_linked.count()}
     query = keyed.group_by(
         ["search_type", "group", "age_range", "legislation", "object_of_search", "outcome_class", "rated"]
-    ).aggregate(
-        n=keyed.count(),
-        located=keyed.latitude.count(),
-        placed=keyed.area_code.count(),
-        strip_true=count_true(keyed.strip_search),
-        strip_published=keyed.strip_search.count(),
-        linked_true=count_true(keyed.outcome_linked),
-        linked_published=keyed.outcome_linked.count(),
-    )
+    ).aggregate(**sums)
     frame = _mapped(query.to_pandas())
     return _regroup(frame, ["person", "group", "age", "object_group", "power", "outcome_class", "rated"])
 
@@ -73,7 +79,8 @@ def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame
 def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
     """Per month: searches, drugs searches, known outcomes, finds, and rated person searches of each group
     (columns `g:<group>`). Two small groupings, not one wide one: a tenth of the rows to carry into pandas."""
-    query = scoped.group_by(["month", "legislation", "object_of_search", "outcome_class"]).aggregate(n=scoped.count())
+    query = scoped.group_by(["month", "legislation", "object_of_search", "outcome_class"]).aggregate(
+        n=searches(scoped))
     frame = _mapped(query.to_pandas())
     frame["drugs"] = frame.n.where(frame.object_group == "drugs", 0)
     frame["known"] = frame.n.where(frame.outcome_class != "unknown", 0)
@@ -81,7 +88,7 @@ def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataF
     totals = _regroup(frame[["month", "n", "drugs", "known", "found"]], ["month"])
     keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
     people = keyed.filter(keyed.search_type.isin(PERSON_TYPES), keyed.rated)
-    rated_people = people.group_by(["month", "group"]).aggregate(n=people.count()).to_pandas()
+    rated_people = people.group_by(["month", "group"]).aggregate(n=searches(people)).to_pandas()
     groups = rated_people.pivot_table(index="month", columns="group", values="n", aggfunc="sum", fill_value=0)
     groups.columns = [f"g:{c}" for c in groups.columns]
     merged: pd.DataFrame = totals.merge(groups.reset_index(), on="month", how="left").fillna(0)
@@ -94,10 +101,12 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
 
     Grouping by the bare code, not the code and name with nulls filled, halves the cost of this scan.
     """
-    keyed = scoped.mutate(group=scoped[scope.group_column], located=scoped.latitude.notnull())
+    keyed = scoped.mutate(group=scoped[scope.group_column])
+    if not prepared(keyed):
+        keyed = keyed.mutate(located=keyed.latitude.notnull())
     query = keyed.group_by(
         ["area_code", "located", "search_type", "group", "legislation", "object_of_search"]
-    ).aggregate(n=keyed.count())
+    ).aggregate(n=searches(keyed))
     frame = _mapped(query.to_pandas())
     code = frame.pop("area_code")
     located = frame.pop("located").astype(bool)
@@ -108,17 +117,21 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
     return _regroup(frame[["code", "n", "drugs", "black", "white"]], ["code"])
 
 
-def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
+def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None = None) -> pd.DataFrame:
     """Searches of each force in each month of the scope's period, whatever the area or lens: the months
     each force covers (a force-month with no row is missing, never zero, unless it was loaded from a file with
     no records: selection.empty_loads, a true zero). `strip_published` counts the rows of
     the scope's area (all of them without one) that say whether the search was a strip search: whether that is
-    published is a property of the data, not of the lens."""
-    period = in_period(backend.table("stop_search"), scope)
+    published is a property of the data, not of the lens. `stops`: `scope.stop_table` for the scope (by
+    default, the prepared counts when the warehouse has them)."""
+    stops = stop_table(backend, area=scope.area is not None) if stops is None else stops
+    period = in_period(stops, scope)
     placed = ibis.literal(True) if scope.area is None else in_area(period.area_code, scope.area).fill_null(False)
     keyed = period.mutate(in_area=placed)
+    published = (keyed.strip_published.sum(where=keyed.in_area).fill_null(0) if prepared(keyed)
+                 else keyed.strip_search.count(where=keyed.in_area))
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
-        n=keyed.count(), strip_published=keyed.strip_search.count(where=keyed.in_area)
+        n=searches(keyed), strip_published=published
     ).to_pandas()
     zeros = in_period(empty_loads(backend), scope).select("force", "month").to_pandas()
     if not zeros.empty:
@@ -126,11 +139,12 @@ def force_months(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     return frame
 
 
-def area_names(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, str]:
-    """Names of area codes: from the boundaries, or from the stops themselves."""
+def area_names(backend: ibis.BaseBackend, codes: list[str], stops: ir.Table | None = None) -> dict[str, str]:
+    """Names of area codes: from the boundaries, or from the stops themselves (`stops`: stop_search or its
+    prepared counts by area)."""
     if "areas" in backend.list_tables():
         names = backend.table("areas").select("area_code", "area_name").to_pandas()
     else:
-        stops = backend.table("stop_search")
+        stops = stop_table(backend, area=True) if stops is None else stops
         names = stops.filter(stops.area_code.isin(codes)).select("area_code", "area_name").distinct().to_pandas()
     return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}

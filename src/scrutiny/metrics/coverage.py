@@ -12,7 +12,7 @@ import ibis
 import pandas as pd
 
 from scrutiny.catalog import force_name
-from scrutiny.metrics.scope import ALL_FORCES, of_force
+from scrutiny.metrics.scope import ALL_FORCES, of_force, searches, stop_table
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.vocab.months import add_months, label, month_start, months_between
 
@@ -53,11 +53,11 @@ def _trailing_median(counts: dict[date, int], month: date) -> float | None:
     return float(statistics.median(before)) if before else None
 
 
-def _loaded(backend: ibis.BaseBackend, force: str) -> pd.DataFrame:
+def _loaded(backend: ibis.BaseBackend, force: str, rows: bool = False) -> pd.DataFrame:
     """Searches per force-month held, plus months loaded from a file with no records (0 searches)."""
-    stops = backend.table("stop_search")
+    stops = stop_table(backend, area=False, rows=rows)
     mine = stops.filter(*of_force(stops, force))
-    held = mine.group_by(["force", "month"]).aggregate(n=mine.count()).to_pandas()
+    held = mine.group_by(["force", "month"]).aggregate(n=searches(mine)).to_pandas()
     empty = empty_loads(backend)
     empty = empty.filter(*of_force(empty, force)).select("force", "month").to_pandas()
     if not empty.empty:
@@ -68,11 +68,12 @@ def _loaded(backend: ibis.BaseBackend, force: str) -> pd.DataFrame:
 
 
 def coverage_table(backend: ibis.BaseBackend, force: str = ALL_FORCES, start: str | None = None,
-                   end: str | None = None) -> list[dict[str, Any]]:
+                   end: str | None = None, *, rows: bool = False) -> list[dict[str, Any]]:
     """Per force: every month from its first to its last loaded month (within from..to when given), each
     `loaded`, `missing` (nothing loaded) or `small` (loaded, but under a fifth of the median of the force's
-    loaded months among the 12 before it), with the counts behind the flag."""
-    frame = _loaded(backend, force)
+    loaded months among the 12 before it), with the counts behind the flag. `rows`: count `stop_search`
+    itself, not its prepared counts."""
+    frame = _loaded(backend, force, rows)
     first = month_start(start) if start else None
     last = month_start(end) if end else None
     out = []
@@ -80,22 +81,22 @@ def coverage_table(backend: ibis.BaseBackend, force: str = ALL_FORCES, start: st
         mine = frame[frame.force == f]
         counts = {as_date(m): int(n) for m, n in zip(mine.month, mine.n, strict=True)}
         span = months_between(min(counts), max(counts))
-        rows = []
+        listed: list[dict[str, Any]] = []
         for month in span:
             if (first and month < first) or (last and month > last):
                 continue
-            searches = counts.get(month)
+            held = counts.get(month)
             median = _trailing_median(counts, month)
-            status = "missing" if searches is None else (
-                "small" if median is not None and searches < SMALL_SHARE * median else "loaded")
-            rows.append({"month": label(month), "searches": searches, "status": status, "trailing_median": median})
-        if not rows:
+            status = "missing" if held is None else (
+                "small" if median is not None and held < SMALL_SHARE * median else "loaded")
+            listed.append({"month": label(month), "searches": held, "status": status, "trailing_median": median})
+        if not listed:
             continue
         out.append({
             "force": f, "name": force_name(f), "first": label(min(counts)), "last": label(max(counts)),
-            "loaded": sum(r["status"] != "missing" for r in rows),
-            "missing": [r["month"] for r in rows if r["status"] == "missing"],
-            "small": [r["month"] for r in rows if r["status"] == "small"],
-            "months": rows,
+            "loaded": sum(r["status"] != "missing" for r in listed),
+            "missing": [r["month"] for r in listed if r["status"] == "missing"],
+            "small": [r["month"] for r in listed if r["status"] == "small"],
+            "months": listed,
         })
     return out

@@ -23,7 +23,7 @@ from scrutiny.metrics.crime import crime_for
 from scrutiny.metrics.intervals import exact_rate_ratio, rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, population
-from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json
+from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json, stop_table
 from scrutiny.metrics.trend import trend
 from scrutiny.metrics.use_of_force import stop_ratios_of, use_of_force_for
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
@@ -254,12 +254,15 @@ def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
     return notes
 
 
-def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
-    """The document for a checked scope (`resolve_scope`)."""
-    force_months = counts.force_months(backend, scope)
+def metrics_document(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = False) -> Document:
+    """The document for a checked scope (`resolve_scope`), from the prepared counts when the warehouse has them
+    (warehouse.aggregates), else, or with `rows`, from `stop_search` itself: the same document either way."""
+    stops = stop_table(backend, area=scope.area is not None, rows=rows)
+    by_area = stop_table(backend, area=True, rows=rows)
+    force_months = counts.force_months(backend, scope, stops)
     pop = population(backend, scope, covered_months(force_months))
     used = sorted(pop.coverage)
-    scoped = in_scope(backend.table("stop_search"), scope)
+    scoped = in_scope(stops, scope)
     rated_flag = counts.rated_flag(scoped, pop.rated_forces, used)
     cube = counts.cube(scoped, scope, rated_flag)
     cube["rated"] = cube["rated"].astype(bool)
@@ -292,7 +295,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
         "disproportionality": disproportionality,
         "age_specific": _age_specific(rated, pop),
         "unknown_ethnicity_share": share(_sum(person[person.group == "unknown"]), _sum(person)),
-        "areas": area_rows(backend, scoped, scope, pop),
+        "areas": area_rows(backend, by_area, scope, pop),
         "data_quality": _data_quality(backend, cube, person, scope, used),
         "monthly": _monthly(monthly, pop),
         "outcomes_by_group": _outcomes_by_group(person),
@@ -306,9 +309,11 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope) -> Document:
     }
 
 
-def compute_metrics(db: Path, scope: Scope) -> Document:
-    """The document for `scope` from the DuckDB warehouse at `db` (scope checked against it first)."""
-    return compute_metrics_with(db, lambda backend: metrics_document(backend, resolve_scope(backend, scope)))
+def compute_metrics(db: Path, scope: Scope, *, rows: bool = False) -> Document:
+    """The document for `scope` from the DuckDB warehouse at `db` (scope checked against it first); `rows`:
+    from `stop_search` itself, not its prepared counts (the reference path)."""
+    return compute_metrics_with(db, lambda backend: metrics_document(backend, resolve_scope(backend, scope, rows=rows),
+                                                                     rows=rows))
 
 
 __all__ = ["Document", "compute_metrics", "compute_metrics_with", "metrics_document"]

@@ -10,16 +10,17 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 
-from scrutiny.catalog import check_force
+from scrutiny.catalog import ALL_FORCES, check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
 from scrutiny.vocab.areas import close_names, find_area, listed_names, region_prefix, with_regions
 from scrutiny.vocab.months import check_period, label, month_start, months_between
+from scrutiny.warehouse.aggregates import AREAS_CUBE, FIGURES_CUBE
 
 Ethnicity = Literal["self", "officer"]
-ALL_FORCES = "all"  # every force with searches in the period
 
-__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "resolve_scope", "scope_json"]
+__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "prepared", "resolve_scope",
+           "scope_json", "searches", "stop_table"]
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,37 @@ def of_force(table: ir.Table, force: str) -> list[ir.BooleanValue]:
     return [table.force == ids[0]] if len(ids) == 1 else [table.force.isin(ids)]
 
 
-def _resolve_area(backend: ibis.BaseBackend, force: str, area: str) -> tuple[str, str]:
-    """An area given by code or by name (any case), among the boundaries or the force's stops."""
+def stop_table(backend: ibis.BaseBackend, *, area: bool, rows: bool = False) -> ir.Table:
+    """Where stop-and-search figures are counted from: the prepared counts (warehouse.aggregates; by area when
+    `area`), or `stop_search` itself when `rows` is asked for or the warehouse predates the prepared counts.
+    Both give the same figures: metrics.counts sums `n` of the one where it counts rows of the other."""
+    name = AREAS_CUBE if area else FIGURES_CUBE
+    if rows or name not in backend.list_tables():
+        return backend.table("stop_search")
+    return backend.table(name)
+
+
+def prepared(table: ir.Table) -> bool:
+    """Whether `table` holds prepared counts (a row per combination of values, `n` searches each), not rows."""
+    return "n" in table.columns
+
+
+def searches(table: ir.Table, where: ir.BooleanValue | None = None) -> ir.IntegerScalar:
+    """How many searches (`where` they are true): rows counted, or prepared counts summed (0, not null, when
+    none is)."""
+    if prepared(table):
+        return table.n.sum(where=where).fill_null(0)
+    return table.count(where=where)
+
+
+def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Table | None = None) -> tuple[str, str]:
+    """An area given by code or by name (any case), among the boundaries or the force's stops (`stops`: a table
+    with area_code and area_name, stop_search or its prepared counts by area)."""
     known: dict[str, str] = {}
     if "areas" in backend.list_tables():
         for code, name in backend.table("areas").select("area_code", "area_name").execute().itertuples(index=False):
             known[code] = name
-    stops = backend.table("stop_search")
+    stops = stop_table(backend, area=True) if stops is None else stops
     found = stops.filter(*of_force(stops, force), stops.area_code.notnull()).select("area_code", "area_name").distinct()
     mine = dict(found.execute().itertuples(index=False))
     known.update(mine)
@@ -136,17 +161,18 @@ def _outside_the_force(stops: ir.Table, scope: Scope) -> None:
                        f"its searches are by {', '.join(sorted(there))}", loc=("query", "area"))
 
 
-def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
+def resolve_scope(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = False) -> Scope:
     """Check every part of a scope against the catalogue and the warehouse, so a typo is an error, not a page
-    of zeros. A lens that keeps no searches is not an error: its figures are zeros and suppressed ratios."""
+    of zeros. A lens that keeps no searches is not an error: its figures are zeros and suppressed ratios.
+    `rows`: read `stop_search` itself, not its prepared counts (the reference path: `stop_table`)."""
     force = normalise_forces(scope.force)
     if scope.ethnicity not in ("self", "officer"):
         raise BadInput(f"bad ethnicity basis {scope.ethnicity!r}: expected 'self' or 'officer'")
     lens = check_lens(scope.purpose, scope.power)
     check_period(scope.start, scope.end)
-    code, name = _resolve_area(backend, force, scope.area) if scope.area else (None, None)
+    stops = stop_table(backend, area=scope.area is not None, rows=rows)
+    code, name = _resolve_area(backend, force, scope.area, stops) if scope.area else (None, None)
     checked = replace(scope, force=force, area=code, area_name=name, purpose=lens.purpose, power=lens.power)
-    stops = backend.table("stop_search")
     unlensed = in_period(stops, checked)
     if checked.area is not None:
         unlensed = unlensed.filter(in_area(unlensed.area_code, checked.area))
@@ -163,13 +189,14 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope) -> Scope:
 
 
 def in_period(stops: ir.Table, scope: Scope) -> ir.Table:
-    """Rows of the scope's forces in its months, whatever their area or lens: what decides coverage."""
+    """Rows of the scope's forces in its months, whatever their area or lens: what decides coverage. `stops` is
+    stop_search or its prepared counts (`stop_table`), as for `in_scope`."""
     return stops.filter(*of_force(stops, scope.force), stops.month >= scope.first_month,
                         stops.month <= scope.last_month)
 
 
 def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
-    """Rows of `stop_search` that a scope covers, its lens applied."""
+    """Rows of `stop_search` (or of its prepared counts: `stop_table`) that a scope covers, its lens applied."""
     conditions = [*of_force(stops, scope.force), stops.month >= scope.first_month, stops.month <= scope.last_month]
     if scope.area is not None:
         conditions.append(in_area(stops.area_code, scope.area))

@@ -1,7 +1,8 @@
 """Which records: the filters behind the API's search listing and downloads, and what is loaded.
 
 No figures here (those are in document.py): only selections of `stop_search` rows, in the stable order of
-(source_id, source_row), and listings of the forces, months and areas the warehouse holds.
+(source_id, source_row), and listings of the forces, months and areas the warehouse holds (those from its
+prepared counts when it has them: scope.stop_table).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from scrutiny.metrics.lens import Lens, lens_filters, object_group, power_of
-from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area
+from scrutiny.metrics.scope import ALL_FORCES, Ethnicity, _resolve_area, searches, stop_table
 from scrutiny.sources.registry import kinds_of
 from scrutiny.sources.registry import label as source_label
 from scrutiny.vocab.months import month_start
@@ -83,7 +84,7 @@ def resolve_area(backend: ibis.BaseBackend, force: str | None, area: str) -> tup
 
 def loaded_range(backend: ibis.BaseBackend, force: str) -> tuple[str, str] | None:
     """First and last month with searches loaded for a force (every force for `all`)."""
-    stops = backend.table("stop_search")
+    stops = stop_table(backend, area=False)
     if force != ALL_FORCES:
         stops = stops.filter(stops.force == force)
     row = stops.aggregate(first=stops.month.min(), last=stops.month.max()).to_pyarrow().to_pylist()[0]
@@ -124,11 +125,11 @@ def loaded_months(backend: ibis.BaseBackend, force: str | None = None) -> list[d
 
 def known_areas(backend: ibis.BaseBackend, force: str | None = None) -> list[dict[str, Any]]:
     """Areas (boroughs) with a boundary or with stops; with a force, those holding any of its stops."""
-    stops = backend.table("stop_search")
+    stops = stop_table(backend, area=True)
     if force not in (None, ALL_FORCES):
         stops = stops.filter(stops.force == force)
     stops = stops.filter(stops.area_code.notnull())
-    held = stops.group_by(["area_code", "area_name"]).aggregate(searches=stops.count()).to_pyarrow().to_pylist()
+    held = stops.group_by(["area_code", "area_name"]).aggregate(searches=searches(stops)).to_pyarrow().to_pylist()
     found: dict[str, dict[str, Any]] = {
         r["area_code"]: {"area_code": r["area_code"], "area_name": r["area_name"], "searches": int(r["searches"]),
                          "boundary": False}

@@ -13,6 +13,7 @@ import shapely
 
 from scrutiny.sources.adapter import TableRows
 from scrutiny.sources.boundaries import Area, AreaIndex
+from scrutiny.warehouse.aggregates import REASSIGNED
 
 
 def area_index(con: duckdb.DuckDBPyConnection) -> tuple[AreaIndex, list[Area]] | None:
@@ -86,15 +87,21 @@ def stage_location_areas(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def reassign_all(con: duckdb.DuckDBPyConnection) -> None:
-    """After boundaries change, every stored stop gets the area of its location (load order never matters)."""
+    """After boundaries change, every stored stop gets the area of its location (load order never matters).
+    The force-months whose stops moved are noted (aggregates.REASSIGNED) for their prepared counts."""
     stage_location_areas(con, "stop_search")
     con.execute(
         """
-        UPDATE stop_search SET area_code = l.area_code, area_name = l.area_name
-        FROM (SELECT s.rowid AS rid, l.area_code, l.area_name
-              FROM stop_search s LEFT JOIN location_areas l
-                ON l.latitude = s.latitude AND l.longitude = s.longitude
-              WHERE s.area_code IS DISTINCT FROM l.area_code) l
-        WHERE stop_search.rowid = l.rid
+        CREATE OR REPLACE TEMP TABLE reassigned_stops AS
+        SELECT s.rowid AS rid, s.force, s.month, l.area_code, l.area_name
+        FROM stop_search s LEFT JOIN location_areas l ON l.latitude = s.latitude AND l.longitude = s.longitude
+        WHERE s.area_code IS DISTINCT FROM l.area_code
         """
     )
+    con.execute(
+        "UPDATE stop_search SET area_code = l.area_code, area_name = l.area_name "
+        "FROM reassigned_stops l WHERE stop_search.rowid = l.rid"
+    )
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {REASSIGNED} (force VARCHAR, month DATE)")
+    con.execute(f"INSERT INTO {REASSIGNED} SELECT DISTINCT force, month FROM reassigned_stops")
+    con.execute("DROP TABLE reassigned_stops")

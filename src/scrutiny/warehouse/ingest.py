@@ -38,6 +38,7 @@ from scrutiny.sources.adapter import (
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
+from scrutiny.warehouse.derived import refresh
 from scrutiny.warehouse.reference_load import write_batch, write_rejects
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 from scrutiny.warehouse.table_upgrades import ensure_tables
@@ -542,6 +543,7 @@ def ingest_paths(
                 _count_before(con, to_load)
                 _load(con, to_load, scans, progress)
                 _check_replacements(con, to_load, allow_shrink)
+                refresh(con, [result for _, result in to_load])  # prepared counts: warehouse/derived.py
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

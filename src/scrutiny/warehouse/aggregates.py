@@ -1,0 +1,141 @@
+"""Prepared counts of stop and search (docs/data-model.md): what every stop-and-search figure is summed from, so a
+document reads thousands of rows, not millions.
+
+Two tables, kept in step with `stop_search` inside the ingest transaction (warehouse/derived.py):
+- `stop_search_cube`: searches by force, month and every published value a figure groups or a lens filters by,
+  with whether the record has a location (`located`) and an area (`placed`). Scopes without an area read it.
+- `stop_search_area_cube`: the same by area too (`area_code`, `area_name`): area scopes and the per-area table.
+
+The keys are the published values (legislation, object of search, age range, search type), not the
+catalogue's categories, so an edit to the catalogue applies at once, as it does to the rows (metrics.counts).
+A force-month is recomputed whole from its rows (delete, then insert) whenever its rows change: a new or
+replaced file, or boundaries that moved some of its stops to another area (warehouse.areas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+FIGURES_CUBE = "stop_search_cube"
+AREAS_CUBE = "stop_search_area_cube"
+# The force-months whose stops `warehouse.areas.reassign_all` moved to another area, within this transaction.
+REASSIGNED = "reassigned_force_months"
+
+# key: (SQL over stop_search, type)
+_VALUE_KEYS: dict[str, tuple[str, str]] = {
+    "search_type": ("search_type", "VARCHAR"),
+    "self_defined_group": ("self_defined_group", "VARCHAR NOT NULL"),
+    "officer_defined_group": ("officer_defined_group", "VARCHAR NOT NULL"),
+    "age_range": ("age_range", "VARCHAR"),
+    "legislation": ("legislation", "VARCHAR"),
+    "object_of_search": ("object_of_search", "VARCHAR"),
+    "outcome_class": ("outcome_class", "VARCHAR NOT NULL"),
+    "located": ("latitude IS NOT NULL", "BOOLEAN NOT NULL"),
+    "placed": ("area_code IS NOT NULL", "BOOLEAN NOT NULL"),
+}
+_MEASURES: dict[str, str] = {
+    "n": "count(*)",
+    "strip_true": "count(*) FILTER (WHERE strip_search)",
+    "strip_published": "count(strip_search)",
+    "linked_true": "count(*) FILTER (WHERE outcome_linked)",
+    "linked_published": "count(outcome_linked)",
+}
+
+
+@dataclass(frozen=True)
+class Cube:
+    """A prepared table: its keys (column: (SQL over stop_search, type)), the first of them the order its rows
+    are written in, so a force's or an area's rows sit together (DuckDB skips row groups by their min and max);
+    every cube has `_MEASURES`."""
+
+    name: str
+    keys: dict[str, tuple[str, str]]
+    order: int  # how many leading keys the rows are ordered by
+
+    def ddl(self) -> str:
+        columns = [f"{k} {t}" for k, (_, t) in self.keys.items()] + [f"{m} BIGINT NOT NULL" for m in _MEASURES]
+        return f"CREATE TABLE {self.name} ({', '.join(columns)})"
+
+    def select(self, stops: str = "stop_search") -> str:
+        """The cube's rows for `stops` (a FROM clause over stop_search)."""
+        keys = ", ".join(f"{sql} AS {k}" for k, (sql, _) in self.keys.items())
+        measures = ", ".join(f"{sql} AS {m}" for m, sql in _MEASURES.items())
+        return f"SELECT {keys}, {measures} FROM {stops} GROUP BY ALL ORDER BY {self._order()}"
+
+    def rollup(self, finer: Cube, rows: str) -> str:
+        """The cube's rows summed from `rows` of a cube with more keys (cheaper than from the stops)."""
+        keys = ", ".join(self.keys)
+        measures = ", ".join(f"sum({m})::BIGINT AS {m}" for m in _MEASURES)
+        assert set(self.keys) <= set(finer.keys)
+        return f"SELECT {keys}, {measures} FROM {rows} GROUP BY ALL ORDER BY {self._order()}"
+
+    def _order(self) -> str:
+        return ", ".join(list(self.keys)[: self.order])
+
+
+# The finest first: the others are summed from it.
+CUBES = (
+    Cube(AREAS_CUBE, {"force": ("force", "VARCHAR NOT NULL"), "month": ("month", "DATE NOT NULL"),
+                      "area_code": ("area_code", "VARCHAR"), "area_name": ("area_name", "VARCHAR"),
+                      **_VALUE_KEYS}, order=3),
+    Cube(FIGURES_CUBE, {"force": ("force", "VARCHAR NOT NULL"), "month": ("month", "DATE NOT NULL"),
+                        **_VALUE_KEYS}, order=2),
+)
+FINEST = CUBES[0]
+
+
+def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
+
+
+def build_missing(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create and fill, from every stored stop, the cubes an older warehouse lacks; the names built."""
+    present = _present(con)
+    built = []
+    for cube in CUBES:
+        if cube.name in present:
+            continue
+        con.execute(cube.ddl())
+        source = cube.select() if cube is FINEST else cube.rollup(FINEST, FINEST.name)
+        con.execute(f"INSERT INTO {cube.name} {source}")
+        built.append(cube.name)
+    return built
+
+
+def reassigned(con: duckdb.DuckDBPyConnection) -> set[tuple[str, date]]:
+    """The force-months `warehouse.areas.reassign_all` changed in this transaction (and forget them)."""
+    temporary = {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    if REASSIGNED not in temporary:
+        return set()
+    found = {(str(f), m) for f, m in con.execute(f"SELECT DISTINCT force, month FROM {REASSIGNED}").fetchall()}
+    con.execute(f"DROP TABLE {REASSIGNED}")
+    return found
+
+
+def refresh(con: duckdb.DuckDBPyConnection, force_months: Iterable[tuple[str, date]]) -> None:
+    """Recompute the cubes' rows of these force-months (and those boundaries moved) from `stop_search`: a
+    force-month with no rows left has none. A cube an older warehouse lacks is built whole instead."""
+    wanted = sorted(set(force_months) | reassigned(con))
+    built = build_missing(con)
+    if not wanted:
+        return
+    stale = {"f": [f for f, _ in wanted], "m": [m for _, m in wanted]}
+    con.execute("CREATE OR REPLACE TEMP TABLE stale_force_months AS SELECT unnest($f) AS force, "
+                "unnest($m)::DATE AS month", stale)
+    for cube in CUBES:
+        if cube.name in built:
+            continue
+        con.execute(f"DELETE FROM {cube.name} c USING stale_force_months s "
+                    "WHERE c.force = s.force AND c.month = s.month")
+        if cube is FINEST:
+            source = cube.select("stop_search SEMI JOIN stale_force_months USING (force, month)")
+        else:
+            source = cube.rollup(FINEST, f"{FINEST.name} SEMI JOIN stale_force_months USING (force, month)")
+        con.execute(f"INSERT INTO {cube.name} {source}")
+    con.execute("DROP TABLE stale_force_months")
