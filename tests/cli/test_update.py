@@ -146,6 +146,8 @@ def test_first_run_loads_every_listed_month_and_a_second_changes_nothing(server:
 
 def test_force_list_and_unknown_force(server: LoopbackServer, tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
+    empty = run(server, db, "--force", " , ")
+    assert empty.exit_code == 1 and "--force names no force" in empty.stderr
     bad = run(server, db, "--force", "metropolitan,atlantis")
     assert bad.exit_code == 1
     assert "unknown force 'atlantis'" in bad.output and "Traceback" not in bad.output
@@ -203,7 +205,7 @@ def test_republished_month_that_shrinks_is_refused_until_allowed(api: Api, serve
     refused = run(server, db, "--force", "metropolitan")
     assert refused.exit_code == 1
     assert "would shrink metropolitan/2024-09 from 6 rows to 2" in refused.stderr
-    assert "--allow-shrink" in refused.stderr
+    assert "the next `scrutiny update` (with --allow-shrink if a smaller month is right) loads them" in refused.stderr
     assert log(db) == before
     server.clear()
     allowed = run(server, db, "--force", "metropolitan", "--allow-shrink")

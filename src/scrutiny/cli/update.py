@@ -53,11 +53,14 @@ def update(
         must_be_local(out, "--out")
         from scrutiny.catalog import check_force
         from scrutiny.config import resolve_db
+        from scrutiny.errors import BadInput
         from scrutiny.sources.run_lock import run_lock
 
         forces = None
         if force is not None:
             forces = [f.strip() for f in force.split(",") if f.strip()]
+            if not forces:
+                raise BadInput("--force names no force: give data.police.uk force ids, e.g. metropolitan,btp")
             for name in forces:
                 check_force(name)
         target = resolve_db(db).absolute()
@@ -72,11 +75,11 @@ def update(
 def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, workers: int, allow_shrink: bool,
          *, dry_run: bool) -> None:
     from scrutiny.catalog import forces as known_forces
-    from scrutiny.errors import SourceUnavailable
+    from scrutiny.errors import BadInput, SourceUnavailable
     from scrutiny.sources import update_fetch
     from scrutiny.sources.police_uk_api import PoliceApiClient, resolve_base_url
     from scrutiny.sources.update_plan import UpdateState, parse_listing, plan
-    from scrutiny.warehouse.ingest import ingest_paths
+    from scrutiny.warehouse.ingest import IngestRefused, ingest_paths
 
     with PoliceApiClient(resolve_base_url(base_url)) as client:
         _show_retries()
@@ -111,7 +114,11 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
         paths = update_fetch.download(client, todo.fetch, folder, workers=workers, progress=step)
     console.print(plain(f"fetched {len(paths) - kept} response(s), {kept} already downloaded for this release, "
                         f"in {folder}"), highlight=False, soft_wrap=True)
-    report = ingest_paths(paths, db, allow_shrink=allow_shrink)
+    try:
+        report = ingest_paths(paths, db, allow_shrink=allow_shrink)
+    except IngestRefused as exc:
+        raise BadInput(f"{exc}\nThe responses are kept in {folder}: the next `scrutiny update` (with --allow-shrink "
+                       "if a smaller month is right) loads them without fetching them again") from None
     update_fetch.drop([r.path for r in report.results if r.action == "unchanged"], folder)
     state.record(todo.forces, listing.last_updated)
     _say_changes(report, todo, db)
