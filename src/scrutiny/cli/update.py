@@ -8,6 +8,8 @@ What is fetched and why is decided in scrutiny.sources.update_plan; docs/update.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -106,12 +108,14 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
         folder = update_fetch.release_folder(out, release)
         update_fetch.clear_old_releases(out, release, logged)
         kept = 0
+        with _bar(len(todo.fetch)) as advance:
 
-        def step(path: Path, fetched: bool) -> None:
-            nonlocal kept
-            kept += not fetched
+            def step(path: Path, fetched: bool) -> None:
+                nonlocal kept
+                kept += not fetched
+                advance()
 
-        paths = update_fetch.download(client, todo.fetch, folder, workers=workers, progress=step)
+            paths = update_fetch.download(client, todo.fetch, folder, workers=workers, progress=step)
     console.print(plain(f"fetched {len(paths) - kept} response(s), {kept} already downloaded for this release, "
                         f"in {folder}"), highlight=False, soft_wrap=True)
     try:
@@ -122,6 +126,20 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
     update_fetch.drop([r.path for r in report.results if r.action == "unchanged"], folder)
     state.record(todo.forces, listing.last_updated)
     _say_changes(report, todo, db)
+
+
+@contextmanager
+def _bar(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar over the force-months on a terminal (a first run fetches ~1,500); nothing from cron."""
+    if not console.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("force-months"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("fetch", total=total)
+        yield lambda: progress.advance(task)
 
 
 def _warehouse(db: Path) -> tuple[dict[tuple[str, str], Held], set[str]]:
