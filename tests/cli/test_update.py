@@ -360,3 +360,35 @@ def test_killed_during_ingest_leaves_the_warehouse_as_before_or_complete(
     assert after.exit_code == 0, after.output
     assert held(db) == LISTED
     assert not (tmp_path / "w.duckdb.writing").exists()
+
+
+@pytest.mark.shared_data
+def test_real_responses_of_the_metropolitan_police(tmp_path: Path) -> None:
+    """Two real `stops-force` answers (../shared/data), listed as one release: every record loaded or rejected."""
+    from tests.loopback import shared_data
+
+    recorded = shared_data("police_uk", "api", "stops-force-metropolitan")
+    months = ["2024-09", "2024-10"]
+    dates = json.dumps([{"date": m, "stop-and-search": ["metropolitan"]} for m in reversed(months)]).encode()
+
+    def route(path: str, query: dict[str, str]) -> bytes | Path | None:
+        if path == "/api/crimes-street-dates":
+            return dates
+        if path == "/api/crime-last-updated":
+            return b'{"date": "2025-01-23"}'
+        found = recorded / f"{query.get('date')}.json"
+        asked_for = path == "/api/stops-force" and query.get("force") == "metropolitan"
+        return found if asked_for and found.is_file() else None
+
+    db = tmp_path / "w.duckdb"
+    with LoopbackServer(route=route) as server:
+        result = run(server, db)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = dict(con.execute("SELECT strftime(month, '%Y-%m'), rows_loaded + rows_rejected FROM ingest_log")
+                   .fetchall())
+    finally:
+        con.close()
+    assert got == {m: len(json.loads((recorded / f"{m}.json").read_bytes())) for m in months}
+    assert got["2024-09"] == 3253
