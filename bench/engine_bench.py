@@ -70,11 +70,11 @@ def main() -> None:
     parser.add_argument("--to", dest="end", help="last month (YYYY-MM)")
     args = parser.parse_args()
 
-    from scrutiny import engine
-    from scrutiny.engine.spark import java_version
     from scrutiny.metrics import compute_metrics, metrics_document
     from scrutiny.metrics.scope import Scope, resolve_scope
+    from scrutiny.warehouse import engine
     from scrutiny.warehouse.export import export_parquet
+    from scrutiny.warehouse.spark_engine import java_version
 
     db, (start, end), force = _warehouse(args.db)
     start, end = args.start or start, args.end or end
