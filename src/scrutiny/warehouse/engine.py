@@ -40,7 +40,7 @@ def check_engine_options(engine: Engine, source: Path | None, spark: str | None)
 
 def use_pyspark(source: Path, spark: str | None = None) -> None:
     """From now on, in this process, every figure runs on Spark over the export at `source`."""
-    from scrutiny.engine.spark import spark_backend
+    from scrutiny.warehouse.spark_engine import spark_backend
 
     with _lock:
         backend, session = spark_backend(source, spark)
@@ -64,6 +64,6 @@ def stop() -> None:
         session = _active.pop("session", None)
         _active.clear()
     if session is not None:
-        from scrutiny.engine.spark import stop_session
+        from scrutiny.warehouse.spark_engine import stop_session
 
         stop_session(session)
