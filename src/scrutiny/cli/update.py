@@ -83,6 +83,9 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
     from scrutiny.sources.update_plan import UpdateState, parse_listing, plan
     from scrutiny.warehouse.ingest import IngestRefused, ingest_paths
 
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} is a file: --out takes a folder (made if missing)")
+    held, logged = _warehouse(db)  # a warehouse that cannot be read is refused before the API is asked anything
     with PoliceApiClient(resolve_base_url(base_url)) as client:
         _show_retries()
         try:
@@ -91,7 +94,6 @@ def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, wo
         except SourceUnavailable as exc:
             raise SourceUnavailable(f"data.police.uk did not say what it has ({exc}); nothing was fetched or "
                                     "loaded") from None
-        held, logged = _warehouse(db)
         state = UpdateState(db)
         chosen = forces if forces is not None else [f for f in listing.forces if f in known_forces()]
         todo = plan(listing, held, chosen, state.checked())
