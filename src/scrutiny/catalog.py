@@ -12,6 +12,8 @@ from pathlib import Path
 
 from scrutiny.errors import UnknownForce
 
+ALL_FORCES = "all"  # the word for every force with searches in the period (--force all, ?force=all)
+
 
 def catalog_path(name: str) -> Path:
     """Filesystem path of a catalogue file shipped inside the package."""

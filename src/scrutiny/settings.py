@@ -24,8 +24,9 @@ from pydantic import Field, PositiveInt, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scrutiny.errors import BadInput, ScrutinyError
+from scrutiny.setting_names import PREFIX as PREFIX
+from scrutiny.setting_names import env_name as env_name
 
-PREFIX = "SCRUTINY_"
 README_START = "<!-- settings:start -->"
 README_END = "<!-- settings:end -->"
 DEFAULT_POLICE_API_URL = "https://data.police.uk/api"
@@ -151,10 +152,6 @@ class Environment(BaseSettings):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return None if value is None else http_url(value)
-
-
-def env_name(field: str) -> str:
-    return PREFIX + field.upper()
 
 
 def value_of(name: str) -> Any:

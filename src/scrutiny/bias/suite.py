@@ -1,4 +1,5 @@
-"""The tests of bias a reader can ask for by name: one home for their names, their options and how each runs.
+"""The tests of bias a reader can ask for by name: one home for their options and how each runs (their names
+and the groups they compare: scrutiny.bias.names, light enough for `scrutiny --help`).
 
 `scrutiny bias --test NAME`, GET /api/v1/bias?test=NAME, the dashboard's bias page and the report all go
 through `run_test`, so a test's document is the same wherever it is read. The outcome test (with the
@@ -15,20 +16,13 @@ from typing import Any
 
 import ibis
 
+from scrutiny.bias.names import COMPARED_GROUPS as COMPARED_GROUPS
+from scrutiny.bias.names import DEFAULT_GROUP as DEFAULT_GROUP
+from scrutiny.bias.names import REFERENCE_GROUP as REFERENCE_GROUP
+from scrutiny.bias.names import TESTS as TESTS
 from scrutiny.errors import BadInput
-from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.scope import Scope, resolve_scope
 from scrutiny.vocab.months import BadMonth, check_month
-
-TESTS = {
-    "outcome": "Outcome test (hit rates by group) and, when asked for, the threshold test",
-    "darkness": "Veil of darkness: is the group a smaller share of those searched after dark?",
-    "change": "Policy change: did searches or the ratio to White change when a policy started in an area?",
-    "rates": "Rates and their uncertainty: exact and standardised ratios to White, other denominators, rank intervals",
-}
-REFERENCE_GROUP = "White"
-COMPARED_GROUPS = tuple(g for g in GROUPS if g != REFERENCE_GROUP)
-DEFAULT_GROUP = "Black"
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
-"""The `scrutiny` command: one Typer app, one module per group of commands."""
+"""The `scrutiny` command: one Typer app, one module per group of commands.
+
+Building the app and printing `--help` imports only Typer, Rich and Scrutiny's light modules: each command
+imports what it computes with (pandas, Ibis, SciPy, SQLAlchemy, JAX...) inside its function, so a command pays
+only for its own work (tests/cli/test_startup_imports.py; bench/startup_bench.py measures it)."""
 
 from __future__ import annotations
 
 import typer
 
-from scrutiny import settings
 from scrutiny.cli import (
     bias,
     community,
@@ -35,6 +38,8 @@ app = typer.Typer(
 @app.callback()
 def _check_settings() -> None:
     """Every `SCRUTINY_*` variable is checked before any command runs: a bad one is one line and exit code 2."""
+    from scrutiny import settings  # pydantic-settings: not needed to print --help
+
     with user_errors():  # BadSetting is a ScrutinyError with exit code 2
         settings.current()
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from scrutiny.bias.suite import DEFAULT_GROUP, TestOptions, compute_test
+from scrutiny.bias.names import DEFAULT_GROUP
 from scrutiny.cli.bias_tests import print_test
 from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
 from scrutiny.cli.metrics import pct
@@ -27,7 +27,6 @@ from scrutiny.cli.options import (
     ToOption,
     scope_of,
 )
-from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
 from scrutiny.vocab import numbers
 from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
@@ -153,6 +152,8 @@ def bias(
     darkness, a policy change, or exact and standardised rates."""
     from scrutiny.bias.document import compute_bias
     from scrutiny.bias.inputs import read_exposure_csv
+    from scrutiny.bias.suite import TestOptions, compute_test
+    from scrutiny.config import resolve_db
 
     scope = scope_of(force, area, start, end, ethnicity, purpose, power)
     if test is not Test.outcome:

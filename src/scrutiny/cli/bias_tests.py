@@ -10,8 +10,7 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
-from scrutiny.bias.rates import areas_by_ratio
-from scrutiny.bias.suite import TESTS
+from scrutiny.bias.names import TESTS
 from scrutiny.cli.common import console, print_notes
 from scrutiny.vocab import numbers
 
@@ -71,6 +70,8 @@ def _change(figures: dict[str, Any]) -> None:
 
 
 def _rates(figures: dict[str, Any]) -> None:
+    from scrutiny.bias.rates import areas_by_ratio
+
     areas = figures.get("areas") or []
     groups = [g["group"] for g in areas[0]["groups"]] if areas else []
     for group in groups:

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from scrutiny.errors import BadInput, ScrutinyError, Unavailable
 from scrutiny.printable import printable, printable_lines
-from scrutiny.warehouse.ingest import SHRINK_LIMIT_PERCENT
+from scrutiny.warehouse.limits import SHRINK_LIMIT_PERCENT
 
 console = Console()
 err_console = Console(stderr=True)

@@ -11,7 +11,6 @@ import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
 from scrutiny.cli.workspace import WorkspaceOption, open_workspace
-from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
 
 community_app = typer.Typer(help="Community stop reports (from the public form at /report).", no_args_is_help=True)
 
@@ -19,6 +18,8 @@ community_app = typer.Typer(help="Community stop reports (from the public form a
 @community_app.command("purge")
 def purge(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
     """Delete contact details kept past their retention period (the reports themselves stay)."""
+    from scrutiny.workspace.community.retention import RETENTION, purge_expired_contacts
+
     with user_errors():
         ws = open_workspace(workspace, db)
         with ws.session(RETENTION) as session:

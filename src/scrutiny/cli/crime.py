@@ -12,8 +12,6 @@ from rich.table import Table
 from scrutiny.cli.common import DbOption, console, print_notes, user_errors
 from scrutiny.cli.metrics import pct
 from scrutiny.cli.options import AreaOption, ForceOption, Format, FormatOption, FromOption, ToOption
-from scrutiny.config import resolve_db
-from scrutiny.metrics.crime import CrimeScope, compute_crime
 from scrutiny.vocab import numbers
 
 TypeOption = Annotated[str | None, typer.Option(
@@ -73,6 +71,9 @@ def crime(
     db: DbOption = None,
 ) -> None:
     """Recorded crime by type and month, and what happened to drug crimes afterwards (street and outcomes files)."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.crime import CrimeScope, compute_crime
+
     with user_errors():
         doc = compute_crime(resolve_db(db), CrimeScope(force, start, end, area, None, crime_type))
     if output is Format.json:

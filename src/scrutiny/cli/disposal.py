@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,8 +26,10 @@ from scrutiny.cli.common import user_errors
 from scrutiny.cli.metrics import pct
 from scrutiny.errors import BadInput
 from scrutiny.vocab import numbers
-from scrutiny.workspace.disposal_equity import Checked, check, compliance, disposal_mix, read_records
-from scrutiny.workspace.disposal_policy import CaseBuilder, Decision, Policy, compare, list_policies, load_policies
+
+if TYPE_CHECKING:
+    from scrutiny.workspace.disposal_equity import Checked
+    from scrutiny.workspace.disposal_policy import Decision, Policy
 
 
 class Format(StrEnum):
@@ -77,6 +79,8 @@ def _case_rows(checked: list[Checked]) -> list[dict[str, str]]:
 
 
 def _cases_output(policies: list[Policy], path: Path, output: Format) -> str:
+    from scrutiny.workspace.disposal_equity import check, compliance, disposal_mix, read_records
+
     records = read_records(path)
     checked = {p.name: check(p, records) for p in policies}
     rows = [row for p in policies for row in _case_rows(checked[p.name])]
@@ -124,6 +128,8 @@ def disposal(
     output: Annotated[Format, typer.Option("--format", help="table, json, or csv (with --cases).")] = Format.table,
 ) -> None:
     """What a drug-possession disposal policy recommends, and where what was done differs from it."""
+    from scrutiny.workspace.disposal_policy import CaseBuilder, compare, list_policies, load_policies
+
     with user_errors():
         if list_them:
             policies = load_policies(policy or None)

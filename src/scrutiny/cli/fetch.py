@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.logging import RichHandler
@@ -21,20 +21,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scrutiny.catalog import check_force
 from scrutiny.cli.common import AllowShrinkOption, DbOption, console, err_console, must_be_local, plain, user_errors
-from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput, NotFound
-from scrutiny.sources import downloads
-from scrutiny.sources.police_uk_api import (
-    BASE_URL_ENV,
-    PoliceApiClient,
-    check_month,
-    month_range,
-    resolve_base_url,
-)
-from scrutiny.sources.police_uk_crime_json import crime_types
+from scrutiny.setting_names import env_name
 from scrutiny.vocab import months as vocab_months
-from scrutiny.warehouse.connect import connect
-from scrutiny.warehouse.crime_ids import crime_ids, street_months
+
+if TYPE_CHECKING:
+    from scrutiny.sources.police_uk_api import PoliceApiClient
+
+# The variables --base-url defaults to (scrutiny.sources.police_uk_api and .downloads read them), named here
+# without importing those modules (httpx, pydantic) for --help.
+BASE_URL_ENV = env_name("police_api_url")
+CENSUS_URL_ENV = env_name("census_url")
+BOUNDARIES_URL_ENV = env_name("boundaries_url")
 
 fetch_app = typer.Typer(
     invoke_without_command=True,
@@ -125,6 +123,8 @@ def fetch(
                 raise BadInput(f"--force/--from/--to/--latest/--kind/--type do not apply to "
                                f"`fetch {ctx.invoked_subcommand}`")
             return
+        from scrutiny.sources.police_uk_api import PoliceApiClient, check_month, month_range, resolve_base_url
+
         if force is None:
             raise BadInput(
                 "say what to fetch: --force FORCE with --from/--to or --latest N (and --kind outcomes for the "
@@ -161,6 +161,11 @@ def _crimes_to_ask(force: str, from_: str | None, to: str | None, latest: int | 
                    db: Path | None) -> dict[str, list[str]]:
     """Month → the Crime IDs of the force's street crimes the warehouse holds for it (of `crime_type`), over
     --from/--to (--to defaulting to the last month loaded) or the --latest N months loaded."""
+    from scrutiny.config import resolve_db
+    from scrutiny.sources.police_uk_crime_json import crime_types
+    from scrutiny.warehouse.connect import connect
+    from scrutiny.warehouse.crime_ids import crime_ids, street_months
+
     if crime_type is not None and crime_type not in crime_types():
         raise BadInput(f"unknown crime type {crime_type!r}: one of {', '.join(crime_types())}")
     if latest is not None and latest < 1:
@@ -190,6 +195,8 @@ def _crimes_to_ask(force: str, from_: str | None, to: str | None, latest: int | 
 def _fetch_histories(force: str, from_: str | None, to: str | None, latest: int | None, crime_type: str | None,
                      db: Path | None, out: Path, base_url: str | None, workers: int) -> list[Path]:
     """Download the outcome histories of the force's loaded crimes, one file a month of crimes."""
+    from scrutiny.sources.police_uk_api import PoliceApiClient, resolve_base_url
+
     crimes = _crimes_to_ask(force, from_, to, latest, crime_type, db)
     total = sum(len(ids) for ids in crimes.values())
     months = list(crimes)
@@ -263,12 +270,14 @@ def fetch_census(
         str | None,
         typer.Option(
             "--base-url",
-            help=f"Mirror of the census2021 folder (default: ${downloads.CENSUS_URL_ENV}, else ONS).",
+            help=f"Mirror of the census2021 folder (default: ${CENSUS_URL_ENV}, else ONS).",
         ),
     ] = None,
     no_ingest: NoIngestOption = False,
 ) -> None:
     """Census 2021 ethnic-group population of the London boroughs (ONS table TS022), then ingest."""
+    from scrutiny.sources import downloads
+
     _fetch_files("census", downloads.download_census, out, base_url, db, no_ingest)
 
 
@@ -280,13 +289,15 @@ def fetch_boundaries(
         str | None,
         typer.Option(
             "--base-url",
-            help=f"Mirror of the geography folder (default: ${downloads.BOUNDARIES_URL_ENV}, else ONS).",
+            help=f"Mirror of the geography folder (default: ${BOUNDARIES_URL_ENV}, else ONS).",
         ),
     ] = None,
     no_ingest: NoIngestOption = False,
 ) -> None:
     """Local authority boundaries (ONS Open Geography Portal, GeoJSON): London's boroughs and every authority of
     the UK, generalised; then ingest."""
+    from scrutiny.sources import downloads
+
     _fetch_files("boundaries", downloads.download_boundaries, out, base_url, db, no_ingest)
 
 

@@ -11,7 +11,6 @@ import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
 from scrutiny.cli.workspace import WorkspaceOption, open_workspace
-from scrutiny.workspace import governance
 
 governance_app = typer.Typer(help="The governance map of the panel workspace.", no_args_is_help=True)
 
@@ -20,6 +19,8 @@ governance_app = typer.Typer(help="The governance map of the panel workspace.", 
 def export(out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: print it).")] = None,
            workspace: WorkspaceOption = None, db: DbOption = None) -> None:
     """Print or write the governance map as JSON: bodies and the relations between them."""
+    from scrutiny.workspace import governance
+
     with user_errors():
         ws = open_workspace(workspace, db)
         try:

@@ -14,7 +14,6 @@ from rich.table import Table
 from scrutiny.cli.common import err_console, must_be_local, user_errors
 from scrutiny.errors import SourceRefused
 from scrutiny.vocab import numbers
-from scrutiny.workspace.grounds import GroundsClass, classify
 
 ADDED = ("grounds_class", "evidence")
 DEFAULT_COLUMN = "grounds"
@@ -64,6 +63,8 @@ def classify_rows(path: Path, column: str | None) -> tuple[list[list[str]], Coun
 
     Returns the rows (header first), the count per class and how many rows had no grounds text at all.
     """
+    from scrutiny.workspace.grounds import GroundsClass, classify  # its patterns take ~20 ms to compile
+
     (_, header), *body = _read(path)
     where = find_column(path, header, column)
     out_header = header + [name for name in ADDED if name not in header]
@@ -88,6 +89,8 @@ def _write(rows: list[list[str]], stream: TextIO) -> None:
 
 
 def _summary(counts: Counter[str], blank: int) -> None:
+    from scrutiny.workspace.grounds import GroundsClass
+
     total = sum(counts.values())
     table = Table(title=f"Grounds of {total:,} searches", title_justify="left")
     for name in ("class", "searches", "share"):

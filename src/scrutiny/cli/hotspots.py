@@ -23,8 +23,6 @@ from scrutiny.cli.options import (
     ToOption,
     scope_of,
 )
-from scrutiny.config import resolve_db
-from scrutiny.metrics.hotspots import compute_hotspots
 from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
 
 SHOWN_CELLS = 15  # the table lists the busiest cells; --format json gives them all
@@ -65,6 +63,9 @@ def hotspots(
     db: DbOption = None,
 ) -> None:
     """Where within an area searches concentrate: counts in 500 m cells, and the cells that stand out."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.hotspots import compute_hotspots
+
     with user_errors():
         doc = compute_hotspots(resolve_db(db), scope_of(force, area, start, end, Basis.self, purpose, power))
     if output is Format.json:

@@ -22,8 +22,6 @@ from scrutiny.cli.options import (
     ToOption,
     scope_of,
 )
-from scrutiny.config import resolve_db
-from scrutiny.metrics import compute_metrics
 from scrutiny.vocab import numbers
 from scrutiny.vocab.numbers import DASH
 from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
@@ -112,6 +110,9 @@ def metrics(
     db: DbOption = None,
 ) -> None:
     """The scrutiny figures for a force, several forces or a borough and a month range (the JSON document)."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics import compute_metrics
+
     with user_errors():
         doc = compute_metrics(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power))
     if output is Format.json:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from scrutiny.catalog import ALL_FORCES
 from scrutiny.cli.common import DbOption, console, user_errors
 from scrutiny.cli.metrics import count, num, pct, ratio_text
 from scrutiny.cli.options import (
@@ -22,13 +23,7 @@ from scrutiny.cli.options import (
     PurposeOption,
     scope_of,
 )
-from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput, NotFound
-from scrutiny.metrics.change import compute_change
-from scrutiny.metrics.coverage import coverage_table
-from scrutiny.metrics.document import compute_metrics_with
-from scrutiny.metrics.forces_table import forces_table, national_scope
-from scrutiny.metrics.scope import ALL_FORCES, normalise_forces, resolve_scope
 from scrutiny.vocab.months import check_period, ranges
 from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
 
@@ -46,6 +41,11 @@ def forces(
     db: DbOption = None,
 ) -> None:
     """Every force with data in the period: searches, rate per 1,000, Black/White ratio, drugs share, find rate."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.document import compute_metrics_with
+    from scrutiny.metrics.forces_table import forces_table, national_scope
+    from scrutiny.metrics.scope import resolve_scope
+
     with user_errors():
         doc = compute_metrics_with(resolve_db(db), lambda backend: forces_table(
             backend, resolve_scope(backend, national_scope(start, end, ethnicity.value, purpose, power))))
@@ -71,6 +71,11 @@ def coverage(
     db: DbOption = None,
 ) -> None:
     """Which months each force has loaded, which are missing between its first and last, which are small."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.coverage import coverage_table
+    from scrutiny.metrics.document import compute_metrics_with
+    from scrutiny.metrics.scope import normalise_forces
+
     with user_errors():
         spec = normalise_forces(force)
         if start and end:
@@ -114,6 +119,9 @@ def change(
     db: DbOption = None,
 ) -> None:
     """Did disproportionality change between two periods? The ratio of the two rate ratios with its interval."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.change import compute_change
+
     with user_errors():
         scopes = [scope_of(force, area, *_period(text, option), ethnicity, purpose, power)
                   for text, option in ((before, "--before"), (after, "--after"))]

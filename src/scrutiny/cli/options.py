@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scrutiny.metrics import Scope
+if TYPE_CHECKING:
+    from scrutiny.metrics import Scope
 
 ForceOption = Annotated[
     str,
@@ -51,4 +52,6 @@ FormatOption = Annotated[Format, typer.Option("--format", help="json (the docume
 def scope_of(force: str, area: str | None, start: str, end: str, ethnicity: Basis, purpose: str | None,
              power: str | None) -> Scope:
     """An unchecked scope from the options (metrics.scope.resolve_scope checks it against the warehouse)."""
+    from scrutiny.metrics import Scope
+
     return Scope(force, area, start, end, ethnicity.value, None, purpose, power)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions
+from scrutiny.bias.names import COMPARED_GROUPS, DEFAULT_GROUP, TESTS
 from scrutiny.cli.common import DbOption, console, must_be_local, user_errors
 from scrutiny.cli.options import (
     AreaOption,
@@ -17,12 +17,12 @@ from scrutiny.cli.options import (
     PurposeOption,
     scope_of,
 )
-from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
-from scrutiny.report.brief import write_brief
-from scrutiny.report.build import parse_versus, write_report
 from scrutiny.vocab.areas import LONDON, LONDON_FORCES
 from scrutiny.vocab.months import BadMonth, check_month, quarter_months
+
+if TYPE_CHECKING:
+    from scrutiny.bias.suite import TestOptions
 
 
 def report(
@@ -79,6 +79,10 @@ def report(
     db: DbOption = None,
 ) -> None:
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
+    from scrutiny.config import resolve_db
+    from scrutiny.report.brief import write_brief
+    from scrutiny.report.build import parse_versus, write_report
+
     if out.suffix.lower() == ".pdf":  # asked for a PDF by its name: write it, and the HTML it is made from
         pdf_out, out = pdf_out or out, out.with_suffix(".html")
     pdf_path = pdf_out or (out.with_suffix(".pdf") if pdf else None)
@@ -136,6 +140,8 @@ def _bias_tests(values: list[str], area: str | None) -> tuple[str, ...]:
 def _test_options(tests: tuple[str, ...], at: str | None, control: str | None, group: str,
                   clock_change: bool) -> TestOptions:
     """The options of the tests asked for; an option for a test not asked for is an error naming it."""
+    from scrutiny.bias.suite import TestOptions
+
     if "change" in tests and at is None:
         raise BadInput("--bias-test change needs --at: the first month of the new policy, YYYY-MM")
     if at is not None:

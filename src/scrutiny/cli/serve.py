@@ -10,7 +10,6 @@ import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
 from scrutiny.cli.workspace import WorkspaceOption
-from scrutiny.config import resolve_db
 
 if TYPE_CHECKING:
     import uvicorn
@@ -38,6 +37,7 @@ def serve(
     The warehouse is opened read-only for each request and never held, so `scrutiny ingest` can load new data
     while the server runs; answers change as soon as it finishes. The panel workspace (/workspace) keeps its own
     database, created or upgraded at start; `scrutiny user create --admin EMAIL` makes its first admin."""
+    from scrutiny.config import resolve_db
     from scrutiny.web import get_settings  # imported here: the other commands should not pay for the web stack
 
     with user_errors():  # a bad --workspace, or a workspace database that cannot be opened: one line, exit 2

@@ -10,15 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scrutiny.catalog import check_force
 from scrutiny.cli.common import console, must_be_local, user_errors
-from scrutiny.sources.synthetic import DEFAULT_MONTHS, write_synthetic
-from scrutiny.sources.synthetic_crime import (
-    CRIME_KINDS,
-    KINDS,
-    OUTCOMES,
-    STOP_AND_SEARCH,
-    parse_kinds,
-    write_synthetic_crime,
-)
+from scrutiny.sources.synthetic_kinds import CRIME_KINDS, DEFAULT_MONTHS, KINDS, OUTCOMES, STOP_AND_SEARCH
 from scrutiny.vocab.months import month_range, shift
 
 WINDOW = 12  # months, when only one end of the range is given
@@ -60,6 +52,9 @@ def synth(
     ] = None,
 ) -> None:
     """Write SYNTHETIC data.police.uk archive files: stop-and-search, street crime, outcomes (never real records)."""
+    from scrutiny.sources.synthetic import write_synthetic
+    from scrutiny.sources.synthetic_crime import parse_kinds, write_synthetic_crime
+
     months = _months(first, last)
     with user_errors():
         kinds = parse_kinds(kind)

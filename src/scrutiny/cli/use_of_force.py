@@ -12,8 +12,6 @@ from rich.table import Table
 from scrutiny.cli.common import DbOption, console, labelled, plain, print_notes, user_errors
 from scrutiny.cli.metrics import count, num, pct, ratio_text
 from scrutiny.cli.options import Format, FormatOption
-from scrutiny.config import resolve_db
-from scrutiny.metrics.use_of_force import compute_use_of_force
 from scrutiny.vocab import numbers
 from scrutiny.vocab.use_of_force import CED_LABELS, CED_TYPES
 
@@ -142,6 +140,9 @@ def force_use(
     db: DbOption = None,
 ) -> None:
     """Use of force and Taser in a financial year: by perceived ethnicity, on children, beside stop and search."""
+    from scrutiny.config import resolve_db
+    from scrutiny.metrics.use_of_force import compute_use_of_force
+
     with user_errors():
         doc = compute_use_of_force(resolve_db(db), force, year)
     if output is Format.json:

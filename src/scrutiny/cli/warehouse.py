@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,18 +20,15 @@ from scrutiny.cli.common import (
     plain,
     user_errors,
 )
-from scrutiny.config import resolve_db
 from scrutiny.errors import BadInput
-from scrutiny.sources.adapter import SourceKind
-from scrutiny.sources.police_uk_crime import CRIME_TABLES, CRIME_WORDS
-from scrutiny.warehouse.connect import connect
-from scrutiny.warehouse.ingest import FileResult, IngestReport, ingest_paths
-from scrutiny.warehouse.status import ForceMonths, force_months, month_ranges, reference_sources
 
-# How the ingest summary names the rows of each table but stop_search (any other: "<table> rows").
-TABLE_WORDS = {**CRIME_WORDS, "population": "population rows", "force_areas": "lookup rows", "areas": "boundaries"}
-# What `expand` could not follow: a warning, not a quiet skip.
-UNFOLLOWED_KINDS = (SourceKind.LINK, SourceKind.UNREADABLE)
+if TYPE_CHECKING:
+    from scrutiny.warehouse.ingest import FileResult, IngestReport
+    from scrutiny.warehouse.status import ForceMonths
+
+# How the ingest summary names the rows of each table but stop_search (any other: "<table> rows"), beside
+# CRIME_WORDS (scrutiny.sources.police_uk_crime, imported when a summary is printed: it brings pandas).
+REFERENCE_WORDS = {"population": "population rows", "force_areas": "lookup rows", "areas": "boundaries"}
 
 
 class RichProgress:
@@ -65,6 +62,11 @@ def _summary_row(r: FileResult) -> tuple[Text, str, str, str, str, Text]:
 
 def print_report(report: IngestReport) -> None:
     """Per file: records = rows loaded + rows rejected, and the change to its force-month; then skips."""
+    from scrutiny.sources.adapter import SourceKind
+    from scrutiny.sources.police_uk_crime import CRIME_WORDS
+
+    table_words = {**CRIME_WORDS, **REFERENCE_WORDS}
+    unfollowed = (SourceKind.LINK, SourceKind.UNREADABLE)  # what `expand` could not follow: a warning, not a skip
     table = Table(title="Ingest summary", title_justify="left")
     for name in ("force-month / source", "records", "loaded", "rejected", "change", "action"):
         table.add_column(name, justify="left" if name in ("force-month / source", "action") else "right",
@@ -89,7 +91,7 @@ def print_report(report: IngestReport) -> None:
         skipped.setdefault((r.kind, f"{r.kind}: {r.note}"), []).append(r.path)
     for (kind, why), paths in skipped.items():
         more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-        style = "yellow" if kind in UNFOLLOWED_KINDS else "dim"
+        style = "yellow" if kind in unfollowed else "dim"
         console.print(plain(f"skipped {paths[0]}{more} ({why})", style), highlight=False, soft_wrap=True)
     counts = {a: sum(1 for r in report.loaded if r.action == a) for a in ("new", "replaced", "unchanged")}
     loaded = sum(r.rows_loaded for r in stops)
@@ -104,7 +106,7 @@ def print_report(report: IngestReport) -> None:
     console.print(
         f"{counts['new']} new, {counts['replaced']} replaced, {counts['unchanged']} unchanged; "
         + ", ".join([f"{loaded:,} " + ("stop-and-search rows" if others else "rows loaded")] * bool(stops or not others)
-                    + [f"{n:,} {TABLE_WORDS.get(table, table + ' rows')}" for table, n in others.items()])
+                    + [f"{n:,} {table_words.get(table, table + ' rows')}" for table, n in others.items()])
         + f", {rejected:,} rejected"
         + (" (see the rejects table)" if rejected else "")
         + (f"; replaced months held {before:,} rows, now {after:,} ({after - before:+,})" if replaced else ""),
@@ -114,6 +116,10 @@ def print_report(report: IngestReport) -> None:
 
 def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False) -> IngestReport:
     """Ingest with progress bars and print the summary; shared by `ingest` and `fetch`."""
+    from scrutiny.config import resolve_db
+    from scrutiny.sources.adapter import SourceKind
+    from scrutiny.warehouse.ingest import ingest_paths
+
     target = resolve_db(db)
     columns = (
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
@@ -155,6 +161,11 @@ def ingest(
 
 def status(db: DbOption = None) -> None:
     """What is loaded: forces and months, rows, rejects, population and boundary sources."""
+    from scrutiny.config import resolve_db
+    from scrutiny.sources.police_uk_crime import CRIME_TABLES
+    from scrutiny.warehouse.connect import connect
+    from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
+
     with user_errors():
         target = resolve_db(db)
         con = connect(target, read_only=True)
@@ -189,6 +200,9 @@ def status(db: DbOption = None) -> None:
 
 def _crime_table(table_name: str, forces: list[ForceMonths]) -> Table:
     """Street crimes or crime outcomes loaded, by force: months, rows and rejects."""
+    from scrutiny.sources.police_uk_crime import CRIME_WORDS
+    from scrutiny.warehouse.status import month_ranges
+
     table = Table(title=CRIME_WORDS[table_name].capitalize(), title_justify="left")
     for name in ("force", "months", "loaded", "rows", "rejects"):
         table.add_column(name, justify="right" if name in ("months", "rows", "rejects") else "left",

@@ -5,15 +5,14 @@ pages)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
-from scrutiny.workspace import accounts, deleted
-from scrutiny.workspace.database import Workspace, head_revisions, resolve_workspace_url
-from scrutiny.workspace.errors import Invalid
-from scrutiny.workspace.models.accounts import Role
+
+if TYPE_CHECKING:
+    from scrutiny.workspace.database import Workspace
 
 WorkspaceOption = Annotated[
     str | None,
@@ -28,6 +27,8 @@ user_app = typer.Typer(help="Workspace accounts (the first admin; others are inv
 
 
 def open_workspace(url: str | None, db: object = None) -> Workspace:
+    from scrutiny.workspace.database import Workspace, resolve_workspace_url  # SQLAlchemy and Alembic
+
     return Workspace(resolve_workspace_url(url, db))  # type: ignore[arg-type]
 
 
@@ -59,6 +60,8 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision; 'ba
 @workspace_app.command("status")
 def status(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
     """Which schema revision the workspace database is at, and whether it is current."""
+    from scrutiny.workspace.database import head_revisions
+
     with user_errors():
         ws = open_workspace(workspace, db)
         at, heads = ws.revisions(), head_revisions()
@@ -72,6 +75,8 @@ def purge(workspace: WorkspaceOption = None, db: DbOption = None) -> None:
     """Delete for good the panels, bodies and recommendations deleted over 30 days ago.
 
     Until then an admin can restore them from the workspace's Recently deleted page. Run it nightly from cron."""
+    from scrutiny.workspace import deleted
+
     with user_errors():
         ws = open_workspace(workspace, db)
         with ws.session(deleted.PURGE) as session:
@@ -97,6 +102,10 @@ def create(
     db: DbOption = None,
 ) -> None:
     """Create an admin account: how a new workspace gets its first admin. Creates or upgrades the schema first."""
+    from scrutiny.workspace import accounts
+    from scrutiny.workspace.errors import Invalid
+    from scrutiny.workspace.models.accounts import Role
+
     with user_errors():
         ws = open_workspace(workspace, db)
         ws.upgrade()

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scrutiny.catalog import check_force
+from scrutiny.sources.synthetic_kinds import DEFAULT_MONTHS
 from scrutiny.vocab.months import check_month
 
 HEADER = (
@@ -41,7 +42,6 @@ HEADER = (
 NOTE = "SYNTHETIC DATA - not real police records"
 GENERATOR = "scrutiny synth"
 SIDECAR_SUFFIX = ".synthetic.json"
-DEFAULT_MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 CHUNK_ROWS = 250_000  # rows rendered at once: bounds memory; fixed so output does not depend on workers
 PARALLEL_MIN_ROWS = 400_000  # below this, starting worker processes costs more than it saves
 

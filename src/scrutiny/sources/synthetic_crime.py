@@ -34,7 +34,6 @@ from scrutiny.sources.police_uk_crime import OUTCOMES_HEADER, STREET_HEADER
 from scrutiny.sources.synthetic import (
     CHUNK_ROWS,
     DEFAULT_FORCES,
-    DEFAULT_MONTHS,
     GENERATOR,
     NOTE,
     PARALLEL_MIN_ROWS,
@@ -49,13 +48,11 @@ from scrutiny.sources.synthetic import (
     run_tasks,
     write_sidecar,
 )
+from scrutiny.sources.synthetic_kinds import CRIME_KINDS, DEFAULT_MONTHS, KINDS, OUTCOMES, STREET
 from scrutiny.vocab.months import check_month
 
 RenderChunk = Callable[[int, int], pa.Array]  # rows [a, b) of a file as one string array, line endings included
 
-STOP_AND_SEARCH, STREET, OUTCOMES = "stop-and-search", "street", "outcomes"
-KINDS = (STOP_AND_SEARCH, STREET, OUTCOMES)  # what `scrutiny synth --kind` takes
-CRIME_KINDS = (STREET, OUTCOMES)
 
 # --- volumes ---------------------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.derived import refresh
+from scrutiny.warehouse.limits import SHRINK_LIMIT_PERCENT
 from scrutiny.warehouse.reference_load import write_batch, write_rejects
 from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
 from scrutiny.warehouse.table_upgrades import ensure_tables
@@ -49,11 +50,6 @@ from scrutiny.warehouse.writing import WriteSession
 RECORDS_TABLE = "stop_search"
 BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
 ROWS_BATCH_BYTES = 128 * 1024 * 1024  # files of a table written at once (their rows sit in memory as arrow)
-
-# A replacement may remove at most this share of a loaded force-month without --allow-shrink. A corrected
-# republication changes a month by a few records (late additions, duplicates removed); losing more than a
-# tenth looks like a truncated download, a partial API answer or the wrong file, not a correction.
-SHRINK_LIMIT_PERCENT = 10
 
 
 class IngestRefused(BadInput):
