@@ -7,13 +7,25 @@ work out again for every query is kept in a `ReaderCache` for one version of the
 (a DESCRIBE per `backend.table(...)`), the list of tables, and the SQL each expression compiles to (Ibis
 spends more CPU compiling a small query than DuckDB spends running it). The web server shares one cache
 across all the requests that read one version (scrutiny.web.deps.Warehouse).
+
+Compiled SQL is kept by the expression's *shape*: the expression with its string and date literals (force
+ids, area codes, months: what differs between two scopes) taken out as slots. A new shape is compiled twice,
+once as it is and once with a made-up value in each slot, and the second is cut at those values into a
+template; the template is kept only if, filled with the real values, it gives exactly the first compilation
+(otherwise that shape is always compiled in full). Later queries of that shape only fill the template with
+their own literals, each rendered as Ibis renders a literal, so a document for another force or month range
+costs no compilation at all.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,11 +34,14 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
+from ibis.common.graph import Node
 
 from scrutiny.warehouse.connect import connect
 
 T = TypeVar("T")
-COMPILED_ENTRIES = 4096  # compiled queries kept per version; a document compiles about twenty
+COMPILED_ENTRIES = 4096  # compiled queries (and templates) kept per version; a document compiles about twenty
+SHAPES = 200_000  # distinct sub-expressions numbered per version before the numbering starts again
+MAX_SLOTS = 500  # literals taken out of one query at most (more: compiled in full)
 
 
 class ReaderCache:
@@ -39,8 +54,14 @@ class ReaderCache:
         self._schemas: dict[str, Any] = {}
         self._tables: list[str] | None = None
         self._compiled: OrderedDict[Hashable, str] = OrderedDict()
+        self._templates: OrderedDict[Hashable, _Template | None] = OrderedDict()  # None: compile in full
+        self._shapes: dict[Hashable, int] = {}
+        self._numbers = itertools.count()
+        self._rendered: dict[ops.Literal, str] = {}
+        self.token = secrets.token_hex(4)  # in made-up slot values, so no real value can look like one
+        self.verify = False  # compile every query in full too and check the template against it (tests)
         self.compiles = 0  # compiled, not found (tests and benchmarks read these)
-        self.reuses = 0
+        self.reuses = 0  # found: the same expression, or one of the same shape
 
     def schema(self, name: str, find: Callable[[], Any]) -> Any:
         found = self._schemas.get(name)
@@ -67,6 +88,97 @@ class ReaderCache:
             while len(self._compiled) > self.compiled_entries:
                 self._compiled.popitem(last=False)
         return sql
+
+
+    def shape_id(self, signature: Hashable) -> int:
+        """A number for a sub-expression's signature (its type, arguments and children's numbers)."""
+        found = self._shapes.get(signature)
+        if found is None:
+            with self._guard:
+                if len(self._shapes) >= SHAPES:
+                    self._shapes.clear()  # numbers already handed out stay unique: they keep counting up
+                found = self._shapes.get(signature)
+                if found is None:
+                    found = self._shapes[signature] = next(self._numbers)
+        return found
+
+    def template(self, key: Hashable) -> _Template | bool | None:
+        """The template of a shape; None when it cannot have one; False when not known yet."""
+        with self._guard:
+            if key not in self._templates:
+                return False
+            self._templates.move_to_end(key)
+            self.reuses += 1
+            return self._templates[key]
+
+    def keep_template(self, key: Hashable, template: _Template | None) -> None:
+        with self._guard:
+            self.compiles += 1
+            self._templates[key] = template
+            while len(self._templates) > self.compiled_entries:
+                self._templates.popitem(last=False)
+
+    def rendered(self, literal: ops.Literal, render: Callable[[ops.Literal], str]) -> str:
+        text = self._rendered.get(literal)
+        if text is None:
+            if len(self._rendered) > SHAPES:
+                self._rendered.clear()
+            text = self._rendered[literal] = render(literal)
+        return text
+
+
+class _Template:
+    """A query's SQL cut at its literals: `parts[0] + slot + parts[1] + ...`, `order` naming each cut's slot."""
+
+    def __init__(self, parts: list[str], order: list[int]) -> None:
+        self.parts, self.order = parts, order
+
+    def fill(self, values: list[str]) -> str:
+        out = [self.parts[0]]
+        for slot, part in zip(self.order, self.parts[1:], strict=True):
+            out.append(values[slot])
+            out.append(part)
+        return "".join(out)
+
+
+def _templatable(literal: ops.Literal) -> bool:
+    """String and date literals: what tells one scope from another, each rendered the same way anywhere."""
+    value, dtype = literal.value, literal.dtype
+    return (type(value) is str and dtype.is_string()) or (type(value) is date and dtype.is_date())
+
+
+def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
+    """The shape number of `op` (the same for two expressions that differ only in templatable literals) and its
+    templatable literals in slot order (an equal literal used twice is one slot). TypeError: not hashable."""
+    slots: dict[ops.Literal, int] = {}
+    literals: list[ops.Literal] = []
+    seen: dict[int, int] = {}
+
+    def argument(value: Any) -> Hashable:
+        if isinstance(value, Node):
+            return node(value)
+        if isinstance(value, tuple):
+            return ("t", *map(argument, value))
+        if isinstance(value, dict):  # Ibis's frozen (ordered) dicts: the order is part of the query
+            return ("d", *((k, argument(v)) for k, v in value.items()))
+        return (type(value), value)
+
+    def node(n: Node) -> int:
+        found = seen.get(id(n))
+        if found is not None:
+            return found
+        if type(n) is ops.Literal and _templatable(n):
+            slot = slots.get(n)
+            if slot is None:
+                slot = slots[n] = len(literals)
+                literals.append(n)
+            signature: Hashable = ("$", slot, n.dtype)
+        else:
+            signature = (type(n), *map(argument, n.__args__))
+        number = seen[id(n)] = cache.shape_id(signature)
+        return number
+
+    return node(op), literals
 
 
 class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
@@ -102,9 +214,52 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
 
     def compile(self, expr: ir.Expr, /, *, limit: Any = None, params: Any = None, pretty: bool = False) -> str:
         if params:  # bound parameters change the SQL: not kept
-            return str(super().compile(expr, limit=limit, params=params, pretty=pretty))
-        return self.cache.compiled((expr.op(), limit, pretty),
-                                   lambda: str(super(Reader, self).compile(expr, limit=limit, pretty=pretty)))
+            return self._compile(expr, limit, pretty, params)
+        op = expr.op()
+        try:
+            shape, literals = _shape(op, self.cache)
+        except TypeError:  # an argument that cannot be hashed (an in-memory table's data): keyed on the expression
+            return self.cache.compiled((op, limit, pretty), lambda: self._compile(expr, limit, pretty))
+        key = (shape, limit, pretty)
+        template = self.cache.template(key)
+        if template is False:
+            full = self._compile(expr, limit, pretty)
+            self.cache.keep_template(key, self._template(expr, literals, limit, pretty, full))
+            return full
+        if template is None or isinstance(template, bool):
+            return self._compile(expr, limit, pretty)
+        sql = template.fill([self.cache.rendered(lit, self._render) for lit in literals])
+        if self.cache.verify:
+            full = self._compile(expr, limit, pretty)
+            assert sql == full, f"template of shape {shape} gave\n{sql}\ninstead of\n{full}"
+        return sql
+
+    def _compile(self, expr: ir.Expr, limit: Any, pretty: bool, params: Any = None) -> str:
+        return str(super().compile(expr, limit=limit, params=params, pretty=pretty))
+
+    def _render(self, literal: ops.Literal) -> str:
+        return str(self.compiler.visit_Literal(literal, value=literal.value, dtype=literal.dtype).sql(self.dialect))
+
+    def _template(self, expr: ir.Expr, literals: list[ops.Literal], limit: Any, pretty: bool,
+                  full: str) -> _Template | None:
+        """`expr`'s SQL cut at its literals, checked against `full`; None if it cannot be cut so."""
+        if not literals or len(literals) > MAX_SLOTS:
+            return _Template([full], []) if not literals else None
+        stand_ins = [ops.Literal(f"scrutiny{self.cache.token}slot{i}", lit.dtype) if lit.dtype.is_string()
+                     else ops.Literal(date(1000 + i, 1, 1), lit.dtype) for i, lit in enumerate(literals)]
+        try:
+            marked = self._compile(expr.op().replace(dict(zip(literals, stand_ins, strict=True))).to_expr(), limit,
+                                   pretty)
+        except Exception:
+            return None
+        slot_of = {self._render(stand_in): i for i, stand_in in enumerate(stand_ins)}
+        pieces = re.split("(" + "|".join(map(re.escape, slot_of)) + ")", marked)
+        template = _Template(pieces[0::2], [slot_of[m] for m in pieces[1::2]])
+        if sorted(set(template.order)) != list(range(len(literals))):  # a literal not in the SQL as rendered
+            return None
+        if template.fill([self._render(lit) for lit in literals]) != full:
+            return None
+        return template
 
 
 def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:

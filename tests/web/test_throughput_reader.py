@@ -1,0 +1,116 @@
+"""The web server's reads (issue 22): one DuckDB instance attaching each version of the warehouse, and the
+Reader backend's per-version cache of schemas, table names and compiled SQL (templates by shape).
+
+Every template is checked here against Ibis compiling the same expression in full (`ReaderCache.verify`), on
+documents for several scopes of the small warehouse; the documents must equal `compute_metrics`'s."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import ibis
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from scrutiny.metrics import Scope, compute_metrics
+from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
+from scrutiny.warehouse.connect import connect
+from scrutiny.web.api.metrics import document
+from scrutiny.web.deps import ScopeParams, Warehouse
+from tests.web.conftest import write_march
+
+SCOPES = [  # force, area, from, to, ethnicity, purpose, power
+    ("kent", None, "2024-01", "2024-01", "self", None, None),
+    ("kent", None, "2024-02", "2024-02", "self", None, None),
+    ("kent", None, "2024-01", "2024-02", "officer", None, None),
+    ("btp", None, "2024-01", "2024-01", "self", None, None),
+    ("all", None, "2024-01", "2024-02", "self", None, None),
+    ("btp,kent", None, "2024-01", "2024-01", "self", "drugs", None),
+    ("kent", "E07000110", "2024-01", "2024-02", "self", None, None),
+    ("kent", None, "2024-01", "2024-02", "self", None, "s23"),
+]
+
+
+def count_kent(backend: ibis.BaseBackend) -> int:
+    stops = backend.table("stop_search")
+    return int(stops.filter(stops.force == "kent").count().execute())
+
+
+def test_documents_through_templates_equal_full_compilation_and_compute_metrics(web_db: Path) -> None:
+    warehouse = Warehouse(web_db, lock_wait=1.0, slots=2)
+    warehouse.read(lambda backend: None)
+    cache = warehouse.cache
+    assert cache is not None
+    cache.verify = True  # every SQL filled from a template is compared with Ibis's own compilation
+    for force, area, start, end, ethnicity, purpose, power in SCOPES:
+        params = ScopeParams(force, area, start, end, ethnicity, purpose, power)
+        served = warehouse.read(lambda backend, p=params: document(backend, p))
+        area_name = served["scope"]["area_name"]
+        assert served == compute_metrics(web_db, Scope(force, area, start, end, ethnicity, area_name, purpose,
+                                                       power))
+    assert cache.reuses > cache.compiles  # most queries were filled in, not compiled
+    warehouse.close()
+
+
+def test_a_second_scope_of_the_same_shape_is_filled_in_not_compiled(web_db: Path) -> None:
+    cache = ReaderCache("test")
+    reader = Reader.over(connect(web_db, read_only=True), cache)
+    try:
+        def query(force: str, month: date) -> ibis.Table:
+            stops = reader.table("stop_search")
+            chosen = stops.filter(stops.force == force, stops.month <= month)
+            return chosen.group_by("force").aggregate(n=chosen.count())
+
+        first = reader.compile(query("kent", date(2024, 1, 1)))
+        assert cache.compiles == 1 and cache.reuses == 0
+        second = reader.compile(query("btp", date(2024, 2, 1)))
+        assert cache.compiles == 1 and cache.reuses == 1
+        assert second == DuckDBBackend.compile(reader, query("btp", date(2024, 2, 1)))  # as Ibis compiles it
+        assert second != first and "'btp'" in second and "MAKE_DATE(2024, 2, 1)" in second
+        assert reader.raw_sql(second).fetchall() == [("btp", 12)]
+        # the same literal twice is one slot: another shape from two different ones
+        stops = reader.table("stop_search")
+        same = stops.filter(stops.force == "kent", stops.legislation == "kent")
+        other = stops.filter(stops.force == "kent", stops.legislation == "btp")
+        assert "'btp'" in reader.compile(other) and "'btp'" not in reader.compile(same)
+    finally:
+        reader.disconnect()
+
+
+def test_the_next_read_after_an_ingest_sees_the_new_file(fresh_db: Path, tmp_path: Path) -> None:
+    warehouse = Warehouse(fresh_db, lock_wait=1.0, slots=2)
+    assert warehouse.read(count_kent) == 54
+    before = warehouse.cache
+    done = subprocess.run([sys.executable, "-m", "scrutiny", "ingest", str(write_march(tmp_path / "march")), "--db",
+                           str(fresh_db)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert warehouse.read(count_kent) == 54 + 9
+    assert warehouse.cache is not before  # nothing worked out for the old file is used for the new one
+    assert warehouse.opened == 2
+    warehouse.close()
+
+
+def test_nothing_holds_the_file_between_reads(fresh_db: Path) -> None:
+    """Between requests the file is detached, so a program that opens it for writing is not refused."""
+    warehouse = Warehouse(fresh_db, lock_wait=1.0, slots=2)
+    assert warehouse.read(count_kent) == 54
+    writer = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+                             str(fresh_db)], capture_output=True, text=True, timeout=60)
+    assert writer.returncode == 0, writer.stderr
+    assert warehouse.read(count_kent) == 54  # and the same instance attaches it again
+    warehouse.close()
+
+
+def test_one_instance_serves_every_read(web_db: Path) -> None:
+    warehouse = Warehouse(web_db, lock_wait=1.0, slots=2)
+    with warehouse.backend() as first:
+        assert count_kent(first) == 54
+        assert warehouse.read(count_kent) == 54  # overlapping work shares the attachment
+    assert warehouse.opened == 1
+    for _ in range(2):
+        assert warehouse.read(count_kent) == 54
+    assert warehouse.opened == 3  # attached once per read (none overlapped), in the same instance
+    warehouse.close()
+    warehouse.close()  # closing twice is harmless
