@@ -6,13 +6,20 @@ into bench-results/metrics-10m.duckdb (metrics-<N>.duckdb) and reused while it i
 
 Four scopes: the Metropolitan Police for 2024 (one force-year), every force for 2024 (national), and a borough
 (Hackney) for 2024 without a lens and with `--purpose drugs`: the lensed document must take no more than 10%
-longer than the unlensed one. For each, four figures:
+longer than the unlensed one. For each, five figures:
 - scrutiny cold: a fresh process, `scrutiny metrics ... --format json`, wall time (imports included);
 - scrutiny warm: `compute_metrics` in this process, one warm-up call then the median of --repeats calls;
+- scrutiny rows warm: the same from `stop_search` itself (`rows=True`), not the prepared counts: the path
+  every figure took before them, the reference (its document must be the same JSON);
 - pandas cold: a fresh process, `bench/baseline_metrics_pandas.py` (imports, read the columns from
   DuckDB into pandas, compute);
 - pandas warm: the rows loaded into pandas once, untimed, then the median of --repeats `compute` calls.
 The pandas figures are checked against the scrutiny document (counts exactly, rates to 1e-9).
+
+Then the uncached documents (issue 22's goal: any borough or force-year in under 50 ms of server time): every
+London borough's 2024 document and every force's 2024 document, each computed once (no two alike, so nothing
+is answered from a cache), in this process, from the prepared counts and from the rows; each must be the same
+JSON on both paths. Median, 90th percentile and largest time per document.
 
 Results: a Rich table and bench-results/metrics.json, judged against the goals below.
 
@@ -44,6 +51,7 @@ TEN_MILLION = 10_000_000
 GOAL_NATIONAL_WARM_S = 1.0
 GOAL_RATIO = 5.0
 GOAL_LENS_OVERHEAD = 1.10  # a lensed document may take at most 10% longer than the same scope unlensed
+GOAL_UNCACHED_S = 0.050  # any borough or force-year document, uncached, in under 50 ms of server time
 YEAR = ("2024-01", "2024-12")
 HACKNEY = "E09000012"
 # label -> (force, area code, purpose)
@@ -53,7 +61,7 @@ SCOPES: dict[str, tuple[str, str | None, str | None]] = {
     "Hackney 2024": ("metropolitan", HACKNEY, None),
     "Hackney 2024, drugs": ("metropolitan", HACKNEY, "drugs"),
 }
-TIMINGS = ("scrutiny_cold_s", "scrutiny_warm_s", "pandas_cold_s", "pandas_warm_s")
+TIMINGS = ("scrutiny_cold_s", "scrutiny_warm_s", "scrutiny_rows_warm_s", "pandas_cold_s", "pandas_warm_s")
 
 
 def _load(name: str, path: Path) -> ModuleType:
@@ -119,7 +127,7 @@ def warehouse(rows: int, rebuild: bool) -> tuple[Path, dict[str, Any]]:
         info = json.loads(sidecar.read_text())
         if {k: info.get(k) for k in wanted} == wanted and _row_count(db) == rows:
             print(f"reusing {db.relative_to(REPO)} ({rows:,} rows, built {info.get('built')})")
-            return db, info | {"reused": True}
+            return db, info | {"reused": True, "prepared_built_s": _prepare(db)}
     dataset = ingest_bench.synthetic_dataset(rows)  # generated into bench-results/ unless already there
     for stale in (db, db.with_name(db.name + ".wal"), sidecar):
         stale.unlink(missing_ok=True)
@@ -140,6 +148,25 @@ def warehouse(rows: int, rebuild: bool) -> tuple[Path, dict[str, Any]]:
                      "ingest_peak_rss_mb": proc.peak_rss_mb, "synthetic": str(dataset.paths[0])}
     sidecar.write_text(json.dumps(info, indent=2) + "\n")
     return db, info | {"reused": False}
+
+
+def _prepare(db: Path) -> float | None:
+    """Build the prepared counts (warehouse.aggregates) of a warehouse made before them, as its next ingest
+    would; the seconds it took, or None when it has them."""
+    import duckdb
+
+    from scrutiny.warehouse import aggregates
+
+    with duckdb.connect(str(db)) as con:
+        present = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if all(c.name in present for c in aggregates.CUBES):
+            return None
+        print(f"building the prepared counts of {db.relative_to(REPO)} ...", flush=True)
+        start = time.perf_counter()
+        con.execute("BEGIN TRANSACTION")
+        aggregates.build_missing(con)
+        con.execute("COMMIT")
+        return time.perf_counter() - start
 
 
 def _row_count(db: Path) -> int | None:
@@ -166,6 +193,8 @@ class Result:
     scrutiny_cold_s: list[float] = field(default_factory=list)
     scrutiny_cold_peak_mb: float = 0.0
     scrutiny_warm_s: list[float] = field(default_factory=list)
+    scrutiny_rows_warm_s: list[float] = field(default_factory=list)
+    rows_json_matches: bool | None = None
     pandas_cold_s: list[float] = field(default_factory=list)
     pandas_cold_peak_mb: float = 0.0
     pandas_cold_load_s: float = 0.0
@@ -205,16 +234,68 @@ def scrutiny_cold(db: Path, r: Result, runs: int) -> dict[str, Any] | None:
 
 
 def scrutiny_warm(db: Path, r: Result, repeats: int) -> dict[str, Any]:
-    from scrutiny.metrics import Scope, compute_metrics
+    """The document from the prepared counts, then from the rows (the path before them), each warmed up once."""
+    from scrutiny.metrics.document import Scope, compute_metrics
 
     scope = Scope(r.force, r.area, *YEAR, "self", None, r.purpose)
-    doc = compute_metrics(db, scope)  # warm-up
-    for _ in range(repeats):
-        start = time.perf_counter()
-        compute_metrics(db, scope)
-        r.scrutiny_warm_s.append(time.perf_counter() - start)
-    r.rows = int(doc["searches"])
-    return doc
+    docs: dict[bool, dict[str, Any]] = {}
+    for rows, times in ((False, r.scrutiny_warm_s), (True, r.scrutiny_rows_warm_s)):
+        docs[rows] = compute_metrics(db, scope, rows=rows)  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            compute_metrics(db, scope, rows=rows)
+            times.append(time.perf_counter() - start)
+    r.rows = int(docs[False]["searches"])
+    r.rows_json_matches = _same_document(docs[True], docs[False])
+    return docs[False]
+
+
+@dataclass
+class Uncached:
+    """Distinct documents of one kind (boroughs, or force-years), each computed once per path."""
+
+    kind: str
+    scopes: list[str] = field(default_factory=list)
+    prepared_s: list[float] = field(default_factory=list)
+    rows_s: list[float] = field(default_factory=list)
+    same_json: bool = True
+
+    def stats(self, name: str) -> dict[str, float | None]:
+        values: list[float] = sorted(getattr(self, name))
+        if not values:
+            return {"median": None, "p90": None, "max": None}
+        return {"median": statistics.median(values), "p90": values[min(len(values) - 1, int(0.9 * len(values)))],
+                "max": values[-1]}
+
+
+def uncached(db: Path) -> list[Uncached]:
+    """Every London borough's and every force's 2024 document, each once, on both paths (after one unrelated
+    document to warm the process up)."""
+    import duckdb
+
+    from scrutiny.metrics.document import Scope, compute_metrics
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        boroughs = [c for (c,) in con.execute("SELECT DISTINCT area_code FROM stop_search WHERE force = "
+                                              "'metropolitan' AND area_code LIKE 'E09%' ORDER BY 1").fetchall()]
+        forces = [f for (f,) in con.execute("SELECT DISTINCT force FROM stop_search ORDER BY 1").fetchall()]
+    kinds = {"borough 2024": [Scope("metropolitan", code, *YEAR) for code in boroughs],
+             "force-year 2024": [Scope(force, None, *YEAR) for force in forces]}
+    compute_metrics(db, Scope("metropolitan", None, "2024-01", "2024-01"))  # imports, first connection
+    out = []
+    for kind, scopes in kinds.items():
+        u = Uncached(kind)
+        print(f"uncached {kind}: {len(scopes)} distinct documents, prepared counts and rows ...", flush=True)
+        for scope in scopes:
+            docs = []
+            for rows, times in ((False, u.prepared_s), (True, u.rows_s)):
+                start = time.perf_counter()
+                docs.append(compute_metrics(db, scope, rows=rows))
+                times.append(time.perf_counter() - start)
+            u.scopes.append(scope.area or scope.force)
+            u.same_json &= bool(_same_document(docs[0], docs[1]))
+        out.append(u)
+    return out
 
 
 def pandas_cold(db: Path, r: Result, runs: int) -> dict[str, Any]:
@@ -264,6 +345,7 @@ def verdicts(results: list[Result]) -> dict[str, Any]:
             ratio = r.ratio(kind)
             out[f"{r.key}_{kind}_ratio_at_least_5x"] = ratio is not None and ratio >= GOAL_RATIO
         out[f"{r.key}_counts_agree"] = not r.disagreements
+        out[f"{r.key}_same_json_on_both_paths"] = bool(r.rows_json_matches)
     plain = {(r.force, r.area): r for r in results if r.purpose is None}
     for r in results:
         base = plain.get((r.force, r.area))
@@ -272,6 +354,16 @@ def verdicts(results: list[Result]) -> dict[str, Any]:
             overhead = lensed / unlensed if lensed and unlensed else None
             out[f"{r.key}_lens_overhead"] = overhead
             out[f"{r.key}_within_10pct_of_unlensed"] = overhead is not None and overhead <= GOAL_LENS_OVERHEAD
+    return out
+
+
+def uncached_verdicts(found: list[Uncached]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for u in found:
+        key = u.kind.replace(" ", "_")
+        worst = u.stats("prepared_s")["max"]
+        out[f"uncached_{key}_under_50ms"] = worst is not None and worst < GOAL_UNCACHED_S
+        out[f"uncached_{key}_same_json_on_both_paths"] = u.same_json
     return out
 
 
@@ -286,15 +378,18 @@ def report(results: list[Result], verdict: dict[str, Any], rows: int) -> None:
     table = Table(title=f"Metrics on a {rows:,}-row synthetic warehouse: compute_metrics vs pandas groupby "
                         "(median seconds)")
     for col in ("scope", "rows", "tool", "cold s", "warm s", "load s", "peak MB (cold)", "pandas/scr cold",
-                "pandas/scr warm"):
+                "pandas/scr warm", "rows/prepared warm"):
         table.add_column(col, justify="left" if col in ("scope", "tool") else "right")
     for r in results:
         cold, warm = r.ratio("cold"), r.ratio("warm")
+        prepared, by_rows = r.median("scrutiny_warm_s"), r.median("scrutiny_rows_warm_s")
         table.add_row(r.scope, f"{r.rows:,}", "scrutiny", _s(r.median("scrutiny_cold_s")),
-                      _s(r.median("scrutiny_warm_s")), "", f"{r.scrutiny_cold_peak_mb:,.0f}",
-                      f"{cold:.2f}x" if cold else "-", f"{warm:.2f}x" if warm else "-")
+                      _s(prepared), "", f"{r.scrutiny_cold_peak_mb:,.0f}",
+                      f"{cold:.2f}x" if cold else "-", f"{warm:.2f}x" if warm else "-",
+                      f"{by_rows / prepared:.2f}x" if prepared and by_rows else "-")
+        table.add_row("", "", "scrutiny rows", "", _s(by_rows), "", "", "", "", "")
         table.add_row("", "", "pandas", _s(r.median("pandas_cold_s")), _s(r.median("pandas_warm_s")),
-                      f"{r.pandas_load_s:.3f}", f"{r.pandas_cold_peak_mb:,.0f}", "", "")
+                      f"{r.pandas_load_s:.3f}", f"{r.pandas_cold_peak_mb:,.0f}", "", "", "")
     console = Console()
     if console.width < 120:
         console = Console(width=120)
@@ -316,6 +411,29 @@ def report(results: list[Result], verdict: dict[str, Any], rows: int) -> None:
             console.print(f"  [red]{line}[/]", highlight=False)
 
 
+def report_uncached(found: list[Uncached], verdict: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Uncached documents, each computed once (seconds per document, server side)")
+    for col in ("kind", "documents", "path", "median", "p90", "max", "rows/prepared (median)"):
+        table.add_column(col, justify="left" if col in ("kind", "path") else "right")
+    for u in found:
+        prepared, by_rows = u.stats("prepared_s"), u.stats("rows_s")
+        ratio = by_rows["median"] / prepared["median"] if prepared["median"] and by_rows["median"] else None
+        table.add_row(u.kind, str(len(u.scopes)), "prepared", _s(prepared["median"]), _s(prepared["p90"]),
+                      _s(prepared["max"]), f"{ratio:.2f}x" if ratio else "-")
+        table.add_row("", "", "rows", _s(by_rows["median"]), _s(by_rows["p90"]), _s(by_rows["max"]), "")
+    console = Console(width=120)
+    console.print(table)
+    marks = {True: "[green]met[/]", False: "[red]NOT met[/]"}
+    for u in found:
+        key = u.kind.replace(" ", "_")
+        console.print(f"{u.kind}: every document under {GOAL_UNCACHED_S * 1000:.0f} ms: "
+                      f"{marks[verdict[f'uncached_{key}_under_50ms']]}; same JSON on both paths: "
+                      f"{marks[verdict[f'uncached_{key}_same_json_on_both_paths']]}", highlight=False)
+
+
 def environment() -> dict[str, Any]:
     import ibis
 
@@ -330,13 +448,15 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed warm calls after one warm-up (median)")
     parser.add_argument("--cold", type=int, default=3, help="fresh-process runs per tool and scope (median)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the metrics warehouse")
+    parser.add_argument("--only-uncached", action="store_true",
+                        help="only the uncached documents (no cold runs, no pandas)")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     db, built = warehouse(args.rows, args.rebuild)
     load_before = os.getloadavg()
 
     results = []
-    for label, (force, area, purpose) in SCOPES.items():
+    for label, (force, area, purpose) in ({} if args.only_uncached else SCOPES).items():
         r = Result(label, force, area, purpose)
         print(f"{label}: scrutiny cold x{args.cold} ...", flush=True)
         cold_doc = scrutiny_cold(db, r, args.cold)
@@ -350,8 +470,11 @@ def main() -> int:
         r.disagreements = baseline.disagreements(figures, doc)
         results.append(r)
 
-    verdict = verdicts(results)
-    report(results, verdict, args.rows)
+    found = uncached(db)
+    verdict = verdicts(results) | uncached_verdicts(found)
+    if results:
+        report(results, verdict, args.rows)
+    report_uncached(found, verdict)
     load_after = os.getloadavg()
     print(f"load average (1 min) {load_before[0]:.1f} at start, {load_after[0]:.1f} at end ({os.cpu_count()} cores; "
           "well above 1, other work shared the machine and the figures are slower than alone)")
@@ -359,7 +482,7 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": environment() | {"load_average_at_start": load_before},
         "goals": {"national_warm_s": GOAL_NATIONAL_WARM_S, "ratio_vs_pandas": GOAL_RATIO,
-                  "lens_overhead": GOAL_LENS_OVERHEAD},
+                  "lens_overhead": GOAL_LENS_OVERHEAD, "uncached_s": GOAL_UNCACHED_S},
         "warehouse": {"path": str(db.relative_to(REPO)), "bytes": db.stat().st_size, **built},
         "months": list(YEAR),
         "repeats": args.repeats,
@@ -370,11 +493,14 @@ def main() -> int:
             | {"ratio_cold": r.ratio("cold"), "ratio_warm": r.ratio("warm")}
             for r in results
         ],
+        "uncached": [asdict(u) | {"prepared": u.stats("prepared_s"), "rows": u.stats("rows_s")} for u in found],
         "verdict": verdict,
     }
     (RESULTS / "metrics.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {(RESULTS / 'metrics.json').relative_to(REPO)}")
-    return 0 if all(verdict.get(f"{r.key}_counts_agree") for r in results) else 1
+    agree = all(verdict.get(f"{r.key}_counts_agree") and verdict.get(f"{r.key}_same_json_on_both_paths")
+                for r in results)
+    return 0 if agree and all(u.same_json for u in found) else 1
 
 
 if __name__ == "__main__":
