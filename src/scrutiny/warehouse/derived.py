@@ -13,7 +13,7 @@ from typing import Protocol
 
 import duckdb
 
-from scrutiny.warehouse import aggregates
+from scrutiny.warehouse import aggregates, crime_aggregates, revisions
 
 
 class Written(Protocol):
@@ -28,6 +28,12 @@ class Written(Protocol):
     @property
     def month(self) -> date | None: ...
 
+    @property
+    def action(self) -> str: ...  # new, replaced, ...
+
+    @property
+    def source_id(self) -> int | None: ...  # ingest_log.id of the load
+
 
 Refresher = Callable[[duckdb.DuckDBPyConnection, Sequence[Written]], None]
 
@@ -40,7 +46,9 @@ def stop_search_counts(con: duckdb.DuckDBPyConnection, written: Sequence[Written
 
 
 REFRESHERS: list[Refresher] = [
+    revisions.record,  # before the counts are refreshed: they still hold what a replaced force-month counted
     stop_search_counts,
+    crime_aggregates.refresh,  # street crime and outcomes: finds what changed in ingest_log itself
 ]
 
 
