@@ -31,6 +31,9 @@ def serve(
         "--proxy-headers", help="Behind a reverse proxy: believe its X-Forwarded-Proto and X-Forwarded-For, from "
         "the proxies in $SCRUTINY_TRUSTED_PROXIES (this machine, 127.0.0.1 and ::1, when that is not set). Login "
         "cookies are then Secure on every request the proxy says came over HTTPS.")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Server processes sharing the port: uncached answers are mostly Python, so one process "
+        "uses one core. Each keeps its own response cache and threshold-fit queue (docs/deploy.md).")] = 1,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1/, docs at /api/v1/docs) over the warehouse.
 
@@ -38,9 +41,15 @@ def serve(
     while the server runs; answers change as soon as it finishes. The panel workspace (/workspace) keeps its own
     database, created or upgraded at start; `scrutiny user create --admin EMAIL` makes its first admin."""
     from scrutiny.config import resolve_db
+    from scrutiny.errors import BadInput
     from scrutiny.web import get_settings  # imported here: the other commands should not pay for the web stack
+    from scrutiny.web.workers import check_workers
 
     with user_errors():  # a bad --workspace, or a workspace database that cannot be opened: one line, exit 2
+        try:
+            check_workers(workers)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
         settings = get_settings(resolve_db(db), workspace_url=workspace)
         if proxy_headers and not settings.trusted_proxies:
             settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
@@ -49,11 +58,12 @@ def serve(
                           f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
         console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "
                       f"warehouse {settings.db}", highlight=False)
-        run(settings, host, port)
+        run(settings, host, port, workers=workers)
 
 
-def run(settings: Settings, host: str, port: int, *, access_log: bool = True) -> None:
-    """The app for `settings` under uvicorn (one process; httptools and uvloop when installed)."""
+def run(settings: Settings, host: str, port: int, *, access_log: bool = True, workers: int = 1) -> None:
+    """The app for `settings` under uvicorn (httptools and uvloop when installed): in this process, or in
+    `workers` processes (scrutiny.web.workers) under uvicorn's supervisor."""
     import uvicorn
 
     from scrutiny.web.app import create_app, settle
@@ -62,6 +72,18 @@ def run(settings: Settings, host: str, port: int, *, access_log: bool = True) ->
     app = create_app(settings)
     app.state.workspace.upgrade()  # the workspace's schema at this version's (created on first start)
     startup_purge(app.state.workspace)  # contact details past their retention period go before anyone looks
+    if workers > 1:
+        import os
+
+        from uvicorn.supervisors import Multiprocess
+
+        from scrutiny.web.workers import FACTORY, SETTINGS_VARIABLE, encode
+
+        os.environ[SETTINGS_VARIABLE] = encode(settings)
+        config = uvicorn_config(FACTORY, settings, host, port, access_log=access_log, workers=workers)
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
     settle(app)
     server = uvicorn.Server(uvicorn_config(app, settings, host, port, access_log=access_log))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down cleanly already
@@ -70,8 +92,8 @@ def run(settings: Settings, host: str, port: int, *, access_log: bool = True) ->
         raise typer.Exit(3)
 
 
-def uvicorn_config(app: FastAPI, settings: Settings, host: str, port: int, *,
-                   access_log: bool = True) -> uvicorn.Config:
+def uvicorn_config(app: FastAPI | str, settings: Settings, host: str, port: int, *,
+                   access_log: bool = True, workers: int = 1) -> uvicorn.Config:
     """uvicorn's configuration for `app`. Forwarded headers are believed only from `settings.trusted_proxies`
     (uvicorn's own default trusts 127.0.0.1, which would let anyone on the machine pick their address)."""
     import uvicorn
@@ -80,7 +102,8 @@ def uvicorn_config(app: FastAPI, settings: Settings, host: str, port: int, *,
 
     trusted = [str(network) for network in trusted_networks(settings.trusted_proxies)]
     return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False,
-                          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
+                          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, workers=workers,
+                          factory=isinstance(app, str))
 
 
 def register(app: typer.Typer) -> None:
