@@ -45,7 +45,8 @@ demo: venv
 # outcomes (ingest_paths vs pandas, a year of every force), placing stops in every authority (vs London's alone),
 # the threshold test (full Met fit vs the first committed
 # model), the veil of darkness (a 3.5M-row synthetic force-year, goal under 30 s) and the policy-change test
-# (real Met months, goal under 5 s), then the web server under load (wrk from Debian, installed here if missing);
+# (real Met months, goal under 5 s), then the web server under load (wrk from Debian, installed here if missing)
+# and the pages in Chromium (bytes per page and the dashboard's first view, against the code before issue 22);
 # bench/README.md
 bench: venv
 	$(BIN)/python bench/run.py
@@ -56,8 +57,10 @@ bench: venv
 	$(BIN)/python bench/darkness_bench.py
 	$(BIN)/python bench/change_bench.py
 	$(BIN)/python bench/use_of_force_bench.py
+	$(BIN)/python bench/startup_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py
+	$(BIN)/python bench/pages_bench.py
 
 # docs/cli.md from every command's --help (tests/test_docs_cli.py fails when it is out of date)
 docs: venv

@@ -1,7 +1,7 @@
 """The web app: `create_app(settings)` builds it; nothing is read or opened at import time.
 
     /api/v1/...          the open JSON API (scrutiny.web.api), spec at /api/v1/openapi.json, docs at /api/v1/docs
-    /static/...          the dashboard's own and vendored files (no CDN)
+    /static/...          the dashboard's own and vendored files (no CDN), content-hashed names, compressed
     / and other pages    the dashboard (scrutiny.web.pages)
     /login, /workspace/… the panel workspace (scrutiny.web.workspace): every part in its registry (parts.PARTS),
                          on its own database (scrutiny.workspace); a missing or broken part stops create_app
@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import gc
 import json
-from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 import scrutiny
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.selection import loaded_months
-from scrutiny.web import api, errors, limits, pages, security_headers, workspace
+from scrutiny.web import api, errors, limits, pages, security_headers, static_assets, workspace
 from scrutiny.web.api.common import dump
 from scrutiny.web.api.metrics import document
 from scrutiny.web.cache import ResponseCache
@@ -32,7 +30,7 @@ from scrutiny.web.deps import ScopeParams, Warehouse
 from scrutiny.web.settings import Settings, get_settings
 from scrutiny.workspace.database import Workspace
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = static_assets.DIRECTORY
 DESCRIPTION = """Stop and search figures from public police data (data.police.uk, Census 2021), computed once in
 Scrutiny's metrics layer, so the API, the dashboard, the reports and the CLI agree. Errors have one shape:
 `{"detail": [{"loc": ["query", "from"], "msg": "...", "type": "..."}]}`. Contains public sector information
@@ -76,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     workspace.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # content-hashed names, compressed once, cached for a year (scrutiny.web.static_assets)
+    app.state.static_assets = static_assets.StaticAssets.scan(STATIC)
+    app.mount(static_assets.MOUNT, app.state.static_assets, name="static")
     app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
     app.add_middleware(limits.BodyLimits)
     security_headers.install(app)  # outermost: every response, refusals and errors included

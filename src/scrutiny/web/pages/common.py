@@ -27,6 +27,7 @@ from scrutiny.vocab.months import BadMonth, month_labels, month_start
 from scrutiny.vocab.months import default_period as latest_period
 from scrutiny.vocab.objects import OBJECT_LABELS, PURPOSE_WORDS
 from scrutiny.vocab.outcomes import OUTCOME_LABELS
+from scrutiny.web import static_assets
 from scrutiny.web.cache import respond
 from scrutiny.web.deps import Warehouse
 from scrutiny.web.pages import formatting
@@ -231,7 +232,7 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     base = {
         "request": request,
         "layout": "partial.html" if partial else "layout.html",
-        "static": lambda path: f"{request.scope.get('root_path', '')}/static/{path}",
+        "static": lambda path: static_assets.url(request, path),  # /static/<content-hashed name>
         "path": request.url.path,
     }
     html = ENV.get_template(template).render({**base, **context})
