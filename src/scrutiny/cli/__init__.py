@@ -22,6 +22,7 @@ from scrutiny.cli import (
     report,
     serve,
     synth,
+    update,
     use_of_force,
     warehouse,
     workspace,
@@ -46,6 +47,7 @@ def _check_settings() -> None:
 
 warehouse.register(app)
 fetch.register(app)
+update.register(app)
 synth.register(app)
 metrics.register(app)
 crime.register(app)
