@@ -21,10 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import typer
 from typer.testing import CliRunner, Result
 
-from scrutiny.cli import update as update_cli
+from scrutiny.cli import app
 from tests.loopback import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "update"
@@ -37,15 +36,7 @@ LISTED = {  # force-month → searches in the recorded answer
 LISTING: list[tuple[str, dict[str, str]]] = [("/api/crimes-street-dates", {}), ("/api/crime-last-updated", {})]
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.callback()(lambda: None)
-    update_cli.register(app)
-    return app
-
-
-APP = _app()
-SCRUTINY = [sys.executable, "-c", "from tests.cli.test_update import APP; APP()"]
+SCRUTINY = [sys.executable, "-m", "scrutiny"]
 
 
 @dataclass
@@ -84,7 +75,7 @@ def server(api: Api) -> Iterator[LoopbackServer]:
 
 
 def run(server: LoopbackServer, db: Path, *args: str) -> Result:
-    return CliRunner().invoke(APP, ["update", "--db", str(db), "--base-url", f"{server.url}/api", *args])
+    return CliRunner().invoke(app, ["update", "--db", str(db), "--base-url", f"{server.url}/api", *args])
 
 
 def asked(server: LoopbackServer) -> list[tuple[str, dict[str, str]]]:

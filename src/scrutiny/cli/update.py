@@ -44,13 +44,11 @@ def update(
     allow_shrink: AllowShrinkOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be fetched.")] = False,
 ) -> None:
-    """Fetch every stop-and-search month data.police.uk lists that the warehouse lacks or that may have been
-    republished since it was loaded, ingest them in one transaction and say what changed.
+    """Load every stop-and-search month data.police.uk lists that the warehouse lacks or that was republished.
 
-    Safe from cron or a systemd timer: one run at a time (a second exits 1 naming the first's pid), exit 1 with
-    one line when the API is down or refuses a month it lists, and the warehouse is either as it was or updated
-    whole. See docs/update.md.
-    """
+    Fetches them, ingests them in one transaction and says what changed: new and replaced months, months missing.
+
+    For cron or a systemd timer: one run at a time, one line and exit 1 when the API is down (docs/update.md)."""
     with user_errors():
         must_be_local(out, "--out")
         from scrutiny.catalog import check_force
