@@ -114,3 +114,18 @@ def test_one_instance_serves_every_read(web_db: Path) -> None:
     assert warehouse.opened == 3  # attached once per read (none overlapped), in the same instance
     warehouse.close()
     warehouse.close()  # closing twice is harmless
+
+
+def test_a_query_over_an_in_memory_table_is_compiled_as_it_is(web_db: Path) -> None:
+    """Ibis names each in-memory table anew, so such a query has no shape to share: compiled once, not twice."""
+    cache = ReaderCache("test")
+    reader = Reader.over(connect(web_db, read_only=True), cache)
+    try:
+        for force in ("kent", "btp"):
+            keys = ibis.memtable({"force": [force]})
+            stops = reader.table("stop_search")
+            joined = stops.join(keys, "force")
+            assert reader.execute(joined.count()) == {"kent": 54, "btp": 12}[force]
+        assert cache.compiles == 2 and cache.reuses == 0 and not cache._templates
+    finally:
+        reader.disconnect()

@@ -149,7 +149,8 @@ def _templatable(literal: ops.Literal) -> bool:
 
 def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
     """The shape number of `op` (the same for two expressions that differ only in templatable literals) and its
-    templatable literals in slot order (an equal literal used twice is one slot). TypeError: not hashable."""
+    templatable literals in slot order (an equal literal used twice is one slot). TypeError: an argument that
+    cannot be hashed, or an in-memory table (Ibis names each one anew, so its shape would never recur)."""
     slots: dict[ops.Literal, int] = {}
     literals: list[ops.Literal] = []
     seen: dict[int, int] = {}
@@ -167,6 +168,8 @@ def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
         found = seen.get(id(n))
         if found is not None:
             return found
+        if isinstance(n, ops.InMemoryTable):  # a new name every time: no shape to share
+            raise TypeError("an in-memory table")
         if type(n) is ops.Literal and _templatable(n):
             slot = slots.get(n)
             if slot is None:
@@ -218,7 +221,7 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
         op = expr.op()
         try:
             shape, literals = _shape(op, self.cache)
-        except TypeError:  # an argument that cannot be hashed (an in-memory table's data): keyed on the expression
+        except TypeError:  # unhashable, or an in-memory table: kept by the expression itself
             return self.cache.compiled((op, limit, pretty), lambda: self._compile(expr, limit, pretty))
         key = (shape, limit, pretty)
         template = self.cache.template(key)
