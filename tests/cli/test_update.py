@@ -383,3 +383,24 @@ def test_real_responses_of_the_metropolitan_police(tmp_path: Path) -> None:
         con.close()
     assert got == {m: len(json.loads((recorded / f"{m}.json").read_bytes())) for m in months}
     assert got["2024-09"] == 3253
+
+
+def test_a_failed_runs_responses_of_an_earlier_release_are_cleared(api: Api, server: LoopbackServer,
+                                                                   tmp_path: Path) -> None:
+    """Responses a failed run left are kept for its release and removed once the API has a newer one; the
+    responses the warehouse was loaded from stay."""
+    db = tmp_path / "w.duckdb"
+    updates = tmp_path / "police_uk_updates"
+    assert run(server, db).exit_code == 0
+    loaded = sorted(updates.rglob("*.json"))
+    assert len(loaded) == len(LISTED)
+    api.last_updated, api.gone = "2999-01-01", {("city-of-london", "2024-10")}  # a release after every load
+    assert run(server, db, "--workers", "1").exit_code == 1
+    left = sorted((updates / "2999-01-01").rglob("*.json"))
+    assert left  # fetched before the 404: kept for the next run of this release
+    api.last_updated, api.gone = "2999-02-01", set()
+    again = run(server, db)
+    assert again.exit_code == 0, again.output
+    assert "unchanged: 5 force-month(s)" in again.output and "nothing changed" in again.output
+    assert sorted(updates.rglob("*.json")) == loaded  # the failed run's gone, the unchanged ones not kept
+    assert sorted(p.name for p in updates.iterdir()) == ["2024-11-21"]
