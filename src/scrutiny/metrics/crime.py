@@ -27,7 +27,17 @@ from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.crime_prepared import PreparedCrime, available, crime_types, month_span, months_of, places
 from scrutiny.metrics.intervals import share_with_interval
 from scrutiny.metrics.london_drugs import london_drugs
-from scrutiny.metrics.scope import ALL_FORCES, Scope, count_rows, in_area, in_scope, normalise_forces, of_force
+from scrutiny.metrics.scope import (
+    ALL_FORCES,
+    Scope,
+    count_rows,
+    in_area,
+    in_scope,
+    normalise_forces,
+    of_force,
+    stop_table,
+)
+from scrutiny.metrics.scope import searches as searches_in
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.vocab.areas import find_area, listed_names, region_prefix, with_regions
 from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
@@ -265,7 +275,7 @@ def _outcomes(backend: ibis.BaseBackend, rows: ir.Table, scope: CrimeScope) -> d
     return _outcome_figures(scope, crimes, numbered, distinct_ids, published_counts, _linked(linked))
 
 
-def _prepared_outcomes(backend: ibis.BaseBackend, cells: PreparedCrime, scope: CrimeScope) -> dict[str, Any]:
+def _prepared_outcomes(cells: PreparedCrime, scope: CrimeScope) -> dict[str, Any]:
     """`_outcomes` from the aggregates: crimes whose Crime ID is on one street row come counted by latest class,
     delay and charged; the few on several rows come row by row with their events and are linked here, as the
     rows are (their month is their first in the scope, and they count once)."""
@@ -340,7 +350,7 @@ def _linking(backend: ibis.BaseBackend, scope: CrimeScope) -> list[dict[str, Any
     return _linking_rows(counted.to_pandas(), per)
 
 
-def _prepared_linking(backend: ibis.BaseBackend, cells: PreparedCrime, scope: CrimeScope) -> list[dict[str, Any]]:
+def _prepared_linking(cells: PreparedCrime, scope: CrimeScope) -> list[dict[str, Any]]:
     street = cells.street_in(scope.area)
     counted = street.groupby(["force", "month"], as_index=False)[["numbered", "with_outcome"]].sum()
     per = cells.outcome_months(scope.area) if cells.has("crime_outcome") else None
@@ -355,23 +365,24 @@ def _force_months(table: ir.Table, scope: CrimeScope) -> set[tuple[str, str]]:
 
 def _drug_searches(backend: ibis.BaseBackend, scope: CrimeScope, cells: PreparedCrime | None) -> dict[str, Any] | None:
     """Searches for drugs per recorded drug crime, over the force-months both are loaded for (same place);
-    None when no force-month has both. The searches are counted from `stop_search`; the crimes from the
-    aggregates when given."""
+    None when no force-month has both. With the crime aggregates (`cells`), the searches come from the prepared
+    stop-and-search counts too (`scope.stop_table`), the crimes from the crime aggregates."""
     if not (cells.has("stop_search") if cells is not None else _has(backend, "stop_search")):
         return None
-    stops = backend.table("stop_search")
+    rows = cells is None
     if cells is None:
         street_months = _force_months(backend.table("street_crime"), scope)
     else:
         every_place = cells.street()
         street_months = {(str(f), label(m)) for f, m in zip(every_place.force, every_place.month, strict=True)}
-    both = sorted(_force_months(stops, scope) & street_months)
+    both = sorted(_force_months(stop_table(backend, area=False, rows=rows), scope) & street_months)
     if not both:
         return None
     lens = Scope(scope.force, scope.area, scope.start, scope.end, purpose="drugs")
-    searched = in_scope(stops, lens).select("force", "month")
+    stops = stop_table(backend, area=scope.area is not None, rows=rows)
     keys = ibis.memtable({"force": [f for f, _ in both], "month": [month_start(m) for _, m in both]})
-    searches = count_rows(searched.semi_join(keys, ["force", "month"]))
+    searched = in_scope(stops, lens).semi_join(keys, ["force", "month"])
+    searches = int(searches_in(searched).to_pyarrow().as_py())
     if cells is None:
         crimes = _crimes(backend, scope)
         drug_crimes = count_rows(crimes.filter(crimes.crime_type == DRUGS).select("force", "month")
@@ -415,8 +426,8 @@ def crime_document(backend: ibis.BaseBackend, scope: CrimeScope, *, rows: bool =
     else:
         in_place = cells.street_in(scope.area)
         counts = in_place.groupby(["month", "crime_type"], as_index=False).agg(n=("crimes", "sum"))
-        outcomes = _prepared_outcomes(backend, cells, scope)
-        linking = _prepared_linking(backend, cells, scope)
+        outcomes = _prepared_outcomes(cells, scope)
+        linking = _prepared_linking(cells, scope)
     recorded = _recorded(counts, scope)
     notes = ["Outcomes arrive months or years after a crime: a crime with no outcome loaded is not linked yet, "
              "not a crime where nothing happened; how much has linked so far is shown month by month."]
@@ -458,7 +469,7 @@ def compute_outcome_mix(db: Path, scope: CrimeScope) -> dict[str, Any]:
         cells = _prepared(backend, checked, rows=False)
         if cells is None:
             return _outcomes(backend, _crimes(backend, checked), checked)
-        return _prepared_outcomes(backend, cells, checked)
+        return _prepared_outcomes(cells, checked)
     return compute_metrics_with(db, work)
 
 
