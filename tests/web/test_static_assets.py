@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
@@ -27,7 +28,7 @@ from scrutiny.web import create_app, get_settings
 from scrutiny.workspace import accounts
 from tests.crime_fixture import write_fixture as write_crime
 from tests.use_of_force_fixture import add_use_of_force
-from tests.web.conftest import ingest, write_sources
+from tests.web.conftest import LiveServer, ingest, write_sources
 from tests.web.test_accessibility import ADMIN, PUBLIC, PUBLIC_ERRORS, WORKSPACE, WORKSPACE_ERRORS, _workspace
 from tests.workspace.conftest import PASSWORD
 
@@ -282,3 +283,43 @@ def test_the_light_pages_load_under_100_kb_of_script(site: Site, address: str) -
     assert weight < LIGHT_BUDGET, f"{address}: {weight} bytes of script: {scripts}"
     assert not found.htmx  # nothing on them needs htmx, so it is left out
 
+
+
+# ---- in Chromium: compressed, drawn, and from the cache on the next page ------------------------------------
+
+@pytest.mark.browser
+def test_in_chromium_the_files_come_compressed_and_then_from_the_cache(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    seen: dict[str, dict[str, Any]] = {}
+    cached: set[str] = set()
+    cdp.on("Network.responseReceived", lambda e: seen.__setitem__(e["requestId"], e["response"]))
+    cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{live_server.url}/force/kent?from=2024-01&to=2024-02")
+        page.wait_for_function("Array.from(document.querySelectorAll('[data-vega-spec]'))"
+                               ".every(e => e.dataset.drawn === 'yes')", timeout=30_000)
+        assert page.locator("[data-drawn=yes]").count() > 0
+        first = [r for r in seen.values() if "/static/" in r["url"]]
+        assert len(first) >= 7  # has-js, css, icon, htmx, the chart library, dashboard.js
+        for response in first:
+            assert response["status"] == 200, response["url"]
+            headers = {k.lower(): v for k, v in response["headers"].items()}
+            assert headers["cache-control"] == YEAR, response["url"]
+            if not response["url"].endswith(".png"):
+                assert headers.get("content-encoding") in ("gzip", "br"), response["url"]
+        seen.clear()
+        page.goto(f"{live_server.url}/rights")
+        page.wait_for_load_state("load")
+        again = {rid: r for rid, r in seen.items() if "/static/" in r["url"]}
+        assert again, "the rights page names static files"
+        for rid, response in again.items():  # no request, not even a revalidation: immutable
+            assert response.get("fromDiskCache") or response.get("fromMemoryCache") or rid in cached, response["url"]
+        assert not any("vega" in r["url"] for r in again.values())
+        assert not problems, problems
+    finally:
+        context.close()

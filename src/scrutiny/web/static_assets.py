@@ -10,8 +10,9 @@ pages name new files. Templates never spell a URL: `static('js/app.js')` (scruti
   (`StaticAssets.scan`; the scan is reused while no file's size or mtime changes, so building many apps in
   one process hashes once).
 - Compression: gzip and, when the `brotli` package is importable, brotli, chosen by the request's
-  Accept-Encoding (q-values honoured, brotli preferred). Each file is compressed once per process, on its
-  first request, in a worker thread, and kept (`_compressed`); never again per request. A file that does not
+  Accept-Encoding (q-values honoured, brotli preferred). Each file is read and compressed once per process,
+  on its first request, in a worker thread, and kept in memory (`_BODIES`, ~4 MB for the whole folder);
+  never again per request. A file that does not
   shrink by a tenth (a PNG) is always sent as it is. Answers vary by Accept-Encoding and carry an ETag per
   encoding, so If-None-Match answers 304.
 - An unhashed name (`/static/js/dashboard.js`, as the API docs page and old bookmarks ask) still answers,
@@ -58,6 +59,7 @@ HASH_LENGTH = 8
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 STALE = "no-cache"
+IDENTITY = "identity"
 MIN_SAVING = 0.9  # a compressed body is used only when it is under 90% of the file
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -173,7 +175,7 @@ async def respond(asset: Asset, cache_control: str, headers: Headers) -> Respons
     encoding = None
     body: bytes | None = None
     for name in accepted_encodings(headers.get("accept-encoding", "")):
-        body = await anyio.to_thread.run_sync(_compressed, asset, name)
+        body = await _body(asset, name)
         if body is not None:
             encoding = name
             break
@@ -185,8 +187,16 @@ async def respond(asset: Asset, cache_control: str, headers: Headers) -> Respons
     if encoding:
         out["Content-Encoding"] = encoding
     if body is None:
-        body = await anyio.to_thread.run_sync(asset.file.read_bytes)
+        body = await _body(asset, IDENTITY)
     return Response(body, media_type=asset.content_type, headers=out)
+
+
+async def _body(asset: Asset, encoding: str) -> bytes | None:
+    """A kept body without leaving the event loop; the first time, made in a worker thread."""
+    key = (asset.digest, encoding)
+    if key in _BODIES:
+        return _BODIES[key]
+    return await anyio.to_thread.run_sync(_made, asset, encoding)
 
 
 def accepted_encodings(header: str) -> list[str]:
@@ -210,22 +220,25 @@ def accepted_encodings(header: str) -> list[str]:
     return [name for q, _, name in sorted(chosen, reverse=True) if q > 0]
 
 
-def _compressed(asset: Asset, encoding: str) -> bytes | None:
-    """The file compressed with `encoding`, made once per process; None when compression does not pay."""
+def _made(asset: Asset, encoding: str) -> bytes | None:
+    """The file in `encoding` (IDENTITY: as it is), made once per process and kept; None when compression
+    does not pay."""
     key = (asset.digest, encoding)
     with _LOCK:
-        if key in _COMPRESSED:
-            return _COMPRESSED[key]
+        if key in _BODIES:
+            return _BODIES[key]
         lock = _MAKING.setdefault(key, threading.Lock())
     with lock:  # concurrent first requests for one file wait for one compression
         with _LOCK:
-            if key in _COMPRESSED:
-                return _COMPRESSED[key]
+            if key in _BODIES:
+                return _BODIES[key]
         data = asset.file.read_bytes()
-        made = _compress(data, encoding)
-        result = made if len(made) < MIN_SAVING * len(data) else None
+        result: bytes | None = data
+        if encoding != IDENTITY:
+            made = _compress(data, encoding)
+            result = made if len(made) < MIN_SAVING * len(data) else None
         with _LOCK:
-            _COMPRESSED[key] = result
+            _BODIES[key] = result
             _MAKING.pop(key, None)
         return result
 
@@ -241,7 +254,7 @@ def _compress(data: bytes, encoding: str) -> bytes:
 
 _LOCK = threading.Lock()
 _SCANS: dict[Path, tuple[tuple[tuple[str, int, int], ...], StaticAssets]] = {}
-_COMPRESSED: dict[tuple[str, str], bytes | None] = {}
+_BODIES: dict[tuple[str, str], bytes | None] = {}  # (digest, encoding): the bytes sent, bounded by the folder
 _MAKING: dict[tuple[str, str], threading.Lock] = {}
 
 
