@@ -217,7 +217,7 @@ def test_the_server_factory_refuses_a_bad_setting_with_one_line(tmp_path: Path) 
 def _variable_names_outside_the_declaration() -> list[str]:
     found = []
     for path in SRC.rglob("*.py"):
-        if path == SRC / "settings.py":
+        if path in (SRC / "settings.py", SRC / "setting_names.py"):  # the declaration, and its names kept light
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
