@@ -13,6 +13,7 @@ from scrutiny.cli import (
     community,
     crime,
     disposal,
+    export,
     fetch,
     governance,
     grounds,
@@ -46,6 +47,7 @@ def _check_settings() -> None:
 
 
 warehouse.register(app)
+export.register(app)
 fetch.register(app)
 update.register(app)
 synth.register(app)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from scrutiny.cli.common import DbOption, console, print_notes, user_errors
+from scrutiny.cli.engine_options import EngineOption, SourceOption, SparkOption, start_engine
 from scrutiny.cli.options import (
     AreaOption,
     Basis,
@@ -25,6 +26,7 @@ from scrutiny.cli.options import (
 from scrutiny.vocab import numbers
 from scrutiny.vocab.numbers import DASH
 from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
+from scrutiny.warehouse.engine import Engine
 
 
 # Terminal tables show a missing figure as a dash (scrutiny.vocab.numbers).
@@ -108,12 +110,16 @@ def metrics(
     power: PowerOption = None,
     output: FormatOption = Format.json,
     db: DbOption = None,
+    engine: EngineOption = Engine.duckdb,
+    source: SourceOption = None,
+    spark: SparkOption = None,
 ) -> None:
     """The scrutiny figures for a force, several forces or a borough and a month range (the JSON document)."""
     from scrutiny.config import resolve_db
     from scrutiny.metrics import compute_metrics
 
     with user_errors():
+        start_engine(engine, source, spark)
         doc = compute_metrics(resolve_db(db), scope_of(force, area, start, end, ethnicity, purpose, power))
     if output is Format.json:
         typer.echo(json.dumps(doc, indent=2, allow_nan=False))

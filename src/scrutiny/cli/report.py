@@ -9,6 +9,7 @@ import typer
 
 from scrutiny.bias.names import COMPARED_GROUPS, DEFAULT_GROUP, TESTS
 from scrutiny.cli.common import DbOption, console, must_be_local, user_errors
+from scrutiny.cli.engine_options import EngineOption, SourceOption, SparkOption, start_engine
 from scrutiny.cli.options import (
     AreaOption,
     Basis,
@@ -20,6 +21,7 @@ from scrutiny.cli.options import (
 from scrutiny.errors import BadInput
 from scrutiny.vocab.areas import LONDON, LONDON_FORCES
 from scrutiny.vocab.months import BadMonth, check_month, quarter_months
+from scrutiny.warehouse.engine import Engine
 
 if TYPE_CHECKING:
     from scrutiny.bias.suite import TestOptions
@@ -77,6 +79,9 @@ def report(
     clock_change: Annotated[bool, typer.Option(
         "--clock-change", help="--bias-test darkness: only the weeks either side of a clock change.")] = False,
     db: DbOption = None,
+    engine: EngineOption = Engine.duckdb,
+    source: SourceOption = None,
+    spark: SparkOption = None,
 ) -> None:
     """A report for a force or borough and a month range: one HTML file with no outside links, and a PDF."""
     from scrutiny.config import resolve_db
@@ -89,6 +94,7 @@ def report(
     with user_errors():
         must_be_local(out, "--out")
         must_be_local(pdf_out, "--pdf-out")
+        start_engine(engine, source, spark)
         force, area = _place(force, area, london)
         start, end = _period(start, end, quarter)
         other = parse_versus(versus) if versus is not None else None

@@ -37,6 +37,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 from ibis.common.graph import Node
 
 from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.engine import active_backend
 
 T = TypeVar("T")
 COMPILED_ENTRIES = 4096  # compiled queries (and templates) kept per version; a document compiles about twenty
@@ -266,7 +267,11 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
 
 
 def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:
-    """`work` over the DuckDB warehouse at `db`, opened read-only for it (a clear error when it is missing)."""
+    """`work` over the DuckDB warehouse at `db`, opened read-only for it (a clear error when it is missing); or,
+    in a process that chose `--engine pyspark` (warehouse.engine), over Spark, and `db` is not read."""
+    spark = active_backend()
+    if spark is not None:
+        return work(spark)
     backend = Reader.over(connect(db, read_only=True), ReaderCache(object()))
     try:
         return work(backend)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrutiny.errors import Unavailable
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 MIN_JAVA = 17  # Spark 4.0 runs on Java 17 or 21
 CONNECT_PREFIX = "sc://"
+DEFAULT_CONNECT_PORT = 15002  # Spark Connect's own default
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 class EngineUnavailable(Unavailable):
@@ -125,11 +129,28 @@ def local_session(work: Path, app_name: str = "scrutiny") -> SparkSession:
     return started
 
 
+def _reachable(url: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Fail in seconds, not after the client's minutes of retries, when nothing listens at the address."""
+    address = urlsplit(url.split(";", 1)[0].replace(CONNECT_PREFIX, "tcp://", 1))
+    try:
+        port = address.port or DEFAULT_CONNECT_PORT
+        host = address.hostname
+    except ValueError:
+        raise EngineUnavailable(f"--spark {url!r}: not a host and port (sc://host:port)") from None
+    if not host:
+        raise EngineUnavailable(f"--spark {url!r}: no host (sc://host:port)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise EngineUnavailable(f"Spark Connect server {url} cannot be reached: {exc.strerror or exc}") from None
+
+
 def remote_session(url: str) -> SparkSession:
     """A session on a Spark Connect server (`sc://host:port`), checked with one small query."""
     if not url.startswith(CONNECT_PREFIX):
         raise EngineUnavailable(f"--spark {url!r}: a Spark Connect address starts with {CONNECT_PREFIX} "
                                 "(e.g. sc://spark.example.org:15002)")
+    _reachable(url)
     _need_pyspark()
     try:
         from pyspark.sql import SparkSession
