@@ -52,6 +52,7 @@ bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/metrics_bench.py
 	$(BIN)/python bench/crime_bench.py
+	$(BIN)/python bench/crime_metrics_bench.py
 	$(BIN)/python bench/placement_bench.py
 	$(BIN)/python bench/threshold_bench.py
 	$(BIN)/python bench/darkness_bench.py

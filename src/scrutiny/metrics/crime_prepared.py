@@ -61,14 +61,6 @@ def _area_filter(area: str | None) -> tuple[str, list[Any]]:
     return ("starts_with(la_code, ?)", [prefix]) if prefix else ("la_code = ?", [area])
 
 
-def in_place(codes: pd.Series, area: str) -> pd.Series:
-    """`scope.in_area` over a frame's authority codes: an authority's code, or a region's authorities."""
-    prefix = region_prefix(area)
-    text = codes.astype("string")
-    matched = text.str.startswith(prefix) if prefix else text == area
-    return matched.fillna(False).astype(bool)
-
-
 class PreparedCrime:
     """The aggregates of one scope's forces and months, read with plain SQL (a few thousand cells: compiling
     an ibis expression cost more than reading them), each table at most once."""
@@ -81,7 +73,7 @@ class PreparedCrime:
         forces, params = _force_filter(force)
         self._where = f"{forces} AND month BETWEEN ? AND ?"
         self._params: list[Any] = [*params, month_start(start), month_start(end)]
-        self._street: pd.DataFrame | None = None
+        self._street: dict[str | None, pd.DataFrame] = {}
 
     def has(self, table: str) -> bool:
         return table in self.held
@@ -94,17 +86,14 @@ class PreparedCrime:
         return _frame(self.con, f"SELECT {columns} FROM {table} WHERE {self._where} AND {place} AND {typed}{grouped}",
                       [*self._params, *place_params, *([crime_type] if crime_type is not None else [])])
 
-    def street(self) -> pd.DataFrame:
-        """Street cells of the forces and months, every place: force, month, la_code, crime_type, crimes,
+    def street(self, area: str | None = None) -> pd.DataFrame:
+        """Street cells of the forces and months (in `area` if given) by force, month and type: crimes,
         numbered, with_outcome."""
-        if self._street is None:
-            self._street = self._of("crime_street_cells", "force, month, la_code, crime_type, sum(crimes) AS crimes, "
-                                    "sum(numbered) AS numbered, sum(with_outcome) AS with_outcome", group="ALL")
-        return self._street
-
-    def street_in(self, area: str | None) -> pd.DataFrame:
-        frame = self.street()
-        return frame if area is None else frame[in_place(frame.la_code, area)]
+        if area not in self._street:
+            self._street[area] = self._of(
+                "crime_street_cells", "force, month, crime_type, sum(crimes) AS crimes, sum(numbered) AS numbered, "
+                "sum(with_outcome) AS with_outcome", area, group="ALL")
+        return self._street[area]
 
     def published(self, area: str | None, crime_type: str) -> pd.DataFrame:
         return self._of("crime_published_cells", "last_outcome_class, sum(crimes) AS n", area, crime_type, "ALL")
@@ -161,4 +150,4 @@ def month_span(backend: ibis.BaseBackend, force: str) -> tuple[Any, Any]:
     return found[0][0], found[0][1]
 
 
-__all__ = ["PreparedCrime", "available", "crime_types", "in_place", "month_span", "months_of", "places"]
+__all__ = ["PreparedCrime", "available", "crime_types", "month_span", "months_of", "places"]
