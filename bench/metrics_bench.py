@@ -268,9 +268,9 @@ class Uncached:
                 "max": values[-1]}
 
 
-def uncached(db: Path) -> list[Uncached]:
-    """Every London borough's and every force's 2024 document, each once, on both paths (after one unrelated
-    document to warm the process up)."""
+def uncached(db: Path, most: int | None = None) -> list[Uncached]:
+    """Every London borough's and every force's 2024 document (or `most` of each, evenly spread), each once, on
+    both paths (after one unrelated document to warm the process up)."""
     import duckdb
 
     from scrutiny.metrics.document import Scope, compute_metrics
@@ -279,6 +279,8 @@ def uncached(db: Path) -> list[Uncached]:
         boroughs = [c for (c,) in con.execute("SELECT DISTINCT area_code FROM stop_search WHERE force = "
                                               "'metropolitan' AND area_code LIKE 'E09%' ORDER BY 1").fetchall()]
         forces = [f for (f,) in con.execute("SELECT DISTINCT force FROM stop_search ORDER BY 1").fetchall()]
+    if most is not None:
+        boroughs, forces = (names[:: max(1, len(names) // most)][:most] for names in (boroughs, forces))
     kinds = {"borough 2024": [Scope("metropolitan", code, *YEAR) for code in boroughs],
              "force-year 2024": [Scope(force, None, *YEAR) for force in forces]}
     compute_metrics(db, Scope("metropolitan", None, "2024-01", "2024-01"))  # imports, first connection
@@ -450,13 +452,18 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the metrics warehouse")
     parser.add_argument("--only-uncached", action="store_true",
                         help="only the uncached documents (no cold runs, no pandas)")
+    parser.add_argument("--scope", action="append", choices=list(SCOPES),
+                        help="only this scope of the four (repeatable; default: all)")
+    parser.add_argument("--uncached", type=int, default=None,
+                        help="at most this many uncached documents of each kind, evenly spread (default: all)")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     db, built = warehouse(args.rows, args.rebuild)
     load_before = os.getloadavg()
 
     results = []
-    for label, (force, area, purpose) in ({} if args.only_uncached else SCOPES).items():
+    chosen = {} if args.only_uncached else {k: v for k, v in SCOPES.items() if not args.scope or k in args.scope}
+    for label, (force, area, purpose) in chosen.items():
         r = Result(label, force, area, purpose)
         print(f"{label}: scrutiny cold x{args.cold} ...", flush=True)
         cold_doc = scrutiny_cold(db, r, args.cold)
@@ -470,7 +477,7 @@ def main() -> int:
         r.disagreements = baseline.disagreements(figures, doc)
         results.append(r)
 
-    found = uncached(db)
+    found = uncached(db, args.uncached)
     verdict = verdicts(results) | uncached_verdicts(found)
     if results:
         report(results, verdict, args.rows)
