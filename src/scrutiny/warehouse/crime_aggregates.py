@@ -191,11 +191,19 @@ def _recompute(con: duckdb.DuckDBPyConnection, held: set[str]) -> None:
     """Insert the cells of the street force-months in `agg_street` and the outcome ones in `agg_outcome`."""
     link = link_column(con, held)
     has_outcomes = CRIME_OUTCOME.name in held
-    outcome_keys = f"SELECT {link} FROM {CRIME_OUTCOME.name}" if has_outcomes else "SELECT NULL WHERE false"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE agg_rows AS
-        SELECT force, month, la_name, la_code, crime_type, last_outcome_class, crime_id, {link} AS link,
-               crime_id IS NOT NULL AND {link} IN ({outcome_keys}) AS hit
+    # Every hash below is built on the few rows recomputed and probed with a scan of the big table, not built
+    # on the big table: a month's refresh then costs scans, not hashes of every crime and outcome.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE agg_base AS
+        SELECT force, month, la_name, la_code, crime_type, last_outcome_class, crime_id, {link} AS link
         FROM {STREET_CRIME.name} SEMI JOIN agg_street USING (force, month)""")
+    events = (f"""SELECT {link} AS link, month AS outcome_month, force AS outcome_force, source_row, outcome_class
+                  FROM {CRIME_OUTCOME.name} WHERE {link} IN (SELECT link FROM agg_base WHERE crime_id IS NOT NULL)"""
+              if has_outcomes else
+              "SELECT NULL AS link, NULL::DATE AS outcome_month, NULL::VARCHAR AS outcome_force, "
+              "NULL::BIGINT AS source_row, NULL::VARCHAR AS outcome_class WHERE false")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE agg_events AS {events}")
+    con.execute("""CREATE OR REPLACE TEMP TABLE agg_rows AS
+        SELECT *, crime_id IS NOT NULL AND link IN (SELECT link FROM agg_events) AS hit FROM agg_base""")
     con.execute("""INSERT INTO crime_street_cells
         SELECT force, month, la_name, la_code, crime_type, count(*), count(crime_id), count(*) FILTER (WHERE hit)
         FROM agg_rows GROUP BY ALL""")
@@ -206,12 +214,6 @@ def _recompute(con: duckdb.DuckDBPyConnection, held: set[str]) -> None:
         SELECT {link} AS link, count(*) AS n FROM {STREET_CRIME.name}
         WHERE crime_id IS NOT NULL AND {link} IN (SELECT link FROM agg_rows WHERE crime_id IS NOT NULL)
         GROUP BY ALL""")
-    events = (f"""SELECT {link} AS link, month AS outcome_month, force AS outcome_force, source_row, outcome_class
-                  FROM {CRIME_OUTCOME.name} WHERE {link} IN (SELECT link FROM agg_rows WHERE hit)"""
-              if has_outcomes else
-              "SELECT NULL AS link, NULL::DATE AS outcome_month, NULL::VARCHAR AS outcome_force, "
-              "NULL::BIGINT AS source_row, NULL::VARCHAR AS outcome_class WHERE false")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE agg_events AS {events}")
     con.execute("""CREATE OR REPLACE TEMP TABLE agg_single AS
         SELECT r.* FROM agg_rows r JOIN agg_count c USING (link) WHERE c.n = 1""")
     con.execute("""CREATE OR REPLACE TEMP TABLE agg_per AS
@@ -238,12 +240,18 @@ def _recompute(con: duckdb.DuckDBPyConnection, held: set[str]) -> None:
         SELECT e.outcome_force, e.outcome_month, r.force, r.month, count(*)
         FROM agg_rows r JOIN agg_events e USING (link) GROUP BY ALL""")
     if has_outcomes:
-        con.execute(f"""INSERT INTO crime_outcome_cells
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE agg_outcome_rows AS
+            SELECT force, month, la_name, la_code, {link} AS link
+            FROM {CRIME_OUTCOME.name} SEMI JOIN agg_outcome USING (force, month)""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE agg_found AS
+            SELECT DISTINCT {link} AS link FROM {STREET_CRIME.name}
+            WHERE crime_id IS NOT NULL AND {link} IN (SELECT link FROM agg_outcome_rows)""")
+        con.execute("""INSERT INTO crime_outcome_cells
             SELECT force, month, la_name, la_code, count(*),
-                   count(*) FILTER (WHERE {link} IN (SELECT {link} FROM {STREET_CRIME.name}
-                                                      WHERE crime_id IS NOT NULL))
-            FROM {CRIME_OUTCOME.name} SEMI JOIN agg_outcome USING (force, month) GROUP BY ALL""")
-    for temp in ("agg_rows", "agg_count", "agg_events", "agg_single", "agg_per"):
+                   count(*) FILTER (WHERE link IN (SELECT link FROM agg_found))
+            FROM agg_outcome_rows GROUP BY ALL""")
+    for temp in ("agg_base", "agg_rows", "agg_count", "agg_events", "agg_single", "agg_per", "agg_outcome_rows",
+                 "agg_found"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
