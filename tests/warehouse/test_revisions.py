@@ -81,3 +81,15 @@ def test_loading_the_same_file_again_logs_no_revision(tmp_path: Path, cli: Calla
     for _ in range(1 + again):
         cli("ingest", path, "--db", db)
     assert query(db, "SELECT count(*) FROM revisions") == [(0,)]
+
+
+def test_the_report_says_which_months_were_revised(tmp_path: Path, cli: Callable[..., object], db: Path) -> None:
+    cli("ingest", write_archive(tmp_path / "v1", "2020-06", "essex", ROWS), "--db", db)
+    out = tmp_path / "before.html"
+    cli("report", "--force", "essex", "--from", "2020-06", "--to", "2020-06", "--out", out, "--db", db)
+    assert "were revised" not in out.read_text()
+    cli("ingest", write_archive(tmp_path / "v2", "2020-06", "essex", [*ROWS, NEW_ROW]), "--db", db)
+    cli("report", "--force", "essex", "--from", "2020-06", "--to", "2020-06", "--out", out, "--db", db)
+    text = out.read_text()
+    assert "Figures were revised after a republished file replaced earlier data: 2020-06 (essex) on " in text
+    assert "(+1 searches)" in text

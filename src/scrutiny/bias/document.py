@@ -19,7 +19,7 @@ from scrutiny.bias.outcome_test import NO_AREA, outcome_counts, outcome_test
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.population import scope_areas
 from scrutiny.metrics.scope import Scope, resolve_scope, scope_json
-from scrutiny.warehouse.connect import connect
+from scrutiny.metrics.warehouse_backend import compute_metrics_with
 
 INSTALL = "pip install 'scrutiny[bias]'"
 DEFAULT_DRAWS = 1000
@@ -171,10 +171,7 @@ def compute_bias(
     **options: Any,
 ) -> dict[str, Any]:
     """The bias document from the DuckDB warehouse at `db`, the scope checked against it first."""
-    connect(db, read_only=True).close()  # a clear error when the file is missing
-    backend = ibis.duckdb.connect(str(db), read_only=True)
-    try:
-        checked = resolve_scope(backend, scope)
-        return bias_document(backend, checked, by_area, run_threshold, exposure_csv, **options)
-    finally:
-        backend.disconnect()
+    def work(backend: ibis.BaseBackend) -> dict[str, Any]:
+        return bias_document(backend, resolve_scope(backend, scope), by_area, run_threshold, exposure_csv, **options)
+
+    return compute_metrics_with(db, work)

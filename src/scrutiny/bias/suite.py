@@ -99,7 +99,7 @@ def options_for(name: str, options: TestOptions) -> TestOptions:
 def compute_tests(db: Path, scope: Scope, named: Sequence[tuple[str, TestOptions]]) -> list[dict[str, Any]]:
     """`run_test` for each (name, options) on the DuckDB warehouse at `db`, opened read-only once (a clear error
     when the file is missing); every test and option is checked before the warehouse is read."""
-    from scrutiny.warehouse.connect import connect
+    from scrutiny.metrics.warehouse_backend import compute_metrics_with
 
     for name, options in named:
         check_test(name)
@@ -108,12 +108,8 @@ def compute_tests(db: Path, scope: Scope, named: Sequence[tuple[str, TestOptions
             from scrutiny.bias.inputs import read_exposure_csv
 
             read_exposure_csv(options.exposure)  # a bad file is an error naming it, before the warehouse is read
-    connect(db, read_only=True).close()
-    backend = ibis.duckdb.connect(str(db), read_only=True)
-    try:
-        return [run_test(backend, scope, name, options) for name, options in named]
-    finally:
-        backend.disconnect()
+    return compute_metrics_with(db, lambda backend: [run_test(backend, scope, name, options)
+                                                     for name, options in named])
 
 
 def compute_test(db: Path, scope: Scope, name: str, options: TestOptions) -> dict[str, Any]:

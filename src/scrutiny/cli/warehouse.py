@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ from scrutiny.cli.common import (
     plain,
     user_errors,
 )
+from scrutiny.cli.options import Format
 from scrutiny.errors import BadInput
 
 if TYPE_CHECKING:
@@ -159,9 +161,22 @@ def ingest(
         run_ingest(paths, db, allow_shrink=allow_shrink)
 
 
-def status(db: DbOption = None) -> None:
-    """What is loaded: forces and months, rows, rejects, population and boundary sources."""
+RevisionsOption = Annotated[bool, typer.Option(
+    "--revisions", help="Instead: every force-month a republished file replaced, newest first, with its searches "
+                        "before and after, by purpose and by ethnic group.")]
+
+
+def status(db: DbOption = None, revisions: RevisionsOption = False,
+           force: Annotated[str, typer.Option("--force", help="With --revisions: one force id, or `all`.")] = "all",
+           output: Annotated[Format, typer.Option("--format", help="With --revisions: table or json.")] = Format.table,
+           ) -> None:
+    """What is loaded: forces and months, rows, rejects, population and boundary sources (or, with --revisions,
+    what republished files changed)."""
     from scrutiny.config import resolve_db
+
+    if revisions:
+        _revisions(resolve_db(db), force, output)
+        return
     from scrutiny.sources.police_uk_crime import CRIME_TABLES
     from scrutiny.warehouse.connect import connect
     from scrutiny.warehouse.status import force_months, month_ranges, reference_sources
@@ -196,6 +211,31 @@ def status(db: DbOption = None) -> None:
         ref.add_row(plain(s.unit + (" (SYNTHETIC)" if s.synthetic else "")), f"{s.rows:,}", plain(Path(s.file).name),
                     s.loaded_at)
     console.print(ref if sources else "[yellow]no population, lookup or boundary sources loaded[/]")
+
+
+def _revisions(db: Path, force: str, output: Format) -> None:
+    from scrutiny.metrics.revisions import revisions_with
+    from scrutiny.metrics.scope import normalise_forces
+    from scrutiny.metrics.warehouse_backend import compute_metrics_with
+
+    with user_errors():
+        spec = normalise_forces(force)
+        found = compute_metrics_with(db, lambda backend: revisions_with(backend, spec))
+    if output is Format.json:
+        typer.echo(json.dumps({"force": spec, "revisions": found}, indent=2))
+        return
+    if not found:
+        console.print("no force-month has been revised: no loaded file has replaced another", highlight=False)
+        return
+    table = Table(title="Force-months replaced by republished files, newest first", title_justify="left")
+    for name in ("revised", "force", "month", "before", "after", "change", "by purpose (before → after)"):
+        table.add_column(name, justify="right" if name in ("before", "after", "change") else "left", overflow="fold")
+    for r in found:
+        moved = ", ".join(f"{p['purpose']} {p['before']:,}→{p['after']:,}" for p in r["by_purpose"]
+                          if p["change"])
+        table.add_row(r["revised_at"][:16].replace("T", " "), plain(r["force"]), r["month"], f"{r['before']:,}",
+                      f"{r['after']:,}", f"{r['change']:+,}", moved or "no change by purpose")
+    console.print(table)
 
 
 def _crime_table(table_name: str, forces: list[ForceMonths]) -> Table:

@@ -41,7 +41,7 @@ def revisions_with(backend: ibis.BaseBackend, force: str = ALL_FORCES, start: da
     frame = table.filter(*filters).to_pandas()
     if frame.empty:
         return []
-    log = backend.table("ingest_log").select("id", "file", "loaded_at").to_pandas().set_index("id")
+    log = backend.table("ingest_log").select("id", "loaded_at").to_pandas().set_index("id")
     frame["purpose"] = object_groups_of(frame["legislation"], frame["object_of_search"])
     out = []
     for (source_id, force_id, month), rows in frame.groupby(["source_id", "force", "month"], sort=False):
@@ -50,7 +50,6 @@ def revisions_with(backend: ibis.BaseBackend, force: str = ALL_FORCES, start: da
         revised_at = log.loc[int(source_id), "loaded_at"]
         out.append({
             "force": str(force_id), "month": label(month), "revised_at": pd.Timestamp(revised_at).isoformat(),
-            "file": str(log.loc[int(source_id), "file"]),
             "replaced_loaded_at": (pd.Timestamp(log.loc[old_id, "loaded_at"]).isoformat()
                                    if old_id is not None and old_id in log.index else None),
             "before": int(rows["rows_before"].sum()), "after": int(rows["rows_after"].sum()),

@@ -591,6 +591,7 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
         mine = document["scope"]
         earlier_first = (other["scope"]["from"], other["scope"]["to"]) < (mine["from"], mine["to"])
         change = change_between(other, document) if earlier_first else change_between(document, other)
+    document = _with_revisions(db, document)
     shapes = load_shapes(db) if _by_area(document["scope"]) else None
     bias = compute_bias(db, scope)  # the outcome test only: fast; the threshold test is `scrutiny bias`
     tests = compute_bias_tests(db, scope, bias_tests, test_options)
@@ -601,6 +602,19 @@ def write_report(db: Path, scope: Scope, out: Path, pdf: Path | None = None,
     html = render(document, shapes, bias, change, public=public, headlines=figures, hotspots=spots,
                   force_targets=own_targets, bias_tests=tests, use_of_force=use_of_force)
     return write_files(html, out, pdf, started)
+
+
+def _with_revisions(db: Path, document: dict[str, Any]) -> dict[str, Any]:
+    """The document with a note naming the months of its period that republished files revised, and when."""
+    from scrutiny.metrics.revisions import revision_note, revisions_with
+    from scrutiny.metrics.warehouse_backend import compute_metrics_with
+    from scrutiny.vocab.months import month_start
+
+    period = document["scope"]
+    found = compute_metrics_with(db, lambda backend: revisions_with(
+        backend, period["force"], month_start(period["from"]), month_start(period["to"])))
+    note = revision_note(found)
+    return {**document, "notes": [*document["notes"], note]} if note else document
 
 
 def wanted_tests(scope: Scope, names: Sequence[str] = (), options: TestOptions | None = None) -> list[str]:

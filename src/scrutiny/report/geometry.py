@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.report.charts import WIDTH, MapPath, Square
 from scrutiny.sources.boundaries import Area
-from scrutiny.warehouse.connect import connect
 
 LATITUDE = 51.5
 SHRINK = math.cos(math.radians(LATITUDE))
@@ -26,12 +27,14 @@ SHRINK = math.cos(math.radians(LATITUDE))
 
 def load_shapes(db: Path) -> list[Area]:
     """Every area in the warehouse (WGS84 longitude/latitude), by code; empty when none are loaded."""
-    con = connect(db, read_only=True)
-    try:
-        rows = con.execute("SELECT area_code, area_name, geometry_wkb FROM areas ORDER BY area_code").fetchall()
-    finally:
-        con.close()
-    return [Area(code, name, shapely.from_wkb(wkb)) for code, name, wkb in rows]
+    def read(backend: ibis.BaseBackend) -> list[tuple[str, str, bytes]]:
+        if "areas" not in backend.list_tables():
+            return []
+        areas = backend.table("areas").select("area_code", "area_name", "geometry_wkb").order_by("area_code")
+        return [(str(r["area_code"]), str(r["area_name"]), bytes(r["geometry_wkb"]))
+                for r in areas.to_pyarrow().to_pylist()]
+
+    return [Area(code, name, shapely.from_wkb(wkb)) for code, name, wkb in compute_metrics_with(db, read)]
 
 
 def project(areas: Sequence[Area], width: float = WIDTH, tolerance: float = 0.4) -> tuple[list[MapPath], float]:

@@ -15,6 +15,7 @@ from scrutiny.web.api import (
     hotspots,
     metrics,
     months,
+    revisions,
     searches,
     use_of_force,
 )
@@ -22,7 +23,8 @@ from scrutiny.web.api import (
 PREFIX = "/api/v1"
 
 router = APIRouter(prefix=PREFIX)
-for module in (metrics, crime, use_of_force, hotspots, change, bias, forces, coverage, areas, months, searches, docs):
+for module in (metrics, crime, use_of_force, hotspots, change, bias, forces, coverage, areas, months, revisions,
+               searches, docs):
     router.include_router(module.router)
 
 __all__ = ["PREFIX", "router"]
