@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 
 from scrutiny.metrics.revisions import revision_note, revisions_with
 from scrutiny.metrics.warehouse_backend import compute_metrics_with

@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from typer.testing import Result
+
 from scrutiny.web import create_app, get_settings
 from tests.conftest import write_archive
 from tests.warehouse.test_ingest_fixture import ROWS
@@ -23,7 +25,9 @@ def test_the_api_gives_the_command_s_document(tmp_path: Path, cli: Callable[...,
     first = client.get("/api/v1/revisions")
     assert first.status_code == 200 and first.json() == {"force": "all", "revisions": []}
     cli("ingest", write_archive(tmp_path / "v2", "2020-06", "essex", [*ROWS, NEW_ROW]), "--db", db)
-    printed = json.loads(getattr(cli("status", "--revisions", "--format", "json", "--db", db), "output"))
+    status = cli("status", "--revisions", "--format", "json", "--db", db)
+    assert isinstance(status, Result)
+    printed = json.loads(status.output)
     answer = client.get("/api/v1/revisions", params={"force": "essex"})
     assert answer.status_code == 200
     assert answer.json() == {**printed, "force": "essex"}
