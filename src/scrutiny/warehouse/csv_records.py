@@ -45,6 +45,12 @@ millions of tiny bad lines one by one would take minutes."""
 _SKIP_BYTES = 1024 * 1024  # how much of an over-long line is read at a time while skipping it
 
 
+def open_bytes(path: Path, data: bytes | None) -> BinaryIO:
+    """The file's bytes as read once (`one_pass`) when given, so the careful reading sees what was hashed;
+    else the file itself (one too big to hold whole)."""
+    return io.BytesIO(data) if data is not None else path.open("rb")
+
+
 @dataclass(frozen=True)
 class Reject:
     """One record that cannot be loaded: lines `line`..`last_line`, bytes `start`..`end` (end exclusive)."""
@@ -112,9 +118,11 @@ class RecordSplitter:
     """Reads one archive file after its header; good records go to `out`, bad ones to `reject`."""
 
     def __init__(
-        self, path: Path, names: tuple[str, ...], out: BinaryIO, tag: int, reject: Callable[[Reject], None]
+        self, path: Path, names: tuple[str, ...], out: BinaryIO, tag: int, reject: Callable[[Reject], None],
+        data: bytes | None = None,
     ) -> None:
         self.path = path
+        self.data = data
         self.names = names
         self.out = out
         self.tag = tag
@@ -122,7 +130,7 @@ class RecordSplitter:
         self.counts = SplitCounts()
 
     def run(self) -> SplitCounts:
-        with self.path.open("rb") as f:
+        with open_bytes(self.path, self.data) as f:
             _, offset = read_line(f)  # the header, already recognised
             number = 2
             while True:
@@ -250,10 +258,11 @@ def _control_characters(body: bytes, number: int) -> str | None:
     return None
 
 
-def read_raw(path: Path, spans: list[tuple[int, int]]) -> list[str | None]:
-    """The text of each (start, end) byte range of `path`; None for one over MAX_RECORD_BYTES."""
+def read_raw(path: Path, spans: list[tuple[int, int]], data: bytes | None = None) -> list[str | None]:
+    """The text of each (start, end) byte range of `path` (of `data`, its bytes, when given); None for one over
+    MAX_RECORD_BYTES."""
     texts: list[str | None] = []
-    with path.open("rb") as f:
+    with open_bytes(path, data) as f:
         for start, end in spans:
             if end - start > MAX_RECORD_BYTES:
                 texts.append(None)
@@ -263,11 +272,12 @@ def read_raw(path: Path, spans: list[tuple[int, int]]) -> list[str | None]:
     return texts
 
 
-def line_spans(path: Path, lines: set[int]) -> dict[int, tuple[int, int]]:
-    """Byte range (without the newline) of each wanted line of `path`, reading lines in bounded pieces."""
+def line_spans(path: Path, lines: set[int], data: bytes | None = None) -> dict[int, tuple[int, int]]:
+    """Byte range (without the newline) of each wanted line of `path` (or of `data`), reading lines in bounded
+    pieces."""
     spans: dict[int, tuple[int, int]] = {}
     last = max(lines, default=0)
-    with path.open("rb") as f:
+    with open_bytes(path, data) as f:
         offset = 0
         number = 1
         while number <= last:

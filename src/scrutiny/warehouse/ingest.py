@@ -40,8 +40,9 @@ from scrutiny.sources.registry import SOURCES, Registry
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.derived import refresh
 from scrutiny.warehouse.limits import SHRINK_LIMIT_PERCENT
+from scrutiny.warehouse.one_pass import ONE_PASS_MAX_BYTES, FileRead, FileScan, ReadAhead
 from scrutiny.warehouse.reference_load import write_batch, write_rejects
-from scrutiny.warehouse.stop_search_load import StopFile, load_stop_files
+from scrutiny.warehouse.stop_search_load import ETHNICITY_COLUMN, StopFile, load_stop_files
 from scrutiny.warehouse.table_upgrades import ensure_tables
 from scrutiny.warehouse.writing import WriteSession
 
@@ -49,6 +50,8 @@ from scrutiny.warehouse.writing import WriteSession
 # rejected, replacements checked for shrinking and for being another month's file.
 RECORDS_TABLE = "stop_search"
 BATCH_BYTES = 1024 * 1024 * 1024  # bounds the staging table (and so peak memory) of one load step
+# Files read once (one_pass) written at once: their rows sit in memory as text columns until DuckDB has them.
+ONE_PASS_BATCH_BYTES = 96 * 1024 * 1024
 ROWS_BATCH_BYTES = 128 * 1024 * 1024  # files of a table written at once (their rows sit in memory as arrow)
 
 
@@ -113,25 +116,6 @@ class IngestReport:
     @property
     def skipped(self) -> list[FileResult]:
         return [r for r in self.results if r.action == "skipped"]
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """What one read of a file tells: its hash, its records, whether DuckDB's fast path can have it, if text."""
-
-    sha256: str
-    records: int  # lines after the header
-    careful: bool  # anything the fast path could mishandle: the file is read record by record (csv_records)
-    bad_utf8_line: int | None = None
-    nul_line: int | None = None  # first line holding a NUL byte
-
-    def refusal(self, rejects_nul_lines: bool) -> str | None:
-        """Why the whole file is refused, if it is. A stop-and-search CSV rejects its NUL lines one by one."""
-        if self.bad_utf8_line is not None:
-            return f"not UTF-8 text (line {self.bad_utf8_line})"
-        if self.nul_line is not None and not rejects_nul_lines:
-            return f"NUL byte (\\x00) on line {self.nul_line}: not a text file"
-        return None
 
 
 class _LineShape:
@@ -240,6 +224,12 @@ def _scan_for(item: Recognised) -> FileScan:
     return scan_file(item.path) if source.table.name == RECORDS_TABLE else scan_text(item.path)
 
 
+def _scan_all(items: list[Recognised]) -> dict[Path, FileScan]:
+    """The scan of each file, two files at a time (hashlib releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip([i.path for i in items], pool.map(_scan_for, items), strict=True))
+
+
 def _source(item: Recognised) -> Source:
     assert item.source is not None, f"{item.path} is not loadable"
     return item.source
@@ -286,7 +276,8 @@ def _plan(
             earlier = latest[unit][1]
             earlier.action, earlier.note = "skipped", f"superseded by {item.path} in the same ingest"
         known = current.get(unit)
-        action = "unchanged" if known == scans[item.path].sha256 else ("replaced" if known else "new")
+        scan = scans.get(item.path)  # none yet for a file read once as it loads: its unit is new
+        action = "unchanged" if scan is not None and known == scan.sha256 else ("replaced" if known else "new")
         result = FileResult(item.path, item.kind, unit, action, item.force, item.month,
                             synthetic=item.path in synthetic, source=item.source)
         results.append(result)
@@ -295,25 +286,19 @@ def _plan(
     return results, to_load
 
 
-def _batches(items: list[tuple[Recognised, FileResult]]) -> Iterable[list[tuple[Recognised, FileResult]]]:
+def _batches(items: list[tuple[Recognised, FileResult]], once: frozenset[Path] | set[Path]
+             ) -> Iterable[list[tuple[Recognised, FileResult]]]:
+    """Load steps of at most BATCH_BYTES of files, ONE_PASS_BATCH_BYTES while they are files read once."""
     batch: list[tuple[Recognised, FileResult]] = []
     size = 0
     for pair in items:
         batch.append(pair)
         size += pair[0].path.stat().st_size
-        if size >= BATCH_BYTES:
+        if size >= (ONE_PASS_BATCH_BYTES if pair[0].path in once else BATCH_BYTES):
             yield batch
             batch, size = [], 0
     if batch:
         yield batch
-
-
-def _log(con: duckdb.DuckDBPyConnection, source_id: int, result: FileResult, sha: str) -> None:
-    con.execute(
-        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source_id, str(result.path), sha, str(result.kind), result.unit, result.force, result.month,
-         result.rows_loaded, result.rows_rejected, result.action, result.synthetic, datetime.now()],
-    )
 
 
 def _log_many(con: duckdb.DuckDBPyConnection, loads: list[tuple[FileResult, str]]) -> None:
@@ -365,13 +350,30 @@ def _read_batch(batch: list[tuple[Recognised, FileResult]], pool: ThreadPoolExec
     return list(pool.map(lambda pair: _read_rows(pair[0]), batch))
 
 
-def _stop_file(item: Recognised, source_id: int, scan: FileScan) -> StopFile:
+def _stop_file(item: Recognised, source_id: int, scan: FileScan, read: FileRead | None = None) -> StopFile:
     """A force-month of stop-and-search records as its adapter reads it, for stop_search_load."""
     reading = _source(item).read(item)
     if not isinstance(reading, CsvRecords | TextRecords):
         raise TypeError(f"{item.kind} reads {type(reading).__name__} into {RECORDS_TABLE}: records expected")
     return StopFile(item.path, source_id, item.force or "", item.month or date.min, reading, scan.records,
-                    scan.careful)
+                    scan.careful, read)
+
+
+def _read_once(item: Recognised, current: dict[str, str], last: dict[str, Path]) -> bool:
+    """Whether the file is read once, as it loads (one_pass): a stop-and-search CSV of a unit the warehouse does
+    not hold yet (nothing to compare its hash with before loading), the last of its unit in this ingest, and
+    small enough to hold whole. Any other file is hashed first, to tell unchanged files from changed ones."""
+    source = item.source
+    if source is None or source.table.name != RECORDS_TABLE or isinstance(source, ReadsBinary):
+        return False
+    unit = unit_of(item)
+    return (unit not in current and last.get(unit) == item.path and isinstance(source.read(item), CsvRecords)
+            and item.path.stat().st_size <= ONE_PASS_MAX_BYTES)
+
+
+def _csv_header(items: list[Recognised]) -> tuple[str, ...]:
+    reading = _source(items[0]).read(items[0]) if items else None
+    return reading.header if isinstance(reading, CsvRecords) else ()
 
 
 def _run_key(source: Source) -> tuple[int, str, str]:
@@ -398,12 +400,8 @@ def _load(
     to_load: list[tuple[Recognised, FileResult]],
     scans: dict[Path, FileScan],
     progress: ProgressSink | None,
+    once: frozenset[Path] | set[Path] = frozenset(),
 ) -> None:
-    def new_id() -> int:
-        row = con.execute("SELECT nextval('ingest_id')").fetchone()
-        assert row is not None
-        return int(row[0])
-
     def done(pairs: list[tuple[Recognised, FileResult]], rows: int) -> None:
         if progress:
             progress.advance(len(pairs), sum(p[0].path.stat().st_size for p in pairs), rows)
@@ -424,18 +422,42 @@ def _load(
             done(batch, sum(r.rows_loaded for _, r in batch))
             del readings
     stops = [p for p in to_load if p[1].force_month]
-    for batch in _batches(stops):
-        ids = {id(result): new_id() for _, result in batch}
-        files = [_stop_file(item, ids[id(result)], scans[item.path]) for item, result in batch]
-        replacing = any(result.action == "replaced" for _, result in batch)
-        counts = load_stop_files(con, files, replacing=replacing)
-        for item, result in batch:
-            result.source_id = ids[id(result)]
-            got = counts[result.source_id]
-            result.rows_loaded, result.rows_rejected, result.records = got.loaded, got.rejected, got.records
-            result.outside_month, result.outside_mode = got.outside_month, got.outside_mode
-            _log(con, ids[id(result)], result, scans[item.path].sha256)
-        done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
+    read_once = [item for item, _ in stops if item.path in once]
+    with ReadAhead([i.path for i in read_once], _csv_header(read_once), ETHNICITY_COLUMN) as reader:
+        for batch in _batches(stops, once):
+            reads = {item.path: reader.take(item.path) for item, _ in batch if item.path in once}
+            scans |= {path: read.scan for path, read in reads.items()}
+            _refuse_not_text(reads, reader)
+            _load_stops(con, batch, scans, reads)
+            done(batch, sum(r.rows_loaded + r.rows_rejected for _, r in batch))
+
+
+def _refuse_not_text(reads: dict[Path, FileRead], reader: ReadAhead) -> None:
+    """Refuse files read once that are not text, with those of every file still to be read (drained)."""
+    refused = [path for path, read in reads.items() if read.scan.bad_utf8_line is not None]
+    if not refused:
+        return
+    scans = {path: read.scan for path, read in reads.items()}
+    while reader.pending:  # the files still to read, in order
+        path = reader.pending[0][0]
+        scans[path] = reader.take(path).scan
+    raise IngestRefused([SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(True))])
+
+
+def _load_stops(con: duckdb.DuckDBPyConnection, batch: list[tuple[Recognised, FileResult]],
+                scans: dict[Path, FileScan], reads: dict[Path, FileRead]) -> None:
+    """One load step of stop-and-search files: their rows, their rejects, their counts and log lines."""
+    new_ids = [int(i) for (i,) in con.execute("SELECT nextval('ingest_id') FROM range(?)", [len(batch)]).fetchall()]
+    ids = {id(result): source_id for (_, result), source_id in zip(batch, new_ids, strict=True)}
+    files = [_stop_file(item, ids[id(result)], scans[item.path], reads.get(item.path)) for item, result in batch]
+    replacing = any(result.action == "replaced" for _, result in batch)
+    counts = load_stop_files(con, files, replacing=replacing)
+    for _, result in batch:
+        result.source_id = ids[id(result)]
+        got = counts[result.source_id]
+        result.rows_loaded, result.rows_rejected, result.records = got.loaded, got.rejected, got.records
+        result.outside_month, result.outside_mode = got.outside_month, got.outside_mode
+    _log_many(con, [(result, scans[item.path].sha256) for item, result in batch])
 
 
 def _count_before(con: duckdb.DuckDBPyConnection, to_load: list[tuple[Recognised, FileResult]]) -> None:
@@ -519,16 +541,20 @@ def ingest_paths(
     loadable = [i for i in items if i.loadable]
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
-    with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at once
-        scans = dict(zip([i.path for i in loadable], pool.map(_scan_for, loadable), strict=True))
-    nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
-    not_text = [SourceRefused(path, why) for path, scan in scans.items() if (why := scan.refusal(nul_lines[path]))]
-    if not_text:
-        raise IngestRefused(not_text)
     writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
     con = writing.con
     try:
-        results, to_load = _plan(items, scans, _current_hashes(con), synthetic)
+        current = _current_hashes(con)
+        last = {unit_of(i): i.path for i in loadable}
+        once = {i.path for i in loadable if _read_once(i, current, last)}
+        scans = _scan_all([i for i in loadable if i.path not in once])
+        nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
+        not_text = [SourceRefused(p, why) for p, scan in scans.items() if (why := scan.refusal(nul_lines[p]))]
+        if not_text:  # refused before anything is written; those read once are checked too, to name them all
+            later = _scan_all([i for i in loadable if i.path in once])
+            raise IngestRefused(not_text + [SourceRefused(p, why) for p, scan in later.items()
+                                            if (why := scan.refusal(nul_lines[p]))])
+        results, to_load = _plan(items, scans, current, synthetic)
         if progress:  # unchanged files count as done at once
             unchanged = [r for r in results if r.action == "unchanged"]
             progress.advance(len(unchanged), sum(r.path.stat().st_size for r in unchanged), 0)
@@ -537,7 +563,7 @@ def ingest_paths(
             try:
                 ensure_tables(con, (s.table for s in sources))  # tables no schema declares yet, columns added since
                 _count_before(con, to_load)
-                _load(con, to_load, scans, progress)
+                _load(con, to_load, scans, progress, once)
                 _check_replacements(con, to_load, allow_shrink)
                 refresh(con, [result for _, result in to_load])  # prepared counts: warehouse/derived.py
                 con.execute("COMMIT")

@@ -1,25 +1,29 @@
 """Stop-and-search rows into `stop_search`: read, map vocabularies, assign areas, check, in SQL.
 
-Two ways in, one way out. Clean archive files (the usual case) are read straight into `stop_search` in one
-parallel DuckDB scan. Any other file (a quote, a NUL byte, a stray carriage return, a long line, an odd
-number of commas), and a clean-looking one whose count DuckDB did not match, is read record by record in
-bounded memory (`csv_records`), which writes the good records to a canonical CSV for DuckDB and sends each
-bad one to `rejects` with its lines and whole raw text; values are then cast in SQL with reasons. API JSON is
-flattened in Python and cast the same way. Rows whose values parse but make no sense (a date outside the
-month, a latitude of 95) are then moved from `stop_search` to `rejects`. So every record of a file is either
-loaded or rejected, and that is checked. Everything runs inside the caller's transaction: nothing commits.
+Two ways in, one way out. Clean archive files (the usual case) arrive read once (`one_pass`): their records as
+text columns that pyarrow split, which DuckDB converts and maps into `stop_search` in one statement per batch
+(a file held too big to read whole is read by DuckDB's CSV reader instead). Any other file (a quote, a NUL
+byte, a stray carriage return, a long field, an odd number of commas), and a clean-looking one with a value
+DuckDB does not convert, is read record by record in bounded memory (`csv_records`), from the bytes that were
+hashed, which writes the good records to a canonical CSV for DuckDB and sends each bad one to `rejects` with
+its lines and whole raw text; values are then cast in SQL with reasons. API JSON is flattened in Python and
+cast the same way. Rows whose values parse but make no sense (a date outside the month, a latitude of 95) are
+then moved from `stop_search` to `rejects`. So every record of a file is either loaded or rejected, and that
+is checked. Everything runs inside the caller's transaction: nothing commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from scrutiny.catalog import catalog_path
@@ -27,6 +31,7 @@ from scrutiny.errors import SourceRefused
 from scrutiny.sources.adapter import CsvRecords, TextRecords
 from scrutiny.warehouse.areas import stage_location_areas
 from scrutiny.warehouse.csv_records import RecordSplitter, Reject, line_spans, lines_note, read_raw, too_long_note
+from scrutiny.warehouse.one_pass import FileRead
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,12 @@ class StopFile:
     reading: CsvRecords | TextRecords  # what its adapter read: a CSV for DuckDB, or records as text
     records: int | None = None  # data lines counted while hashing; None when unknown
     careful: bool = True  # not plainly clean (a quote, a NUL, a long line...): read it record by record
+    read: FileRead | None = None  # the file read once: its records as text (clean) or its bytes (careful)
+
+    @property
+    def data(self) -> bytes | None:
+        """The bytes that were hashed, for the careful reading; None for a file too big to hold (re-read)."""
+        return self.read.data if self.read is not None else None
 
 
 class FileCounts(NamedTuple):
@@ -53,6 +64,8 @@ class FileCounts(NamedTuple):
     outside_month: int = 0
     outside_mode: str | None = None
 
+
+ETHNICITY_COLUMN = "Self-defined ethnicity"  # the archive column whose distinct values `self_group_map` maps
 
 CSV_OPTIONS = "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"'"
 
@@ -110,44 +123,55 @@ SELF_GROUP = r"""
 
 def _register_files(con: duckdb.DuckDBPyConnection, files: list[StopFile]) -> None:
     """`batch_files`, with each file's first ORDINALITY if DuckDB accepts every record it counted."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch_files (file_idx INTEGER, path VARCHAR, source_id BIGINT, "
-        "force VARCHAR, month DATE, records BIGINT, first_ord BIGINT)"
-    )
-    first = 1
-    rows = []
-    for i, f in enumerate(files):
-        rows.append((i, str(f.path), f.source_id, f.force, f.month, f.records, first))
-        first += f.records or 0
-    con.executemany("INSERT INTO batch_files VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    firsts = np.cumsum([0] + [f.records or 0 for f in files[:-1]]) + 1 if files else np.array([], np.int64)
+    listed = pa.table({  # noqa: F841 (read by DuckDB below; one statement, not one per file)
+        "file_idx": pa.array(range(len(files)), pa.int32()), "path": [str(f.path) for f in files],
+        "source_id": pa.array([f.source_id for f in files], pa.int64()), "force": [f.force for f in files],
+        "month": pa.array([f.month for f in files], pa.date32()),
+        "records": pa.array([f.records for f in files], pa.int64()), "first_ord": pa.array(firsts, pa.int64()),
+    })
+    con.execute("CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM listed")
 
 
 def _prepare_mappings(con: duckdb.DuckDBPyConnection, values_sql: str) -> None:
-    """Vocabulary and area tables for the distinct values in `values_sql` (columns: kind, a, b)."""
+    """Vocabulary and area tables for the distinct values in `values_sql` (columns: self_defined_ethnicity,
+    latitude, longitude)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE batch_values AS {values_sql}")
+    _map_values(con, "SELECT DISTINCT self_defined_ethnicity FROM batch_values "
+                     "WHERE self_defined_ethnicity IS NOT NULL",
+                "SELECT DISTINCT latitude, longitude FROM batch_values WHERE latitude IS NOT NULL")
+
+
+def _map_values(con: duckdb.DuckDBPyConnection, ethnicities_sql: str, locations_sql: str,
+                ethnicities: list[str] | None = None) -> None:
+    """`self_group_map` for the self-defined ethnicities `ethnicities_sql` gives (one column, distinct, not
+    null; it may read `fast_ethnicities`, the list `ethnicities`), `location_areas` for the locations
+    `locations_sql` gives, and the outcome map."""
+    # Read by name (a replacement scan), not registered: a view registered inside the ingest transaction, even
+    # unregistered, is kept with its data until COMMIT.
+    fast_ethnicities = pa.table({"value": pa.array(ethnicities or [], pa.string())})  # noqa: F841
     for table, name in (("outcome_map", "outcome_classes.csv"), ("ethnic_prefix", "ethnic_groups.csv")):
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv($p, header = true, all_varchar = true)",
             {"p": str(catalog_path(name))},
         )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE batch_values AS {values_sql}")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE self_group_map AS
         SELECT v.value, {SELF_GROUP} AS ethnic_group
-        FROM (SELECT DISTINCT self_defined_ethnicity AS value FROM batch_values
-              WHERE self_defined_ethnicity IS NOT NULL) v
+        FROM ({ethnicities_sql}) v (value)
         LEFT JOIN ethnic_prefix p ON p.prefix = trim(split_part(v.value, ' - ', 1))
         """
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW batch_locations AS "
-        "SELECT DISTINCT latitude, longitude FROM batch_values WHERE latitude IS NOT NULL"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW batch_locations AS {locations_sql}")
     stage_location_areas(con, "batch_locations")
 
 
-def _insert(con: duckdb.DuckDBPyConnection, rows_sql: str, params: dict[str, object] | None = None) -> None:
-    """Map and insert rows from `rows_sql` (staged column names plus file_idx and source_row)."""
+def _insert(con: duckdb.DuckDBPyConnection, rows_sql: str, params: dict[str, object] | None = None,
+            rows: pa.Table | None = None) -> None:
+    """Map and insert rows from `rows_sql` (staged column names plus file_idx and source_row), which may read
+    the Arrow table `rows` as `fast_rows`."""
+    fast_rows = rows  # noqa: F841 (a replacement scan reads it by name: see _map_values)
     con.execute(
         f"""
         INSERT INTO stop_search
@@ -202,6 +226,69 @@ def _fast_csv(con: duckdb.DuckDBPyConnection, paths: list[str], types: Mapping[s
         """
     ).fetchall()
     return [idx for (idx,) in short]
+
+
+# The archive's columns DuckDB converts from text, with the stop_search column each fills.
+_TYPED = {"Date": "occurred_at", "Part of a policing operation": "part_of_operation", "Latitude": "latitude",
+          "Longitude": "longitude", "Outcome linked to object of search": "outcome_linked",
+          "Removal of more than just outer clothing": "strip_search"}
+
+
+def _fast_rows(con: duckdb.DuckDBPyConnection, files: list[StopFile], types: Mapping[str, str]) -> list[int]:
+    """Write files read once and split clean (`one_pass`) into `stop_search` in one statement; return file_idx of
+    files with a value DuckDB did not convert, which are deleted again and read carefully for their reasons.
+
+    A value that does not convert becomes NULL (TRY_CAST, as the careful path casts), so each typed column's
+    NULLs per file are checked against its empty fields, counted by pyarrow."""
+    _register_files(con, files)
+    tables = []
+    for i, f in enumerate(files):
+        assert f.read is not None and f.read.rows is not None
+        rows = f.read.rows
+        tables.append(rows.append_column("file_idx", pa.array(np.full(rows.num_rows, i, np.int32)))
+                      .append_column("source_row", pa.array(np.arange(2, rows.num_rows + 2, dtype=np.int64))))
+    batch = pa.concat_tables(tables)
+    ethnicities = sorted({v for f in files if f.read is not None for v in f.read.ethnicities})
+    cast = {name: f'TRY_CAST(r."{name}" AS {types[name]})' if types[name] != "VARCHAR" else f'r."{name}"'
+            for name in types}
+    fast_rows = batch  # noqa: F841 (a replacement scan reads it by name: see _map_values)
+    areas = con.execute("SELECT count(*) > 0 FROM areas").fetchone()
+    con.execute("CREATE OR REPLACE TEMP TABLE fast_locations AS "
+                f"SELECT DISTINCT {cast['Latitude']} AS latitude, {cast['Longitude']} AS longitude FROM fast_rows r "
+                f"WHERE {'true' if areas and areas[0] else 'false'}")  # only placed when there are areas
+    _map_values(con, "SELECT value FROM fast_ethnicities", "SELECT * FROM fast_locations", ethnicities)
+    staged = ", ".join(f"{sql} AS {column}" for name, sql in cast.items()
+                       if (column := _STAGED_NAME.get(name)) is not None)
+    threads = con.execute("SELECT current_setting('threads')").fetchone()
+    # One DuckDB thread: a scan of an Arrow table in parallel interleaves its chunks, and rows must be stored in
+    # file order (the next files are read and split on the other core meanwhile).
+    con.execute("SET threads = 1")
+    try:
+        _insert(con, f"SELECT r.file_idx, r.source_row, {staged} FROM fast_rows r", rows=batch)
+    finally:
+        con.execute(f"SET threads = {int(threads[0]) if threads else 2}")
+    nulls = ", ".join(f"count(*) - count({column})" for column in _TYPED.values())
+    got = con.execute(f"SELECT b.file_idx, {nulls} FROM stop_search s JOIN batch_files b USING (source_id) "
+                      "GROUP BY b.file_idx").fetchall()
+    wrong = []
+    for idx, *found in got:
+        read = files[int(idx)].read
+        assert read is not None
+        if list(found) != [read.nulls[name] for name in _TYPED]:
+            wrong.append(int(idx))
+    return sorted(wrong)
+
+
+# Archive column -> the staged name `_insert` reads (CSV_AS_STAGED in a mapping).
+_STAGED_NAME = {
+    "Date": "occurred_at", "Type": "search_type", "Part of a policing operation": "part_of_operation",
+    "Policing operation": "operation_name", "Latitude": "latitude", "Longitude": "longitude", "Gender": "gender",
+    "Age range": "age_range", "Self-defined ethnicity": "self_defined_ethnicity",
+    "Officer-defined ethnicity": "officer_defined_ethnicity", "Legislation": "legislation",
+    "Object of search": "object_of_search", "Outcome": "outcome",
+    "Outcome linked to object of search": "outcome_linked",
+    "Removal of more than just outer clothing": "strip_search",
+}
 
 
 class _RejectSink:
@@ -279,7 +366,7 @@ def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _R
                     sink.add(who, r.line, r.reason, r.raw)
 
                 assert isinstance(f.reading, CsvRecords)
-                records[f.source_id] = RecordSplitter(f.path, f.reading.header, out, idx, reject).run().records
+                records[f.source_id] = RecordSplitter(f.path, f.reading.header, out, idx, reject, f.data).run().records
         sink.flush()
         con.execute(
             f"""
@@ -297,7 +384,7 @@ def _careful_csv(con: duckdb.DuckDBPyConnection, files: list[StopFile], sink: _R
     ).fetchall()
     for idx, rows in _by_file(bad):
         f = files[idx]
-        texts = read_raw(f.path, [(start, end) for _, _, _, start, end, _ in rows])
+        texts = read_raw(f.path, [(start, end) for _, _, _, start, end, _ in rows], f.data)
         for (_, line, last, start, end, why), text in zip(rows, texts, strict=True):
             note = lines_note(line, last) + ("" if text is not None else too_long_note(start, end))
             sink.add(_who(f), line, f"{why}{note}", text)
@@ -422,10 +509,29 @@ def _raw_texts(f: StopFile, items: list[tuple[object, ...]]) -> list[str | None]
     path = f.path
     if isinstance(f.reading, TextRecords):
         return list(f.reading.raw_texts(lines))
-    single = line_spans(path, {n for n, r in zip(lines, items, strict=True) if r[6] is None})
+    if f.read is not None and f.read.rows is not None and all(r[6] is None for r in items):
+        return _line_texts(f.read.rows, lines)
+    single = line_spans(path, {n for n, r in zip(lines, items, strict=True) if r[6] is None}, f.data)
     spans = [(int(str(r[7])), int(str(r[8]))) if r[6] is not None else single.get(n, (0, 0))
              for n, r in zip(lines, items, strict=True)]
-    return read_raw(path, spans)
+    return read_raw(path, spans, f.data)
+
+
+def _line_texts(rows: pa.Table, lines: list[int]) -> list[str | None]:
+    """The text of lines of a clean file from its records: a clean line is its fields joined by commas (no quote,
+    comma or line break inside a field), the same text the file holds."""
+    picked = rows.take(pa.array([n - 2 for n in lines], pa.int64())).to_pylist()
+    return [",".join(v or "" for v in record.values()) for record in picked]
+
+
+def _reread(f: StopFile) -> StopFile:
+    """A clean-looking file with a value DuckDB does not convert, for the careful reading: its bytes read again
+    (only its rows were kept), refused if they are no longer the bytes that were hashed."""
+    assert f.read is not None
+    data = f.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != f.read.scan.sha256:
+        raise SourceRefused(f.path, "the file changed while it was being loaded; nothing was written")
+    return replace(f, read=replace(f.read, rows=None, data=data), careful=True)
 
 
 def load_stop_files(con: duckdb.DuckDBPyConnection, files: list[StopFile], *, replacing: bool) -> dict[int, FileCounts]:
@@ -450,8 +556,17 @@ def load_stop_files(con: duckdb.DuckDBPyConnection, files: list[StopFile], *, re
                 "(source_id BIGINT, line BIGINT, last_line BIGINT, start_byte BIGINT, end_byte BIGINT)")
     sink = _RejectSink(con)
     records: dict[int, int] = {}
-    fast = [f for f in csv_files if f.records is not None and not f.careful]
-    careful = [f for f in csv_files if f not in fast]
+    read_fast = [f for f in csv_files if f.read is not None and f.read.rows is not None]
+    fast = [f for f in csv_files if f.read is None and f.records is not None and not f.careful]
+    careful = [f for f in csv_files if f not in fast and f not in read_fast]
+    if read_fast:
+        assert isinstance(read_fast[0].reading, CsvRecords)
+        retry = [read_fast[i] for i in _fast_rows(con, read_fast, read_fast[0].reading.types)]
+        if retry:
+            con.execute("DELETE FROM stop_search WHERE source_id IN (SELECT unnest($ids))",
+                        {"ids": [f.source_id for f in retry]})
+            careful += [_reread(f) for f in retry]
+        records |= {f.source_id: f.records or 0 for f in read_fast if f not in retry}
     if fast:
         _register_files(con, fast)
         assert isinstance(fast[0].reading, CsvRecords)
