@@ -159,3 +159,48 @@ def test_engine_mistakes_are_one_line(exported: tuple[Path, Path], tmp_path: Pat
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_serve_on_pyspark_answers_the_same_document(exported: tuple[Path, Path], on_duckdb: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    """`scrutiny serve --engine pyspark --source DIR`, a real server process: the API's document is the command's."""
+    import json
+    import sys
+
+    import httpx
+
+    _, out = exported
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scrutiny", "serve", "--engine", "pyspark", "--source", str(out), "--port", str(port),
+         "--workspace", f"sqlite:///{tmp_path / 'ws.sqlite'}"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        query = {"force": "metropolitan", "from": "2018-04", "to": "2018-05"}
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics", params=query, timeout=240)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == json.loads(on_duckdb["metropolitan"])
+        page = httpx.get(f"http://127.0.0.1:{port}/force/metropolitan", params=query, timeout=240)
+        assert page.status_code == 200
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_serve_on_pyspark_is_one_process(exported: tuple[Path, Path]) -> None:
+    _, out = exported
+    result = CliRunner().invoke(app, ["serve", "--engine", "pyspark", "--source", str(out), "--workers", "2"])
+    assert result.exit_code == 1 and "--engine pyspark serves from one process" in result.output

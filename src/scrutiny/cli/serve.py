@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scrutiny.cli.common import DbOption, console, user_errors
+from scrutiny.cli.engine_options import EngineOption, SourceOption, SparkOption, start_engine
 from scrutiny.cli.workspace import WorkspaceOption
+from scrutiny.warehouse.engine import Engine
 
 if TYPE_CHECKING:
     import uvicorn
@@ -34,6 +36,9 @@ def serve(
     workers: Annotated[int, typer.Option(
         "--workers", help="Server processes sharing the port: uncached answers are mostly Python, so one process "
         "uses one core. Each keeps its own response cache and threshold-fit queue (docs/deploy.md).")] = 1,
+    engine: EngineOption = Engine.duckdb,
+    source: SourceOption = None,
+    spark: SparkOption = None,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1/, docs at /api/v1/docs) over the warehouse.
 
@@ -50,10 +55,13 @@ def serve(
             check_workers(workers)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
+        if engine == Engine.pyspark and workers != 1:
+            raise BadInput("--engine pyspark serves from one process (it holds the Spark session): give no --workers")
+        start_engine(engine, source, spark)
         settings = get_settings(resolve_db(db), workspace_url=workspace)
         if proxy_headers and not settings.trusted_proxies:
             settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
-        if not settings.db.exists():
+        if engine == Engine.duckdb and not settings.db.exists():
             console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
                           f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
         console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "

@@ -34,6 +34,7 @@ from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
 from scrutiny.vocab.months import PATTERN as MONTH  # the query pattern of a month (web.api.change uses it too)
 from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.warehouse.connect import ATTACHED, MEMORY_LIMIT, attach
+from scrutiny.warehouse.engine import active_backend, active_source
 from scrutiny.web.cache import ResponseCache, Version, warehouse_version
 from scrutiny.web.errors import bad_parameter, unavailable
 from scrutiny.web.schemas import Basis as BasisName
@@ -43,6 +44,20 @@ from scrutiny.web.settings import Settings
 T = TypeVar("T")
 MAX_PAGE = 1000
 FORCE_IDS = sorted(forces())
+
+
+_SPARK_TURN = threading.Lock()
+
+
+def export_version(source: Path) -> Version:
+    """Changes whenever a new export is made (its manifest is replaced whole: warehouse.export)."""
+    from scrutiny.warehouse.export import MANIFEST
+
+    try:
+        found = (source / MANIFEST).stat()
+    except FileNotFoundError:
+        raise unavailable(f"no export at {source}: make one with `scrutiny export --format parquet {source}`") from None
+    return (-1, found.st_ino, found.st_mtime_ns, found.st_size)  # -1: never a warehouse file's version
 
 
 class Warehouse:
@@ -70,6 +85,9 @@ class Warehouse:
         self.opened = 0  # versions of the file attached so far (tests count them)
 
     def version(self) -> Version:
+        source = active_source()  # `serve --engine pyspark`: the export is what changes (warehouse.engine)
+        if source is not None:
+            return export_version(source)
         version = warehouse_version(self.db)
         if version is None:
             raise unavailable(f"no warehouse at {self.db}: load data first with `scrutiny ingest PATH --db {self.db}`")
@@ -82,7 +100,13 @@ class Warehouse:
 
     @contextmanager
     def backend(self) -> Iterator[ibis.BaseBackend]:
-        """An Ibis backend over a cursor of the current snapshot; at most `slots` open at once."""
+        """An Ibis backend over a cursor of the current snapshot; at most `slots` open at once. On the PySpark
+        engine, its one Spark backend, one piece of work at a time (Spark runs each query on every core)."""
+        spark = active_backend()
+        if spark is not None:
+            with _SPARK_TURN:
+                yield spark
+            return
         with self._slots:
             snapshot = self._acquire()
             try:
