@@ -59,6 +59,7 @@ bench: venv
 	$(BIN)/python bench/change_bench.py
 	$(BIN)/python bench/use_of_force_bench.py
 	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/engine_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/pages_bench.py
