@@ -10,8 +10,8 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "scrutiny"
-BOTTOM = {"errors", "catalog", "vocab", "settings", "setting_names", "config", "printable", "csv_formulas", "ibis_compat", "months",
-          "__init__"}
+BOTTOM = {"errors", "catalog", "vocab", "settings", "setting_names", "config", "printable", "csv_formulas",
+          "ibis_compat", "months", "__init__"}
 ALLOWED: dict[str, set[str]] = {
     "bottom": set(),
     "sources": {"sources"},
