@@ -116,14 +116,17 @@ def test_status_lists_what_is_loaded(archive_db: Path, cli: Callable[..., object
 
 def test_fast_and_careful_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Clean files skip DuckDB's reject bookkeeping; forcing the careful path must give identical rows."""
-    from scrutiny.warehouse import ingest
+    from scrutiny.warehouse import ingest, one_pass
 
     files = [shared("police_uk", "archive", m) for m in ("2018-04", "2019-12", "2021-06")]
     columns = "* EXCLUDE (source_id)"
     ingest.ingest_paths(files, tmp_path / "fast.duckdb")
-    scan = ingest.scan_file
-    monkeypatch.setattr(ingest, "scan_file", lambda p: ingest.FileScan(scan(p).sha256, scan(p).records, True))
+    # New files are read once (warehouse.one_pass); with no pyarrow split, every file goes the careful way
+    split = []
+    monkeypatch.setattr(one_pass, "parse", lambda data, header: split.append(1))
     ingest.ingest_paths(files, tmp_path / "careful.duckdb")
+    csvs = [p for folder in files for p in folder.glob("*-stop-and-search.csv")]
+    assert len(split) == len(csvs) > 10  # the careful ingest asked for the split of every file, and was refused
     sql = f"SELECT {columns} FROM stop_search ORDER BY force, month, source_row"
     fast = duckdb.connect(str(tmp_path / "fast.duckdb"), read_only=True).execute(sql).fetchall()
     careful = duckdb.connect(str(tmp_path / "careful.duckdb"), read_only=True).execute(sql).fetchall()
