@@ -9,3 +9,8 @@ PREFIX = "SCRUTINY_"
 def env_name(field: str) -> str:
     """The variable of a declared setting: `census_url` is `SCRUTINY_CENSUS_URL`."""
     return PREFIX + field.upper()
+
+
+# Not a setting: `scrutiny serve --workers N` hands its worker processes their settings in this variable
+# (scrutiny.web.workers). Named here so every SCRUTINY_ name has one home.
+WORKER_SETTINGS = PREFIX + "WORKER_SETTINGS"

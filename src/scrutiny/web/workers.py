@@ -22,12 +22,14 @@ import os
 import pickle
 from typing import TYPE_CHECKING
 
+from scrutiny.setting_names import WORKER_SETTINGS
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from scrutiny.web.settings import Settings
 
-SETTINGS_VARIABLE = "SCRUTINY_WORKER_SETTINGS"  # set by the supervisor for its workers only
+SETTINGS_VARIABLE = WORKER_SETTINGS  # set by the supervisor for its workers only
 FACTORY = "scrutiny.web.workers:worker_app"
 MAX_WORKERS = 64
 
