@@ -93,6 +93,14 @@ def test_metrics_on_local_spark_prints_the_same_document(exported: tuple[Path, P
     assert '"searches": 0' not in on_duckdb["metropolitan"]
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,11 +137,7 @@ def connect_server(tmp_path: Path) -> Iterator[str]:
         yield f"sc://127.0.0.1:{port}"
     finally:
         engine.stop()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
         log.close()
 
 
@@ -192,11 +196,7 @@ def test_serve_on_pyspark_answers_the_same_document(exported: tuple[Path, Path],
         page = httpx.get(f"http://127.0.0.1:{port}/force/metropolitan", params=query, timeout=240)
         assert page.status_code == 200
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop(server)
         log.close()
 
 

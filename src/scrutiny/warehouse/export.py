@@ -27,6 +27,7 @@ import duckdb
 
 from scrutiny.errors import BadInput, Unavailable
 from scrutiny.warehouse.connect import connect
+from scrutiny.warehouse.writing import fsync_file, fsync_folder
 
 FORMAT = "scrutiny-parquet-export"
 VERSION = 1  # bump when the layout or a table's meaning changes; readers refuse any other
@@ -109,20 +110,8 @@ def _write_table(
 def _fsync_tree(root: Path) -> None:
     for folder, _, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    _fsync_folder(root)
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            fsync_file(Path(folder) / name)
+        fsync_folder(Path(folder))
 
 
 def _manifest_json(snapshot: str, created: str, db: Path, tables: list[ExportedTable]) -> dict[str, Any]:
@@ -177,13 +166,9 @@ def export_parquet(db: Path, out: Path, *, progress: Callable[[str, int], None] 
     manifest = _manifest_json(name, created, db, written)
     staged = out / f"{PARTIAL_PREFIX}{MANIFEST}"
     staged.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    fd = os.open(staged, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_file(staged)
     os.replace(staged, out / MANIFEST)  # the moment the new export becomes the current one
-    _fsync_folder(out)
+    fsync_folder(out)
     _clear_old(out, name)
     return open_export(out)
 

@@ -112,12 +112,12 @@ class WriteSession:
             return
         self.con.execute("CHECKPOINT")
         self.con.close()
-        _fsync(self.copy)
+        fsync_file(self.copy)
         old_wal = Path(f"{self.db}.wal")
         if old_wal.exists():  # folded into the copy; first, so no reader pairs it with the new file
             old_wal.unlink()
         os.replace(self.copy, self.db)
-        _fsync_folder(self.db.parent)
+        fsync_folder(self.db.parent)
         self._published = True
 
     def close(self) -> None:
@@ -228,7 +228,7 @@ def _fast_copy(src: int, out: int, size: int) -> int:
     return done
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -236,7 +236,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
