@@ -9,6 +9,7 @@ import csv
 import json
 import math
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from scrutiny.metrics.standardised import (
     standardised_document,
     standardised_ratios,
 )
+from scrutiny.warehouse import aggregates
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.ingest import ingest_paths
 from tests.conftest import shared
@@ -183,6 +185,8 @@ def tiny_db(tmp_path: Path) -> Path:
                 "officer_defined_group, outcome_class, area_code, area_name, source_id, source_row) "
                 "VALUES ('metropolitan', DATE '2018-04-01', ?, ?, ?, ?, ?, 'no_further_action', ?, ?, 1, ?)",
                 [kind, gender, age, group, group, area, "Hackney" if area == HACKNEY else "Lambeth", i + 2])
+        # rows written by hand, not by ingest: bring the prepared counts up to date as an ingest would
+        aggregates.refresh(con, [("metropolitan", date(2018, 4, 1))])
     finally:
         con.close()
     return db

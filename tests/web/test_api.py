@@ -405,7 +405,7 @@ def test_openapi_describes_the_metrics_document(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert set(spec["paths"]) == {f"{API}/{p}" for p in (
         "metrics", "crime", "use-of-force", "hotspots", "change", "bias", "forces", "coverage", "areas", "months",
-        "searches",
+        "revisions", "searches",
         "searches.csv", "searches.parquet", "bias/jobs/{job_id}",  # a threshold fit's job (tests/web/test_fit_queue.py)
         # the workspace's public reads and writes (tests/workspace)
         "panels", "panels/{panel_id}", "recommendations", "recommendations/{recommendation_id}", "governance",
