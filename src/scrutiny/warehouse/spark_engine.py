@@ -30,6 +30,10 @@ MIN_JAVA = 17  # Spark 4.0 runs on Java 17 or 21
 CONNECT_PREFIX = "sc://"
 DEFAULT_CONNECT_PORT = 15002  # Spark Connect's own default
 CONNECT_TIMEOUT_SECONDS = 10.0
+# What PySpark sets in os.environ when a session is made with .remote(); its stop() leaves them for a server
+# elsewhere. Those this module set, to be removed when the session stops.
+CONNECT_VARIABLES = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE")
+_SET_BY_CONNECT: set[str] = set()
 
 
 class EngineUnavailable(Unavailable):
@@ -156,20 +160,33 @@ def remote_session(url: str) -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # the Connect client's own dependencies (grpcio) are missing
         raise EngineUnavailable(f"Spark Connect needs `pip install 'pyspark[connect]'` ({exc})") from None
+    absent = {k for k in CONNECT_VARIABLES if k not in os.environ}
     try:
         builder: Any = SparkSession.builder
         session = builder.remote(url).getOrCreate()
         session.range(1).count()
     except Exception as exc:  # grpc and pyspark raise many kinds; any of them means "cannot use this server"
+        _forget(absent)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EngineUnavailable(f"Spark Connect server {url} cannot be reached: {first[:300]}") from None
+    _SET_BY_CONNECT.update(k for k in absent if k in os.environ)
     reached: SparkSession = session
     return reached
 
 
+def _forget(variables: set[str]) -> None:
+    for name in variables:
+        os.environ.pop(name, None)
+
+
 def stop_session(session: SparkSession) -> None:
-    """Stop the session and, for a local one, end its JVM (PySpark otherwise keeps it until Python exits)."""
+    """Stop the session and, for a local one, end its JVM (PySpark otherwise keeps it until Python exits).
+
+    A Spark Connect session leaves PySpark's Connect mode switched on in the environment, where every later
+    session of this process (and every process it starts) would be made a Connect one: switched off here."""
     session.stop()
+    _forget(_SET_BY_CONNECT)
+    _SET_BY_CONNECT.clear()
     try:
         from pyspark import SparkContext
     except ImportError:
