@@ -80,7 +80,6 @@ def main() -> None:
     start, end = args.start or start, args.end or end
     scopes = {f"{force} {start} to {end}": Scope(force, None, start, end, "self"),
               f"all forces {start} to {end}": Scope("all", None, start, end, "self")}
-    rows = 0
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)

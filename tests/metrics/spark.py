@@ -7,8 +7,10 @@ passing through pandas, and each becomes a temporary view of the same name that 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -17,7 +19,8 @@ from scrutiny.warehouse.spark_engine import java_major, java_version, local_sess
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["METRIC_TABLES", "copy_warehouse", "java_major", "java_version", "start_session", "stop_session"]
+__all__ = ["METRIC_TABLES", "copy_warehouse", "java_major", "java_version", "spark_over", "start_session",
+           "stop_session"]
 
 # Every table the metric code reads (src/scrutiny/metrics), with columns it does not need left out:
 # `areas.geometry_wkb` is only for placing points, which the warehouse did at ingest.
@@ -72,3 +75,17 @@ def copy_warehouse(db: Path, session: SparkSession, staging: Path,
         if in_spark != rows:
             raise AssertionError(f"{name}: {rows} rows in DuckDB, {in_spark} in Spark")
     return copied
+
+
+@contextmanager
+def spark_over(warehouse: Path, work: Path, app_name: str,
+               tables: dict[str, str | None] = METRIC_TABLES) -> Iterator[tuple[Any, dict[str, int]]]:
+    """An Ibis backend on a local session holding `tables` of the warehouse, and the rows copied; stopped after."""
+    import ibis
+
+    session = start_session(work, app_name=app_name)
+    try:
+        copied = copy_warehouse(warehouse, session, work / "staging", tables)
+        yield ibis.pyspark.connect(session), copied
+    finally:
+        stop_session(session)

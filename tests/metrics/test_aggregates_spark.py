@@ -40,15 +40,11 @@ def duck(warehouse: Path) -> Iterator[ibis.BaseBackend]:
 @pytest.fixture(scope="module")
 def spark_counts(java: str, warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
     """A local Spark session holding every table the metric code reads, the prepared counts included."""
-    work = tmp_path_factory.mktemp("spark-counts")
-    session = spark.start_session(work, app_name="scrutiny-aggregates")
-    try:
-        tables = {**spark.METRIC_TABLES, FIGURES_CUBE: None, AREAS_CUBE: None}
-        copied = spark.copy_warehouse(warehouse, session, work / "staging", tables)
+    tables = {**spark.METRIC_TABLES, FIGURES_CUBE: None, AREAS_CUBE: None}
+    with spark.spark_over(warehouse, tmp_path_factory.mktemp("spark-counts"), "scrutiny-aggregates",
+                          tables) as (backend, copied):
         assert copied.get(FIGURES_CUBE, 0) > 0 and copied.get(AREAS_CUBE, 0) > 0, copied
-        yield ibis.pyspark.connect(session)
-    finally:
-        spark.stop_session(session)
+        yield backend
 
 
 def test_spark_reads_the_prepared_counts(spark_counts: ibis.BaseBackend) -> None:

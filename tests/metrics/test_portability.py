@@ -88,14 +88,9 @@ def duck(warehouse: Path) -> Iterator[ibis.BaseBackend]:
 @pytest.fixture(scope="module")
 def pyspark_backend(java: str, warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ibis.BaseBackend]:
     """One local Spark session for the module, holding a copy of every table the metric code reads."""
-    work = tmp_path_factory.mktemp("spark")
-    session = spark.start_session(work, app_name="scrutiny-portability")
-    try:
-        copied = spark.copy_warehouse(warehouse, session, work / "staging")
+    with spark.spark_over(warehouse, tmp_path_factory.mktemp("spark"), "scrutiny-portability") as (backend, copied):
         assert copied.get("stop_search", 0) > 0, copied
-        yield ibis.pyspark.connect(session)
-    finally:
-        spark.stop_session(session)
+        yield backend
 
 
 @pytest.fixture(scope="module")

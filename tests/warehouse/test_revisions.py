@@ -93,3 +93,9 @@ def test_the_report_says_which_months_were_revised(tmp_path: Path, cli: Callable
     text = out.read_text()
     assert "Figures were revised after a republished file replaced earlier data: 2020-06 (essex) on " in text
     assert "(+1 searches)" in text
+
+
+def test_revision_options_without_revisions_are_refused(cli: Callable[..., object], db: Path) -> None:
+    result = cli("status", "--force", "essex", "--db", db, ok=False)
+    assert isinstance(result, Result) and result.exit_code == 1
+    assert "--force and --format go with --revisions" in result.output and "Traceback" not in result.output

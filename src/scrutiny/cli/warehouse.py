@@ -177,6 +177,10 @@ def status(db: DbOption = None, revisions: RevisionsOption = False,
     if revisions:
         _revisions(resolve_db(db), force, output)
         return
+    if force != "all" or output is not Format.table:
+        with user_errors():
+            raise BadInput("--force and --format go with --revisions (plain `scrutiny status` lists everything "
+                           "loaded)")
     from scrutiny.sources.police_uk_crime import CRIME_TABLES
     from scrutiny.warehouse.connect import connect
     from scrutiny.warehouse.status import force_months, month_ranges, reference_sources

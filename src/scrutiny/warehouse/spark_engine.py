@@ -206,17 +206,14 @@ def stop_session(session: SparkSession) -> None:
         SparkContext._jvm = None
 
 
-def register_export(session: SparkSession, export: Export) -> dict[str, int]:
-    """Each table of `export` as a temporary view of the same name; rows per table, checked against the manifest.
+def register_export(session: SparkSession, export: Export) -> None:
+    """Each table of `export` as a temporary view of the same name.
 
     The files are read by content, not by folder name (`recursiveFileLookup`): the partition columns are inside
     them with their own types, which Spark's guess from `month=2024-01-01` might not keep."""
-    seen: dict[str, int] = {}
-    for name, table in export.tables.items():
+    for name in export.tables:
         frame = session.read.option("recursiveFileLookup", "true").parquet(str(export.files_of(name)))
         frame.createOrReplaceTempView(name)
-        seen[name] = table.rows
-    return seen
 
 
 def spark_backend(source: Path, remote: str | None = None) -> tuple[ibis.BaseBackend, SparkSession]:
