@@ -263,7 +263,9 @@ def test_listed_month_answering_404_loses_nothing(api: Api, server: LoopbackServ
     server.clear()
     result = run(server, db)
     assert result.exit_code == 1
-    [line] = result.stderr.strip().splitlines()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    [line] = lines
     assert line == ("error: data.police.uk lists stop and search of city-of-london for 2024-10 but answers HTTP 404 "
                     "for it; nothing was loaded")
     assert log(db) == before  # the warehouse as it was
