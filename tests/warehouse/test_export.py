@@ -86,7 +86,6 @@ def test_stops_are_partitioned_by_force_and_month_in_the_hive_layout(warehouse: 
 def test_a_second_export_replaces_the_first_and_leaves_no_old_snapshot(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "export"
     first = export_parquet(warehouse, out)
-    time.sleep(1.1)  # snapshot names carry the second
     second = export_parquet(warehouse, out)
     assert second.snapshot != first.snapshot
     assert not first.snapshot.exists()
@@ -118,6 +117,21 @@ def test_a_killed_export_leaves_the_previous_one_readable(warehouse: Path, tmp_p
         _same_rows(warehouse, name, again.files_of(name))
     export_parquet(warehouse, out)  # the next export clears them
     assert not any(p.name.startswith(".partial-") for p in out.iterdir())
+
+
+def test_two_exports_by_one_process_in_the_same_second(warehouse: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second names its snapshot apart from the first (it once renamed onto it and failed)."""
+    import scrutiny.warehouse.export as export
+
+    frozen = time.gmtime()
+    monkeypatch.setattr(export.time, "gmtime", lambda *_: frozen)
+    out = tmp_path / "export"
+    first = export_parquet(warehouse, out)
+    second = export_parquet(warehouse, out)
+    assert second.snapshot != first.snapshot
+    assert open_export(out).snapshot == second.snapshot
+    assert [p.name for p in out.iterdir() if p.is_dir()] == [second.snapshot.name]
 
 
 def test_an_export_of_another_version_is_refused_with_what_to_do(warehouse: Path, tmp_path: Path) -> None:

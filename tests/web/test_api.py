@@ -513,7 +513,7 @@ def test_cache_computes_a_question_once_however_many_ask_at_once() -> None:
 
 
 def test_cache_version_follows_the_warehouse_file(fresh_db: Path, tmp_path: Path) -> None:
-    from scrutiny.web.cache import warehouse_version
+    from scrutiny.warehouse.version import warehouse_version
 
     before = warehouse_version(fresh_db)
     client = make_client(fresh_db)

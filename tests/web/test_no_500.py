@@ -43,6 +43,7 @@ with warnings.catch_warnings():
 cheap_passwords, fresh_postgres = workspace_fixtures.cheap_passwords, workspace_fixtures.fresh_postgres
 workspace_url, ws = workspace_fixtures.workspace_url, workspace_fixtures.ws
 sqlite_template, postgres_template = workspace_fixtures.sqlite_template, workspace_fixtures.postgres_template
+postgres_recycled = workspace_fixtures.postgres_recycled
 OUT_OF_RANGE = ["9223372036854775808", str(10**30), str(2**31), "0", "-1", "-9223372036854775809"]
 DEEP = "[" * 100_000
 COMMUNITY = "/api/v1/community-reports"

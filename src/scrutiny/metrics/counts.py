@@ -24,6 +24,7 @@ from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, 
 from scrutiny.metrics.lens import object_groups_of, powers_of
 from scrutiny.metrics.scope import Scope, in_area, in_period, prepared, searches, stop_table
 from scrutiny.metrics.selection import empty_loads
+from scrutiny.metrics.warehouse_backend import per_version
 
 __all__ = ["area_names", "by_area", "by_month", "cube", "force_months", "prepared", "rated_flag", "searches"]
 
@@ -143,8 +144,12 @@ def area_names(backend: ibis.BaseBackend, codes: list[str], stops: ir.Table | No
     """Names of area codes: from the boundaries, or from the stops themselves (`stops`: stop_search or its
     prepared counts by area)."""
     if "areas" in backend.list_tables():
-        names = backend.table("areas").select("area_code", "area_name").to_pandas()
-    else:
-        stops = stop_table(backend, area=True) if stops is None else stops
-        names = stops.filter(stops.area_code.isin(codes)).select("area_code", "area_name").distinct().to_pandas()
+        return dict(per_version(backend, "area_names", lambda: _boundary_names(backend)))
+    stops = stop_table(backend, area=True) if stops is None else stops
+    names = stops.filter(stops.area_code.isin(codes)).select("area_code", "area_name").distinct().to_pandas()
+    return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}
+
+
+def _boundary_names(backend: ibis.BaseBackend) -> dict[str, str]:
+    names = backend.table("areas").select("area_code", "area_name").to_pandas()
     return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}

@@ -38,11 +38,25 @@ def _sum(frame: pd.DataFrame, column: str = "n") -> int:
     return int(frame[column].sum())
 
 
+class Totals(dict[tuple[Any, ...], int]):
+    """Sums of `n` by a few columns of a small grouped frame, read by key (0 for a key not there): one pass over
+    the rows instead of a pandas filter per figure, which cost more than the figures' queries."""
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, *columns: str) -> Totals:
+        totals = cls()
+        for *key, n in zip(*(frame[c] for c in columns), frame["n"], strict=True):
+            k = tuple(key)
+            totals[k] = totals.get(k, 0) + int(n)
+        return totals
+
+    def __missing__(self, key: tuple[Any, ...]) -> int:
+        return 0
+
+
 def _object_groups(cube: pd.DataFrame, searches: int) -> dict[str, dict[str, Any]]:
-    return {
-        g: {"count": _sum(cube[cube.object_group == g]), "share": share(_sum(cube[cube.object_group == g]), searches)}
-        for g in OBJECT_GROUPS
-    }
+    by_group = Totals.of(cube, "object_group")
+    return {g: {"count": by_group[(g,)], "share": share(by_group[(g,)], searches)} for g in OBJECT_GROUPS}
 
 
 def _targets(scope: Scope, groups: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
@@ -62,18 +76,19 @@ def _targets(scope: Scope, groups: dict[str, dict[str, Any]]) -> tuple[list[dict
     ], None
 
 
-def _find_rates(rows: pd.DataFrame) -> tuple[float | None, float | None]:
-    known = rows[rows.outcome_class != "unknown"]
-    found = known[known.outcome_class != "no_further_action"]
-    return share(_sum(found), _sum(known)), share(_sum(known[known.outcome_class == "arrest"]), _sum(known))
+def _rates(by_class: Totals) -> tuple[float | None, float | None]:
+    """Find and arrest rates among searches with a known outcome, from searches by (outcome class,)."""
+    known = sum(by_class.values()) - by_class[("unknown",)]
+    found = known - by_class[("no_further_action",)]
+    return share(found, known), share(by_class[("arrest",)], known)
 
 
 def _outcomes(cube: pd.DataFrame, searches: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    by_class = Totals.of(cube, "outcome_class")
     for c in OUTCOME_CLASSES:
-        n = _sum(cube[cube.outcome_class == c])
-        out[c] = {"count": n, "share": share(n, searches)}
-    out["find_rate"], out["arrest_rate"] = _find_rates(cube)
+        out[c] = {"count": by_class[(c,)], "share": share(by_class[(c,)], searches)}
+    out["find_rate"], out["arrest_rate"] = _rates(by_class)
     published = _sum(cube, "linked_published")
     out["linked_find_rate"] = share(_sum(cube, "linked_true"), published)
     out["linked_coverage"] = share(published, searches)
@@ -87,11 +102,12 @@ def _strip(person: pd.DataFrame, published: bool) -> tuple[int | None, int | Non
 
 
 def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
-    unknown = _sum(rated[rated.group == "unknown"])
-    white = _sum(rated[rated.group == "White"])
+    by_group = Totals.of(rated, "group")
+    unknown = by_group[("unknown",)]
+    white = by_group[("White",)]
     rows = []
     for g in GROUPS:
-        a = _sum(rated[rated.group == g])
+        a = by_group[(g,)]
         residents = pop.total(g)
         if g == "White":
             ratio = rate_ratio(a, residents, a, residents)
@@ -116,12 +132,12 @@ def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, 
 
 def _age_specific(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     rows = []
+    by_band = Totals.of(rated, "age", "group")
     for band in AGE_BANDS:
-        in_band = rated[rated.age == band]
-        white = _sum(in_band[in_band.group == "White"])
+        white = by_band[(band, "White")]
         white_pop = pop.by_age(band, "White")
         for g in GROUPS:
-            a = _sum(in_band[in_band.group == g])
+            a = by_band[(band, g)]
             residents = pop.by_age(band, g)
             ratio = rate_ratio(a, residents, white, white_pop)
             value = (1.0 if not ratio.suppressed and residents else None) if g == "White" else ratio.value
@@ -187,11 +203,12 @@ def _monthly(frame: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
 
 
 def _outcomes_by_group(person: pd.DataFrame) -> list[dict[str, Any]]:
+    by_group_class = Totals.of(person, "group", "outcome_class")
     rows = []
     for g in (*GROUPS, "unknown"):
-        of_group = person[person.group == g]
-        find, arrest = _find_rates(of_group)
-        rows.append({"group": g, "searches": _sum(of_group), "find_rate": find, "arrest_rate": arrest})
+        of_group = Totals({(c,): n for (group, c), n in by_group_class.items() if group == g})
+        find, arrest = _rates(of_group)
+        rows.append({"group": g, "searches": sum(of_group.values()), "find_rate": find, "arrest_rate": arrest})
     return rows
 
 
@@ -272,8 +289,9 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = Fa
     groups = _object_groups(cube, searches)
     judged, targets_note = _targets(scope, groups)
     strip, child_strip = _strip(person, _sum(force_months, "strip_published") > 0)
-    age = {band: _sum(person[person.age == band]) for band in AGE_RANGES}
-    age["unknown"] = _sum(person[person.age == "unknown"])
+    by_age = Totals.of(person, "age")
+    age = {band: by_age[(band,)] for band in AGE_RANGES}
+    age["unknown"] = by_age[("unknown",)]
     monthly = counts.by_month(scoped, scope, rated_flag)
     monthly["month"] = [as_date(m) for m in monthly.month]
     coverage_notes, coverage_details = _coverage_notes(scope, pop, cube)

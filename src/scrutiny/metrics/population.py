@@ -23,6 +23,7 @@ from ibis import _
 
 from scrutiny.catalog import forces
 from scrutiny.metrics.scope import Scope, of_force
+from scrutiny.metrics.warehouse_backend import per_version
 from scrutiny.vocab import numbers
 from scrutiny.vocab.areas import region_prefix
 
@@ -127,7 +128,11 @@ def scope_areas(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
 
 
 def force_lookup(backend: ibis.BaseBackend) -> dict[str, list[str]]:
-    """Each force in the lookup -> its local authority codes."""
+    """Each force in the lookup -> its local authority codes (shared: not to be changed)."""
+    return per_version(backend, "force_lookup", lambda: _force_lookup(backend))
+
+
+def _force_lookup(backend: ibis.BaseBackend) -> dict[str, list[str]]:
     if "force_areas" not in backend.list_tables():
         return {}
     rows = backend.table("force_areas").select("force", "la_code").distinct().to_pyarrow().to_pylist()
@@ -146,11 +151,16 @@ def all_ages_by_area(backend: ibis.BaseBackend, codes: list[str]) -> dict[str, d
 
 
 def all_ages_table(backend: ibis.BaseBackend) -> dict[str, dict[str, int]]:
-    """Every authority's residents by group, from the preferred all-ages table that covers it.
+    """Every authority's residents by group, from the preferred all-ages table that covers it (shared: not to be
+    changed).
 
-    The all-ages tables hold a few thousand rows: fetch them whole (once per document) and pick here, which is
-    faster than sending hundreds of codes to the database.
+    The all-ages tables hold a few thousand rows: fetch them whole (once per version of the file) and pick here,
+    which is faster than sending hundreds of codes to the database.
     """
+    return per_version(backend, "all_ages_table", lambda: _all_ages_table(backend))
+
+
+def _all_ages_table(backend: ibis.BaseBackend) -> dict[str, dict[str, int]]:
     if "population" not in backend.list_tables():
         return {}
     table = backend.table("population")
@@ -190,8 +200,7 @@ def _age_areas(backend: ibis.BaseBackend, codes: list[str], notes: list[str],
                details: list[str]) -> dict[str, list[str]] | None:
     """The age table's area codes that stand for the scope's authorities (each with the authorities it holds),
     or None if one cannot fairly be used."""
-    table = backend.table("population")
-    available = set(table.filter(table.source == AGE_SOURCE).select("area_code").distinct().to_pandas().area_code)
+    available = per_version(backend, "age_areas", lambda: _age_table_areas(backend))
     chosen: dict[str, list[str]] = {}
     for code in codes:
         if code in available:
@@ -218,6 +227,11 @@ def _age_areas(backend: ibis.BaseBackend, codes: list[str], notes: list[str],
                        f"the combined population ({numbers.pct(inside / sum(totals.values()))} of it is in scope).")
         chosen[merged] = [p for p in parts if p in codes]
     return chosen
+
+
+def _age_table_areas(backend: ibis.BaseBackend) -> frozenset[str]:
+    table = backend.table("population")
+    return frozenset(table.filter(table.source == AGE_SOURCE).select("area_code").distinct().to_pandas().area_code)
 
 
 def _by_age(backend: ibis.BaseBackend, areas: list[str], notes: list[str],

@@ -9,14 +9,16 @@ spends more CPU compiling a small query than DuckDB spends running it). The web 
 across all the requests that read one version (scrutiny.web.deps.Warehouse).
 
 Compiled SQL is kept by the expression's *shape*: the expression with its string and date literals (force
-ids, area codes, months: what differs between two scopes) taken out as slots. A new shape is compiled twice,
-once as it is and once with a made-up value in each slot, and the second is cut at those values into a
-template; the template is kept only if, filled with the real values, it gives exactly the first compilation
-(otherwise that shape is always compiled in full). Later queries of that shape only fill the template with
-their own literals, each rendered as Ibis renders a literal, so a document for another force or month range
-costs no compilation at all. Templates are cut only in a cache shared across pieces of work (the web
-server's); a cache for one piece of work (`compute_metrics_with`: a CLI command, a report) keeps each query's
-SQL as it is, since its shapes seldom recur and the second compilation would be wasted.
+ids, area codes, months: what differs between two scopes) taken out as slots. The first expression of a shape
+is compiled as it is. When a second one of that shape comes, it is compiled once with a made-up value in each
+slot and cut at those values into a template; the template is kept only if, filled with the first
+expression's values, it gives exactly the first compilation (otherwise that shape is always compiled in
+full). Later queries of that shape only fill the template with their own literals, each rendered as Ibis
+renders a literal, so a document for another force or month range costs no compilation at all, and a single
+document (a CLI command) compiles each query once.
+
+Outside the web server, `compute_metrics_with` keeps a cache for each of the last few versions of a file
+(`reader_cache`), so a report or the tests computing many documents over one file share them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ibis.common.graph import Node
 
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.engine import active_backend
+from scrutiny.warehouse.version import warehouse_version
 
 T = TypeVar("T")
 COMPILED_ENTRIES = 4096  # compiled queries (and templates) kept per version; a document compiles about twenty
@@ -50,17 +53,16 @@ MAX_SLOTS = 500  # literals taken out of one query at most (more: compiled in fu
 class ReaderCache:
     """What one version of the warehouse file cannot change: schemas, table names, compiled SQL. Thread-safe."""
 
-    def __init__(self, identity: Hashable, compiled_entries: int = COMPILED_ENTRIES, *, templates: bool = True) -> None:
+    def __init__(self, identity: Hashable, compiled_entries: int = COMPILED_ENTRIES) -> None:
         self.identity = identity  # Ibis compares backends (and so expressions) by it: one per version
         self.compiled_entries = compiled_entries
-        # Cutting a template compiles a shape a second time: worth it only where the shapes recur (the web
-        # server's shared cache), not for one piece of work (a CLI command, a report), which it made 1.8x slower
-        self.templates = templates
         self._guard = threading.Lock()
         self._schemas: dict[str, Any] = {}
         self._tables: list[str] | None = None
         self._compiled: OrderedDict[Hashable, str] = OrderedDict()
         self._templates: OrderedDict[Hashable, _Template | None] = OrderedDict()  # None: compile in full
+        self._seen: OrderedDict[Hashable, tuple[str, list[ops.Literal]]] = OrderedDict()  # met once: its SQL
+        self._kept: dict[str, Any] = {}  # small reference tables (per_version)
         self._shapes: dict[Hashable, int] = {}
         self._numbers = itertools.count()
         self._rendered: dict[ops.Literal, str] = {}
@@ -74,6 +76,13 @@ class ReaderCache:
         if found is None:
             found = self._schemas.setdefault(name, find())
         return found
+
+    def kept(self, name: str, compute: Callable[[], T]) -> T:
+        found = self._kept.get(name)
+        if found is None:
+            found = self._kept.setdefault(name, compute())
+        result: T = found
+        return result
 
     def tables(self, find: Callable[[], list[str]]) -> list[str]:
         if self._tables is None:
@@ -116,6 +125,18 @@ class ReaderCache:
             self._templates.move_to_end(key)
             self.reuses += 1
             return self._templates[key]
+
+    def first_seen(self, key: Hashable) -> tuple[str, list[ops.Literal]] | None:
+        """The SQL a shape compiled to when it was met once before (and its literals then), or None."""
+        with self._guard:
+            return self._seen.pop(key, None)
+
+    def keep_seen(self, key: Hashable, sql: str, literals: list[ops.Literal]) -> None:
+        with self._guard:
+            self.compiles += 1
+            self._seen[key] = (sql, literals)
+            while len(self._seen) > self.compiled_entries:
+                self._seen.popitem(last=False)
 
     def keep_template(self, key: Hashable, template: _Template | None) -> None:
         with self._guard:
@@ -225,8 +246,6 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
         if params:  # bound parameters change the SQL: not kept
             return self._compile(expr, limit, pretty, params)
         op = expr.op()
-        if not self.cache.templates:
-            return self.cache.compiled((op, limit, pretty), lambda: self._compile(expr, limit, pretty))
         try:
             shape, literals = _shape(op, self.cache)
         except TypeError:  # unhashable, or an in-memory table: kept by the expression itself
@@ -234,9 +253,13 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
         key = (shape, limit, pretty)
         template = self.cache.template(key)
         if template is False:
-            full = self._compile(expr, limit, pretty)
-            self.cache.keep_template(key, self._template(expr, literals, limit, pretty, full))
-            return full
+            before = self.cache.first_seen(key)
+            if before is None:  # met for the first time: compiled as it is (most shapes of one piece of work)
+                full = self._compile(expr, limit, pretty)
+                self.cache.keep_seen(key, full, literals)
+                return full
+            template = self._template(expr, literals, *before, limit, pretty)  # met again: cut, checked
+            self.cache.keep_template(key, template)
         if template is None or isinstance(template, bool):
             return self._compile(expr, limit, pretty)
         sql = template.fill([self.cache.rendered(lit, self._render) for lit in literals])
@@ -251,11 +274,13 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
     def _render(self, literal: ops.Literal) -> str:
         return str(self.compiler.visit_Literal(literal, value=literal.value, dtype=literal.dtype).sql(self.dialect))
 
-    def _template(self, expr: ir.Expr, literals: list[ops.Literal], limit: Any, pretty: bool,
-                  full: str) -> _Template | None:
-        """`expr`'s SQL cut at its literals, checked against `full`; None if it cannot be cut so."""
+    def _template(self, expr: ir.Expr, literals: list[ops.Literal], before: str, literals_before: list[ops.Literal],
+                  limit: Any, pretty: bool) -> _Template | None:
+        """The SQL of `expr` (whose literals are `literals`) cut at its literals; kept only if, filled with
+        `literals_before`, it gives `before`, what the first expression of that shape compiled to. None: it
+        cannot be cut so."""
         if not literals or len(literals) > MAX_SLOTS:
-            return _Template([full], []) if not literals else None
+            return _Template([before], []) if not literals else None
         stand_ins = [ops.Literal(f"scrutiny{self.cache.token}slot{i}", lit.dtype) if lit.dtype.is_string()
                      else ops.Literal(date(1000 + i, 1, 1), lit.dtype) for i, lit in enumerate(literals)]
         try:
@@ -268,9 +293,39 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
         template = _Template(pieces[0::2], [slot_of[m] for m in pieces[1::2]])
         if sorted(set(template.order)) != list(range(len(literals))):  # a literal not in the SQL as rendered
             return None
-        if template.fill([self._render(lit) for lit in literals]) != full:
+        if template.fill([self._render(lit) for lit in literals_before]) != before:
             return None
         return template
+
+
+def per_version(backend: ibis.BaseBackend, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per version of the file where `backend` keeps a cache (a Reader), else every time: for
+    small reference tables every document reads whole (residents by authority, the force lookup). What it
+    returns is shared by every piece of work on that version: callers must not change it."""
+    cache = getattr(backend, "cache", None)
+    return cache.kept(name, compute) if isinstance(cache, ReaderCache) else compute()
+
+
+VERSIONS_KEPT = 4  # warehouse versions whose ReaderCache a process keeps for its metrics work
+_kept: OrderedDict[Hashable, ReaderCache] = OrderedDict()
+_kept_guard = threading.Lock()
+
+
+def reader_cache(db: Path) -> ReaderCache:
+    """The process's cache for the present version of the file at `db`: a report, a notebook or the tests,
+    computing many documents over one file, work out each query's SQL once, not once per document."""
+    version = warehouse_version(db)
+    if version is None:
+        return ReaderCache(object())
+    key = ("warehouse", str(db.resolve()), version)
+    with _kept_guard:
+        found = _kept.get(key)
+        if found is None:
+            found = _kept[key] = ReaderCache(key)
+            while len(_kept) > VERSIONS_KEPT:
+                _kept.popitem(last=False)
+        _kept.move_to_end(key)
+        return found
 
 
 def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:
@@ -279,7 +334,7 @@ def compute_metrics_with(db: Path, work: Callable[[ibis.BaseBackend], T]) -> T:
     spark = active_backend()
     if spark is not None:
         return work(spark)
-    backend = Reader.over(connect(db, read_only=True), ReaderCache(object(), templates=False))
+    backend = Reader.over(connect(db, read_only=True), reader_cache(db))
     try:
         return work(backend)
     finally:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -152,7 +153,8 @@ def export_parquet(db: Path, out: Path, *, progress: Callable[[str, int], None] 
         tables = _tables(con)
         out.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        name = f"{SNAPSHOT_PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+        # unique even for two exports by one process within a second (the second's rename would meet the first)
+        name = f"{SNAPSHOT_PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(4)}"
         partial = out / f"{PARTIAL_PREFIX}{name}"
         written = []
         for table, columns in tables:

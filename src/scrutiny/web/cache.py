@@ -21,31 +21,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.warehouse.connect import WarehouseBusy
+from scrutiny.warehouse.version import Version
 
-Version = tuple[int, ...]
 State = Literal["hit", "miss", "stale"]
 JSON = "application/json"
-
-
-def warehouse_version(db: Path) -> Version | None:
-    """Changes whenever the warehouse does; None when there is no warehouse file."""
-    try:
-        main = db.stat()
-    except FileNotFoundError:
-        return None
-    try:  # only a program writing the live file directly leaves a log beside it; readers then replay it
-        wal = Path(f"{db}.wal").stat()
-        log: Version = (wal.st_ino, wal.st_mtime_ns, wal.st_size)
-    except FileNotFoundError:
-        log = ()
-    return (main.st_ino, main.st_mtime_ns, main.st_size, *log)
 
 
 @dataclass(frozen=True)

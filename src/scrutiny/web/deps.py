@@ -35,7 +35,8 @@ from scrutiny.vocab.months import PATTERN as MONTH  # the query pattern of a mon
 from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.warehouse.connect import ATTACHED, MEMORY_LIMIT, attach
 from scrutiny.warehouse.engine import active_backend, active_source
-from scrutiny.web.cache import ResponseCache, Version, warehouse_version
+from scrutiny.warehouse.version import Version, warehouse_version
+from scrutiny.web.cache import ResponseCache
 from scrutiny.web.errors import bad_parameter, unavailable
 from scrutiny.web.schemas import Basis as BasisName
 from scrutiny.web.schemas import GroupName, ObjectGroupName, OutcomeClassName, PurposeName

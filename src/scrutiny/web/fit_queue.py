@@ -46,8 +46,9 @@ from typing import Any, Literal
 import scrutiny
 from scrutiny.bias.document import ThresholdData
 from scrutiny.bias.fit_process import Outcome
+from scrutiny.warehouse.version import Version
 from scrutiny.web.api.common import dump
-from scrutiny.web.cache import JSON, Entry, Version
+from scrutiny.web.cache import JSON, Entry
 from scrutiny.web.settings import Settings
 
 log = logging.getLogger("scrutiny.web.fits")
