@@ -46,7 +46,8 @@ demo: venv
 # the threshold test (full Met fit vs the first committed
 # model), the veil of darkness (a 3.5M-row synthetic force-year, goal under 30 s) and the policy-change test
 # (real Met months, goal under 5 s), then the web server under load (wrk from Debian, installed here if missing)
-# and the pages in Chromium (bytes per page and the dashboard's first view, against the code before issue 22);
+# and the pages in Chromium (bytes per page and the dashboard's first view, against the code before issue 22),
+# start-up and documents in one process (against a baseline commit);
 # bench/README.md
 bench: venv
 	$(BIN)/python bench/run.py
@@ -59,6 +60,7 @@ bench: venv
 	$(BIN)/python bench/change_bench.py
 	$(BIN)/python bench/use_of_force_bench.py
 	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/documents_bench.py
 	$(BIN)/python bench/engine_bench.py
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(BIN)/python bench/web_bench.py

@@ -80,6 +80,15 @@ def query(db: Path, sql: str) -> list[tuple[object, ...]]:
         con.close()
 
 
+def reader(db: Path) -> Any:
+    """The backend every metrics command reads `db` through (metrics.warehouse_backend.Reader), sharing the
+    process's compiled SQL for this version of the file as they do: for tests computing many documents."""
+    from scrutiny.metrics.warehouse_backend import Reader, reader_cache
+    from scrutiny.warehouse.connect import connect
+
+    return Reader.over(connect(db, read_only=True), reader_cache(db))
+
+
 def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, sorted, to prove a failed ingest changed nothing."""
     if not db.exists():

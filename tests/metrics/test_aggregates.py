@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 from scrutiny.metrics.document import metrics_document
 from scrutiny.metrics.scope import Scope, resolve_scope, stop_table
 from scrutiny.warehouse.aggregates import AREAS_CUBE, CUBES, FIGURES_CUBE
-from tests.conftest import write_archive
+from tests.conftest import reader, write_archive
 from tests.metrics.test_lens_fixture import FILES, MAID, NFA, PACE, S23, WHITE, rows, write_reference
 from tests.metrics.test_real_crosscheck import DATA
 
@@ -61,7 +61,7 @@ def run_ingest(*args: str | Path) -> Any:
 
 def documents(db: Path, args: tuple[Any, ...]) -> tuple[str, str]:
     """The document's JSON on the reference path (rows) and on the prepared counts."""
-    backend = ibis.duckdb.connect(str(db), read_only=True)
+    backend = reader(db)
     try:
         texts = []
         for rows_ in (True, False):

@@ -27,7 +27,7 @@ from scrutiny.metrics.crime_rates import crime_with_rate
 from scrutiny.metrics.scope import Scope
 from scrutiny.warehouse.crime_aggregates import TABLES, rebuild, refresh
 from scrutiny.warehouse.ingest import IngestRefused, ingest_paths
-from tests.conftest import write_archive
+from tests.conftest import reader, write_archive
 from tests.crime_fixture import A1, B2, DRUGS_STOP, MET, OUTCOMES, STREET, write_crime_file, write_fixture
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -136,7 +136,7 @@ def _both(backend: ibis.BaseBackend, given: dict[str, Any], every_reader: bool) 
 
 def _check(db: Path, scopes: list[dict[str, Any]]) -> None:
     _refreshed(db)
-    backend = ibis.duckdb.connect(str(db), read_only=True)
+    backend = reader(db)
     try:
         assert available(backend)
         for i, given in enumerate(scopes):

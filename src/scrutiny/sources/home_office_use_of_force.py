@@ -383,8 +383,8 @@ def _listed_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> dict[int, str
 def read_release(path: Path) -> TableRows:
     """Every kept cell of a release as rows of `use_of_force`, replacing that release's earlier load."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="odf", dtype=object)
-    except Exception as exc:  # odfpy and zipfile raise many kinds for a damaged file
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+    except Exception as exc:  # calamine raises many kinds for a damaged file
         why = f"{type(exc).__name__}: {exc}"
         raise SourceRefused(path, f"cannot be read as an OpenDocument spreadsheet ({why})") from None
     year, published = _title_page(path, sheets)
