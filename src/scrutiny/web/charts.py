@@ -29,6 +29,7 @@ SIDES = ("#2c5d8f", "#b3400a")  # compare: side A, side B (also told apart by po
 HEIGHT = 220
 GAP: Final = "break-paths-show-domains"  # a null value breaks a line or band: a window with no figure is a gap
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+OUTLINES = "outlines"  # a map's features, by name (_outlines)
 
 
 def _data(values: Sequence[Mapping[str, Any]]) -> alt.Data:
@@ -36,19 +37,29 @@ def _data(values: Sequence[Mapping[str, Any]]) -> alt.Data:
     return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
 
 
+def _outlines(spec: Spec, values: list[dict[str, Any]]) -> Spec:
+    """`spec` with the map's features as its dataset `OUTLINES`: given to Altair by name only, so it neither
+    copies nor hashes the geometry at every step (a third of a force page's time)."""
+    spec.setdefault("datasets", {})[OUTLINES] = values
+    return spec
+
+
 def _config(chart: alt.TopLevelMixin, description: str, *, fill_height: bool = False, room: int = 0) -> Spec:
     """The spec as a dict: full container width, one font, described for screen readers (the page's heading
     and the table caption say the same; the chart has no title of its own, so it is not said twice)."""
-    configured = chart.properties(description=description).configure(font=FONT, background="transparent")
-    configured = configured.configure_view(stroke=None)
-    configured = configured.configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=160)
-    spec: Spec = configured.properties(
+    # one properties() and one configure(): Altair copies the whole chart, its data too, at each call
+    spec: Spec = chart.properties(
+        description=description,
         width="container",
         # fit the width; the height is the plot's own, axes and legends added below it (with "fit" a chart of one
         # or two rows would give its height to its axis and legend and draw its bars a few pixels high)
         autosize=alt.AutoSizeParams(type="fit" if fill_height else "fit-x", contains="padding"),
         padding={"left": 5, "top": 5, "bottom": 5, "right": 5 + room},  # room: for value labels past a bar's end
-    ).to_dict()
+    ).configure(
+        font=FONT, background="transparent", view=alt.ViewConfig(stroke=None),
+        axis=alt.AxisConfig(labelFontSize=12, titleFontSize=12, labelLimit=160),
+    ).to_dict(validate=False)  # checking every spec against the Vega-Lite schema took half the charts' time:
+    # the tests check the specs of the pages instead (tests/web/test_pages.py)
     if fill_height:  # the page's CSS gives the box its height (maps keep their shape at any width)
         spec["height"] = "container"
     return spec
@@ -229,7 +240,7 @@ def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[s
         props = {**f["properties"], "rate": row.get("rate_per_1000"), "searches": row.get("searches"),
                  "selected": code == highlight}
         values.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
-    data = _data(values)
+    data = alt.Data(name=OUTLINES)  # type: ignore[no-untyped-call]
     layers = _shaded(data, "rate", "Per 1,000", "blues", ".2f", "#bdbdbd" if spread else "#e4e4e4",
                      stroke_width=0.8, spread=spread,
                      tooltip=[alt.Tooltip("properties.area_name:N", title=label),
@@ -242,7 +253,7 @@ def borough_map(features: Sequence[Mapping[str, Any]], areas: Sequence[Mapping[s
         )
         layers.append(chosen)
     chart = alt.layer(*layers).project(type="mercator")
-    return _config(chart, title, fill_height=True)
+    return _outlines(_config(chart, title, fill_height=True), values)
 
 
 def locator_map(features: Sequence[Mapping[str, Any]], highlight: str, *, title: str) -> Spec:
@@ -252,12 +263,13 @@ def locator_map(features: Sequence[Mapping[str, Any]], highlight: str, *, title:
          "properties": {**f["properties"], "selected": f["properties"]["area_code"] == highlight}}
         for f in features
     ]
-    chart = alt.Chart(_data(values)).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
+    chart = alt.Chart(alt.Data(name=OUTLINES)).mark_geoshape(  # type: ignore[no-untyped-call]
+        stroke="#ffffff", strokeWidth=0.8).encode(
         color=alt.condition("datum.properties.selected", alt.value(HIGHLIGHT), alt.value("#d0d0d0")),
         tooltip=[alt.Tooltip("properties.area_name:N", title="Area")],
         href=alt.Href("properties.href:N"),
     )
-    return _config(chart.project(type="mercator"), title, fill_height=True)
+    return _outlines(_config(chart.project(type="mercator"), title, fill_height=True), values)
 
 
 def hotspot_map(cells: Sequence[Mapping[str, Any]], outline: Mapping[str, Any], *, title: str) -> Spec:
