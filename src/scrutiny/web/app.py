@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.datastructures import State
 
 import scrutiny
 from scrutiny.errors import ScrutinyError
@@ -53,7 +54,6 @@ def _metrics_getter(warehouse: Warehouse, cache: ResponseCache) -> Any:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings if settings is not None else get_settings()
     app = FastAPI(
         title="Scrutiny",
         version=scrutiny.__version__,
@@ -64,23 +64,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "MIT"},
         dependencies=[Depends(limits.check_ids)],  # an id no record can have is a 422, not a database error
     )
+    errors.install(app)
+    app.include_router(api.router)
+    workspace.install(app)
+    # content-hashed names, compressed once, cached for a year (scrutiny.web.static_assets)
+    assets = static_assets.StaticAssets.scan(STATIC)
+    app.mount(static_assets.MOUNT, assets, name="static")
+    app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
+    app.add_middleware(limits.BodyLimits)
+    security_headers.install(app)  # outermost: every response, refusals and errors included
+    _document_limits(app)
+    return use_settings(app, settings, assets)
+
+
+def use_settings(app: FastAPI, settings: Settings | None = None,
+                 assets: static_assets.StaticAssets | None = None) -> FastAPI:
+    """Give an app made by `create_app` its settings and everything made from them (the warehouse, the response
+    cache, the workspace), in a state of its own: whatever an earlier call or a request left there (a login
+    throttle, a fit queue, rate limits) is gone. The routes stay: FastAPI analyses every route's parameters for
+    each new app, most of what making one costs (0.1-0.2 s), so a process that needs many apps with different
+    settings, the test suite, makes them once. The caller disposes of the previous workspace."""
+    settings = settings if settings is not None else get_settings()
+    assets = assets if assets is not None else app.state.static_assets
     warehouse = Warehouse(settings.db, lock_wait=settings.lock_wait, slots=settings.query_slots)
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
+    app.state = State()
     app.state.settings = settings
     app.state.warehouse = warehouse
     app.state.cache = cache
     app.state.metrics = _metrics_getter(warehouse, cache)
     app.state.workspace = Workspace(settings.workspace_url)  # opened on first use, so the dashboard never needs it
-    errors.install(app)
-    app.include_router(api.router)
-    workspace.install(app)
-    # content-hashed names, compressed once, cached for a year (scrutiny.web.static_assets)
-    app.state.static_assets = static_assets.StaticAssets.scan(STATIC)
-    app.mount(static_assets.MOUNT, app.state.static_assets, name="static")
-    app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
-    app.add_middleware(limits.BodyLimits)
-    security_headers.install(app)  # outermost: every response, refusals and errors included
-    _document_limits(app)
+    app.state.static_assets = assets
     return app
 
 
@@ -112,4 +126,4 @@ def settle(app: FastAPI) -> None:
     gc.freeze()
 
 
-__all__ = ["create_app", "settle"]
+__all__ = ["create_app", "settle", "use_settings"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@cache
+def _heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
 def head_revisions() -> set[str]:
-    return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    """The migrations' heads, read from their scripts once a process: they ship with the code, and parsing
+    them cost every new `Workspace` (each app, each command) 20-40 ms."""
+    return set(_heads())
 
 
 class Workspace:
