@@ -98,6 +98,9 @@ def test_monthly_trend_has_a_gap_not_a_zero(gap_db: Path, cli: Callable[..., obj
     doc = _json(cli("metrics", "--force", "kent", "--from", "2024-01", "--to", "2024-04", "--db", gap_db))
     monthly = {w["period"]: {g["group"]: g for g in w["groups"]} for w in doc["trend"]["monthly"]}
     assert monthly["2024-03"]["Black"]["searches"] is None and monthly["2024-03"]["Black"]["ratio_vs_white"] is None
+    # no force covers the gap, so none of its residents count: 0, not the 400 of a covered month
+    assert {g: monthly["2024-03"][g]["population"] for g in ("Black", "White")} == {"Black": 0, "White": 0}
+    assert type(monthly["2024-03"]["Black"]["population"]) is int
     assert [m["searches"] for m in doc["monthly"]] == [60, 60, None, 60]
     jan = monthly["2024-01"]["Black"]
     assert (jan["searches"], jan["population"]) == (40, BLACK_RESIDENTS)

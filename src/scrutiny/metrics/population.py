@@ -80,6 +80,8 @@ class Population:
         if not units:
             return None
         span = None if window is None else tuple(window)
+        if span is not None and self.covered(self._forces(units)).isdisjoint(span):
+            return 0  # no unit's forces cover a month of it: every weight is 0 (a 2,000-year trend's windows)
         memo = ("sum", id(units), key, span)
         if memo not in self._memo:
             by_weight: dict[Fraction, int] = {}  # units sharing a weight are summed first: few Fractions
@@ -88,6 +90,13 @@ class Population:
                 by_weight[w] = by_weight.get(w, 0) + u.residents.get(key, 0)
             self._memo[memo] = exact_number(sum((w * n for w, n in by_weight.items()), Fraction(0)))
         found: Number = self._memo[memo]  # type: ignore[assignment]
+        return found
+
+    def _forces(self, units: list[Unit]) -> frozenset[str]:
+        memo = ("forces", id(units))
+        if memo not in self._memo:
+            self._memo[memo] = frozenset(f for u in units for f in u.forces)
+        found: frozenset[str] = self._memo[memo]  # type: ignore[assignment]
         return found
 
     def _unit_weight(self, unit: Unit, span: tuple[date, ...] | None) -> Fraction:
