@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -532,3 +533,23 @@ def test_405_lists_every_method_of_the_path_and_undecodable_json_is_a_422(client
     assert client.delete(f"{API}/metrics").headers["allow"] == "GET"
     response = client.post(f"{API}/recommendations", content=b"\xff\xfe{", headers={"content-type": "application/json"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_new_settings_give_an_app_a_state_of_its_own(web_db: Path, tmp_path: Path) -> None:
+    """`use_settings` (how the workspace tests reuse one app): the new warehouse answers, nothing a request or
+    an earlier test left in the state survives, and the static files are still served."""
+    from scrutiny.web.app import create_app, use_settings
+    from scrutiny.web.settings import get_settings
+
+    app = create_app(get_settings(tmp_path / "missing.duckdb"))
+    client = TestClient(app)
+    assert client.get(f"{API}/forces").status_code == 503
+    app.state.login_throttle = "left by an earlier test"
+    assets = app.state.static_assets
+    assert use_settings(app, get_settings(web_db, cache_entries=7)) is app
+    forces = client.get(f"{API}/forces")
+    assert forces.status_code == 200 and {f["id"] for f in forces.json()} >= {"kent"}
+    assert not hasattr(app.state, "login_throttle") and app.state.settings.cache_entries == 7
+    assert app.state.static_assets is assets
+    asset = re.search(r'"(/static/[^"]+)"', client.get("/").text)
+    assert asset and client.get(asset.group(1)).status_code == 200
