@@ -33,9 +33,11 @@ test: lint
 	$(BIN)/pytest -m "$(SPLIT)" --durations=15
 
 # The quick tier while working: every test but the threshold fits, the Chromium, Spark and schemathesis ones (pyproject's
-# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes, not met: 6 min 13 s
-# (2,095 tests, 637 s of CPU) on a quiet two-core machine on 2026-12-07, against 7 min 33 s (737 s of CPU) for
-# the code at the start of that day, in the same hour.
+# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes, not met. On a quiet
+# two-core machine on 2026-12-07 (2,095 tests): 6 min 13 s (637 s of CPU) in the morning, against 7 min 33 s (737 s)
+# for the code at the start of that day; on a slower machine that afternoon, 7 min 22 s (761 s of CPU) against
+# 8 min 05 s (837 s) for that morning's end (f476e15), one after another. Three workers on two cores were slower
+# (9 min 16 s, 991 s of CPU), so -n auto stays.
 test-fast: venv
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark and not one_process" --durations=10
 
