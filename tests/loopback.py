@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -69,10 +70,9 @@ class _QuietServer(ThreadingHTTPServer):
     of the server's: http.server would print its traceback to the process's stderr, which the in-process CLI
     tests capture as the command's own (a 20-line "error" seen in tests/cli/test_update.py)."""
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class LoopbackServer:

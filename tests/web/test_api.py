@@ -21,7 +21,8 @@ import pytest
 from scrutiny.metrics import Scope, compute_metrics
 from scrutiny.metrics.categories import GROUPS, OUTCOME_CLASSES
 from scrutiny.metrics.lens import OBJECT_GROUPS
-from scrutiny.web import schemas
+from scrutiny.web import get_settings, schemas
+from scrutiny.web.app import create_app, use_settings
 from tests.web.conftest import LiveServer, TestClient, make_client, write_march
 
 API = "/api/v1"
@@ -303,8 +304,6 @@ def ingest_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Path, tmp_path: Path) -> None:
-    from scrutiny.web import create_app, get_settings
-
     params = {"force": "kent", "from": "2024-01", "to": "2024-03"}
     with LiveServer(create_app(get_settings(fresh_db))) as server, httpx.Client(base_url=server.url) as http:
         before = http.get(f"{API}/metrics", params=params)
@@ -325,8 +324,6 @@ def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Pat
 
 
 def test_ingest_succeeds_while_the_server_is_busy(fresh_db: Path, tmp_path: Path) -> None:
-    from scrutiny.web import create_app, get_settings
-
     statuses: list[int] = []
     stop = threading.Event()
     with LiveServer(create_app(get_settings(fresh_db))) as server:
@@ -538,9 +535,6 @@ def test_405_lists_every_method_of_the_path_and_undecodable_json_is_a_422(client
 def test_new_settings_give_an_app_a_state_of_its_own(web_db: Path, tmp_path: Path) -> None:
     """`use_settings` (how the workspace tests reuse one app): the new warehouse answers, nothing a request or
     an earlier test left in the state survives, and the static files are still served."""
-    from scrutiny.web.app import create_app, use_settings
-    from scrutiny.web.settings import get_settings
-
     app = create_app(get_settings(tmp_path / "missing.duckdb"))
     client = TestClient(app)
     assert client.get(f"{API}/forces").status_code == 503

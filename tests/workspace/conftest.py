@@ -34,7 +34,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
-from scrutiny.web import Settings, create_app, get_settings
+from scrutiny.web import create_app, get_settings
 from scrutiny.web.app import use_settings
 from scrutiny.workspace import accounts
 from scrutiny.workspace.database import Workspace
@@ -276,22 +276,17 @@ class Browser:
         return response
 
 
-_APP: list[FastAPI] = []
-
-
-def _app(settings: Settings) -> FastAPI:
-    """The test process's app, given these settings and a state of its own (`use_settings`): its routes are
-    made once, where a new app per test spent 0.1-0.2 s analysing them again, about a tenth of `make test-fast`."""
-    if not _APP:
-        _APP.append(create_app(settings))
-        return _APP[0]
-    return use_settings(_APP[0], settings)
+@pytest.fixture(scope="session")
+def routed_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The test process's one app: each test gives it its own settings and a state of its own (`use_settings`),
+    where a new app per test spent 0.1-0.2 s analysing every route again, about a tenth of `make test-fast`."""
+    return create_app(get_settings(tmp_path_factory.mktemp("app") / "none.duckdb"))
 
 
 @pytest.fixture
-def web(ws: Workspace, tmp_path: Path) -> Iterator[Callable[[], Browser]]:
+def web(ws: Workspace, tmp_path: Path, routed_app: FastAPI) -> Iterator[Callable[[], Browser]]:
     """Browsers on one app over `ws` (a warehouse path that does not exist: the workspace needs none)."""
-    app = _app(get_settings(tmp_path / "none.duckdb", workspace_url=ws.url))
+    app = use_settings(routed_app, get_settings(tmp_path / "none.duckdb", workspace_url=ws.url))
     clients: list[TestClient] = []
 
     def browser() -> Browser:

@@ -93,6 +93,7 @@ class Population:
         return found
 
     def _forces(self, units: list[Unit]) -> frozenset[str]:
+        """Every force whose months weigh one of `units`."""
         memo = ("forces", id(units))
         if memo not in self._memo:
             self._memo[memo] = frozenset(f for u in units for f in u.forces)
@@ -117,7 +118,7 @@ class Population:
 
     def months_covered(self, window: Sequence[date]) -> int:
         """Months of the window covered by a unit's forces (by any used force when there are no units)."""
-        forces_ = [f for u in self.units for f in u.forces] if self.units else list(self.coverage)
+        forces_ = self._forces(self.units) if self.units else frozenset(self.coverage)
         return len(self.covered(forces_) & set(window))
 
     def area_forces(self, policing: Iterable[str]) -> frozenset[str]:

@@ -68,24 +68,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     workspace.install(app)
     # content-hashed names, compressed once, cached for a year (scrutiny.web.static_assets)
-    assets = static_assets.StaticAssets.scan(STATIC)
-    app.mount(static_assets.MOUNT, assets, name="static")
+    app.state.static_assets = static_assets.StaticAssets.scan(STATIC)
+    app.mount(static_assets.MOUNT, app.state.static_assets, name="static")
     app.include_router(pages.router, include_in_schema=False)  # required, as the workspace's pages are
     app.add_middleware(limits.BodyLimits)
     security_headers.install(app)  # outermost: every response, refusals and errors included
     _document_limits(app)
-    return use_settings(app, settings, assets)
+    return use_settings(app, settings)
 
 
-def use_settings(app: FastAPI, settings: Settings | None = None,
-                 assets: static_assets.StaticAssets | None = None) -> FastAPI:
+def use_settings(app: FastAPI, settings: Settings | None = None) -> FastAPI:
     """Give an app made by `create_app` its settings and everything made from them (the warehouse, the response
     cache, the workspace), in a state of its own: whatever an earlier call or a request left there (a login
     throttle, a fit queue, rate limits) is gone. The routes stay: FastAPI analyses every route's parameters for
     each new app, most of what making one costs (0.1-0.2 s), so a process that needs many apps with different
     settings, the test suite, makes them once. The caller disposes of the previous workspace."""
     settings = settings if settings is not None else get_settings()
-    assets = assets if assets is not None else app.state.static_assets
+    assets = app.state.static_assets  # mounted by create_app, settings or none: kept
     warehouse = Warehouse(settings.db, lock_wait=settings.lock_wait, slots=settings.query_slots)
     cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
     app.state = State()

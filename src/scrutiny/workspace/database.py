@@ -108,14 +108,10 @@ def alembic_config(url: str) -> Config:
 
 
 @cache
-def _heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
-
-
-def head_revisions() -> set[str]:
+def head_revisions() -> frozenset[str]:
     """The migrations' heads, read from their scripts once a process: they ship with the code, and parsing
     them cost every new `Workspace` (each app, each command) 20-40 ms."""
-    return set(_heads())
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
 class Workspace:
