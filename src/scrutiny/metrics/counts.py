@@ -22,7 +22,16 @@ import pandas as pd
 
 from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, people_of
 from scrutiny.metrics.lens import object_groups_of, powers_of
-from scrutiny.metrics.scope import Scope, in_area, in_period, prepared, searches, stop_table
+from scrutiny.metrics.scope import (
+    Scope,
+    boundary_names,
+    in_area,
+    in_period,
+    period_rows,
+    prepared,
+    searches,
+    stop_table,
+)
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.metrics.warehouse_backend import per_version
 
@@ -134,22 +143,23 @@ def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
         n=searches(keyed), strip_published=published
     ).to_pandas()
-    zeros = in_period(empty_loads(backend), scope).select("force", "month").to_pandas()
+    zeros = period_rows(per_version(backend, "empty_loads", lambda: _empty_loads(backend)), scope)
     if not zeros.empty:
         frame = pd.concat([frame, zeros.assign(n=0, strip_published=0)], ignore_index=True)
     return frame
+
+
+def _empty_loads(backend: ibis.BaseBackend) -> pd.DataFrame:
+    """The force-months loaded from a file with no records, whole: a few rows, read once per version."""
+    return empty_loads(backend).select("force", "month").to_pandas()
 
 
 def area_names(backend: ibis.BaseBackend, codes: list[str], stops: ir.Table | None = None) -> dict[str, str]:
     """Names of area codes: from the boundaries, or from the stops themselves (`stops`: stop_search or its
     prepared counts by area)."""
     if "areas" in backend.list_tables():
-        return dict(per_version(backend, "area_names", lambda: _boundary_names(backend)))
+        return dict(boundary_names(backend))
     stops = stop_table(backend, area=True) if stops is None else stops
     names = stops.filter(stops.area_code.isin(codes)).select("area_code", "area_name").distinct().to_pandas()
     return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}
 
-
-def _boundary_names(backend: ibis.BaseBackend) -> dict[str, str]:
-    names = backend.table("areas").select("area_code", "area_name").to_pandas()
-    return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}

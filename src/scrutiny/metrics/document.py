@@ -23,10 +23,18 @@ from scrutiny.metrics.crime import crime_for
 from scrutiny.metrics.intervals import exact_rate_ratio, rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import OBJECT_GROUPS, PURPOSE_NAMES, power_names
 from scrutiny.metrics.population import AGE_BANDS, Population, population
-from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, of_force, resolve_scope, scope_json, stop_table
+from scrutiny.metrics.scope import (
+    ALL_FORCES,
+    Scope,
+    in_scope,
+    period_rows,
+    resolve_scope,
+    scope_json,
+    stop_table,
+)
 from scrutiny.metrics.trend import trend
 from scrutiny.metrics.use_of_force import stop_ratios_of, use_of_force_for
-from scrutiny.metrics.warehouse_backend import compute_metrics_with
+from scrutiny.metrics.warehouse_backend import compute_metrics_with, per_version
 from scrutiny.sources.adapter import SourceKind
 from scrutiny.vocab.months import label, ranges
 
@@ -214,12 +222,18 @@ def _outcomes_by_group(person: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _data_quality(backend: ibis.BaseBackend, cube: pd.DataFrame, person: pd.DataFrame, scope: Scope,
                   used: list[str]) -> dict[str, int]:
-    rejects = backend.table("rejects")
-    rejected = rejects.filter(rejects.force.isin(used), rejects.month >= scope.first_month,
-                              rejects.month <= scope.last_month).count().to_pyarrow().as_py()
+    by_force_month = per_version(backend, "rejects", lambda: _rejects(backend))
+    rejected = period_rows(by_force_month[by_force_month.force.isin(used)], scope).n.sum()
     return {"no_location": _sum(cube) - _sum(cube, "located"),
             "outside_boundaries": _sum(cube, "located") - _sum(cube, "placed"),
             "no_age": _sum(person[person.age == "unknown"]), "rejected_rows": int(rejected)}
+
+
+def _rejects(backend: ibis.BaseBackend) -> pd.DataFrame:
+    """Rejected rows per force and month: the rejects table itself holds every rejected line, and a document
+    needs only a count."""
+    rejects = backend.table("rejects")
+    return rejects.group_by(["force", "month"]).aggregate(n=rejects.count()).to_pandas()
 
 
 def _coverage_notes(scope: Scope, pop: Population, cube: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -257,9 +271,8 @@ def _coverage_notes(scope: Scope, pop: Population, cube: pd.DataFrame) -> tuple[
 
 
 def _source_notes(backend: ibis.BaseBackend, scope: Scope) -> list[str]:
-    log = backend.table("ingest_log")
-    current = log.filter(*of_force(log, scope.force), log.month >= scope.first_month, log.month <= scope.last_month)
-    kinds = current.order_by(ibis.desc("id")).to_pandas().drop_duplicates("unit")
+    log = per_version(backend, "ingest_log", lambda: backend.table("ingest_log").order_by(ibis.desc("id")).to_pandas())
+    kinds = period_rows(log, scope).drop_duplicates("unit")
     notes = []
     api = sorted(label(as_date(m)) for m in kinds[kinds.kind == SourceKind.STOPS_JSON].month)
     if api:

@@ -9,10 +9,12 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from scrutiny.catalog import ALL_FORCES, check_force
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.lens import Lens, check_lens, lens_filters
+from scrutiny.metrics.warehouse_backend import per_version
 from scrutiny.vocab.areas import close_names, find_area, listed_names, region_prefix, with_regions
 from scrutiny.vocab.months import check_period, label, month_start, months_between
 from scrutiny.warehouse.aggregates import AREAS_CUBE, FIGURES_CUBE
@@ -125,13 +127,11 @@ def searches(table: ir.Table, where: ir.BooleanValue | None = None) -> ir.Intege
 def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Table | None = None) -> tuple[str, str]:
     """An area given by code or by name (any case), among the boundaries or the force's stops (`stops`: a table
     with area_code and area_name, stop_search or its prepared counts by area)."""
-    known: dict[str, str] = {}
-    if "areas" in backend.list_tables():
-        for code, name in backend.table("areas").select("area_code", "area_name").execute().itertuples(index=False):
-            known[code] = name
+    known = dict(boundary_names(backend))
     stops = stop_table(backend, area=True) if stops is None else stops
-    found = stops.filter(*of_force(stops, force), stops.area_code.notnull()).select("area_code", "area_name").distinct()
-    mine = dict(found.execute().itertuples(index=False))
+    placed = per_version(backend, f"placed_areas:{stops.get_name()}", lambda: _placed_areas(stops))
+    of_these = placed if force == ALL_FORCES else placed[placed.force.isin(force.split(","))]
+    mine = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
     known.update(mine)
     found_area = find_area(with_regions(known), area)
     if found_area is None:
@@ -142,6 +142,26 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Ta
                  else f"known areas: {listed_names(known.values()) or 'none: load boundaries first'}")
         raise NotFound(f"unknown area {area!r}{guess}; {where}", loc=("query", "area"))
     return found_area
+
+
+def boundary_names(backend: ibis.BaseBackend) -> dict[str, str]:
+    """Every loaded boundary's code -> name; empty without boundaries (shared: not to be changed). Read once
+    per version of the file: every area document and every area name looks here."""
+    return per_version(backend, "boundary_names", lambda: _boundary_names(backend))
+
+
+def _boundary_names(backend: ibis.BaseBackend) -> dict[str, str]:
+    if "areas" not in backend.list_tables():
+        return {}
+    names = backend.table("areas").select("area_code", "area_name").to_pandas()
+    return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}
+
+
+def _placed_areas(stops: ir.Table) -> pd.DataFrame:
+    """Each force's areas with searches placed in them, and their names as the stops give them: a few thousand
+    rows, read once per version where each area question asked the database before."""
+    placed = stops.filter(stops.force.notnull(), stops.area_code.notnull())
+    return placed.select("force", "area_code", "area_name").distinct().to_pandas()
 
 
 def in_area(column: ir.StringColumn, area: str) -> ir.BooleanValue:
@@ -193,6 +213,15 @@ def in_period(stops: ir.Table, scope: Scope) -> ir.Table:
     stop_search or its prepared counts (`stop_table`), as for `in_scope`."""
     return stops.filter(*of_force(stops, scope.force), stops.month >= scope.first_month,
                         stops.month <= scope.last_month)
+
+
+def period_rows(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """`in_period` for a small table fetched whole once per version of the file (columns `force` and `month`,
+    as Ibis gives them): its rows of the scope's forces in the scope's months."""
+    ids = scope.force_ids
+    keep = frame.force.notna() if ids is None else frame.force.isin(ids)
+    keep &= (frame.month >= pd.Timestamp(scope.first_month)) & (frame.month <= pd.Timestamp(scope.last_month))
+    return frame[keep]
 
 
 def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
