@@ -151,7 +151,8 @@ def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None
 
 def _empty_loads(backend: ibis.BaseBackend) -> pd.DataFrame:
     """The force-months loaded from a file with no records, whole: a few rows, read once per version."""
-    return empty_loads(backend).select("force", "month").to_pandas()
+    frame: pd.DataFrame = empty_loads(backend).select("force", "month").to_pandas()
+    return frame
 
 
 def area_names(backend: ibis.BaseBackend, codes: list[str], stops: ir.Table | None = None) -> dict[str, str]:

@@ -233,7 +233,8 @@ def _rejects(backend: ibis.BaseBackend) -> pd.DataFrame:
     """Rejected rows per force and month: the rejects table itself holds every rejected line, and a document
     needs only a count."""
     rejects = backend.table("rejects")
-    return rejects.group_by(["force", "month"]).aggregate(n=rejects.count()).to_pandas()
+    frame: pd.DataFrame = rejects.group_by(["force", "month"]).aggregate(n=rejects.count()).to_pandas()
+    return frame
 
 
 def _coverage_notes(scope: Scope, pop: Population, cube: pd.DataFrame) -> tuple[list[str], list[str]]:

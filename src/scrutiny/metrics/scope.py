@@ -131,7 +131,7 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Ta
     stops = stop_table(backend, area=True) if stops is None else stops
     placed = per_version(backend, f"placed_areas:{stops.get_name()}", lambda: _placed_areas(stops))
     of_these = placed if force == ALL_FORCES else placed[placed.force.isin(force.split(","))]
-    mine = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
+    mine: dict[str, str] = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
     known.update(mine)
     found_area = find_area(with_regions(known), area)
     if found_area is None:
@@ -161,7 +161,8 @@ def _placed_areas(stops: ir.Table) -> pd.DataFrame:
     """Each force's areas with searches placed in them, and their names as the stops give them: a few thousand
     rows, read once per version where each area question asked the database before."""
     placed = stops.filter(stops.force.notnull(), stops.area_code.notnull())
-    return placed.select("force", "area_code", "area_name").distinct().to_pandas()
+    frame: pd.DataFrame = placed.select("force", "area_code", "area_name").distinct().to_pandas()
+    return frame
 
 
 def in_area(column: ir.StringColumn, area: str) -> ir.BooleanValue:
