@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src" / "scrutiny"
 VARIABLES = ("SCRUTINY_DB", "SCRUTINY_WORKSPACE", "SCRUTINY_TMP", "SCRUTINY_SECURE_COOKIES", "SCRUTINY_TRUSTED_PROXIES",
              "SCRUTINY_CONTACT_RETENTION_DAYS", "SCRUTINY_POLICE_API_URL", "SCRUTINY_CENSUS_URL",
-             "SCRUTINY_BOUNDARIES_URL")
+             "SCRUTINY_BOUNDARIES_URL", "SCRUTINY_DOWNLOAD_TRIES")
 WORKSPACE_EXPECTS = ("expected a database URL such as postgresql://user@host/db, or the path of a SQLite file in an "
                      "existing folder")
 
@@ -45,8 +45,8 @@ def test_every_variable_is_declared_once_in_order() -> None:
 def test_defaults_when_nothing_is_set() -> None:
     env = settings.current()
     assert (env.db, env.workspace, env.tmp, env.secure_cookies, env.trusted_proxies, env.contact_retention_days,
-            env.police_api_url, env.census_url, env.boundaries_url) == (
-        Path("scrutiny.duckdb"), None, None, False, (), 90, "https://data.police.uk/api", None, None)
+            env.police_api_url, env.census_url, env.boundaries_url, env.download_tries) == (
+        Path("scrutiny.duckdb"), None, None, False, (), 90, "https://data.police.uk/api", None, None, 5)
 
 
 def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -58,6 +58,7 @@ def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("SCRUTINY_CONTACT_RETENTION_DAYS", "30")
     monkeypatch.setenv("SCRUTINY_POLICE_API_URL", "http://127.0.0.1:9/api/")
     monkeypatch.setenv("SCRUTINY_CENSUS_URL", "")  # empty counts as unset
+    monkeypatch.setenv("SCRUTINY_DOWNLOAD_TRIES", "2")
     env = settings.current()
     assert env.db == Path("data/w.duckdb")
     assert env.workspace == f"sqlite:///{tmp_path}/ws.sqlite"
@@ -67,6 +68,7 @@ def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert env.contact_retention_days == 30
     assert env.police_api_url == "http://127.0.0.1:9/api"
     assert env.census_url is None
+    assert env.download_tries == 2
     monkeypatch.setenv("SCRUTINY_SECURE_COOKIES", "0")
     assert settings.current().secure_cookies is False
 
@@ -78,6 +80,7 @@ def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch, tmp_pat
      "SCRUTINY_CONTACT_RETENTION_DAYS='0' is not valid: expected a whole number of days, 1 or more"),
     ("SCRUTINY_CONTACT_RETENTION_DAYS", "7.5",
      "SCRUTINY_CONTACT_RETENTION_DAYS='7.5' is not valid: expected a whole number of days, 1 or more"),
+    ("SCRUTINY_DOWNLOAD_TRIES", "0", "SCRUTINY_DOWNLOAD_TRIES='0' is not valid: expected a whole number, 1 or more"),
     ("SCRUTINY_SECURE_COOKIES", "maybe",
      "SCRUTINY_SECURE_COOKIES='maybe' is not valid: expected true or false (1 or 0)"),
     ("SCRUTINY_TRUSTED_PROXIES", "127.0.0.1,nginx",
@@ -244,7 +247,7 @@ def test_readme_settings_table_is_the_declarations() -> None:
 
 def test_markdown_table_has_one_row_per_setting() -> None:
     rows = settings.markdown_table().splitlines()
-    assert len(rows) == 2 + 9
+    assert len(rows) == 2 + 10
     assert rows[2] == ("| `SCRUTINY_DB` | `scrutiny.duckdb` | a file path | The DuckDB warehouse file; `--db` "
                        "overrides it. |")
     assert rows[7] == ("| `SCRUTINY_CONTACT_RETENTION_DAYS` | `90` | a whole number of days, 1 or more | Days a "

@@ -30,6 +30,7 @@ from scrutiny.setting_names import env_name as env_name
 README_START = "<!-- settings:start -->"
 README_END = "<!-- settings:end -->"
 DEFAULT_POLICE_API_URL = "https://data.police.uk/api"
+DEFAULT_DOWNLOAD_TRIES = 5
 WORKSPACE_EXPECTS = ("a database URL such as postgresql://user@host/db, or the path of a SQLite file in an "
                      "existing folder")
 
@@ -130,6 +131,11 @@ class Environment(BaseSettings):
     boundaries_url: str | None = _setting(
         None, "Mirror of the borough boundaries for `scrutiny fetch boundaries`; `--base-url` overrides it.",
         "an http:// or https:// URL", "the ONS")
+
+    download_tries: PositiveInt = _setting(
+        DEFAULT_DOWNLOAD_TRIES, "Times `scrutiny fetch` and `scrutiny update` try a download before giving up: a "
+        "network failure, a 429 or a 5xx answer is tried again after a wait that doubles (0.5 s, 1 s, 2 s...).",
+        "a whole number, 1 or more")
 
     @field_validator("workspace")
     @classmethod

@@ -94,6 +94,7 @@ def test_a_wrong_path_url_missing_file_or_database_is_one_line(args: tuple[str, 
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SCRUTINY_DB", raising=False)
+    monkeypatch.setenv("SCRUTINY_DOWNLOAD_TRIES", "1")  # an unreachable address fails at once, not after 4-8 s
     result = CliRunner().invoke(app, _fill(args, tmp_path), input="a long enough password\n" * 2)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     _one_clear_line(result.exit_code, result.output)

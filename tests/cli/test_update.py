@@ -235,15 +235,18 @@ def test_429_with_retry_after_and_503_and_a_truncated_body_are_retried(server: L
 
 
 def test_api_down_is_one_line_and_exit_1(server: LoopbackServer, tmp_path: Path) -> None:
-    """As cron sees it (a process without a terminal): exit 1 and one line on stderr, the retries in it."""
+    """As cron sees it (a process without a terminal): exit 1 and one line on stderr, the retries in it; as many
+    tries as SCRUTINY_DOWNLOAD_TRIES says (three here: the default five would wait 4-8 s)."""
     server.fail(503, times=5, match="crimes-street-dates")
     db = tmp_path / "w.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SCRUTINY_DOWNLOAD_TRIES": "3"}
     done = subprocess.run([*SCRUTINY, "update", "--db", str(db), "--base-url", f"{server.url}/api"], cwd=REPO,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1 and done.stdout == ""
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("error: data.police.uk did not say what it has")
-    assert "gave up after 5 tries (last: HTTP 503)" in line and line.endswith("nothing was fetched or loaded")
+    assert "gave up after 3 tries (last: HTTP 503)" in line and line.endswith("nothing was fetched or loaded")
+    assert len([r for r in server.requests if "crimes-street-dates" in r.path]) == 3
     assert not db.exists()
 
 

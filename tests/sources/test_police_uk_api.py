@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -351,6 +352,20 @@ def test_connection_refused_gives_up(tmp_path: Path) -> None:
         pytest.raises(SourceUnavailable, match="gave up after 2 tries"),
     ):
         client.forces()
+
+
+def test_one_try_is_said_so_and_waits_for_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SCRUTINY_DOWNLOAD_TRIES=1: a client made without a policy tries once and says "1 try"."""
+    monkeypatch.setenv("SCRUTINY_DOWNLOAD_TRIES", "1")
+    with LoopbackServer() as gone:
+        url = gone.url
+    waits: list[float] = []
+    with PoliceApiClient(f"{url}/api") as client:
+        assert client.fetcher.retry.max_tries == 1
+        client.fetcher.retry = replace(client.fetcher.retry, sleep=waits.append)
+        with pytest.raises(SourceUnavailable, match=r"gave up after 1 try \(last: "):
+            client.forces()
+    assert waits == []
 
 
 def test_parallel_failure_keeps_finished_months_whole(server: LoopbackServer, api: Path, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ import httpx
 
 from scrutiny import __version__
 from scrutiny.errors import BadInput, SourceUnavailable
+from scrutiny.settings import DEFAULT_DOWNLOAD_TRIES, current
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class RetryPolicy:
     `max_retry_after` so a misconfigured server cannot park the CLI for hours.
     """
 
-    max_tries: int = 5
+    max_tries: int = DEFAULT_DOWNLOAD_TRIES  # the CLI's Fetcher takes SCRUTINY_DOWNLOAD_TRIES
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_retry_after: float = 120.0
@@ -161,7 +162,8 @@ def call_with_retry(
             delay = policy.backoff(n, retry_after)
             log.warning("%s: %s; retry %d/%d in %.1fs", url, last, n, policy.max_tries - 1, delay)
             policy.sleep(delay)
-    raise SourceUnavailable(f"{url}: gave up after {policy.max_tries} tries (last: {last})")
+    tries = "1 try" if policy.max_tries == 1 else f"{policy.max_tries} tries"
+    raise SourceUnavailable(f"{url}: gave up after {tries} (last: {last})")
 
 
 @contextlib.contextmanager
@@ -215,7 +217,7 @@ class Fetcher:
         limiter: TokenBucket | None = None,
     ) -> None:
         self.limiter = limiter or TokenBucket(rate, burst)
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(max_tries=current().download_tries)
         self._owns_client = client is None
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
