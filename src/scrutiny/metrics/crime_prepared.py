@@ -15,7 +15,7 @@ import duckdb
 import ibis
 import pandas as pd
 
-from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.metrics.scope import named_forces
 from scrutiny.vocab.areas import region_prefix
 from scrutiny.vocab.months import month_start
 from scrutiny.warehouse.crime_aggregates import STATE
@@ -47,10 +47,10 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.Da
 
 
 def _force_filter(force: str) -> tuple[str, list[Any]]:
-    if force == ALL_FORCES:
+    ids = named_forces(force)
+    if ids is None:
         return "true", []
-    ids = force.split(",")
-    return f"force IN ({', '.join('?' * len(ids))})", ids
+    return f"force IN ({', '.join('?' * len(ids))})", list(ids)
 
 
 def _area_filter(area: str | None) -> tuple[str, list[Any]]:

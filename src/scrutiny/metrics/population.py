@@ -248,13 +248,13 @@ def _by_age(backend: ibis.BaseBackend, areas: list[str], notes: list[str],
             details: list[str]) -> dict[str, dict[tuple[str, str], int]]:
     """Residents by age-table area, age band and group."""
     table = age_bands_table(backend)
-    picked = [table[code] for code in areas if code in table]
-    suppressed = sum(hidden for _residents, hidden in picked)
+    picked = {code: table[code] for code in areas if code in table}
+    suppressed = sum(hidden for _residents, hidden in picked.values())
     if suppressed:
         notes.append("Rates by age are slightly too high: the Census hides very small counts of residents by age.")
         details.append(f"The Census by single year of age hides {suppressed:,} small cells in this scope (counted "
                        "as 0), so age-specific populations are slightly low and their rates slightly high.")
-    return {code: dict(table[code][0]) for code in areas if code in table}
+    return {code: dict(residents) for code, (residents, _hidden) in picked.items()}
 
 
 def age_bands_table(backend: ibis.BaseBackend) -> dict[str, tuple[dict[tuple[str, str], int], int]]:

@@ -51,7 +51,7 @@ class Scope:
     @property
     def force_ids(self) -> tuple[str, ...] | None:
         """The forces named, or None for every force."""
-        return None if self.force == ALL_FORCES else tuple(self.force.split(","))
+        return named_forces(self.force)
 
     @property
     def single_force(self) -> str | None:
@@ -93,11 +93,16 @@ def normalise_forces(text: str) -> str:
     return ",".join(ids)
 
 
+def named_forces(force: str) -> tuple[str, ...] | None:
+    """The ids a force spec (`all`, one id, or ids joined by commas) names; None for every force."""
+    return None if force == ALL_FORCES else tuple(force.split(","))
+
+
 def of_force(table: ir.Table, force: str) -> list[ir.BooleanValue]:
     """The filter that keeps the rows of a force spec (`all`, one id, or ids joined by commas)."""
-    if force == ALL_FORCES:
+    ids = named_forces(force)
+    if ids is None:
         return [table.force.notnull()]
-    ids = force.split(",")
     return [table.force == ids[0]] if len(ids) == 1 else [table.force.isin(ids)]
 
 
@@ -130,7 +135,8 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Ta
     known = dict(boundary_names(backend))
     stops = stop_table(backend, area=True) if stops is None else stops
     placed = per_version(backend, f"placed_areas:{stops.get_name()}", lambda: _placed_areas(stops))
-    of_these = placed if force == ALL_FORCES else placed[placed.force.isin(force.split(","))]
+    ids = named_forces(force)
+    of_these = placed if ids is None else placed[placed.force.isin(ids)]
     mine: dict[str, str] = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
     known.update(mine)
     found_area = find_area(with_regions(known), area)
