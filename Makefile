@@ -37,7 +37,8 @@ test: lint
 # two-core machine on 2026-12-07 (2,095 tests): 6 min 13 s (637 s of CPU) in the morning, against 7 min 33 s (737 s)
 # for the code at the start of that day; on a slower machine that afternoon, 7 min 22 s (761 s of CPU) against
 # 8 min 05 s (837 s) for that morning's end (f476e15), one after another. Three workers on two cores were slower
-# (9 min 16 s, 991 s of CPU), so -n auto stays.
+# (9 min 16 s, 991 s of CPU), so -n auto stays. Later (stop 36) the machine's speed drifted within the hour: the
+# same code (40bfe4c) took 6 min 54 s, then 9 min 22 s; this stop's code 9 min 55 s just after (no measurable change).
 test-fast: venv
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark and not one_process" --durations=10
 
