@@ -21,7 +21,7 @@ import pandas as pd
 
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
 from scrutiny.metrics.intervals import share, wilson
-from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.metrics.scope import Scope, boundary_names, in_scope, scope_json
 from scrutiny.vocab import numbers
 from scrutiny.vocab.ethnicity import UNKNOWN
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
@@ -146,11 +146,7 @@ def _unknown(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _area_names(backend: ibis.BaseBackend, scope: Scope, codes: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    if "areas" in backend.list_tables():
-        areas = backend.table("areas")
-        for code, name in areas.select("area_code", "area_name").to_pandas().itertuples(index=False):
-            names[str(code)] = str(name)
+    names = dict(boundary_names(backend))
     missing = [c for c in codes if c not in names and c != NO_AREA]
     if missing:
         stops = in_scope(backend.table("stop_search"), scope)

@@ -28,6 +28,7 @@ from scrutiny.metrics.scope import (
     in_area,
     in_period,
     period_rows,
+    placed_areas,
     prepared,
     searches,
     stop_table,
@@ -161,6 +162,7 @@ def area_names(backend: ibis.BaseBackend, codes: list[str], stops: ir.Table | No
     if "areas" in backend.list_tables():
         return dict(boundary_names(backend))
     stops = stop_table(backend, area=True) if stops is None else stops
-    names = stops.filter(stops.area_code.isin(codes)).select("area_code", "area_name").distinct().to_pandas()
+    placed = placed_areas(backend, stops)
+    names = placed[placed.area_code.isin(codes)][["area_code", "area_name"]].drop_duplicates()
     return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}
 

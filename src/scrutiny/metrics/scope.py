@@ -21,8 +21,8 @@ from scrutiny.warehouse.aggregates import AREAS_CUBE, FIGURES_CUBE
 
 Ethnicity = Literal["self", "officer"]
 
-__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "in_period", "in_scope", "month_start", "prepared", "resolve_scope",
-           "scope_json", "searches", "stop_table"]
+__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "boundary_names", "in_period", "in_scope", "month_start", "named_forces",
+           "period_rows", "placed_areas", "prepared", "resolve_scope", "scope_json", "searches", "stop_table"]
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Ta
     with area_code and area_name, stop_search or its prepared counts by area)."""
     known = dict(boundary_names(backend))
     stops = stop_table(backend, area=True) if stops is None else stops
-    placed = per_version(backend, f"placed_areas:{stops.get_name()}", lambda: _placed_areas(stops))
+    placed = placed_areas(backend, stops)
     ids = named_forces(force)
     of_these = placed if ids is None else placed[placed.force.isin(ids)]
     mine: dict[str, str] = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
@@ -163,9 +163,14 @@ def _boundary_names(backend: ibis.BaseBackend) -> dict[str, str]:
     return {str(c): str(n) for c, n in zip(names.area_code, names.area_name, strict=True)}
 
 
+def placed_areas(backend: ibis.BaseBackend, stops: ir.Table) -> pd.DataFrame:
+    """Each force's areas with searches placed in them, and their names as `stops` (stop_search or its prepared
+    counts by area) give them (shared: not to be changed): a few thousand rows, read once per version where each
+    area question and each document's area names asked the database before."""
+    return per_version(backend, f"placed_areas:{stops.get_name()}", lambda: _placed_areas(stops))
+
+
 def _placed_areas(stops: ir.Table) -> pd.DataFrame:
-    """Each force's areas with searches placed in them, and their names as the stops give them: a few thousand
-    rows, read once per version where each area question asked the database before."""
     placed = stops.filter(stops.force.notnull(), stops.area_code.notnull())
     frame: pd.DataFrame = placed.select("force", "area_code", "area_name").distinct().to_pandas()
     return frame
