@@ -1,8 +1,9 @@
 """The web server's reads (issue 22): one DuckDB instance attaching each version of the warehouse, and the
 Reader backend's per-version cache of schemas, table names and compiled SQL (templates by shape).
 
-Every template is checked here against Ibis compiling the same expression in full (`ReaderCache.verify`), on
-documents for several scopes of the small warehouse; the documents must equal `compute_metrics`'s."""
+Every template is checked here against Ibis compiling the same expression in full, and every answer converted
+from Arrow against Ibis's own frame (`ReaderCache.verify`), on documents for several scopes of the small
+warehouse; the documents must equal `compute_metrics`'s."""
 
 from __future__ import annotations
 

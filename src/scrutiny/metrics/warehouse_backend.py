@@ -17,6 +17,9 @@ full). Later queries of that shape only fill the template with their own literal
 renders a literal, so a document for another force or month range costs no compilation at all, and a single
 document (a CLI command) compiles each query once.
 
+A table's answer comes back from DuckDB as Arrow and, when its columns are plain (whole numbers, text, flags,
+dates), becomes the frame Ibis would make without Ibis's column-by-column conversion (metrics.plain_frames).
+
 Outside the web server, `compute_metrics_with` keeps a cache for each of the last few versions of a file
 (`reader_cache`), so a report or the tests computing many documents over one file share them.
 """
@@ -40,6 +43,7 @@ import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 from ibis.common.graph import Node
 
+from scrutiny.metrics.plain_frames import plain_frame, same_rows
 from scrutiny.warehouse.connect import connect
 from scrutiny.warehouse.engine import active_backend
 from scrutiny.warehouse.version import warehouse_version
@@ -67,7 +71,7 @@ class ReaderCache:
         self._numbers = itertools.count()
         self._rendered: dict[ops.Literal, str] = {}
         self.token = secrets.token_hex(4)  # in made-up slot values, so no real value can look like one
-        self.verify = False  # compile every query in full too and check the template against it (tests)
+        self.verify = False  # tests: compile each query in full and convert each answer as Ibis does, and compare
         self.compiles = 0  # compiled, not found (tests and benchmarks read these)
         self.reuses = 0  # found: the same expression, or one of the same shape
 
@@ -267,6 +271,20 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
             full = self._compile(expr, limit, pretty)
             assert sql == full, f"template of shape {shape} gave\n{sql}\ninstead of\n{full}"
         return sql
+
+    def execute(self, expr: ir.Expr, /, *, params: Any = None, limit: Any = None, **kwargs: Any) -> Any:
+        """A table's answer converted straight from Arrow when its columns are plain (metrics.plain_frames);
+        anything else, and a column or scalar, as Ibis gives it."""
+        if params or not isinstance(expr, ir.Table):
+            return super().execute(expr, params=params, limit=limit, **kwargs)
+        answer = self._to_duckdb_relation(expr, limit=limit, **kwargs).to_arrow_table()
+        frame = plain_frame(answer, expr.schema())
+        if frame is None or self.cache.verify:
+            ibis_frame = super().execute(expr, limit=limit, **kwargs)  # the query again: the file cannot change
+            if frame is not None:
+                same_rows(frame, ibis_frame)
+            return ibis_frame
+        return frame
 
     def _compile(self, expr: ir.Expr, limit: Any, pretty: bool, params: Any = None) -> str:
         return str(super().compile(expr, limit=limit, params=params, pretty=pretty))
