@@ -16,6 +16,7 @@ import ibis
 import pandas as pd
 
 from scrutiny.metrics.scope import named_forces
+from scrutiny.metrics.warehouse_backend import per_version
 from scrutiny.vocab.areas import region_prefix
 from scrutiny.vocab.months import month_start
 from scrutiny.warehouse.crime_aggregates import STATE
@@ -27,15 +28,22 @@ def _connection(backend: ibis.BaseBackend) -> duckdb.DuckDBPyConnection | None:
     return con if getattr(backend, "name", None) == "duckdb" and isinstance(con, duckdb.DuckDBPyConnection) else None
 
 
-def _held(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {str(r[0]) for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+def _held(backend: ibis.BaseBackend, con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The warehouse's tables, once per version of the file (they cannot change within one)."""
+    return per_version(backend, "crime_prepared.held", lambda: {str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()})
 
 
 def available(backend: ibis.BaseBackend) -> bool:
     """True when the warehouse holds the crime aggregates and they reflect its newest load."""
     con = _connection(backend)
-    if con is None or not {STATE, "ingest_log"} <= _held(con):
+    if con is None:
+        return False
+    return per_version(backend, "crime_prepared.available", lambda: _reflect_newest_load(backend, con))
+
+
+def _reflect_newest_load(backend: ibis.BaseBackend, con: duckdb.DuckDBPyConnection) -> bool:
+    if not {STATE, "ingest_log"} <= _held(backend, con):
         return False
     found = con.execute(f"SELECT (SELECT max(log_id) FROM {STATE}) = (SELECT max(id) FROM ingest_log)").fetchall()
     return bool(found[0][0])
@@ -69,7 +77,7 @@ class PreparedCrime:
         con = _connection(backend)
         assert con is not None, "the crime aggregates are read from DuckDB only"
         self.con = con
-        self.held = _held(con)
+        self.held = _held(backend, con)
         forces, params = _force_filter(force)
         self._where = f"{forces} AND month BETWEEN ? AND ?"
         self._params: list[Any] = [*params, month_start(start), month_start(end)]
