@@ -25,6 +25,7 @@ import ibis
 import pytest
 from typer.testing import CliRunner
 
+from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.document import metrics_document
 from scrutiny.metrics.scope import Scope, resolve_scope, stop_table
 from scrutiny.warehouse.aggregates import AREAS_CUBE, CUBES, FIGURES_CUBE
@@ -141,6 +142,35 @@ def test_ingest_prepares_the_counts(fixture_db: Path) -> None:
         assert stop_table(backend, area=True, rows=True).get_name() == "stop_search"
     finally:
         backend.disconnect()
+
+
+def _outcome(backend: Any, scope: Scope, *, rows: bool) -> str:
+    try:
+        return repr(resolve_scope(backend, scope, rows=rows))
+    except ScrutinyError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def test_whether_a_scope_has_searches_is_the_same_on_both_paths(fixture_db: Path) -> None:
+    """The prepared path answers "any searches here?" from kept force-month-area cells; the rows path asks
+    stop_search. Essex has only January, BTP only February and no search in Chelmsford; Kent has all three
+    months. (The fixture has no London authority: the test on the real files below asks a region.)"""
+    backend = reader(fixture_db)
+    try:
+        outcomes = {}
+        for force in ("kent", "essex", "btp", "essex,kent", "all"):
+            for start, end in (Q, ("2024-01", "2024-01"), ("2024-02", "2024-03"), ("2023-01", "2023-12")):
+                for area in (None, "E07000110", "Chelmsford"):
+                    scope = Scope(force, area, start, end)
+                    outcomes[(force, start, end, area)] = by_rows = _outcome(backend, scope, rows=True)
+                    assert _outcome(backend, scope, rows=False) == by_rows, (force, start, end, area)
+    finally:
+        backend.disconnect()
+    assert outcomes[("kent", *Q, None)].startswith("Scope(")
+    assert outcomes[("essex", "2024-01", "2024-01", None)].startswith("Scope(")
+    assert outcomes[("essex", "2024-02", "2024-03", None)].startswith("NotFound: no searches for essex")
+    assert outcomes[("btp", *Q, "Chelmsford")].startswith("NotFound")
+    assert outcomes[("all", "2023-01", "2023-12", None)].startswith("NotFound: no searches for all")
 
 
 @pytest.mark.parametrize("name", list(FIXTURE_SCOPES))
@@ -302,6 +332,26 @@ def test_real_same_document_on_both_paths(real_db: Path, name: str) -> None:
     by_rows, by_counts = documents(real_db, REAL_SCOPES[name])
     assert json.loads(by_rows)["searches"] > 0
     assert by_counts == by_rows
+
+
+@pytest.mark.shared_data
+def test_real_whether_a_scope_has_searches_is_the_same_on_both_paths(real_db: Path) -> None:
+    """As on the fixture, with London (E12000007), a region answered by its authorities' code prefix, and
+    months before the loaded ones (April to September 2018)."""
+    backend = reader(real_db)
+    try:
+        outcomes = {}
+        for force in ("metropolitan", "city-of-london", "btp", "all"):
+            for start, end in (("2018-04", "2018-09"), ("2018-05", "2018-05"), ("2017-01", "2017-12")):
+                for area in (None, "E12000007", "E09000022", "E09000001"):
+                    scope = Scope(force, area, start, end)
+                    outcomes[(force, start, end, area)] = by_rows = _outcome(backend, scope, rows=True)
+                    assert _outcome(backend, scope, rows=False) == by_rows, (force, start, end, area)
+    finally:
+        backend.disconnect()
+    assert outcomes[("metropolitan", "2018-05", "2018-05", "E12000007")].startswith("Scope(")
+    assert outcomes[("metropolitan", "2017-01", "2017-12", "E12000007")].startswith("NotFound: no searches for")
+    assert outcomes[("all", "2017-01", "2017-12", None)].startswith("NotFound: no searches for all")
 
 
 @pytest.mark.shared_data

@@ -205,10 +205,7 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = False
     stops = stop_table(backend, area=scope.area is not None, rows=rows)
     code, name = _resolve_area(backend, force, scope.area, stops) if scope.area else (None, None)
     checked = replace(scope, force=force, area=code, area_name=name, purpose=lens.purpose, power=lens.power)
-    unlensed = in_period(stops, checked)
-    if checked.area is not None:
-        unlensed = unlensed.filter(in_area(unlensed.area_code, checked.area))
-    if count_rows(unlensed) == 0:
+    if not _has_rows(backend, stops, checked):
         _outside_the_force(stops, checked)
         months = stops.filter(*of_force(stops, force)).select("month").distinct().to_pandas().month
         loaded = ", ".join(sorted(label(m) for m in months)) or "none"
@@ -218,6 +215,26 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = False
             loc=("query",),
         )
     return checked
+
+
+def _has_rows(backend: ibis.BaseBackend, stops: ir.Table, scope: Scope) -> bool:
+    """Whether the scope's forces have rows in its months (and area), whatever the lens. Prepared counts answer
+    from their distinct force-month(-area) cells, read once per version of the file (a few thousand rows);
+    `stop_search` itself, the reference path, is asked."""
+    if not prepared(stops):
+        unlensed = in_period(stops, scope)
+        if scope.area is not None:
+            unlensed = unlensed.filter(in_area(unlensed.area_code, scope.area))
+        return count_rows(unlensed) > 0
+    keys = ["force", "month"] if scope.area is None else ["force", "month", "area_code"]
+    cells = per_version(backend, f"cells:{stops.get_name()}:{len(keys)}",
+                        lambda: stops.select(*keys).distinct().to_pandas())
+    kept = period_rows(cells, scope)
+    if scope.area is not None:
+        prefix = region_prefix(scope.area)
+        codes = kept.area_code
+        kept = kept[codes.str.startswith(prefix, na=False) if prefix else codes == scope.area]
+    return not kept.empty
 
 
 def in_period(stops: ir.Table, scope: Scope) -> ir.Table:
