@@ -13,6 +13,7 @@ import pytest
 from scrutiny.metrics.document import compute_metrics
 from scrutiny.metrics.scope import Scope, period_rows
 from tests.conftest import write_archive
+from tests.metrics.test_lens_fixture import CHEL, MAID, NFA, S23, WHITE, P, rows, write_reference
 
 GOOD = ("Person search,{month}-15T12:00:00+00:00,False,,,,Male,18-24,"
         "White - English/Welsh/Scottish/Northern Irish/British,White,"
@@ -71,3 +72,21 @@ def test_the_period_of_a_kept_table_is_the_scopes(tmp_path: Path, cli: Callable[
     assert compute_metrics(db, Scope("kent", None, "2024-01", "2024-01"))["data_quality"]["rejected_rows"] == 1
     assert compute_metrics(db, Scope("kent", None, "2024-02", "2024-02"))["data_quality"]["rejected_rows"] == 2
     assert compute_metrics(db, Scope("kent", None, "2024-01", "2024-02"))["data_quality"]["rejected_rows"] == 3
+
+
+def test_strip_searches_are_published_or_not_per_area(tmp_path: Path, cli: Callable[..., object]) -> None:
+    """Which force-months a document covers, and whether their rows say if each search was a strip search, come
+    from the prepared counts' force-month-area cells: Kent's three January searches in Maidstone say "not a
+    strip search", its two in Chelmsford leave it blank. Chelmsford's document cannot count strip searches;
+    Maidstone's and Kent's whole count 0."""
+    folder = tmp_path / "in"
+    write_archive(folder, "2024-01", "kent", [
+        *rows(3, "2024-01", P, MAID, "18-24", WHITE, "White", S23, "Controlled drugs", NFA, "False", "False"),
+        *rows(2, "2024-01", P, CHEL, "18-24", WHITE, "White", S23, "Controlled drugs", NFA, "False", "")])
+    write_reference(folder)
+    db = tmp_path / "w.duckdb"
+    cli("ingest", folder, "--db", db)
+    documents = {area: compute_metrics(db, Scope("kent", area, "2024-01", "2024-01"))
+                 for area in (None, "E07000110", "E07000070")}
+    assert [documents[a]["searches"] for a in documents] == [5, 3, 2]
+    assert [documents[a]["strip_searches"] for a in documents] == [0, 0, None]

@@ -24,9 +24,11 @@ from scrutiny.metrics.categories import PERSON_TYPES, age_bands_of, count_true, 
 from scrutiny.metrics.lens import object_groups_of, powers_of
 from scrutiny.metrics.scope import (
     Scope,
+    area_rows,
     boundary_names,
     in_area,
     in_period,
+    month_cells,
     period_rows,
     placed_areas,
     prepared,
@@ -136,6 +138,15 @@ def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None
     published is a property of the data, not of the lens. `stops`: `scope.stop_table` for the scope (by
     default, the prepared counts when the warehouse has them)."""
     stops = stop_table(backend, area=scope.area is not None) if stops is None else stops
+    cells = month_cells(backend, stops)
+    frame = _force_months_of(stops, scope) if cells is None else _force_months_from(cells, scope)
+    zeros = period_rows(per_version(backend, "empty_loads", lambda: _empty_loads(backend)), scope)
+    if not zeros.empty:
+        frame = pd.concat([frame, zeros.assign(n=0, strip_published=0)], ignore_index=True)
+    return frame
+
+
+def _force_months_of(stops: ir.Table, scope: Scope) -> pd.DataFrame:
     period = in_period(stops, scope)
     placed = ibis.literal(True) if scope.area is None else in_area(period.area_code, scope.area).fill_null(False)
     keyed = period.mutate(in_area=placed)
@@ -144,9 +155,17 @@ def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None
     frame: pd.DataFrame = keyed.group_by(["force", "month"]).aggregate(
         n=searches(keyed), strip_published=published
     ).to_pandas()
-    zeros = period_rows(per_version(backend, "empty_loads", lambda: _empty_loads(backend)), scope)
-    if not zeros.empty:
-        frame = pd.concat([frame, zeros.assign(n=0, strip_published=0)], ignore_index=True)
+    return frame
+
+
+def _force_months_from(cells: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """`_force_months_of` picked from the prepared counts' force-month(-area) cells (`scope.month_cells`)."""
+    kept = period_rows(cells, scope)
+    if scope.area is None:
+        return kept[["force", "month", "n", "strip_published"]].reset_index(drop=True)
+    published = kept.strip_published.where(area_rows(kept.area_code, scope.area), 0)
+    frame: pd.DataFrame = kept.assign(strip_published=published).groupby(
+        ["force", "month"], as_index=False)[["n", "strip_published"]].sum()
     return frame
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -218,23 +219,40 @@ def resolve_scope(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = False
 
 
 def _has_rows(backend: ibis.BaseBackend, stops: ir.Table, scope: Scope) -> bool:
-    """Whether the scope's forces have rows in its months (and area), whatever the lens. Prepared counts answer
-    from their distinct force-month(-area) cells, read once per version of the file (a few thousand rows);
-    `stop_search` itself, the reference path, is asked."""
-    if not prepared(stops):
+    """Whether the scope's forces have rows in its months (and area), whatever the lens: from the prepared
+    counts' force-month cells (`month_cells`); `stop_search` itself, the reference path, is asked."""
+    cells = month_cells(backend, stops)
+    if cells is None:
         unlensed = in_period(stops, scope)
         if scope.area is not None:
             unlensed = unlensed.filter(in_area(unlensed.area_code, scope.area))
         return count_rows(unlensed) > 0
-    keys = ["force", "month"] if scope.area is None else ["force", "month", "area_code"]
-    cells = per_version(backend, f"cells:{stops.get_name()}:{len(keys)}",
-                        lambda: stops.select(*keys).distinct().to_pandas())
     kept = period_rows(cells, scope)
     if scope.area is not None:
-        prefix = region_prefix(scope.area)
-        codes = kept.area_code
-        kept = kept[codes.str.startswith(prefix, na=False) if prefix else codes == scope.area]
+        kept = kept[area_rows(kept.area_code, scope.area)]
     return not kept.empty
+
+
+def month_cells(backend: ibis.BaseBackend, stops: ir.Table) -> pd.DataFrame | None:
+    """Searches (`n`) and answers to "was it a strip search?" (`strip_published`) of each force-month, and area
+    where `stops` has areas, of a table of prepared counts, whole (shared: not to be changed). A few thousand
+    rows, read once per version of the file, from which a document learns which force-months it covers and
+    whether it has any search at all without asking the database. None for `stop_search` itself or a table
+    derived from one: those are asked."""
+    if not prepared(stops) or not isinstance(stops.op(), ops.DatabaseTable):
+        return None
+    keys = ["force", "month", *(["area_code"] if "area_code" in stops.columns else [])]
+    cells: pd.DataFrame = per_version(backend, f"month_cells:{stops.get_name()}", lambda: stops.group_by(
+        keys).aggregate(n=stops.n.sum().fill_null(0), strip_published=stops.strip_published.sum().fill_null(0))
+        .to_pandas())
+    return cells
+
+
+def area_rows(codes: pd.Series, area: str) -> pd.Series:
+    """`in_area` for a column of area codes in pandas (a missing code is in no area)."""
+    prefix = region_prefix(area)
+    inside: pd.Series = codes.str.startswith(prefix, na=False) if prefix else codes == area
+    return inside
 
 
 def in_period(stops: ir.Table, scope: Scope) -> ir.Table:
