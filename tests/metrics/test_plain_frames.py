@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from scrutiny.metrics.plain_frames import plain_frame, same_rows
+from scrutiny.metrics.plain_frames import plain_frame, plain_schema, same_rows
 from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
 
 ROWS = """
@@ -115,3 +115,11 @@ def test_verify_mode_runs_ibis_beside_and_returns_its_frame(con: duckdb.DuckDBPy
     query = PLAIN["counts by force, with SUM as HUGEINT"]
     frame = reader.execute(query(reader.table("t")))
     assert frame.to_dict("list") == {"force": ["btp", "kent"], "searches": [5, 7], "rows": [1, 2]}
+
+
+def test_an_answer_that_cannot_be_plain_is_ibis_from_the_start() -> None:
+    """Asked before the query runs: a fraction or a timestamp column sends the whole answer to Ibis, once."""
+    assert plain_schema(ibis.schema({"force": "string", "month": "date", "n": "int64", "flag": "boolean"}))
+    assert not plain_schema(ibis.schema({"force": "string", "share": "float64"}))
+    assert not plain_schema(ibis.schema({"force": "string", "loaded_at": "timestamp"}))
+    assert not plain_schema(ibis.schema({"n": "int32"}))
