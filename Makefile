@@ -39,6 +39,8 @@ test: lint
 # 8 min 05 s (837 s) for that morning's end (f476e15), one after another. Three workers on two cores were slower
 # (9 min 16 s, 991 s of CPU), so -n auto stays. Later (stop 36) the machine's speed drifted within the hour: the
 # same code (40bfe4c) took 6 min 54 s, then 9 min 22 s; this stop's code 9 min 55 s just after (no measurable change).
+# Stop 37, a fresh idle machine: 6084b6f took 6 min 12 s (650 s of CPU) at 18:05; at 18:48 this stop's code took
+# 7 min 03 s (748 s, 2,117 tests) and 6084b6f 7 min 16 s (764 s, 2,104 tests) straight after it.
 test-fast: venv
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark and not one_process" --durations=10
 
