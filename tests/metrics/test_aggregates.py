@@ -151,21 +151,34 @@ def _outcome(backend: Any, scope: Scope, *, rows: bool) -> str:
         return f"{type(error).__name__}: {error}"
 
 
+Grid = dict[tuple[str, str, str, str | None], str]
+
+
+def outcomes_on_both_paths(db: Path, forces: tuple[str, ...], periods: tuple[tuple[str, str], ...],
+                           areas: tuple[str | None, ...]) -> Grid:
+    """The checked scope or the error of every force x period x area, the same on the rows and the prepared
+    path (asserted); keyed (force, from, to, area)."""
+    backend = reader(db)
+    try:
+        outcomes: Grid = {}
+        for force in forces:
+            for start, end in periods:
+                for area in areas:
+                    scope = Scope(force, area, start, end)
+                    outcomes[(force, start, end, area)] = by_rows = _outcome(backend, scope, rows=True)
+                    assert _outcome(backend, scope, rows=False) == by_rows, (force, start, end, area)
+        return outcomes
+    finally:
+        backend.disconnect()
+
+
 def test_whether_a_scope_has_searches_is_the_same_on_both_paths(fixture_db: Path) -> None:
     """The prepared path answers "any searches here?" from kept force-month-area cells; the rows path asks
     stop_search. Essex has only January, BTP only February and no search in Chelmsford; Kent has all three
     months. (The fixture has no London authority: the test on the real files below asks a region.)"""
-    backend = reader(fixture_db)
-    try:
-        outcomes = {}
-        for force in ("kent", "essex", "btp", "essex,kent", "all"):
-            for start, end in (Q, ("2024-01", "2024-01"), ("2024-02", "2024-03"), ("2023-01", "2023-12")):
-                for area in (None, "E07000110", "Chelmsford"):
-                    scope = Scope(force, area, start, end)
-                    outcomes[(force, start, end, area)] = by_rows = _outcome(backend, scope, rows=True)
-                    assert _outcome(backend, scope, rows=False) == by_rows, (force, start, end, area)
-    finally:
-        backend.disconnect()
+    outcomes = outcomes_on_both_paths(
+        fixture_db, ("kent", "essex", "btp", "essex,kent", "all"),
+        (Q, ("2024-01", "2024-01"), ("2024-02", "2024-03"), ("2023-01", "2023-12")), (None, "E07000110", "Chelmsford"))
     assert outcomes[("kent", *Q, None)].startswith("Scope(")
     assert outcomes[("essex", "2024-01", "2024-01", None)].startswith("Scope(")
     assert outcomes[("essex", "2024-02", "2024-03", None)].startswith("NotFound: no searches for essex")
@@ -338,17 +351,10 @@ def test_real_same_document_on_both_paths(real_db: Path, name: str) -> None:
 def test_real_whether_a_scope_has_searches_is_the_same_on_both_paths(real_db: Path) -> None:
     """As on the fixture, with London (E12000007), a region answered by its authorities' code prefix, and
     months before the loaded ones (April to September 2018)."""
-    backend = reader(real_db)
-    try:
-        outcomes = {}
-        for force in ("metropolitan", "city-of-london", "btp", "all"):
-            for start, end in (("2018-04", "2018-09"), ("2018-05", "2018-05"), ("2017-01", "2017-12")):
-                for area in (None, "E12000007", "E09000022", "E09000001"):
-                    scope = Scope(force, area, start, end)
-                    outcomes[(force, start, end, area)] = by_rows = _outcome(backend, scope, rows=True)
-                    assert _outcome(backend, scope, rows=False) == by_rows, (force, start, end, area)
-    finally:
-        backend.disconnect()
+    outcomes = outcomes_on_both_paths(
+        real_db, ("metropolitan", "city-of-london", "btp", "all"),
+        (("2018-04", "2018-09"), ("2018-05", "2018-05"), ("2017-01", "2017-12")),
+        (None, "E12000007", "E09000022", "E09000001"))
     assert outcomes[("metropolitan", "2018-05", "2018-05", "E12000007")].startswith("Scope(")
     assert outcomes[("metropolitan", "2017-01", "2017-12", "E12000007")].startswith("NotFound: no searches for")
     assert outcomes[("all", "2017-01", "2017-12", None)].startswith("NotFound: no searches for all")
