@@ -275,10 +275,11 @@ class Reader(DuckDBBackend):  # type: ignore[misc]  # Ibis has no type hints
     def execute(self, expr: ir.Expr, /, *, params: Any = None, limit: Any = None, **kwargs: Any) -> Any:
         """A table's answer converted straight from Arrow when its columns are plain (metrics.plain_frames);
         anything else, and a column or scalar, as Ibis gives it."""
-        if params or not isinstance(expr, ir.Table) or not plain_schema(expr.schema()):
+        schema = expr.schema() if isinstance(expr, ir.Table) else None
+        if params or schema is None or not plain_schema(schema):
             return super().execute(expr, params=params, limit=limit, **kwargs)
         answer = self._to_duckdb_relation(expr, limit=limit, **kwargs).to_arrow_table()
-        frame = plain_frame(answer, expr.schema())
+        frame = plain_frame(answer, schema)
         if frame is None or self.cache.verify:  # a null where Ibis converts otherwise (rare), or a test
             ibis_frame = super().execute(expr, limit=limit, **kwargs)  # the query again: the file cannot change
             if frame is not None:
