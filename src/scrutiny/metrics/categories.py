@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from functools import cache
 
 import ibis.expr.types as ir
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrutiny.catalog import read_catalog
-from scrutiny.vocab.ages import AGE_RANGES, CHILD_AGES
+from scrutiny.vocab.ages import AGE_RANGES, CHILD_AGES, UNKNOWN
 from scrutiny.vocab.ethnicity import GROUPS
 from scrutiny.vocab.outcomes import OUTCOME_CLASSES
 
-__all__ = ["AGE_RANGES", "CHILD_AGES", "GROUPS", "OUTCOME_CLASSES", "PERSON_TYPES", "Target", "age_bands_of",
-           "count_true", "people_of", "targets"]
+__all__ = ["AGE_RANGES", "CHILD_AGES", "GROUPS", "OUTCOME_CLASSES", "PERSON_TYPES", "Target", "age_bands",
+           "count_true", "people", "targets"]
 
 PERSON_TYPES = ("Person search", "Person and Vehicle search")
 
@@ -44,12 +45,14 @@ def targets(force: str) -> tuple[Target, ...]:
     return tuple(t for t in _all_targets() if t.force == force)
 
 
-def age_bands_of(ages: pd.Series) -> pd.Series:
-    return ages.where(ages.isin(AGE_RANGES), "unknown")
+def age_bands(ages: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The age band of each published age range of an aggregated result: `unknown` for any other (or none)."""
+    return pc.if_else(pc.is_in(ages, value_set=pa.array(AGE_RANGES, pa.string())), ages, UNKNOWN)
 
 
-def people_of(search_types: pd.Series) -> pd.Series:
-    return search_types.isin(PERSON_TYPES)
+def people(search_types: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Whether each published search type of an aggregated result is a person search (a blank one is not)."""
+    return pc.is_in(search_types, value_set=pa.array(PERSON_TYPES, pa.string()))
 
 
 def count_true(value: ir.BooleanValue) -> ir.IntegerScalar:

@@ -11,10 +11,9 @@ import pandas as pd
 
 from scrutiny.catalog import force_name
 from scrutiny.metrics import counts
-from scrutiny.metrics.categories import people_of
 from scrutiny.metrics.coverage import covered_months
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
-from scrutiny.metrics.lens import object_groups_of
+from scrutiny.metrics.plain_frames import arrow_frame
 from scrutiny.metrics.population import exact_number, force_lookup, force_units
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope
 
@@ -26,10 +25,7 @@ def _grouped(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
     query = keyed.group_by(
         ["force", "search_type", "group", "legislation", "object_of_search", "outcome_class"]
     ).aggregate(n=keyed.count())
-    frame: pd.DataFrame = query.to_pandas()
-    frame["person"] = people_of(frame.pop("search_type"))
-    frame["object_group"] = object_groups_of(frame.pop("legislation"), frame.pop("object_of_search"))
-    return frame
+    return arrow_frame(counts.classified(query.to_pyarrow()))
 
 
 def forces_table(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any]:

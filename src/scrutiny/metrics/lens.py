@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scrutiny.errors import BadInput
 from scrutiny.vocab.objects import OBJECT_GROUPS, PURPOSE_NAMES
@@ -23,7 +25,8 @@ from scrutiny.vocab.powers import power_rules as _power_rules
 # OBJECT_GROUPS, PURPOSE_NAMES and power_names are scrutiny.vocab's, named here for the callers that take them
 # with the lens.
 __all__ = ["OBJECT_GROUPS", "PURPOSE_NAMES", "Lens", "UnknownLens", "check_lens", "lens_filters", "object_group",
-           "object_groups_of", "power_filter", "power_names", "power_of", "powers_of", "purpose_filter"]
+           "object_groups", "object_groups_of", "power_filter", "power_keys", "power_names", "power_of", "powers_of",
+           "purpose_filter"]
 
 
 class UnknownLens(BadInput):
@@ -128,15 +131,41 @@ def power_of(stops: ir.Table) -> ir.StringValue:
     return ibis.cases(*branches, else_=OTHER_POWER)
 
 
-def object_groups_of(legislation: pd.Series, objects: pd.Series) -> pd.Series:
-    """The object group of each (legislation, object) pair of an aggregated result."""
+def _looked_up(values: pa.Array | pa.ChunkedArray, table: dict[str, str]) -> pa.Array | pa.ChunkedArray:
+    """Each value's entry in `table`; null where it has none, or is null."""
+    found = pc.index_in(values, value_set=pa.array(list(table), pa.string()))
+    return pc.take(pa.array(list(table.values()), pa.string()), found)
+
+
+def object_groups(legislation: pa.Array | pa.ChunkedArray,
+                  objects: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The object group of each (legislation, object) pair of an aggregated result: a legislation rule wins."""
     by_law, by_object = _object_rules()
-    from_object = objects.map(by_object).fillna("other")
-    return legislation.map(by_law).fillna(from_object)
+    return pc.coalesce(_looked_up(legislation, by_law), _looked_up(objects, by_object), pa.scalar("other"))
+
+
+def power_keys(legislation: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The power key of each published Legislation value of an aggregated result."""
+    empty = pc.fill_null(pc.equal(legislation, ""), True)
+    known = pc.coalesce(_looked_up(legislation, _power_rules()), pa.scalar(OTHER_POWER))
+    return pc.if_else(empty, NOT_RECORDED, known)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values, pa.string(), from_pandas=True)
+
+
+def _series(values: pa.Array | pa.ChunkedArray, like: pd.Series) -> pd.Series:
+    series: pd.Series = values.to_pandas()
+    series.index = like.index
+    return series
+
+
+def object_groups_of(legislation: pd.Series, objects: pd.Series) -> pd.Series:
+    """`object_groups` of pandas columns."""
+    return _series(object_groups(_arrow(legislation), _arrow(objects)), legislation)
 
 
 def powers_of(legislation: pd.Series) -> pd.Series:
-    """The power key of each published Legislation value of an aggregated result."""
-    keys = legislation.map(_power_rules()).fillna(OTHER_POWER)
-    empty = legislation.isna() | (legislation.astype("object") == "")
-    return keys.where(~empty, NOT_RECORDED)
+    """`power_keys` of a pandas column."""
+    return _series(power_keys(_arrow(legislation)), legislation)

@@ -85,6 +85,17 @@ def plain_frame(answer: pa.Table, schema: sch.Schema) -> pd.DataFrame | None:
     return pd.DataFrame(columns) if columns else None
 
 
+def arrow_frame(answer: pa.Table) -> pd.DataFrame:
+    """A small Arrow table of plain columns (whole numbers, text, flags, dates) worked on after its query, as
+    the frame Ibis would have made of it: its dates as Ibis's datetime64[s]."""
+    columns = {}
+    for name, column in zip(answer.column_names, answer.columns, strict=True):
+        day = _day(column)
+        columns[name] = column if day is None else day
+    frame: pd.DataFrame = pa.table(columns).to_pandas()
+    return frame
+
+
 def same_rows(frame: pd.DataFrame, ibis_frame: pd.DataFrame) -> None:
     """Raise unless `frame` holds what `ibis_frame` holds, dtypes included, in any row order (a query without
     ORDER BY may answer in another order when run again)."""
