@@ -107,24 +107,23 @@ def cube(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame
 
 def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataFrame:
     """Per month: searches, drugs searches, known outcomes, finds, and rated person searches of each group
-    (columns `g:<group>`). Two small groupings, not one wide one: a tenth of the rows to carry into pandas."""
-    query = scoped.group_by(["month", "legislation", "object_of_search", "outcome_class"]).aggregate(
-        n=searches(scoped))
+    (columns `g:<group>`, one for each group the answer holds). One grouping for all of them: summed in Arrow,
+    its few thousand rows cost less than a second query."""
+    keyed = scoped.mutate(group=scoped[scope.group_column],
+                          counted=(scoped.search_type.isin(PERSON_TYPES) & rated).fill_null(False))
+    query = keyed.group_by(["month", "legislation", "object_of_search", "outcome_class", "group", "counted"]
+                           ).aggregate(n=searches(keyed))
     answer = classified(query.to_pyarrow())
-    n, outcome = answer["n"], answer["outcome_class"]
-    totals = _summed(pa.table({
+    n, outcome, group, counted = answer["n"], answer["outcome_class"], answer["group"], answer["counted"]
+    columns = {
         "month": answer["month"], "n": n,
         "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
         "known": _where(pc.fill_null(pc.not_equal(outcome, "unknown"), True), n),
         "found": _where(pc.invert(pc.is_in(outcome, value_set=pa.array(["unknown", "no_further_action"]))), n),
-    }), ["month"])
-    keyed = scoped.mutate(group=scoped[scope.group_column], rated=rated)
-    people = keyed.filter(keyed.search_type.isin(PERSON_TYPES), keyed.rated)
-    rated_people = people.group_by(["month", "group"]).aggregate(n=searches(people)).to_pandas()
-    groups = rated_people.groupby(["month", "group"])["n"].sum().unstack(fill_value=0)  # a third of pivot_table's time
-    groups.columns = [f"g:{c}" for c in groups.columns]
-    merged: pd.DataFrame = totals.merge(groups.reset_index(), on="month", how="left").fillna(0)
-    return merged.sort_values("month")
+    }
+    for name in sorted(pc.unique(pc.filter(group, counted)).drop_null().to_pylist()):
+        columns[f"g:{name}"] = _where(pc.and_(counted, pc.fill_null(pc.equal(group, name), False)), n)
+    return _summed(pa.table(columns), ["month"])
 
 
 def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
