@@ -21,7 +21,7 @@ from scrutiny.metrics import counts
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import lens_filters
 from scrutiny.metrics.population import Population, Unit, exact_number
-from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, stop_table
+from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, month_cells, stop_table
 
 PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
@@ -84,14 +84,22 @@ def _neighbour_rule(pop: Population, policing: dict[str, list[str]]) -> Callable
 def other_forces(backend: ibis.BaseBackend, scope: Scope, codes: list[str],
                  stops: ibis.Table | None = None) -> dict[str, list[dict[str, Any]]]:
     """Area code -> [{force, searches}] of the forces outside the scope with searches placed there in the scope's
-    period and lens, most searches first."""
+    period and lens, most searches first. Without a lens, summed from the prepared counts' force-month-area
+    cells (`scope.month_cells`, read once per version of the file) instead of asking the database."""
     if scope.force == ALL_FORCES or not codes:
         return {}
     stops = stop_table(backend, area=True) if stops is None else stops
-    kept = stops.filter(stops.month >= scope.first_month, stops.month <= scope.last_month,
-                        stops.area_code.isin(codes), ~stops.force.isin(list(scope.force_ids or ())),
-                        *lens_filters(stops, scope.lens))
-    frame: pd.DataFrame = kept.group_by(["area_code", "force"]).aggregate(searches=counts.searches(kept)).to_pandas()
+    cells = None if scope.lens.active else month_cells(backend, stops)
+    if cells is None:
+        kept = stops.filter(stops.month >= scope.first_month, stops.month <= scope.last_month,
+                            stops.area_code.isin(codes), ~stops.force.isin(list(scope.force_ids or ())),
+                            *lens_filters(stops, scope.lens))
+        frame: pd.DataFrame = kept.group_by(["area_code", "force"]).aggregate(
+            searches=counts.searches(kept)).to_pandas()
+    else:
+        wanted = ((cells.month >= pd.Timestamp(scope.first_month)) & (cells.month <= pd.Timestamp(scope.last_month))
+                  & cells.area_code.isin(codes) & ~cells.force.isin(list(scope.force_ids or ())))
+        frame = cells[wanted].groupby(["area_code", "force"], as_index=False).agg(searches=("n", "sum"))
     out: dict[str, list[dict[str, Any]]] = {}
     for code, force, n in sorted(zip(frame.area_code, frame.force, frame.searches, strict=True),
                                  key=lambda row: (row[0], -int(row[2]), row[1])):
