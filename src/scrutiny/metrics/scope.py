@@ -10,6 +10,7 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from scrutiny.catalog import ALL_FORCES, check_force
@@ -266,9 +267,10 @@ def period_rows(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """`in_period` for a small table fetched whole once per version of the file (columns `force` and `month`,
     as Ibis gives them): its rows of the scope's forces in the scope's months."""
     ids = scope.force_ids
-    keep = frame.force.notna() if ids is None else frame.force.isin(ids)
-    keep &= (frame.month >= pd.Timestamp(scope.first_month)) & (frame.month <= pd.Timestamp(scope.last_month))
-    return frame[keep]
+    months = frame.month.to_numpy()  # numpy, not pandas, operators: a tenth of the fixed cost on a small frame
+    keep = (months >= np.datetime64(scope.first_month)) & (months <= np.datetime64(scope.last_month))
+    keep &= frame.force.notna().to_numpy() if ids is None else np.isin(frame.force.to_numpy(), list(ids))
+    return frame.take(np.flatnonzero(keep))
 
 
 def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
