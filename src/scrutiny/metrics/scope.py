@@ -138,8 +138,9 @@ def _resolve_area(backend: ibis.BaseBackend, force: str, area: str, stops: ir.Ta
     stops = stop_table(backend, area=True) if stops is None else stops
     placed = placed_areas(backend, stops)
     ids = named_forces(force)
-    of_these = placed if ids is None else placed[placed.force.isin(ids)]
-    mine: dict[str, str] = dict(of_these[["area_code", "area_name"]].drop_duplicates().itertuples(index=False))
+    of_these = placed if ids is None else placed.take(np.flatnonzero(np.isin(placed.force.to_numpy(), list(ids))))
+    pairs = dict.fromkeys(zip(of_these.area_code.tolist(), of_these.area_name.tolist(), strict=True))  # distinct
+    mine: dict[str, str] = dict(iter(pairs))
     known.update(mine)
     found_area = find_area(with_regions(known), area)
     if found_area is None:
