@@ -53,12 +53,13 @@ def test_documents_through_templates_equal_full_compilation_and_compute_metrics(
                                                        power))
     # a shape is compiled as it is when first met and cut into a template when met again; from then on it is
     # filled in, not compiled: the third time over the same scopes compiles nothing
+    # (not "more fills than compilations" overall: that depends on how many queries a document asks)
     for _ in range(2):
-        before = cache.compiles
+        before, filled_before = cache.compiles, cache.reuses
         for force, area, start, end, ethnicity, purpose, power in SCOPES:
             params = ScopeParams(force, area, start, end, ethnicity, purpose, power)
             warehouse.read(lambda backend, p=params: document(backend, p))
-    assert before > 0 and cache.compiles == before and cache.reuses > cache.compiles
+    assert before > 0 and cache.compiles == before and cache.reuses > filled_before
     warehouse.close()
 
 
