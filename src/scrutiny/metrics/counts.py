@@ -20,6 +20,7 @@ from collections.abc import Collection
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -178,14 +179,21 @@ def _force_months_of(stops: ir.Table, scope: Scope) -> pd.DataFrame:
 
 
 def _force_months_from(cells: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """`_force_months_of` picked from the prepared counts' force-month(-area) cells (`scope.month_cells`)."""
+    """`_force_months_of` picked from the prepared counts' force-month(-area) cells (`scope.month_cells`, ordered
+    by force and month): an area's cells are summed over each run of one force-month (numpy's reduceat), not
+    by a pandas groupby, which cost a fifteenth of an area document."""
     kept = period_rows(cells, scope)
     if scope.area is None:
         return kept[["force", "month", "n", "strip_published"]].reset_index(drop=True)
-    published = kept.strip_published.where(area_rows(kept.area_code, scope.area), 0)
-    frame: pd.DataFrame = kept.assign(strip_published=published).groupby(
-        ["force", "month"], as_index=False)[["n", "strip_published"]].sum()
-    return frame
+    forces, months = kept.force.to_numpy(), kept.month.to_numpy()
+    starts = np.flatnonzero(np.r_[True, (forces[1:] != forces[:-1]) | (months[1:] != months[:-1])])
+    published = np.where(area_rows(kept.area_code, scope.area).to_numpy(), kept.strip_published.to_numpy(), 0)
+    firsts = kept.iloc[starts]
+    return pd.DataFrame({
+        "force": firsts.force.reset_index(drop=True), "month": firsts.month.reset_index(drop=True),
+        "n": np.add.reduceat(kept.n.to_numpy(), starts) if len(kept) else np.zeros(0, np.int64),
+        "strip_published": np.add.reduceat(published, starts) if len(kept) else np.zeros(0, np.int64),
+    })
 
 
 def _empty_loads(backend: ibis.BaseBackend) -> pd.DataFrame:

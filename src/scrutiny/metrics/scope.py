@@ -239,14 +239,15 @@ def month_cells(backend: ibis.BaseBackend, stops: ir.Table) -> pd.DataFrame | No
     """Searches (`n`) and answers to "was it a strip search?" (`strip_published`) of each force-month, and area
     where `stops` has areas, of a table of prepared counts, whole (shared: not to be changed). A few thousand
     rows, read once per version of the file, from which a document learns which force-months it covers and
-    whether it has any search at all without asking the database. None for `stop_search` itself or a table
-    derived from one: those are asked."""
+    whether it has any search at all without asking the database; ordered by force, month and area, so a
+    force-month's cells are next to each other. None for `stop_search` itself or a table derived from one:
+    those are asked."""
     if not prepared(stops) or not isinstance(stops.op(), ops.DatabaseTable):
         return None
     keys = ["force", "month", *(["area_code"] if "area_code" in stops.columns else [])]
     cells: pd.DataFrame = per_version(backend, f"month_cells:{stops.get_name()}", lambda: stops.group_by(
         keys).aggregate(n=stops.n.sum().fill_null(0), strip_published=stops.strip_published.sum().fill_null(0))
-        .to_pandas())
+        .order_by(keys).to_pandas())
     return cells
 
 
