@@ -103,7 +103,8 @@ def other_forces(backend: ibis.BaseBackend, scope: Scope, codes: list[str],
         placed = zip(kept_cells.area_code.tolist(), kept_cells.force.tolist(), kept_cells.n.tolist(), strict=True)
     totals: dict[tuple[str, str], int] = {}
     for code, force, n in placed:  # a few hundred rows at most: a pandas groupby cost ten times a loop
-        totals[(str(code), str(force))] = totals.get((str(code), str(force)), 0) + int(n)
+        key = (str(code), str(force))
+        totals[key] = totals.get(key, 0) + int(n)
     out: dict[str, list[dict[str, Any]]] = {}
     for (code, force), n in sorted(totals.items(), key=lambda item: (item[0][0], -item[1], item[0][1])):
         out.setdefault(code, []).append({"force": force, "searches": n})
