@@ -21,14 +21,21 @@ from scrutiny.metrics import counts
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.lens import lens_filters
 from scrutiny.metrics.population import Population, Unit, exact_number
-from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, month_cells, stop_table
+from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope, month_cells, prepared, stop_table
+from scrutiny.vocab.areas import region_prefix
 
 PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
 
-def area_rows(backend: ibis.BaseBackend, stops: ibis.Table, scope: Scope, pop: Population) -> list[dict[str, Any]]:
-    """`stops`: stop_search or its prepared counts by area (`scope.stop_table`), not yet narrowed to the scope."""
-    frame = counts.by_area(in_scope(stops, scope), scope)
+def area_rows(backend: ibis.BaseBackend, stops: ibis.Table, scope: Scope, pop: Population,
+              cube: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """`stops`: stop_search or its prepared counts by area (`scope.stop_table`), not yet narrowed to the scope;
+    `cube`: the scope's `counts.cube`, which gives a one-authority scope its row on the prepared counts without
+    asking again (the rows path, the reference, still asks)."""
+    if cube is not None and scope.area is not None and region_prefix(scope.area) is None and prepared(stops):
+        frame = counts.by_area_of(cube, scope.area)
+    else:
+        frame = counts.by_area(in_scope(stops, scope), scope)
     codes = sorted(c for c in frame.code if c not in PSEUDO_AREAS)
     residents = pop.all_ages
     names = counts.area_names(backend, codes, stops) | PSEUDO_AREAS

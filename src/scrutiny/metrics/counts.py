@@ -43,9 +43,10 @@ from scrutiny.metrics.scope import (
 )
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.metrics.warehouse_backend import per_version
+from scrutiny.vocab.areas import region_prefix
 
-__all__ = ["area_names", "by_area", "by_month", "classified", "cube", "force_months", "prepared", "rated_flag",
-           "searches"]
+__all__ = ["area_names", "by_area", "by_area_of", "by_month", "classified", "cube", "force_months", "prepared",
+           "rated_flag", "searches"]
 
 
 def rated_flag(table: ir.Table, rated_forces: Collection[str] | None, used: Collection[str]) -> ir.BooleanValue:
@@ -148,6 +149,25 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
         "black": _where(pc.and_(person, pc.equal(answer["group"], "Black")), n),
         "white": _where(pc.and_(person, pc.equal(answer["group"], "White")), n),
     }), ["code"])
+
+
+def by_area_of(cube_frame: pd.DataFrame, area: str) -> pd.DataFrame:
+    """`by_area` for a scope of one authority, from the scope's `cube` instead of a query: every search in such
+    a scope is placed in that authority (`in_area`), so its one row is the cube's totals (none without a
+    search). Not for a region, whose searches fall in many authorities."""
+    assert region_prefix(area) is None, f"{area} is a region"
+    totals = {"n": 0, "drugs": 0, "black": 0, "white": 0}
+    rows = zip(cube_frame.n.tolist(), cube_frame.object_group.tolist(), cube_frame.person.tolist(),
+               cube_frame.group.tolist(), strict=True)
+    for n, purpose, person, group in rows:
+        totals["n"] += n
+        if purpose == "drugs":
+            totals["drugs"] += n
+        if person and group in ("Black", "White"):
+            totals[group.lower()] += n
+    found = len(cube_frame) > 0
+    return pd.DataFrame({"code": pd.Series([area] if found else [], dtype="str"),
+                         **{k: pd.Series([v] if found else [], dtype="int64") for k, v in totals.items()}})
 
 
 def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None = None) -> pd.DataFrame:

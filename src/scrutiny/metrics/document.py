@@ -335,7 +335,7 @@ def metrics_document(backend: ibis.BaseBackend, scope: Scope, *, rows: bool = Fa
         "disproportionality": disproportionality,
         "age_specific": _age_specific(rated, pop),
         "unknown_ethnicity_share": share(_sum(person[person.group == "unknown"]), _sum(person)),
-        "areas": area_rows(backend, by_area, scope, pop),
+        "areas": area_rows(backend, by_area, scope, pop, cube),
         "data_quality": _data_quality(backend, cube, person, scope, used),
         "monthly": _monthly(monthly, pop),
         "outcomes_by_group": _outcomes_by_group(person),
