@@ -30,8 +30,8 @@ from scrutiny.metrics.lens import object_groups, power_keys
 from scrutiny.metrics.plain_frames import arrow_frame
 from scrutiny.metrics.scope import (
     Scope,
-    area_rows,
     boundary_names,
+    codes_in_area,
     in_area,
     in_period,
     month_cells,
@@ -141,14 +141,8 @@ def by_area(scoped: ir.Table, scope: Scope) -> pd.DataFrame:
         ["area_code", "located", "search_type", "group", "legislation", "object_of_search"]
     ).aggregate(n=searches(keyed))
     answer = classified(query.to_pyarrow())
-    n, person = answer["n"], answer["person"]
-    return _summed(pa.table({
-        "code": pc.coalesce(answer["area_code"], pc.if_else(answer["located"], "outside", "no_location")),
-        "n": n,
-        "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
-        "black": _where(pc.and_(person, pc.equal(answer["group"], "Black")), n),
-        "white": _where(pc.and_(person, pc.equal(answer["group"], "White")), n),
-    }), ["code"])
+    return _area_sums(pc.coalesce(answer["area_code"], pc.if_else(answer["located"], "outside", "no_location")),
+                      answer)
 
 
 def by_area_of(cube_frame: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -156,18 +150,19 @@ def by_area_of(cube_frame: pd.DataFrame, area: str) -> pd.DataFrame:
     a scope is placed in that authority (`in_area`), so its one row is the cube's totals (none without a
     search). Not for a region, whose searches fall in many authorities."""
     assert region_prefix(area) is None, f"{area} is a region"
-    totals = {"n": 0, "drugs": 0, "black": 0, "white": 0}
-    rows = zip(cube_frame.n.tolist(), cube_frame.object_group.tolist(), cube_frame.person.tolist(),
-               cube_frame.group.tolist(), strict=True)
-    for n, purpose, person, group in rows:
-        totals["n"] += n
-        if purpose == "drugs":
-            totals["drugs"] += n
-        if person and group in ("Black", "White"):
-            totals[group.lower()] += n
-    found = len(cube_frame) > 0
-    return pd.DataFrame({"code": pd.Series([area] if found else [], dtype="str"),
-                         **{k: pd.Series([v] if found else [], dtype="int64") for k, v in totals.items()}})
+    summed = pa.Table.from_pandas(cube_frame[["n", "object_group", "person", "group"]], preserve_index=False)
+    return _area_sums(pa.array([area] * len(cube_frame), pa.string()), summed)
+
+
+def _area_sums(codes: pa.Array | pa.ChunkedArray, answer: pa.Table) -> pd.DataFrame:
+    """Searches, drugs searches and Black and White person searches by `codes`, from a classified answer."""
+    n, person = answer["n"], answer["person"]
+    return _summed(pa.table({
+        "code": codes, "n": n,
+        "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
+        "black": _where(pc.and_(person, pc.equal(answer["group"], "Black")), n),
+        "white": _where(pc.and_(person, pc.equal(answer["group"], "White")), n),
+    }), ["code"])
 
 
 def force_months(backend: ibis.BaseBackend, scope: Scope, stops: ir.Table | None = None) -> pd.DataFrame:
@@ -207,7 +202,7 @@ def _force_months_from(cells: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         return kept[["force", "month", "n", "strip_published"]].reset_index(drop=True)
     forces, months = kept.force.to_numpy(), kept.month.to_numpy()
     starts = np.flatnonzero(np.r_[True, (forces[1:] != forces[:-1]) | (months[1:] != months[:-1])])
-    published = np.where(area_rows(kept.area_code, scope.area).to_numpy(), kept.strip_published.to_numpy(), 0)
+    published = np.where(codes_in_area(kept.area_code, scope.area).to_numpy(), kept.strip_published.to_numpy(), 0)
     firsts = kept.iloc[starts]
     return pd.DataFrame({
         "force": firsts.force.reset_index(drop=True), "month": firsts.month.reset_index(drop=True),

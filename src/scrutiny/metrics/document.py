@@ -161,10 +161,11 @@ def _breakdown_counts(cube: pd.DataFrame, column: str) -> dict[str, dict[str, in
     out: dict[str, dict[str, int]] = {}
     rows = zip(cube[column].tolist(), cube.n.tolist(), cube.outcome_class.tolist(), cube.person.tolist(),
                cube.rated.tolist(), cube.group.tolist(), strict=True)
-    for key, n, outcome, person, rated, group in rows:
-        counts = out.get(str(key))
+    for value, n, outcome, person, rated, group in rows:
+        key = str(value)
+        counts = out.get(key)
         if counts is None:
-            counts = out[str(key)] = {"n": 0, "known": 0, "found": 0, "arrest": 0, "black": 0, "white": 0}
+            counts = out[key] = {"n": 0, "known": 0, "found": 0, "arrest": 0, "black": 0, "white": 0}
         counts["n"] += n
         if outcome != "unknown":
             counts["known"] += n

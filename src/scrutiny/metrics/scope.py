@@ -23,8 +23,9 @@ from scrutiny.warehouse.aggregates import AREAS_CUBE, FIGURES_CUBE
 
 Ethnicity = Literal["self", "officer"]
 
-__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "boundary_names", "in_period", "in_scope", "month_start", "named_forces",
-           "period_rows", "placed_areas", "prepared", "resolve_scope", "scope_json", "searches", "stop_table"]
+__all__ = ["ALL_FORCES", "Ethnicity", "Scope", "boundary_names", "in_months", "in_period", "in_scope", "month_start",
+           "named_forces", "period_rows", "placed_areas", "prepared", "resolve_scope", "scope_json", "searches",
+           "stop_table"]
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _has_rows(backend: ibis.BaseBackend, stops: ir.Table, scope: Scope) -> bool:
         return count_rows(unlensed) > 0
     kept = period_rows(cells, scope)
     if scope.area is not None:
-        kept = kept[area_rows(kept.area_code, scope.area)]
+        kept = kept[codes_in_area(kept.area_code, scope.area)]
     return not kept.empty
 
 
@@ -251,7 +252,7 @@ def month_cells(backend: ibis.BaseBackend, stops: ir.Table) -> pd.DataFrame | No
     return cells
 
 
-def area_rows(codes: pd.Series, area: str) -> pd.Series:
+def codes_in_area(codes: pd.Series, area: str) -> pd.Series:
     """`in_area` for a column of area codes in pandas (a missing code is in no area)."""
     prefix = region_prefix(area)
     inside: pd.Series = codes.str.startswith(prefix, na=False) if prefix else codes == area
@@ -269,10 +270,17 @@ def period_rows(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """`in_period` for a small table fetched whole once per version of the file (columns `force` and `month`,
     as Ibis gives them): its rows of the scope's forces in the scope's months."""
     ids = scope.force_ids
-    months = frame.month.to_numpy()  # numpy, not pandas, operators: 0.4 ms a call, not 0.64, on the cells
-    keep = (months >= np.datetime64(scope.first_month)) & (months <= np.datetime64(scope.last_month))
+    keep = in_months(frame, scope)
     keep &= frame.force.notna().to_numpy() if ids is None else np.isin(frame.force.to_numpy(), list(ids))
     return frame.take(np.flatnonzero(keep))
+
+
+def in_months(frame: pd.DataFrame, scope: Scope) -> np.ndarray:
+    """Which rows of a small per-version table (its `month` as Ibis gives it) fall in the scope's months: numpy,
+    not pandas, operators, 0.4 ms a call rather than 0.64 on the force-month cells."""
+    months = frame.month.to_numpy()
+    inside: np.ndarray = (months >= np.datetime64(scope.first_month)) & (months <= np.datetime64(scope.last_month))
+    return inside
 
 
 def in_scope(stops: ir.Table, scope: Scope) -> ir.Table:
