@@ -18,6 +18,24 @@ SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+# Modules whose every test carries the marker `one_process` (a `pytestmark`): building their tests is work
+# (schemathesis generates its cases while the module is collected), so a run whose -m leaves that marker out
+# does not collect them at all, rather than collect and then deselect them (`make test`'s first part,
+# `make test-fast`). tests/test_one_process_modules.py checks the list against the modules' markers.
+ONE_PROCESS_MODULES = ("web/test_schemathesis.py",)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    relative = collection_path.relative_to(Path(__file__).parent).as_posix() if collection_path.is_relative_to(
+        Path(__file__).parent) else None
+    if relative not in ONE_PROCESS_MODULES or not config.option.markexpr:
+        return None
+    from _pytest.mark.expression import Expression
+
+    selects = Expression.compile(config.option.markexpr).evaluate(lambda name, **_: name == "one_process")
+    return None if selects else True
+
+
 def shared(*parts: str) -> Path:
     """A path inside ../shared/data, or skip the test saying why."""
     path = SHARED_DATA.joinpath(*parts)
