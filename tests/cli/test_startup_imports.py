@@ -150,3 +150,14 @@ def test_exact_rate_ratio_matches_its_scipy_stats_form() -> None:
         ea, ec = float(rng.integers(1, 5_000_000)), float(rng.integers(1, 5_000_000))
         assert exact_rate_ratio(a, ea, c, ec) == with_stats(a, ea, c, ec), (a, ea, c, ec)
     assert exact_rate_ratio(0, 100.0, 0, 100.0) == (0.0, None)
+
+
+def test_serve_reads_its_settings_and_opens_its_workspace_before_importing_the_web_stack() -> None:
+    """`scrutiny serve` checks the settings and the workspace first (a bad one is told in about a second, not
+    after ~3 s of imports): `scrutiny.web`'s settings do not import the app, and the app imports no scipy.stats
+    (the hotspot and rank tests import it when they run)."""
+    settings_only = _loaded_after("from scrutiny.web import get_settings\n"
+                                  "from scrutiny.cli.serve import open_workspace")
+    assert "scrutiny.web.app" not in settings_only and "fastapi" not in settings_only
+    app = _loaded_after("from scrutiny.web import create_app")
+    assert "scrutiny.web.app" in app and "scipy.stats" not in app

@@ -61,12 +61,24 @@ def serve(
         settings = get_settings(resolve_db(db), workspace_url=workspace)
         if proxy_headers and not settings.trusted_proxies:
             settings = replace(settings, trusted_proxies=LOCAL_PROXIES)
+        open_workspace(settings.workspace_url)  # before the web stack is imported: a bad one is told in a second
         if engine == Engine.duckdb and not settings.db.exists():
             console.print(f"[yellow]note:[/] no warehouse at {settings.db} yet: the API answers 503 until "
                           f"`scrutiny ingest PATH --db {settings.db}` has loaded data", highlight=False)
         console.print(f"Scrutiny on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs), "
                       f"warehouse {settings.db}", highlight=False)
         run(settings, host, port, workers=workers)
+
+
+def open_workspace(url: str) -> None:
+    """Connect to the workspace database once, or raise Unavailable naming it (its schema is upgraded later)."""
+    from scrutiny.workspace.database import Workspace
+
+    workspace = Workspace(url)
+    try:
+        workspace.engine  # noqa: B018 (the property connects)
+    finally:
+        workspace.dispose()
 
 
 def run(settings: Settings, host: str, port: int, *, access_log: bool = True, workers: int = 1) -> None:

@@ -28,7 +28,6 @@ from typing import Any
 import ibis
 import numpy as np
 import shapely
-from scipy import stats
 
 from scrutiny.errors import BadInput, NotFound
 from scrutiny.metrics.area_rows import PSEUDO_AREAS
@@ -98,6 +97,8 @@ def stand_out(counts: np.ndarray, rate: float = FALSE_DISCOVERY_RATE) -> tuple[n
     others = n - 1
     mean = (values.sum() - values) / others
     variance = np.maximum((np.sum(values ** 2) - values ** 2 - others * mean ** 2) / (others - 1), 0.0)
+    from scipy import stats  # here, not at the top: importing scipy.stats costs every server start ~0.5 s
+
     at_least = counts - 1  # P(X >= k) = sf(k - 1)
     p = np.ones(n)
     spread = variance > mean
