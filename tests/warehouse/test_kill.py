@@ -15,7 +15,24 @@ import pytest
 from tests.conftest import query, snapshot, write_archive
 from tests.warehouse.test_ingest_fixture import ROWS
 
-BIG_ROWS = 3_000_000
+BIG_ROWS = 1_000_000
+GROWN = 8 * 2**20  # the copy being written this much bigger than the warehouse it copied: rows are going in
+
+
+def _kill_once_rows_are_going_in(proc: subprocess.Popen[bytes], db: Path) -> None:
+    """SIGKILL the ingest once it is writing rows into its copy of the warehouse (scrutiny.warehouse.writing):
+    midway by what it has done, not by a guess at how long it takes."""
+    copy, start = db.with_name(db.name + ".writing"), db.stat().st_size
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        wal = copy.with_name(copy.name + ".wal")
+        written = (copy.stat().st_size if copy.exists() else 0) + (wal.stat().st_size if wal.exists() else 0)
+        if written > start + GROWN:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest finished before it could be killed: make the data set bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 @pytest.mark.slow
@@ -30,10 +47,7 @@ def test_kill_9_midway_then_ingest_again(tmp_path: Path, db: Path, cli: Callable
     write_synthetic(big, BIG_ROWS, seed=7, forces=["metropolitan", "kent"])
     command = [sys.executable, "-m", "scrutiny", "ingest", str(big), "--db", str(db)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
-    assert proc.poll() is None, "the ingest finished before it could be killed: make the data set bigger"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    _kill_once_rows_are_going_in(proc, db)
 
     assert snapshot(db) == before, "a killed ingest must leave nothing behind"
 
