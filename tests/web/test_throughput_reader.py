@@ -12,11 +12,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from scrutiny.metrics import Scope, compute_metrics
-from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
+from scrutiny.metrics.warehouse_backend import Reader, ReaderCache, SqlShapes
 from scrutiny.warehouse.connect import connect
 from scrutiny.web.api.metrics import document
 from scrutiny.web.deps import ScopeParams, Warehouse
@@ -99,7 +100,7 @@ def test_the_next_read_after_an_ingest_sees_the_new_file(fresh_db: Path, tmp_pat
                            str(fresh_db)], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     assert warehouse.read(count_kent) == 54 + 9
-    assert warehouse.cache is not before  # nothing worked out for the old file is used for the new one
+    assert warehouse.cache is not before  # nothing worked out for the old file's data is used for the new one
     assert warehouse.opened == 2
     warehouse.close()
 
@@ -141,3 +142,46 @@ def test_a_query_over_an_in_memory_table_is_compiled_as_it_is(web_db: Path) -> N
         assert cache.compiles == 2 and cache.reuses == 0 and not cache._templates
     finally:
         reader.disconnect()
+
+
+def test_a_new_version_of_the_file_fills_in_the_shapes_of_the_old_one(fresh_db: Path, tmp_path: Path) -> None:
+    """Compiled SQL depends on the query, not the data: after an ingest, the server's documents over the new
+    file are filled in from the templates cut over the old one (the same answers as compiling them)."""
+    warehouse = Warehouse(fresh_db, lock_wait=1.0, slots=2)
+    params = [ScopeParams(force, None, "2024-01", "2024-02", "self", None, None) for force in ("kent", "btp", "kent")]
+    for p in params:  # met, cut into templates, filled in
+        warehouse.read(lambda backend, p=p: document(backend, p))
+    before = warehouse.cache
+    assert before is not None and before.compiles > 0
+    met_once = len(before.shapes.seen)  # shapes a document asks once per version (reference tables)
+    done = subprocess.run([sys.executable, "-m", "scrutiny", "ingest", str(write_march(tmp_path / "march")), "--db",
+                           str(fresh_db)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    served = warehouse.read(lambda backend: document(backend, params[0]))
+    cache = warehouse.cache
+    assert cache is not None and cache is not before and cache.shapes is before.shapes
+    # only the shapes met once before are compiled now (cut into their templates); the rest are filled in
+    assert 0 < cache.compiles == met_once < before.compiles and cache.reuses > 0
+    assert served == compute_metrics(fresh_db, Scope("kent", None, "2024-01", "2024-02", "self"))
+    warehouse.close()
+
+
+def test_a_table_with_other_columns_is_another_shape(tmp_path: Path) -> None:
+    """A shape names each table with its schema: the same query over a table that gained a column in the next
+    version is compiled again (Ibis may expand `*` into the columns), not filled in from the old template."""
+    shapes = SqlShapes()
+    compiled = []
+    for version, columns in enumerate(("a INTEGER, b VARCHAR", "a INTEGER, b VARCHAR, c INTEGER")):
+        db = tmp_path / f"v{version}.duckdb"
+        duckdb.connect(str(db)).execute(f"CREATE TABLE t ({columns})").close()
+        cache = ReaderCache(("test", version), shapes=shapes)
+        reader = Reader.over(connect(db, read_only=True), cache)
+        try:
+            for value in ("x", "y", "z"):
+                t = reader.table("t")
+                compiled.append(reader.compile(t.filter(t.b == value)))
+                assert compiled[-1] == DuckDBBackend.compile(reader, t.filter(t.b == value))
+        finally:
+            reader.disconnect()
+        assert cache.compiles == 2  # met, then cut (in the second version too: its table's shape is new)
+    assert len(compiled) == 6

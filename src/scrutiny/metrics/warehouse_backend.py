@@ -20,6 +20,11 @@ document (a CLI command) compiles each query once.
 A table's answer comes back from DuckDB as Arrow and, when its columns are plain (whole numbers, text, flags,
 dates), becomes the frame Ibis would make without Ibis's column-by-column conversion (metrics.plain_frames).
 
+Compiled SQL does not depend on the data, only on the expression, and an expression's shape names each table
+with its schema: so shapes, templates and their SQL (`SqlShapes`) outlive a version of the file. The web
+server keeps one `SqlShapes` for its warehouse across every version (after an ingest, its documents are
+filled in from templates at once instead of being compiled again), and so does `reader_cache` for a path.
+
 Outside the web server, `compute_metrics_with` keeps a cache for each of the last few versions of a file
 (`reader_cache`), so a report or the tests computing many documents over one file share them.
 """
@@ -54,26 +59,53 @@ SHAPES = 200_000  # distinct sub-expressions numbered per version before the num
 MAX_SLOTS = 500  # literals taken out of one query at most (more: compiled in full)
 
 
-class ReaderCache:
-    """What one version of the warehouse file cannot change: schemas, table names, compiled SQL. Thread-safe."""
+class SqlShapes:
+    """Query shapes and the SQL they compile to (`_shape`, `_Template`), kept across versions of a warehouse
+    file: a shape names each table with its schema, never the file, so what it compiles to cannot change with
+    the data. Thread-safe."""
 
-    def __init__(self, identity: Hashable, compiled_entries: int = COMPILED_ENTRIES) -> None:
+    def __init__(self, entries: int = COMPILED_ENTRIES) -> None:
+        self.entries = entries
+        self.guard = threading.Lock()
+        self.templates: OrderedDict[Hashable, _Template | None] = OrderedDict()  # None: compile in full
+        self.seen: OrderedDict[Hashable, tuple[str, list[ops.Literal]]] = OrderedDict()  # met once: its SQL
+        self.numbers: dict[Hashable, int] = {}
+        self.counter = itertools.count()
+        self.rendered: dict[ops.Literal, str] = {}
+        self.token = secrets.token_hex(4)  # in made-up slot values, so no real value can look like one
+
+    def keep(self, table: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
+        """`table[key] = value`, the oldest entries dropped beyond `entries` (under the guard)."""
+        table[key] = value
+        while len(table) > self.entries:
+            table.popitem(last=False)
+
+
+class ReaderCache:
+    """What one version of the warehouse file cannot change: schemas, table names, compiled SQL (its shapes'
+    SQL in `shapes`, which may be shared with other versions of the file). Thread-safe."""
+
+    def __init__(self, identity: Hashable, compiled_entries: int = COMPILED_ENTRIES,
+                 shapes: SqlShapes | None = None) -> None:
         self.identity = identity  # Ibis compares backends (and so expressions) by it: one per version
         self.compiled_entries = compiled_entries
+        self.shapes = shapes if shapes is not None else SqlShapes(compiled_entries)
         self._guard = threading.Lock()
         self._schemas: dict[str, Any] = {}
         self._tables: list[str] | None = None
-        self._compiled: OrderedDict[Hashable, str] = OrderedDict()
-        self._templates: OrderedDict[Hashable, _Template | None] = OrderedDict()  # None: compile in full
-        self._seen: OrderedDict[Hashable, tuple[str, list[ops.Literal]]] = OrderedDict()  # met once: its SQL
+        self._compiled: OrderedDict[Hashable, str] = OrderedDict()  # queries with no shape (they name this file)
         self._kept: dict[str, Any] = {}  # small reference tables (per_version)
-        self._shapes: dict[Hashable, int] = {}
-        self._numbers = itertools.count()
-        self._rendered: dict[ops.Literal, str] = {}
-        self.token = secrets.token_hex(4)  # in made-up slot values, so no real value can look like one
         self.verify = False  # tests: compile each query in full and convert each answer as Ibis does, and compare
         self.compiles = 0  # compiled, not found (tests and benchmarks read these)
         self.reuses = 0  # found: the same expression, or one of the same shape
+
+    @property
+    def token(self) -> str:
+        return self.shapes.token
+
+    @property
+    def _templates(self) -> OrderedDict[Hashable, _Template | None]:
+        return self.shapes.templates
 
     def schema(self, name: str, find: Callable[[], Any]) -> Any:
         found = self._schemas.get(name)
@@ -111,50 +143,53 @@ class ReaderCache:
 
     def shape_id(self, signature: Hashable) -> int:
         """A number for a sub-expression's signature (its type, arguments and children's numbers)."""
-        found = self._shapes.get(signature)
+        shapes = self.shapes
+        found = shapes.numbers.get(signature)
         if found is None:
-            with self._guard:
-                if len(self._shapes) >= SHAPES:
-                    self._shapes.clear()  # numbers already handed out stay unique: they keep counting up
-                found = self._shapes.get(signature)
+            with shapes.guard:
+                if len(shapes.numbers) >= SHAPES:
+                    shapes.numbers.clear()  # numbers already handed out stay unique: they keep counting up
+                found = shapes.numbers.get(signature)
                 if found is None:
-                    found = self._shapes[signature] = next(self._numbers)
+                    found = shapes.numbers[signature] = next(shapes.counter)
         return found
 
     def template(self, key: Hashable) -> _Template | bool | None:
         """The template of a shape; None when it cannot have one; False when not known yet."""
-        with self._guard:
-            if key not in self._templates:
+        shapes = self.shapes
+        with shapes.guard:
+            if key not in shapes.templates:
                 return False
-            self._templates.move_to_end(key)
+            shapes.templates.move_to_end(key)
+            found = shapes.templates[key]
+        with self._guard:
             self.reuses += 1
-            return self._templates[key]
+        return found
 
     def first_seen(self, key: Hashable) -> tuple[str, list[ops.Literal]] | None:
         """The SQL a shape compiled to when it was met once before (and its literals then), or None."""
-        with self._guard:
-            return self._seen.pop(key, None)
+        with self.shapes.guard:
+            return self.shapes.seen.pop(key, None)
 
     def keep_seen(self, key: Hashable, sql: str, literals: list[ops.Literal]) -> None:
+        with self.shapes.guard:
+            self.shapes.keep(self.shapes.seen, key, (sql, literals))
         with self._guard:
             self.compiles += 1
-            self._seen[key] = (sql, literals)
-            while len(self._seen) > self.compiled_entries:
-                self._seen.popitem(last=False)
 
     def keep_template(self, key: Hashable, template: _Template | None) -> None:
+        with self.shapes.guard:
+            self.shapes.keep(self.shapes.templates, key, template)
         with self._guard:
             self.compiles += 1
-            self._templates[key] = template
-            while len(self._templates) > self.compiled_entries:
-                self._templates.popitem(last=False)
 
     def rendered(self, literal: ops.Literal, render: Callable[[ops.Literal], str]) -> str:
-        text = self._rendered.get(literal)
+        table = self.shapes.rendered
+        text = table.get(literal)
         if text is None:
-            if len(self._rendered) > SHAPES:
-                self._rendered.clear()
-            text = self._rendered[literal] = render(literal)
+            if len(table) > SHAPES:
+                table.clear()
+            text = table[literal] = render(literal)
         return text
 
 
@@ -189,6 +224,8 @@ def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
     def argument(value: Any) -> Hashable:
         if isinstance(value, Node):
             return node(value)
+        if isinstance(value, ibis.BaseBackend):  # a table's source: which file, never what SQL it compiles to
+            return ("backend", type(value))
         if isinstance(value, tuple):
             return ("t", *map(argument, value))
         if isinstance(value, dict):  # Ibis's frozen (ordered) dicts: the order is part of the query
@@ -325,8 +362,9 @@ def per_version(backend: ibis.BaseBackend, name: str, compute: Callable[[], T]) 
     return cache.kept(name, compute) if isinstance(cache, ReaderCache) else compute()
 
 
-VERSIONS_KEPT = 4  # warehouse versions whose ReaderCache a process keeps for its metrics work
+VERSIONS_KEPT = 4  # warehouse versions whose ReaderCache a process keeps for its metrics work (and paths: SqlShapes)
 _kept: OrderedDict[Hashable, ReaderCache] = OrderedDict()
+_shapes_of_path: OrderedDict[str, SqlShapes] = OrderedDict()
 _kept_guard = threading.Lock()
 
 
@@ -336,14 +374,21 @@ def reader_cache(db: Path) -> ReaderCache:
     version = warehouse_version(db)
     if version is None:
         return ReaderCache(object())
-    key = ("warehouse", str(db.resolve()), version)
+    path = str(db.resolve())
+    key = ("warehouse", path, version)
     with _kept_guard:
         found = _kept.get(key)
         if found is None:
-            found = _kept[key] = ReaderCache(key)
+            shapes = _shapes_of_path.get(path)
+            if shapes is None:
+                shapes = _shapes_of_path[path] = SqlShapes()
+                while len(_shapes_of_path) > VERSIONS_KEPT:
+                    _shapes_of_path.popitem(last=False)
+            found = _kept[key] = ReaderCache(key, shapes=shapes)
             while len(_kept) > VERSIONS_KEPT:
                 _kept.popitem(last=False)
         _kept.move_to_end(key)
+        _shapes_of_path.move_to_end(path)
         return found
 
 

@@ -30,7 +30,7 @@ from scrutiny.catalog import forces
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.lens import power_names
 from scrutiny.metrics.scope import ALL_FORCES, normalise_forces
-from scrutiny.metrics.warehouse_backend import Reader, ReaderCache
+from scrutiny.metrics.warehouse_backend import Reader, ReaderCache, SqlShapes
 from scrutiny.vocab.months import PATTERN as MONTH  # the query pattern of a month (web.api.change uses it too)
 from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.warehouse.connect import ATTACHED, MEMORY_LIMIT, attach
@@ -72,7 +72,8 @@ class Warehouse:
     the new file under a new name while older work finishes on the old one.
 
     Each piece of work gets a `Reader` backend sharing one `ReaderCache` per version of the file: table
-    schemas, the list of tables and compiled SQL are worked out once per version, not once per request."""
+    schemas and the list of tables are worked out once per version, not once per request, and the SQL of each
+    query shape once for the server's life (`SqlShapes`: it does not change with the data)."""
 
     def __init__(self, db: Path, *, lock_wait: float, slots: int) -> None:
         self.db = db
@@ -83,6 +84,7 @@ class Warehouse:
         self._root = _Root(Path(tempfile.gettempdir()) / f"scrutiny-read-{os.getpid()}-{next(_SPILLS)}.tmp")
         weakref.finalize(self, self._root.close)
         self._cache: ReaderCache | None = None
+        self._shapes = SqlShapes()
         self.opened = 0  # versions of the file attached so far (tests count them)
 
     def version(self) -> Version:
@@ -137,7 +139,7 @@ class Warehouse:
     def _reader_cache(self, version: Version | None) -> ReaderCache:
         with self._guard:
             if self._cache is None or self._cache.identity != ("warehouse", str(self.db), version):
-                self._cache = ReaderCache(("warehouse", str(self.db), version))
+                self._cache = ReaderCache(("warehouse", str(self.db), version), shapes=self._shapes)
             return self._cache
 
     def _acquire(self) -> _Snapshot:
