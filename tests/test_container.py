@@ -46,6 +46,7 @@ from scrutiny.cli import app
 from scrutiny.warehouse.connect import WarehouseBusy
 from scrutiny.warehouse.writing import WriteSession, lock_path
 from tests.conftest import REPO, query
+from tests.loopback import TLS
 from tests.web.conftest import ingest, write_march, write_sources
 
 DOCKERFILE = REPO / "Dockerfile"
@@ -353,7 +354,7 @@ def test_the_healthcheck_answers_on_a_fresh_install_and_serve_migrates_the_works
         assert status.returncode == 0, status.stdout + status.stderr
         assert "(current)" in status.stdout
         # why the probe asks /login: the dashboard answers 503 until a warehouse is loaded
-        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 503
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30, verify=TLS).status_code == 503
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -22,6 +22,7 @@ from scrutiny.cli import app
 from scrutiny.warehouse import engine
 from scrutiny.warehouse.spark_engine import MIN_JAVA, java_major, java_version
 from tests.conftest import shared
+from tests.loopback import TLS
 
 pytestmark = [
     pytest.mark.spark,
@@ -186,15 +187,15 @@ def test_serve_on_pyspark_answers_the_same_document(exported: tuple[Path, Path],
         while time.monotonic() < deadline:
             assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2, verify=TLS).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
         query = {"force": "metropolitan", "from": "2018-04", "to": "2018-05"}
-        answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics", params=query, timeout=240)
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics", params=query, timeout=240, verify=TLS)
         assert answer.status_code == 200, answer.text
         assert answer.json() == json.loads(on_duckdb["metropolitan"])
-        page = httpx.get(f"http://127.0.0.1:{port}/force/metropolitan", params=query, timeout=240)
+        page = httpx.get(f"http://127.0.0.1:{port}/force/metropolitan", params=query, timeout=240, verify=TLS)
         assert page.status_code == 200
     finally:
         _stop(server)

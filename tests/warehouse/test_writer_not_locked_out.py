@@ -28,6 +28,7 @@ from scrutiny.warehouse.writing import WriteSession, leftovers, lock_path
 from scrutiny.web import create_app, get_settings
 from scrutiny.web.deps import Warehouse
 from tests.conftest import query, snapshot, write_archive
+from tests.loopback import TLS
 from tests.web.conftest import KENT_MARCH, LiveServer, _dated, ingest, write_march, write_sources
 
 API = "/api/v1"
@@ -83,7 +84,7 @@ QUESTIONS = uncached_questions()
 
 def stream(url: str, stop: threading.Event, answers: list[Answer]) -> None:
     """Ask one uncached question after another until told to stop: the loop that locked ingest out."""
-    with httpx.Client(base_url=url, timeout=60) as http:
+    with httpx.Client(base_url=url, timeout=60, verify=TLS) as http:
         for question in itertools.cycle(QUESTIONS):
             if stop.is_set():
                 return
@@ -99,7 +100,8 @@ def test_two_ingests_succeed_while_a_client_streams_uncached_requests(small_db: 
     answers: list[Answer] = []
     stop = threading.Event()
     windows: list[tuple[float, float]] = []
-    with LiveServer(create_app(get_settings(small_db))) as server, httpx.Client(base_url=server.url) as http:
+    with LiveServer(create_app(get_settings(small_db))) as server, \
+            httpx.Client(base_url=server.url, verify=TLS) as http:
         def kent_total() -> int:
             r = http.get(f"{API}/metrics", params={"force": "kent", "to": "2024-04"})
             assert r.status_code == 200, r.text

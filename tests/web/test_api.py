@@ -23,6 +23,7 @@ from scrutiny.metrics.categories import GROUPS, OUTCOME_CLASSES
 from scrutiny.metrics.lens import OBJECT_GROUPS
 from scrutiny.web import get_settings, schemas
 from scrutiny.web.app import create_app, use_settings
+from tests.loopback import TLS
 from tests.web.conftest import LiveServer, TestClient, make_client, write_march
 
 API = "/api/v1"
@@ -305,7 +306,8 @@ def ingest_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def test_ingest_while_the_server_runs_and_the_next_answer_shows_it(fresh_db: Path, tmp_path: Path) -> None:
     params = {"force": "kent", "from": "2024-01", "to": "2024-03"}
-    with LiveServer(create_app(get_settings(fresh_db))) as server, httpx.Client(base_url=server.url) as http:
+    with LiveServer(create_app(get_settings(fresh_db))) as server, \
+            httpx.Client(base_url=server.url, verify=TLS) as http:
         before = http.get(f"{API}/metrics", params=params)
         march = {"month": "2024-03", "searches": None, "drugs_share": None, "find_rate": None, "covered": False,
                  "forces": 0}
@@ -329,7 +331,7 @@ def test_ingest_succeeds_while_the_server_is_busy(fresh_db: Path, tmp_path: Path
     with LiveServer(create_app(get_settings(fresh_db))) as server:
 
         def hammer() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as http:
+            with httpx.Client(base_url=server.url, timeout=30, verify=TLS) as http:
                 n = 0
                 while not stop.is_set():
                     n += 1  # a different page size each time: every request opens the warehouse
@@ -347,7 +349,7 @@ def test_ingest_succeeds_while_the_server_is_busy(fresh_db: Path, tmp_path: Path
             thread.join(timeout=30)
         assert done.returncode == 0, done.stdout + done.stderr
         assert len(keys_in(fresh_db)) == 66 + 9
-        with httpx.Client(base_url=server.url) as http:
+        with httpx.Client(base_url=server.url, verify=TLS) as http:
             assert http.get(f"{API}/metrics", params={"force": "kent", "to": "2024-03"}).json()["searches"] == 63
     assert len(statuses) > 20 and set(statuses) <= {200, 503}, sorted(set(statuses))
 
@@ -452,7 +454,7 @@ def _serve(db: Path) -> tuple[subprocess.Popen[str], int]:
         deadline = time.monotonic() + 60
         while server.poll() is None and time.monotonic() < deadline:
             try:
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5, verify=TLS)
                 return server, port
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -464,7 +466,7 @@ def _serve(db: Path) -> tuple[subprocess.Popen[str], int]:
 def test_serve_command_runs_uvicorn_on_loopback(web_db: Path) -> None:
     server, port = _serve(web_db)
     try:
-        r = httpx.get(f"http://127.0.0.1:{port}{API}/forces", timeout=30)
+        r = httpx.get(f"http://127.0.0.1:{port}{API}/forces", timeout=30, verify=TLS)
         assert r.status_code == 200 and json.loads(r.content)[0]["id"] == "avon-and-somerset"
         assert "server" not in r.headers
     finally:

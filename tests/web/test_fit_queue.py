@@ -30,6 +30,7 @@ from scrutiny.web import create_app, get_settings
 from scrutiny.web.fit_queue import FitQueue
 from tests.bias.test_outcome_test import ROWS, build
 from tests.conftest import write_archive
+from tests.loopback import TLS
 from tests.metrics.test_fixture_metrics import DRUGS_ACT, IN_MAIDSTONE, NFA, row
 from tests.web.conftest import LiveServer
 
@@ -120,7 +121,7 @@ def expected_parts(db: Path, month: str) -> tuple[dict[str, Any], Any]:
 def test_four_fits_queued_leave_the_server_answering(fit_db: Path) -> None:
     app = create_app(get_settings(fit_db, fit_per_client=4, **SMALL_FIT))
     try:
-        with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30, verify=TLS) as client:
             timed(client, "/")  # the first page and figures are computed once; the loops measure what follows
             timed(client, "/api/v1/metrics", force="kent")
             quiet = latency_loop(client, "self")

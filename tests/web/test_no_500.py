@@ -31,6 +31,7 @@ from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.accounts import Role
 from scrutiny.workspace.record_ids import MAX_ID
 from tests.conftest import write_archive
+from tests.loopback import TLS
 from tests.metrics.test_fixture_metrics import DRUGS_ACT, IN_MAIDSTONE, NFA, WHITE, row, write_kent_reference
 from tests.web.conftest import LiveServer, ingest
 from tests.workspace import conftest as workspace_fixtures
@@ -175,7 +176,7 @@ def test_community_report_of_nested_brackets_keeps_the_connection(app_on_sqlite:
     (the JSON body) or a 413 (the form, 48 KB encoded, over its 16 KB limit), and the connection still answers."""
     brackets = "[" * 8000 + "]" * 8000
     in_text = "[" * 2900 + "]" * 2900  # as much as the account field (6,000 characters) takes: just text
-    with LiveServer(app_on_sqlite) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+    with LiveServer(app_on_sqlite) as server, httpx.Client(base_url=server.url, timeout=30, verify=TLS) as client:
         deep = client.post(COMMUNITY, content=brackets, headers={"content-type": "application/json"})
         port = deep.extensions["network_stream"].get_extra_info("client_addr")[1]
         assert deep.status_code == 422 and deep.json()["detail"][0]["type"] == "json_too_deep"

@@ -32,6 +32,7 @@ from scrutiny.web.workspace.parts import PARTS
 from scrutiny.workspace import accounts
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.accounts import Role, User
+from tests.loopback import TLS
 from tests.web.conftest import LiveServer
 
 with warnings.catch_warnings():
@@ -202,7 +203,7 @@ def _started(server: subprocess.Popen[str], port: int) -> None:
     deadline = time.monotonic() + 60
     while server.poll() is None and time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5)
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5, verify=TLS)
             return
         except httpx.TransportError:
             time.sleep(0.1)
@@ -226,20 +227,20 @@ def test_cookies_are_secure_when_the_trusted_proxy_says_https(web_db: Path, tmp_
         _started(plain, plain_port)
         https = {"X-Forwarded-Proto": "https"}
         base = f"http://127.0.0.1:{behind_port}"
-        form = httpx.get(f"{base}/login", headers=https)
+        form = httpx.get(f"{base}/login", headers=https, verify=TLS)
         csrf = _cookie(form, "scrutiny_csrf")
         assert "; Secure" in csrf and form.headers["strict-transport-security"] == "max-age=31536000"
         token = csrf.split(";")[0].split("=", 1)[1]
         logged_in = httpx.post(f"{base}/login", headers={**https, "Cookie": f"scrutiny_csrf={token}"},
-                               data={"email": ADMIN, "password": PASSWORD, "csrf_token": token})
+                               data={"email": ADMIN, "password": PASSWORD, "csrf_token": token}, verify=TLS)
         assert logged_in.status_code == 303
         assert "; Secure" in _cookie(logged_in, "scrutiny_session")
         assert "; Secure" in _cookie(logged_in, "scrutiny_csrf")  # the session's own token, set at login
         # the proxy said plain HTTP: not Secure, or the browser would never send the cookie back
-        assert "Secure" not in _cookie(httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "http"}),
+        assert "Secure" not in _cookie(httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "http"}, verify=TLS),
                                        "scrutiny_csrf")
         # without --proxy-headers nobody's X-Forwarded-Proto is believed
-        unbelieved = httpx.get(f"http://127.0.0.1:{plain_port}/login", headers=https)
+        unbelieved = httpx.get(f"http://127.0.0.1:{plain_port}/login", headers=https, verify=TLS)
         assert "Secure" not in _cookie(unbelieved, "scrutiny_csrf")
         assert "strict-transport-security" not in unbelieved.headers
         assert_secured(unbelieved)

@@ -139,7 +139,7 @@ def test_a_query_over_an_in_memory_table_is_compiled_as_it_is(web_db: Path) -> N
             stops = reader.table("stop_search")
             joined = stops.join(keys, "force")
             assert reader.execute(joined.count()) == {"kent": 54, "btp": 12}[force]
-        assert cache.compiles == 2 and cache.reuses == 0 and not cache._templates
+        assert cache.compiles == 2 and cache.reuses == 0 and not cache.shapes.templates
     finally:
         reader.disconnect()
 

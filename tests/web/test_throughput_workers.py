@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from scrutiny.cli import app as cli_app
 from scrutiny.metrics import Scope, compute_metrics
 from scrutiny.web.workers import MAX_WORKERS, check_workers
+from tests.loopback import TLS
 
 
 @pytest.mark.parametrize("workers", ["0", "-1", str(MAX_WORKERS + 1)])
@@ -52,7 +53,8 @@ def test_two_workers_answer_the_same_document(web_db: Path, tmp_path: Path) -> N
         answers: list[httpx.Response] = []
         while len(answers) < 4 and time.monotonic() < deadline:
             try:  # a new connection each time, so the kernel may hand it to either worker
-                answers.append(httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics", params=params, timeout=30))
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics", params=params, timeout=30,
+                                         verify=TLS))
             except httpx.TransportError:
                 assert server.poll() is None, server.stdout.read() if server.stdout else ""
                 time.sleep(0.5)

@@ -17,6 +17,7 @@ import httpx
 from scrutiny.workspace.community import reports
 from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.community import CommunityReport
+from tests.loopback import TLS
 from tests.workspace.factories_community import valid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,7 @@ def test_an_accepted_report_survives_kill_9(ws: Workspace, tmp_path: Path) -> No
         while True:
             assert server.poll() is None, server.stderr.read().decode() if server.stderr else "server exited"
             try:
-                if httpx.get(f"{url}/rights", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/rights", timeout=1, verify=TLS).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -51,7 +52,7 @@ def test_an_accepted_report_survives_kill_9(ws: Workspace, tmp_path: Path) -> No
             time.sleep(0.1)
         day = (datetime.now(reports.LONDON).date() - timedelta(days=1)).isoformat()
         body = {k: v for k, v in valid(date=day).items() if v != ""} | {"respect": 2}
-        answer = httpx.post(f"{url}/api/v1/community-reports", json=body, timeout=10)
+        answer = httpx.post(f"{url}/api/v1/community-reports", json=body, timeout=10, verify=TLS)
         if answer.status_code == 201:
             os.kill(server.pid, signal.SIGKILL)
         assert answer.status_code == 201, answer.text

@@ -33,6 +33,7 @@ from scrutiny.workspace.database import Workspace
 from scrutiny.workspace.models.accounts import AuditEntry, Role, User
 from scrutiny.workspace.models.community import CommunityReport
 from scrutiny.workspace.models.rate_limits import RateSlot
+from tests.loopback import TLS
 from tests.workspace.conftest import PASSWORD
 from tests.workspace.factories_community import valid
 
@@ -101,7 +102,7 @@ def _reports(ws: Workspace) -> int:
 def test_thirty_concurrent_reports_from_one_client_get_exactly_five_201s(ws: Workspace, live: Live) -> None:
     servers = [live(), live()]  # two servers over one database, as two processes would be
     body = report()
-    answers = at_once(30, lambda i: httpx.post(servers[i % 2] + API, json=body, timeout=30))
+    answers = at_once(30, lambda i: httpx.post(servers[i % 2] + API, json=body, timeout=30, verify=TLS))
     assert Counter(a.status_code for a in answers) == {201: 5, 429: 25}, [a.text for a in answers]
     waits = [int(a.headers["retry-after"]) for a in answers if a.status_code == 429]
     assert len(waits) == 25 and all(1 <= w <= 600 for w in waits)
@@ -114,7 +115,8 @@ def test_thirty_concurrent_reports_from_one_client_get_exactly_five_201s(ws: Wor
 def test_forwarding_headers_are_ignored_without_a_trusted_proxy(ws: Workspace, live: Live) -> None:
     url = live()
     statuses = [httpx.post(url + API, json=report(), timeout=30, headers={
-        "X-Forwarded-For": f"198.51.100.{i}", "Forwarded": f"for=198.51.100.{i}"}).status_code for i in range(7)]
+        "X-Forwarded-For": f"198.51.100.{i}", "Forwarded": f"for=198.51.100.{i}"}, verify=TLS).status_code
+        for i in range(7)]
     assert statuses == [201] * 5 + [429] * 2
     assert _reports(ws) == 5
 
@@ -122,9 +124,9 @@ def test_forwarding_headers_are_ignored_without_a_trusted_proxy(ws: Workspace, l
 def test_a_trusted_proxy_names_the_rightmost_untrusted_address(ws: Workspace, live: Live) -> None:
     url = live(("127.0.0.1",))  # a proxy on this machine: what it appends is believed, nothing left of it
     statuses = [httpx.post(url + API, json=report(), timeout=30, headers={
-        "X-Forwarded-For": f"203.0.113.{i}, 198.51.100.7"}).status_code for i in range(6)]
+        "X-Forwarded-For": f"203.0.113.{i}, 198.51.100.7"}, verify=TLS).status_code for i in range(6)]
     assert statuses == [201] * 5 + [429]  # the forged left-hand entry changes nothing: the client is .7
-    other = httpx.post(url + API, json=report(), timeout=30, headers={"X-Forwarded-For": "198.51.100.8"})
+    other = httpx.post(url + API, json=report(), timeout=30, headers={"X-Forwarded-For": "198.51.100.8"}, verify=TLS)
     assert other.status_code == 201  # another client behind the same proxy has its own slots
     assert _reports(ws) == 6
 
@@ -193,13 +195,13 @@ def test_concurrent_fetches_of_one_letter_all_get_it(ws: Workspace, live: Live) 
         submitted = reports.submit(session, report())
     url = live()
     form = {"reference": submitted.reference, "format": "text"}
-    answers = at_once(6, lambda i: httpx.post(url + "/report/letter", data=form, timeout=30))
+    answers = at_once(6, lambda i: httpx.post(url + "/report/letter", data=form, timeout=30, verify=TLS))
     assert Counter(a.status_code for a in answers) == {200: 6}, [a.text[:200] for a in answers]
     assert len({a.text for a in answers}) == 1 and "They pushed me against the wall." in answers[0].text
     with ws.session() as session:  # fetching writes nothing, so there is nothing to race for
         assert session.scalar(select(func.count()).select_from(AuditEntry)
                               .where(AuditEntry.action == "update")) == 0
-    pdf = httpx.post(url + "/report/letter", data={**form, "format": "pdf"}, timeout=60)
+    pdf = httpx.post(url + "/report/letter", data={**form, "format": "pdf"}, timeout=60, verify=TLS)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
 
 
@@ -209,7 +211,7 @@ def test_concurrent_accepts_of_one_invitation_make_one_account(ws: Workspace, li
     with ws.session(accounts.actor(admin)) as session:
         made = accounts.invite(session, admin, "invited@example.org", Role.reviewer)
     url = live()
-    clients = [httpx.Client(base_url=url, timeout=30) for _ in range(6)]
+    clients = [httpx.Client(base_url=url, timeout=30, verify=TLS) for _ in range(6)]
     try:
         for client in clients:
             assert client.get("/login").status_code == 200  # a CSRF cookie, as a browser gets one

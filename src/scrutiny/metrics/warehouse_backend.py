@@ -55,7 +55,7 @@ from scrutiny.warehouse.version import warehouse_version
 
 T = TypeVar("T")
 COMPILED_ENTRIES = 4096  # compiled queries (and templates) kept per version; a document compiles about twenty
-SHAPES = 200_000  # distinct sub-expressions numbered per version before the numbering starts again
+SHAPES = 200_000  # distinct sub-expressions numbered (per SqlShapes) before the numbering starts again
 MAX_SLOTS = 500  # literals taken out of one query at most (more: compiled in full)
 
 
@@ -102,10 +102,6 @@ class ReaderCache:
     @property
     def token(self) -> str:
         return self.shapes.token
-
-    @property
-    def _templates(self) -> OrderedDict[Hashable, _Template | None]:
-        return self.shapes.templates
 
     def schema(self, name: str, find: Callable[[], Any]) -> Any:
         found = self._schemas.get(name)
