@@ -18,17 +18,18 @@ SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-# Modules whose every test carries the marker `one_process` (a `pytestmark`): building their tests is work
-# (schemathesis generates its cases while the module is collected), so a run whose -m leaves that marker out
-# does not collect them at all, rather than collect and then deselect them (`make test`'s first part,
+# Modules whose every test carries the marker `one_process` and no other (a `pytestmark`): building their tests
+# is work (schemathesis generates its cases while the module is collected), so a run whose -m leaves that marker
+# out does not collect them at all, rather than collect and then deselect them (`make test`'s first part,
 # `make test-fast`). tests/test_one_process_modules.py checks the list against the modules' markers.
 ONE_PROCESS_MODULES = ("web/test_schemathesis.py",)
+TESTS = Path(__file__).resolve().parent
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    relative = collection_path.relative_to(Path(__file__).parent).as_posix() if collection_path.is_relative_to(
-        Path(__file__).parent) else None
-    if relative not in ONE_PROCESS_MODULES or not config.option.markexpr:
+    """True (not collected) for a module of ONE_PROCESS_MODULES when -m would deselect its tests."""
+    if not config.option.markexpr or not collection_path.is_relative_to(TESTS) \
+            or collection_path.relative_to(TESTS).as_posix() not in ONE_PROCESS_MODULES:
         return None
     from _pytest.mark.expression import Expression
 

@@ -70,6 +70,8 @@ def rank_stability(areas: Sequence[AreaRatio], draws: int = DEFAULT_DRAWS, seed:
     """Each rankable area's observed rank by ratio (1 = highest), the `level` interval of its simulated rank and
     its probability of being highest. Areas whose ratio is suppressed (fewer than RATIO_MIN_SEARCHES searches on
     either side) or that lack an exposure are left out, with a note; the seed makes the table reproducible."""
+    from scipy.stats import rankdata  # here, not at the top: scipy.stats would add ~0.5 s to every server's start
+
     if draws < 1:
         raise ValueError(f"draws {draws} must be at least 1")
     kept = [a for a in areas if _rankable(a)]
@@ -96,8 +98,6 @@ def rank_stability(areas: Sequence[AreaRatio], draws: int = DEFAULT_DRAWS, seed:
     lows = np.quantile(ranks, tail, axis=1, method="inverted_cdf")
     highs = np.quantile(ranks, 1 - tail, axis=1, method="inverted_cdf")
     first = (ranks == 1).mean(axis=1)
-    from scipy.stats import rankdata  # here: importing scipy.stats costs every server start ~0.5 s
-
     observed_rank = rankdata(-observed, method="min")
     table.ranked = sorted(
         (AreaRank(a.code, float(np.exp(observed[i])), int(observed_rank[i]), int(lows[i]), int(highs[i]),
