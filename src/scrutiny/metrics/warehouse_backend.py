@@ -220,8 +220,6 @@ def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
     def argument(value: Any) -> Hashable:
         if isinstance(value, Node):
             return node(value)
-        if isinstance(value, ibis.BaseBackend):  # a table's source: which file, never what SQL it compiles to
-            return ("backend", type(value))
         if isinstance(value, tuple):
             return ("t", *map(argument, value))
         if isinstance(value, dict):  # Ibis's frozen (ordered) dicts: the order is part of the query
@@ -240,6 +238,8 @@ def _shape(op: Node, cache: ReaderCache) -> tuple[int, list[ops.Literal]]:
                 slot = slots[n] = len(literals)
                 literals.append(n)
             signature: Hashable = ("$", slot, n.dtype)
+        elif type(n) is ops.DatabaseTable:  # its source is the file, which the SQL never names: its type stands in
+            signature = (type(n), *(type(a) if isinstance(a, ibis.BaseBackend) else argument(a) for a in n.__args__))
         else:
             signature = (type(n), *map(argument, n.__args__))
         number = seen[id(n)] = cache.shape_id(signature)
