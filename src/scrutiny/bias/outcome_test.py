@@ -24,6 +24,7 @@ from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, boundary_names, in_scope, scope_json
 from scrutiny.vocab import numbers
 from scrutiny.vocab.ethnicity import UNKNOWN
+from scrutiny.vocab.outcomes import NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
 
 NO_AREA = "unknown"  # area code of searches with no location
@@ -76,9 +77,9 @@ def counts_query(stops: ir.Table, scope: Scope, by_area: bool) -> ir.Table:
     person = in_scope(stops, scope).filter(stops.search_type.isin(PERSON_TYPES))
     keyed = person.mutate(
         group=person[scope.group_column].fill_null(UNKNOWN),
-        known=person.outcome_class.notnull() & (person.outcome_class != "unknown"),
+        known=person.outcome_class.notnull() & (person.outcome_class != UNKNOWN_OUTCOME),
     )
-    keyed = keyed.mutate(hit=keyed.known & (keyed.outcome_class != "no_further_action"))
+    keyed = keyed.mutate(hit=keyed.known & (keyed.outcome_class != NO_FURTHER_ACTION))
     keys = ["area_code", "group"] if by_area else ["group"]
     return keyed.group_by(keys).aggregate(
         searches=keyed.count(),

@@ -44,6 +44,7 @@ from scrutiny.metrics.scope import (
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.metrics.warehouse_backend import per_version
 from scrutiny.vocab.areas import region_prefix
+from scrutiny.vocab.outcomes import NOT_FINDS, UNKNOWN_OUTCOME
 
 __all__ = ["area_names", "by_area", "by_area_of", "by_month", "classified", "cube", "force_months", "prepared",
            "rated_flag", "searches"]
@@ -120,8 +121,8 @@ def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataF
     columns = {
         "month": answer["month"], "n": n,
         "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
-        "known": _where(pc.fill_null(pc.not_equal(outcome, "unknown"), True), n),
-        "found": _where(pc.invert(pc.is_in(outcome, value_set=pa.array(["unknown", "no_further_action"]))), n),
+        "known": _where(pc.fill_null(pc.not_equal(outcome, UNKNOWN_OUTCOME), True), n),
+        "found": _where(pc.invert(pc.is_in(outcome, value_set=pa.array(NOT_FINDS))), n),
     }
     for name in sorted(pc.unique(pc.filter(group, counted)).drop_null().to_pylist()):
         columns[f"g:{name}"] = _where(pc.and_(counted, pc.fill_null(pc.equal(group, name), False)), n)

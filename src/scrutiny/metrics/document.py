@@ -37,6 +37,7 @@ from scrutiny.metrics.use_of_force import stop_ratios_of, use_of_force_for
 from scrutiny.metrics.warehouse_backend import compute_metrics_with, per_version
 from scrutiny.sources.adapter import SourceKind
 from scrutiny.vocab.months import label, ranges
+from scrutiny.vocab.outcomes import ARREST, NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -86,9 +87,9 @@ def _targets(scope: Scope, groups: dict[str, dict[str, Any]]) -> tuple[list[dict
 
 def _rates(by_class: Totals) -> tuple[float | None, float | None]:
     """Find and arrest rates among searches with a known outcome, from searches by (outcome class,)."""
-    known = sum(by_class.values()) - by_class[("unknown",)]
-    found = known - by_class[("no_further_action",)]
-    return share(found, known), share(by_class[("arrest",)], known)
+    known = sum(by_class.values()) - by_class[(UNKNOWN_OUTCOME,)]
+    found = known - by_class[(NO_FURTHER_ACTION,)]
+    return share(found, known), share(by_class[(ARREST,)], known)
 
 
 def _outcomes(cube: pd.DataFrame, searches: int) -> dict[str, Any]:
@@ -167,11 +168,11 @@ def _breakdown_counts(cube: pd.DataFrame, column: str) -> dict[str, dict[str, in
         if counts is None:
             counts = out[key] = {"n": 0, "known": 0, "found": 0, "arrest": 0, "black": 0, "white": 0}
         counts["n"] += n
-        if outcome != "unknown":
+        if outcome != UNKNOWN_OUTCOME:
             counts["known"] += n
-            if outcome != "no_further_action":
+            if outcome != NO_FURTHER_ACTION:
                 counts["found"] += n
-            if outcome == "arrest":
+            if outcome == ARREST:
                 counts["arrest"] += n
         if person and rated and group in ("Black", "White"):
             counts[group.lower()] += n

@@ -16,6 +16,7 @@ from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.plain_frames import arrow_frame
 from scrutiny.metrics.population import exact_number, force_lookup, force_units
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope
+from scrutiny.vocab.outcomes import NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 
 
 def _grouped(backend: ibis.BaseBackend, scope: Scope) -> pd.DataFrame:
@@ -52,8 +53,8 @@ def forces_table(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any]:
         black = int(person[person.group == "Black"].n.sum())
         white = int(person[person.group == "White"].n.sum())
         ratio = rate_ratio(black, residents("Black"), white, residents("White"))
-        known = mine[mine.outcome_class != "unknown"]
-        found = known[known.outcome_class != "no_further_action"]
+        known = mine[mine.outcome_class != UNKNOWN_OUTCOME]
+        found = known[known.outcome_class != NO_FURTHER_ACTION]
         rows.append({
             "force": force, "name": force_name(force), "searches": searches, "person_searches": int(person.n.sum()),
             "population": residents(None), "rate_per_1000": rate_per_1000(searches, residents(None)),
