@@ -25,10 +25,9 @@ from scrutiny.metrics.coverage import as_date, covered_months
 from scrutiny.metrics.intervals import rate_per_1000
 from scrutiny.metrics.population import Population, population
 from scrutiny.metrics.scope import Scope, _resolve_area, in_area, in_scope, of_force
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.vocab.months import label
 from scrutiny.vocab.suppression import ratio_suppressed
-
-REFERENCE = "White"
 
 
 @dataclass(frozen=True)

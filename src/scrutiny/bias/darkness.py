@@ -33,10 +33,10 @@ from scrutiny.bias.timestamp_gate import measure
 from scrutiny.errors import BadInput
 from scrutiny.metrics.categories import GROUPS, PERSON_TYPES
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES
 
 TEST = "darkness"  # the name `scrutiny bias --test` and the API take (bias.suite.TESTS)
-REFERENCE = "White"
 SPLINE_DF = 6
 MIN_EACH = 300  # dark and light stops each: with fewer the interval is too wide to say anything
 CLOCK_CHANGE_DAYS = 14  # the clock-change design keeps the two weeks either side of each change
@@ -93,7 +93,7 @@ CLOCK_CHANGE_METHOD = (
 
 def _check_group(group: str) -> None:
     if group not in GROUPS or group == REFERENCE:
-        others = ", ".join(g for g in GROUPS if g != REFERENCE)
+        others = ", ".join(COMPARED)
         raise BadInput(f"veil of darkness: group {group!r} cannot be tested; expected one of {others} "
                        f"(each is compared with {REFERENCE} people)", loc=("query", "group"))
 
@@ -317,7 +317,7 @@ def _notes(steps: dict[str, int], gates: list[dict[str, Any]], group: str) -> li
     return notes
 
 
-def darkness_test(frame: pd.DataFrame, group: str = "Black", *, clock_change: bool = False,
+def darkness_test(frame: pd.DataFrame, group: str = HEADLINE_GROUP, *, clock_change: bool = False,
                   scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """The test's document from a frame of person searches with columns occurred_at (UTC, naive), latitude,
     longitude, group (Asian, Black, Mixed, White, Other or unknown), area_code and, optionally, force (each
@@ -362,7 +362,7 @@ def darkness_test(frame: pd.DataFrame, group: str = "Black", *, clock_change: bo
     }
 
 
-def darkness_document(backend: ibis.BaseBackend, scope: Scope, group: str = "Black",
+def darkness_document(backend: ibis.BaseBackend, scope: Scope, group: str = HEADLINE_GROUP,
                       clock_change: bool = False) -> dict[str, Any]:
     """The veil-of-darkness document for a resolved scope (`resolve_scope`): person searches of the scope
     (its lens applied, its ethnicity basis used), `group` against White people; `clock_change` for the

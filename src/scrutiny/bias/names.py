@@ -3,7 +3,7 @@ and help name them), so this module imports nothing heavy; scrutiny.bias.suite r
 
 from __future__ import annotations
 
-from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP, REFERENCE
 
 TESTS = {
     "outcome": "Outcome test (hit rates by group) and, when asked for, the threshold test",
@@ -11,6 +11,6 @@ TESTS = {
     "change": "Policy change: did searches or the ratio to White change when a policy started in an area?",
     "rates": "Rates and their uncertainty: exact and standardised ratios to White, other denominators, rank intervals",
 }
-REFERENCE_GROUP = "White"
-COMPARED_GROUPS = tuple(g for g in GROUPS if g != REFERENCE_GROUP)
-DEFAULT_GROUP = "Black"
+REFERENCE_GROUP = REFERENCE
+COMPARED_GROUPS = COMPARED
+DEFAULT_GROUP = HEADLINE_GROUP

@@ -23,7 +23,7 @@ from scrutiny.metrics.categories import GROUPS, PERSON_TYPES, count_true
 from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, boundary_names, in_scope, scope_json
 from scrutiny.vocab import numbers
-from scrutiny.vocab.ethnicity import UNKNOWN
+from scrutiny.vocab.ethnicity import REFERENCE, UNKNOWN
 from scrutiny.vocab.outcomes import NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
 
@@ -115,13 +115,13 @@ def _rate(hits: int, n: int) -> dict[str, Any]:
 
 def group_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One entry per Census group, in the Census order, with rates, intervals and differences to White."""
-    white = _totals(frame, "White")
+    white = _totals(frame, REFERENCE)
     rows = []
     for group in GROUPS:
         t = _totals(frame, group)
         hit = _rate(t["hits"], t["known"])
         linked = _rate(t["linked_hits"], t["linked_published"])
-        is_white = group == "White"
+        is_white = group == REFERENCE
         rows.append({
             "group": group,
             "searches": t["searches"],

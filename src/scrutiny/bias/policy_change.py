@@ -42,11 +42,11 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from scrutiny.errors import BadInput
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.scope import Scope, scope_json
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.months import BadMonth, label, month_start
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES
 
 TEST = "change"
-REFERENCE = "White"
 # A segment's line (intercept and slope) through fewer than six months is set by one or two unusual months,
 # and six gives the four-parameter model at least eight residual degrees of freedom for its errors; Wagner et
 # al. (2002) advise twelve a side, so fewer than twelve is said in the notes.
@@ -253,7 +253,7 @@ def its_log_ratio(group: pd.Series, white: pd.Series, group_residents: pd.Series
     pre = usable & np.array([m < at for m in span])
     post = usable & np.array([m >= at for m in span])
     for name, side in (("before", pre), ("from", post)):
-        small = [(g, int(v[side].sum())) for g, v in (("group", a_all), ("White", c_all))
+        small = [(g, int(v[side].sum())) for g, v in (("group", a_all), (REFERENCE, c_all))
                  if v[side].sum() < RATIO_MIN_SEARCHES]
         if small:
             reasons.append(f"The ratio to White people: fewer than {RATIO_MIN_SEARCHES} searches of the "
@@ -411,7 +411,7 @@ def _notes(frame: pd.DataFrame, its: Mapping[str, dict[str, Any]], group: str, a
     return notes
 
 
-def change_test(treated: pd.DataFrame, at: date, group: str = "Black",
+def change_test(treated: pd.DataFrame, at: date, group: str = HEADLINE_GROUP,
                 controls: Mapping[str, pd.DataFrame] | None = None, scope: dict[str, Any] | None = None,
                 refused: Sequence[str] = ()) -> dict[str, Any]:
     """The test's document from monthly frames as `bias.change_series.AreaSeries.frame` has them (the treated
@@ -419,7 +419,7 @@ def change_test(treated: pd.DataFrame, at: date, group: str = "Black",
     White people; `refused` are reasons found before (bad controls), which refuse the whole test."""
     if group not in GROUPS or group == REFERENCE:
         raise BadInput(f"group: unknown group {group!r}: choose one of "
-                       f"{', '.join(g for g in GROUPS if g != REFERENCE)}")
+                       f"{', '.join(COMPARED)}")
     months = list(treated["month"])
     reasons = list(refused)
     if not months or not months[0] < at <= months[-1]:
@@ -449,7 +449,7 @@ def change_test(treated: pd.DataFrame, at: date, group: str = "Black",
 
 
 def change_document(backend: ibis.BaseBackend, scope: Scope, at: str, controls: list[str] | None = None,
-                    group: str = "Black") -> dict[str, Any]:
+                    group: str = HEADLINE_GROUP) -> dict[str, Any]:
     """The policy-change document for a resolved scope (`resolve_scope`) with an area: `scope` spans the whole
     study period (its lens, forces and ethnicity basis apply to every series), `at` is the first month of the
     new policy (YYYY-MM; a bad value is BadInput naming `at`), `controls` are area codes or names to compare

@@ -27,11 +27,10 @@ from scrutiny.metrics.intervals import exact_rate_ratio, rate_ratio
 from scrutiny.metrics.population import AGE_BANDS, Population, population, scope_areas
 from scrutiny.metrics.rank_stability import DEFAULT_DRAWS, DEFAULT_SEED, AreaRatio, RankTable, rank_stability
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
+from scrutiny.vocab.ethnicity import COMPARED, REFERENCE
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES
 
 TEST = "rates"
-WHITE = "White"
-COMPARED = tuple(g for g in GROUPS if g != WHITE)
 YOUNG_BANDS = ("10-17", "18-24", "25-34")  # the Census age bands summed for residents aged 10-34
 assert set(YOUNG_BANDS) <= set(AGE_BANDS)
 
@@ -202,16 +201,16 @@ def _standardised(area: dict[str, Any] | None, group: str) -> dict[str, Any] | N
 
 
 def _group_entry(inputs: Inputs, area: str, group: str, standard: dict[str, Any] | None = None) -> dict[str, Any]:
-    a, c = inputs.searches.get((area, group), 0), inputs.searches.get((area, WHITE), 0)
+    a, c = inputs.searches.get((area, group), 0), inputs.searches.get((area, REFERENCE), 0)
     residents = _denominator(inputs.residents)
     young = _denominator(inputs.young_residents)
-    main = ratio_entry(a, c, residents(area, group), residents(area, WHITE))
+    main = ratio_entry(a, c, residents(area, group), residents(area, REFERENCE))
     exposure = None
     if inputs.exposure is not None:
         values = inputs.exposure.values
-        exposure = ratio_entry(a, c, values.get((area, group)), values.get((area, WHITE)))
-    aged = ratio_entry(inputs.young_searches.get((area, group), 0), inputs.young_searches.get((area, WHITE), 0),
-                       young(area, group), young(area, WHITE))
+        exposure = ratio_entry(a, c, values.get((area, group)), values.get((area, REFERENCE)))
+    aged = ratio_entry(inputs.young_searches.get((area, group), 0), inputs.young_searches.get((area, REFERENCE), 0),
+                       young(area, group), young(area, REFERENCE))
     return {"group": group, "searches": a, "white_searches": c, "ratio": main["ratio"], "wald": main["wald"],
             "exact": main["exact"], "suppressed": main["suppressed"],
             "scenarios": {"residents": main, "aged_10_34": aged, "exposure": exposure},
@@ -224,7 +223,8 @@ def _rankings(inputs: Inputs) -> dict[str, RankTable]:
     tables = {}
     for group in COMPARED:
         rows = [AreaRatio(area, inputs.searches.get((area, group), 0), residents(area, group),
-                          inputs.searches.get((area, WHITE), 0), residents(area, WHITE)) for area in inputs.areas]
+                          inputs.searches.get((area, REFERENCE), 0), residents(area, REFERENCE))
+                for area in inputs.areas]
         tables[group] = rank_stability(rows, draws=DEFAULT_DRAWS, seed=DEFAULT_SEED)
     return tables
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from scrutiny.errors import BadInput, Unavailable
+from scrutiny.vocab.ethnicity import REFERENCE
 
 INSTALL_HINT = "the threshold test needs NumPyro and JAX: pip install 'scrutiny[bias]'"
 # When a fit's figures are shown (Vehtari et al. 2021 advise R-hat < 1.01 for final work; this is the looser
@@ -99,7 +100,7 @@ class ThresholdInputs:
     exposure: np.ndarray
     searches: np.ndarray
     hits: np.ndarray
-    reference: str = "White"
+    reference: str = REFERENCE
     exposure_source: str = "Census 2021 residents (census_ts022)"
 
     def __post_init__(self) -> None:
@@ -120,7 +121,7 @@ class ThresholdInputs:
         cls,
         frame: pd.DataFrame,
         *,
-        reference: str = "White",
+        reference: str = REFERENCE,
         exposure_source: str = "Census 2021 residents (census_ts022)",
     ) -> ThresholdInputs:
         """From long rows with columns area_code, group, exposure, searches, hits (missing counts are 0)."""
@@ -419,7 +420,7 @@ def fit_threshold_test(
     areas: Sequence[str],
     groups: Sequence[str],
     *,
-    reference: str = "White",
+    reference: str = REFERENCE,
     exposure_source: str = "Census 2021 residents (census_ts022)",
     **options: Any,
 ) -> ThresholdResult:
@@ -455,7 +456,7 @@ def simulate(
     *,
     n_areas: int = 30,
     groups: Sequence[str] = ("Asian", "Black", "Other", "White"),
-    reference: str = "White",
+    reference: str = REFERENCE,
     t_group: Sequence[float] = (2.8, 2.1, 2.9, 2.8),
     phi_group: Sequence[float] = (-0.3, 0.4, 0.1, 0.0),
     delta_group: Sequence[float] = (0.2, -0.1, 0.0, 0.0),

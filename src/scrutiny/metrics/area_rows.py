@@ -24,6 +24,7 @@ from scrutiny.metrics.lens import lens_filters
 from scrutiny.metrics.population import Population, Unit, exact_number
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_months, in_scope, month_cells, prepared, stop_table
 from scrutiny.vocab.areas import region_prefix
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
 
 PSEUDO_AREAS = {"outside": "Outside the loaded boundaries", "no_location": "No location"}
 
@@ -58,7 +59,8 @@ def area_rows(backend: ibis.BaseBackend, stops: ibis.Table, scope: Scope, pop: P
 
         total = weighted(sum(groups.values())) if groups else None
         apart = neighbour(code)
-        ratio = rate_ratio(r["black"], weighted(groups.get("Black")), r["white"], weighted(groups.get("White")))
+        ratio = rate_ratio(r["black"], weighted(groups.get(HEADLINE_GROUP)),
+                           r["white"], weighted(groups.get(REFERENCE)))
         rows.append({"area_code": code, "area_name": names.get(code, code), "searches": r["n"],
                      "drugs_share": share(r["drugs"], r["n"]), "population": total,
                      "rate_per_1000": None if apart else rate_per_1000(r["n"], total),

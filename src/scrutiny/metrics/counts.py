@@ -44,6 +44,8 @@ from scrutiny.metrics.scope import (
 from scrutiny.metrics.selection import empty_loads
 from scrutiny.metrics.warehouse_backend import per_version
 from scrutiny.vocab.areas import region_prefix
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
+from scrutiny.vocab.objects import DRUGS
 from scrutiny.vocab.outcomes import NOT_FINDS, UNKNOWN_OUTCOME
 
 __all__ = ["area_names", "by_area", "by_area_of", "by_month", "classified", "cube", "force_months", "prepared",
@@ -120,7 +122,7 @@ def by_month(scoped: ir.Table, scope: Scope, rated: ir.BooleanValue) -> pd.DataF
     n, outcome, group, counted = answer["n"], answer["outcome_class"], answer["group"], answer["counted"]
     columns = {
         "month": answer["month"], "n": n,
-        "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
+        "drugs": _where(pc.equal(answer["object_group"], DRUGS), n),
         "known": _where(pc.fill_null(pc.not_equal(outcome, UNKNOWN_OUTCOME), True), n),
         "found": _where(pc.invert(pc.is_in(outcome, value_set=pa.array(NOT_FINDS))), n),
     }
@@ -160,9 +162,9 @@ def _area_sums(codes: pa.Array | pa.ChunkedArray, answer: pa.Table) -> pd.DataFr
     n, person = answer["n"], answer["person"]
     return _summed(pa.table({
         "code": codes, "n": n,
-        "drugs": _where(pc.equal(answer["object_group"], "drugs"), n),
-        "black": _where(pc.and_(person, pc.equal(answer["group"], "Black")), n),
-        "white": _where(pc.and_(person, pc.equal(answer["group"], "White")), n),
+        "drugs": _where(pc.equal(answer["object_group"], DRUGS), n),
+        "black": _where(pc.and_(person, pc.equal(answer["group"], HEADLINE_GROUP)), n),
+        "white": _where(pc.and_(person, pc.equal(answer["group"], REFERENCE)), n),
     }), ["code"])
 
 

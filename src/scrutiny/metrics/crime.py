@@ -43,6 +43,7 @@ from scrutiny.vocab.areas import find_area, listed_names, region_prefix, with_re
 from scrutiny.vocab.crime_outcomes import ANTI_SOCIAL_BEHAVIOUR, DRUGS, charged_classes, no_further_action_classes
 from scrutiny.vocab.crime_outcomes import outcome_classes as _outcome_classes
 from scrutiny.vocab.months import check_period, label, month_start, ranges
+from scrutiny.vocab.objects import DRUGS as DRUGS_PURPOSE
 
 # How long after its month a crime's first outcome came: the buckets the distribution is counted in.
 DELAY_BUCKETS = (("same month", 0, 0), ("1 month", 1, 1), ("2 months", 2, 2), ("3-5 months", 3, 5),
@@ -379,7 +380,7 @@ def _drug_searches(backend: ibis.BaseBackend, scope: CrimeScope, cells: Prepared
     both = sorted(_force_months(stop_table(backend, area=False, rows=rows), scope) & street_months)
     if not both:
         return None
-    lens = Scope(scope.force, scope.area, scope.start, scope.end, purpose="drugs")
+    lens = Scope(scope.force, scope.area, scope.start, scope.end, purpose=DRUGS_PURPOSE)
     stops = stop_table(backend, area=scope.area is not None, rows=rows)
     keys = ibis.memtable({"force": [f for f, _ in both], "month": [month_start(m) for _, m in both]})
     searched = in_scope(stops, lens).semi_join(keys, ["force", "month"])

@@ -22,8 +22,8 @@ from scrutiny.metrics.categories import AGE_RANGES, GROUPS, OUTCOME_CLASSES
 from scrutiny.metrics.intervals import share, wilson
 from scrutiny.metrics.scope import Scope, in_scope, scope_json
 from scrutiny.vocab.ethnicity import UNKNOWN  # also the key for an age range not recorded
+from scrutiny.vocab.objects import DRUGS
 
-DRUGS = "drugs"
 DEFINITIONS = {
     "searches": "searches whose object (or legislation) the catalogue maps to the purpose (drugs unless another "
                 "is chosen), under the chosen power if any",

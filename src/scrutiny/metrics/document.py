@@ -36,6 +36,7 @@ from scrutiny.metrics.trend import trend
 from scrutiny.metrics.use_of_force import stop_ratios_of, use_of_force_for
 from scrutiny.metrics.warehouse_backend import compute_metrics_with, per_version
 from scrutiny.sources.adapter import SourceKind
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.months import label, ranges
 from scrutiny.vocab.outcomes import ARREST, NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 
@@ -113,12 +114,12 @@ def _strip(person: pd.DataFrame, published: bool) -> tuple[int | None, int | Non
 def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     by_group = Totals.of(rated, "group")
     unknown = by_group[("unknown",)]
-    white = by_group[("White",)]
+    white = by_group[(REFERENCE,)]
     rows = []
     for g in GROUPS:
         a = by_group[(g,)]
         residents = pop.total(g)
-        if g == "White":
+        if g == REFERENCE:
             ratio = rate_ratio(a, residents, a, residents)
             entry_ratio = 1.0 if not ratio.suppressed and residents else None
             rows.append({"group": g, "searches": a, "population": residents,
@@ -126,9 +127,9 @@ def _disproportionality(rated: pd.DataFrame, pop: Population) -> list[dict[str, 
                          "ci_low": None, "ci_high": None, "exact_ci_low": None, "exact_ci_high": None,
                          "suppressed": ratio.suppressed, "unknown_bounds": None})
             continue
-        ratio = rate_ratio(a, residents, white, pop.total("White"), unknown)
+        ratio = rate_ratio(a, residents, white, pop.total(REFERENCE), unknown)
         exact = (None, None) if ratio.value is None else exact_rate_ratio(a, float(residents or 0), white,
-                                                                          float(pop.total("White") or 0))
+                                                                          float(pop.total(REFERENCE) or 0))
         rows.append({
             "group": g, "searches": a, "population": residents, "rate_per_1000": rate_per_1000(a, residents),
             "ratio_vs_white": ratio.value, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high,
@@ -143,17 +144,20 @@ def _age_specific(rated: pd.DataFrame, pop: Population) -> list[dict[str, Any]]:
     rows = []
     by_band = Totals.of(rated, "age", "group")
     for band in AGE_BANDS:
-        white = by_band[(band, "White")]
-        white_pop = pop.by_age(band, "White")
+        white = by_band[(band, REFERENCE)]
+        white_pop = pop.by_age(band, REFERENCE)
         for g in GROUPS:
             a = by_band[(band, g)]
             residents = pop.by_age(band, g)
             ratio = rate_ratio(a, residents, white, white_pop)
-            value = (1.0 if not ratio.suppressed and residents else None) if g == "White" else ratio.value
+            value = (1.0 if not ratio.suppressed and residents else None) if g == REFERENCE else ratio.value
             rows.append({"age_range": band, "group": g, "searches": a, "population": residents,
                          "rate_per_1000": rate_per_1000(a, residents), "ratio_vs_white": value,
                          "suppressed": ratio.suppressed})
     return rows
+
+
+_COUNTED_AS = {HEADLINE_GROUP: "black", REFERENCE: "white"}  # the breakdowns' keys for the two groups compared
 
 
 def _breakdown_counts(cube: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
@@ -174,13 +178,13 @@ def _breakdown_counts(cube: pd.DataFrame, column: str) -> dict[str, dict[str, in
                 counts["found"] += n
             if outcome == ARREST:
                 counts["arrest"] += n
-        if person and rated and group in ("Black", "White"):
-            counts[group.lower()] += n
+        if person and rated and group in _COUNTED_AS:
+            counts[_COUNTED_AS[group]] += n
     return out
 
 
 def _breakdown_row(key: str, name: str, c: dict[str, int], searches: int, pop: Population) -> dict[str, Any]:
-    ratio = rate_ratio(c["black"], pop.total("Black"), c["white"], pop.total("White"))
+    ratio = rate_ratio(c["black"], pop.total(HEADLINE_GROUP), c["white"], pop.total(REFERENCE))
     return {"key": key, "name": name, "searches": c["n"], "share": share(c["n"], searches),
             "find_rate": share(c["found"], c["known"]), "arrest_rate": share(c["arrest"], c["known"]),
             "black_white": {"black": c["black"], "white": c["white"], "ratio": ratio.value, "ci_low": ratio.ci_low,

@@ -16,6 +16,8 @@ from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, share
 from scrutiny.metrics.plain_frames import arrow_frame
 from scrutiny.metrics.population import exact_number, force_lookup, force_units
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
+from scrutiny.vocab.objects import DRUGS
 from scrutiny.vocab.outcomes import NO_FURTHER_ACTION, UNKNOWN_OUTCOME
 
 
@@ -50,9 +52,9 @@ def forces_table(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any]:
             n = sum(unit_.residents.values()) if group is None else unit_.residents.get(group, 0)
             return exact_number(n * w)
 
-        black = int(person[person.group == "Black"].n.sum())
-        white = int(person[person.group == "White"].n.sum())
-        ratio = rate_ratio(black, residents("Black"), white, residents("White"))
+        black = int(person[person.group == HEADLINE_GROUP].n.sum())
+        white = int(person[person.group == REFERENCE].n.sum())
+        ratio = rate_ratio(black, residents(HEADLINE_GROUP), white, residents(REFERENCE))
         known = mine[mine.outcome_class != UNKNOWN_OUTCOME]
         found = known[known.outcome_class != NO_FURTHER_ACTION]
         rows.append({
@@ -60,7 +62,7 @@ def forces_table(backend: ibis.BaseBackend, scope: Scope) -> dict[str, Any]:
             "population": residents(None), "rate_per_1000": rate_per_1000(searches, residents(None)),
             "black_white": {"black": black, "white": white, "ratio": ratio.value, "ci_low": ratio.ci_low,
                             "ci_high": ratio.ci_high, "suppressed": ratio.suppressed},
-            "drugs_share": share(int(mine[mine.object_group == "drugs"].n.sum()), searches),
+            "drugs_share": share(int(mine[mine.object_group == DRUGS].n.sum()), searches),
             "find_rate": share(int(found.n.sum()), int(known.n.sum())),
             "months_covered": len(coverage[force]), "months_in_period": n_months,
         })

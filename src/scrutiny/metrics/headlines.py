@@ -22,9 +22,9 @@ from scrutiny.metrics.document import metrics_document
 from scrutiny.metrics.scope import Scope, resolve_scope
 from scrutiny.metrics.trend import change, ratio_row
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP
 from scrutiny.vocab.months import month_range, shift
-
-DRUGS = "drugs"
+from scrutiny.vocab.objects import DRUGS
 
 
 def previous_period(start: str, end: str) -> tuple[str, str]:
@@ -47,11 +47,11 @@ def _shared(now: float | None, before: float | None) -> dict[str, Any]:
 
 def _black(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
     """Black people's rate ratio to White people now, before, and the test of whether it changed."""
-    row = next(r for r in now["disproportionality"] if r["group"] == "Black")
+    row = next(r for r in now["disproportionality"] if r["group"] == HEADLINE_GROUP)
     out: dict[str, Any] = {"now": ratio_row(row), "before": None, "change": None}
     if before is not None:
         tested = next(r for r in change(before["disproportionality"], now["disproportionality"])
-                      if r["group"] == "Black")
+                      if r["group"] == HEADLINE_GROUP)
         out["before"] = tested["before"]
         out["change"] = {k: tested[k] for k in ("ratio_of_ratios", "ci_low", "ci_high", "changed")}
     return out

@@ -29,7 +29,7 @@ from scrutiny.metrics.population import AGE_SOURCE, MERGED_SHARE_NEEDED, all_age
 from scrutiny.metrics.scope import Scope, in_scope, resolve_scope, scope_json
 from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES
-from scrutiny.vocab.ethnicity import GROUPS, REFERENCE
+from scrutiny.vocab.ethnicity import COMPARED, GROUPS, REFERENCE
 from scrutiny.vocab.suppression import RATIO_MIN_SEARCHES, ratio_suppressed
 
 TEST = "age_sex_standardised"
@@ -38,7 +38,6 @@ SEXES = ("Female", "Male")  # the Census's words, and the published `Gender` val
 BANDS: dict[str, tuple[int, int]] = {"under 10": (0, 9), "10-17": (10, 17), "18-24": (18, 24),
                                      "25-34": (25, 34), "over 34": (35, 100)}
 STRATA = tuple((band, sex) for band in BANDS for sex in SEXES)
-COMPARED = tuple(g for g in GROUPS if g != REFERENCE)
 
 METHOD = (
     "Direct standardisation to the area's own residents: in each of ten strata (the five published age "

@@ -16,6 +16,7 @@ import pandas as pd
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, ratio_of_ratios
 from scrutiny.metrics.population import Population
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.vocab.months import label, quarter_label
 
 ROLLING = 12
@@ -38,15 +39,15 @@ def group_rows(searches: dict[str, int] | None, populations: dict[str, float | i
     """Rate per 1,000 and ratio to White (95% interval, suppression) per group, as `disproportionality` has
     them; `searches` None means no data (every figure null)."""
     rows = []
-    white = None if searches is None else searches.get("White", 0)
+    white = None if searches is None else searches.get(REFERENCE, 0)
     for g in GROUPS:
         a = None if searches is None else searches.get(g, 0)
         if a is None or white is None:
             rows.append({"group": g, "searches": None, "population": populations[g], "rate_per_1000": None,
                          "ratio_vs_white": None, "ci_low": None, "ci_high": None, "suppressed": False})
             continue
-        ratio = rate_ratio(a, populations[g], white, populations["White"])
-        if g == "White":
+        ratio = rate_ratio(a, populations[g], white, populations[REFERENCE])
+        if g == REFERENCE:
             value = 1.0 if not ratio.suppressed and populations[g] else None
             low = high = None
         else:
@@ -83,10 +84,10 @@ def change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[di
     a = {r["group"]: r for r in after}
     rows = []
     for g in GROUPS:
-        if g == "White":
+        if g == REFERENCE:
             continue
-        first = (b[g]["searches"], b[g]["population"], b["White"]["searches"], b["White"]["population"])
-        second = (a[g]["searches"], a[g]["population"], a["White"]["searches"], a["White"]["population"])
+        first = (b[g]["searches"], b[g]["population"], b[REFERENCE]["searches"], b[REFERENCE]["population"])
+        second = (a[g]["searches"], a[g]["population"], a[REFERENCE]["searches"], a[REFERENCE]["population"])
         r = ratio_of_ratios(first, second)
         changed = None if r.value is None else not (r.ci_low is not None and r.ci_high is not None
                                                      and r.ci_low <= 1 <= r.ci_high)

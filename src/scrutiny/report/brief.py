@@ -22,7 +22,9 @@ from scrutiny.report.build import (
 )
 from scrutiny.report.headlines import sentences
 from scrutiny.vocab import numbers
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP
 from scrutiny.vocab.months import is_quarter, period_name
+from scrutiny.vocab.objects import DRUGS
 
 if TYPE_CHECKING:
     from scrutiny.metrics import Scope
@@ -36,7 +38,7 @@ def plain_place(doc: dict[str, Any]) -> str:
 
 def render_brief(document: dict[str, Any], headlines: dict[str, Any]) -> str:
     scope = document["scope"]
-    black = next(r for r in document["disproportionality"] if r["group"] == "Black")
+    black = next(r for r in document["disproportionality"] if r["group"] == HEADLINE_GROUP)
     return report_environment().get_template("brief.html.j2").render(
         doc=document,
         place=plain_place(document),
@@ -47,7 +49,7 @@ def render_brief(document: dict[str, Any], headlines: dict[str, Any]) -> str:
         figures=headlines["all"],
         sentences=sentences(headlines, scope, plain=True),
         black=black,
-        drugs_in_ten=numbers.in_ten(document["object_groups"].get("drugs", {}).get("share")),
+        drugs_in_ten=numbers.in_ten(document["object_groups"].get(DRUGS, {}).get("share")),
         nothing_in_ten=numbers.in_ten(document["outcomes"].get("no_further_action", {}).get("share")),
         made_on=date.today().isoformat(),
         version=scrutiny_version(),

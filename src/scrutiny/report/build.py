@@ -29,7 +29,7 @@ from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
 from scrutiny.vocab.ages import age_label
 from scrutiny.vocab.areas import LONDON, region_prefix
-from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.ethnicity import COMPARED, GROUPS, REFERENCE
 from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, month_labels, runs_in_words
 from scrutiny.vocab.months import name as _month_name
 from scrutiny.vocab.months import period_name as period_words
@@ -86,7 +86,7 @@ def report_environment() -> Environment:
     )
     env.filters.update(count=count, pct=pct, ratio=ratio, rate=rate, points=numbers.points, month=month_label,
                        age=age_label, monthname=month_name, runs=month_runs)
-    env.globals.update(interval=interval, period_words=period_words)
+    env.globals.update(interval=interval, period_words=period_words, reference=REFERENCE, compared=COMPARED)
     return env
 
 

@@ -18,6 +18,9 @@ from scrutiny.errors import BadInput
 
 GROUPS = ("Asian", "Black", "Mixed", "White", "Other")  # the Census's five, in the order every table shows
 REFERENCE = "White"  # rate ratios are to White (docs/metrics.md)
+# The one group whose ratio to REFERENCE the headlines, the area and force tables and the breakdowns show
+HEADLINE_GROUP = "Black"
+COMPARED = tuple(g for g in GROUPS if g != REFERENCE)  # the groups a ratio to REFERENCE is given for
 UNKNOWN = "unknown"  # the metrics' key for ethnicity not stated or not recorded
 NOT_STATED = "Not stated"  # the workspace's word for the same, beside the five groups
 GROUPS_OR_NOT_STATED = (*GROUPS, NOT_STATED)

@@ -8,6 +8,7 @@ from functools import cache
 from scrutiny.catalog import read_catalog
 
 OBJECT_GROUPS = ("drugs", "weapons", "key_crime", "other")
+DRUGS = "drugs"  # the purpose Scrutiny is about first: headlines and disposals single it out (docs/metrics.md)
 # In running text ("searches for drugs") and as a label of its own (a table row, a chart bar, a picker).
 PURPOSE_NAMES = {"drugs": "drugs", "weapons": "weapons", "key_crime": "key crime (theft and damage)",
                  "other": "other things"}

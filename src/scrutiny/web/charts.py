@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 import altair as alt
 
 from scrutiny.vocab.ethnicity import GROUPS as GROUPS
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.vocab.numbers import whole_pct
 from scrutiny.vocab.objects import OBJECT_LABELS as OBJECT_LABELS
 from scrutiny.vocab.suppression import HOTSPOT_MIN_SEARCHES
@@ -151,7 +152,7 @@ def disproportionality(rows: Sequence[Mapping[str, Any]], *,
         {"group": r["group"], "ratio": r["ratio_vs_white"], "low": r["ci_low"], "high": r["ci_high"],
          "bound_low": (r["unknown_bounds"] or [None, None])[0], "bound_high": (r["unknown_bounds"] or [None, None])[1]}
         for r in rows
-        if r["group"] != "White" and r["ratio_vs_white"] is not None
+        if r["group"] != REFERENCE and r["ratio_vs_white"] is not None
     ]
     base = alt.Chart(_data(data)).encode(
         y=alt.Y("group:N", title=None, sort=list(GROUPS)),

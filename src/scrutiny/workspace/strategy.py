@@ -28,6 +28,7 @@ from scrutiny.metrics.scope import ALL_FORCES, Scope
 from scrutiny.vocab.areas import plain_name
 from scrutiny.vocab.months import BadMonth, label, month_labels, month_start
 from scrutiny.vocab.numbers import ratio, whole_pct
+from scrutiny.vocab.objects import DRUGS
 from scrutiny.workspace.community.places import authorities
 from scrutiny.workspace.disclosure import count, share, withheld
 from scrutiny.workspace.diversion.kpis import CaseRecord, kpis
@@ -256,7 +257,7 @@ def verdict(value: float | None, indicator: StrategyIndicator) -> Status:
 
 def _from_document(doc: dict[str, Any], metric: IndicatorMetric) -> float | None:
     if metric == IndicatorMetric.drugs_share:
-        value = doc["object_groups"]["drugs"]["share"]
+        value = doc["object_groups"][DRUGS]["share"]
     else:
         value = doc["outcomes"]["find_rate"]
     return float(value) if value is not None else None

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics import Scope
 from scrutiny.metrics.scope import ALL_FORCES
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.months import BadMonth, month_labels, month_start
 from scrutiny.vocab.months import default_period as latest_period
 from scrutiny.vocab.objects import OBJECT_LABELS, PURPOSE_WORDS
@@ -58,7 +59,8 @@ def _environment() -> Environment:
     env.filters["json_script"] = _json_script
     env.globals.update(period=formatting.period, interval=formatting.interval, show=formatting.show,
                        short_period=formatting.short_period, headline=formatting.headline,
-                       outcome_labels=OUTCOME_LABELS, object_labels=OBJECT_LABELS, purpose_words=PURPOSE_WORDS)
+                       outcome_labels=OUTCOME_LABELS, object_labels=OBJECT_LABELS, purpose_words=PURPOSE_WORDS,
+                       reference=REFERENCE, headline_group=HEADLINE_GROUP)
     return env
 
 

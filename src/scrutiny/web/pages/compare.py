@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.change import change_between
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.web import charts
 from scrutiny.web.pages import formatting
 from scrutiny.web.pages.common import (
@@ -92,7 +93,7 @@ def _rows(docs: list[dict[str, Any]], purpose: str | None) -> list[dict[str, Any
         rows.append({"label": f"{g}: searches per 1,000 residents", "fmt": "rate",
                      "key": f"disproportionality.{g}.rate_per_1000", "values": group(g, "rate_per_1000")})
     for g in charts.GROUPS:
-        if g == "White":
+        if g == REFERENCE:
             continue
         rows.append({"label": f"{g}: times the White rate", "fmt": "ratio",
                      "key": f"disproportionality.{g}.ratio_vs_white", "values": group(g, "ratio_vs_white"),
@@ -110,7 +111,7 @@ def _charts(docs: list[dict[str, Any]], labels: list[str], purpose: str | None) 
         shares.append({"measure": "Arrest rate", "side": side, "value": doc["outcomes"]["arrest_rate"]})
         for row in doc["disproportionality"]:
             rates.append({"measure": row["group"], "side": side, "value": row["rate_per_1000"]})
-            if row["group"] != "White":
+            if row["group"] != REFERENCE:
                 ratios.append({"measure": row["group"], "side": side, "value": row["ratio_vs_white"]})
     return {
         "shares": charts.compare_bars(shares, labels, title="What searches were for, and what they found",

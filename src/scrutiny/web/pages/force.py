@@ -12,6 +12,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.hotspots import hotspots_document
 from scrutiny.metrics.scope import resolve_scope
 from scrutiny.vocab.areas import find_area
+from scrutiny.vocab.ethnicity import COMPARED, REFERENCE
 from scrutiny.web import charts
 from scrutiny.web.pages import formatting
 from scrutiny.web.pages.common import (
@@ -31,7 +32,7 @@ from scrutiny.web.pages.lens import TREND_VIEWS, power_choices, purpose_choices,
 from scrutiny.web.pages.lookups import Area, LoadedForce, force_areas, force_powers, loaded_forces, outlines
 
 router = APIRouter()
-TREND_GROUPS = tuple(g for g in charts.GROUPS if g != "White")
+TREND_GROUPS = COMPARED
 
 
 def _doc_charts(doc: dict[str, Any], view: str) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def _doc_charts(doc: dict[str, Any], view: str) -> dict[str, Any]:
             if any(r["group"] == g and r["ratio_vs_white"] is not None for w in doc["trend"][view] for r in w["groups"])
         },
     }
-    if not any(r["ratio_vs_white"] is not None for r in doc["disproportionality"] if r["group"] != "White"):
+    if not any(r["ratio_vs_white"] is not None for r in doc["disproportionality"] if r["group"] != REFERENCE):
         del out["ratios"]  # every ratio suppressed: the table says so, an empty chart would not
     if doc["targets"]:
         out["targets"] = charts.targets(doc["targets"])

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import ALL_FORCES
 from scrutiny.metrics.use_of_force import use_of_force_document
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL, year_months
 from scrutiny.vocab.use_of_force_words import (
     day,
@@ -152,7 +153,7 @@ def _page(request: Request, force: str) -> Response:
 
 def _charts(doc: dict[str, Any], rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if any(r["ratio_vs_white"] is not None for r in rows if r["group"] != "White"):
+    if any(r["ratio_vs_white"] is not None for r in rows if r["group"] != REFERENCE):
         out["ratios"] = charts.disproportionality(rows, title=f"Use of force in {name}: tactic uses per resident "
                                                               "compared with White people")
     years = doc["taser"]["years"]

@@ -22,10 +22,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.metrics.disposals import DRUGS, disposals_document
+from scrutiny.metrics.disposals import disposals_document
 from scrutiny.metrics.lens import Lens
 from scrutiny.vocab.ethnicity import UNKNOWN, UNKNOWN_LABEL
-from scrutiny.vocab.objects import PURPOSE_NAMES
+from scrutiny.vocab.objects import DRUGS, PURPOSE_NAMES
 from scrutiny.vocab.outcomes import DISPOSAL_PAGE_LABELS, OUTCOME_CLASSES
 from scrutiny.web.api.common import dump, scope_of
 from scrutiny.web.cache import respond
