@@ -231,7 +231,7 @@ def _trend_chart(doc: dict[str, Any], kind: str) -> Markup:
     windows = doc["trend"][kind]
     panels = []
     for group in GROUPS:
-        if group == "White":
+        if group == REFERENCE:
             continue
         rows = [next(g for g in w["groups"] if g["group"] == group) for w in windows]
         panels.append(Banded(group, [None if r["suppressed"] else r["ratio_vs_white"] for r in rows],
@@ -265,7 +265,7 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
                 _breakdown_bars(kind, rows),
                 label=f"Black people searched compared with White people, by {kind}, with 95% intervals",
                 fmt=ratio, tick_fmt=lambda v: f"{v:g}×", reference=1.0, reference_label="same rate")
-    rows = [r for r in doc["disproportionality"] if r["group"] != "White"]
+    rows = [r for r in doc["disproportionality"] if r["group"] != REFERENCE]
     out["ratios"] = charts.bar_chart(
         [Bar(r["group"], r["ratio_vs_white"], r["ci_low"], r["ci_high"], missing=_missing(r)) for r in rows],
         label="Search rate compared with White people, with 95% intervals", fmt=ratio,
@@ -282,7 +282,7 @@ def _charts(doc: dict[str, Any], paths: Sequence[charts.MapPath], map_height: fl
              for r in change["change"]],
             label="How each group's ratio to White people changed between the two periods, with 95% intervals",
             fmt=ratio, tick_fmt=lambda v: f"{v:g}×", reference=1.0, reference_label="no change")
-    specific = [r for r in doc.get("age_specific", []) if r["group"] != "White"]
+    specific = [r for r in doc.get("age_specific", []) if r["group"] != REFERENCE]
     if any(r["ratio_vs_white"] is not None or r["suppressed"] for r in specific):
         out["age_specific"] = charts.bar_chart(
             [Bar(f"{age_label(r['age_range'])} {r['group']}", r["ratio_vs_white"], missing=_missing(r))

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from scrutiny.report import charts
 from scrutiny.report.charts import Bar
 from scrutiny.vocab import numbers
+from scrutiny.vocab.ethnicity import REFERENCE
 from scrutiny.vocab.months import period_name
 from scrutiny.vocab.use_of_force import CED_LABELS, NATIONAL, financial_year, year_months, year_of_month
 from scrutiny.vocab.use_of_force_words import (
@@ -133,7 +134,7 @@ def section(doc: dict[str, Any], start: str, end: str) -> dict[str, Any]:
 
 def _charts(doc: dict[str, Any], groups: list[dict[str, Any]], name: str) -> dict[str, Markup]:
     out: dict[str, Markup] = {}
-    rows = [r for r in groups if r["group"] != "White"]
+    rows = [r for r in groups if r["group"] != REFERENCE]
     if any(r["ratio_vs_white"] is not None for r in rows):
         out["ratios"] = charts.bar_chart(
             [Bar(r["group"], r["ratio_vs_white"], r["ci_low"], r["ci_high"],

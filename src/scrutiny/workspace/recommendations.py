@@ -22,7 +22,7 @@ from scrutiny.metrics.scope import Scope
 from scrutiny.vocab import numbers
 from scrutiny.vocab import use_of_force as uof
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN
-from scrutiny.vocab.ethnicity import GROUPS
+from scrutiny.vocab.ethnicity import GROUPS, REFERENCE
 from scrutiny.vocab.months import BadMonth, month_start
 from scrutiny.vocab.objects import OBJECT_GROUPS
 from scrutiny.vocab.outcomes import OUTCOME_CLASSES
@@ -65,7 +65,7 @@ def _kpi_catalogue() -> dict[str, str]:
         keys[f"age.{band}"] = ("Searches of people with no age recorded" if band == "unknown"
                                else f"Searches of people aged {band}")
     for grp in GROUPS:
-        if grp != "White":
+        if grp != REFERENCE:
             keys[f"disproportionality.{grp}.ratio_vs_white"] = f"{grp} to White search rate ratio"
         keys[f"disproportionality.{grp}.rate_per_1000"] = f"Searches per 1,000 {grp} residents"
     keys.update({"data_quality.no_location": "Searches with no location recorded",
@@ -115,7 +115,7 @@ def _use_of_force_keys() -> dict[str, str]:
     for kind in uof.CED_TYPES:
         keys[f"use_of_force.taser.by_type.{kind}"] = f"Taser: {uof.CED_LABELS[kind].lower()}"
     for grp in GROUPS:
-        if grp != "White":
+        if grp != REFERENCE:
             keys[f"use_of_force.by_ethnicity.{grp}.ratio_vs_white"] = f"Use of force: {grp} to White rate ratio"
         keys[f"use_of_force.by_ethnicity.{grp}.per_1000"] = f"Use of force: tactic uses per 1,000 {grp} residents"
     return keys

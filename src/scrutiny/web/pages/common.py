@@ -26,7 +26,7 @@ from scrutiny.metrics.scope import ALL_FORCES
 from scrutiny.vocab.ethnicity import HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.months import BadMonth, month_labels, month_start
 from scrutiny.vocab.months import default_period as latest_period
-from scrutiny.vocab.objects import OBJECT_LABELS, PURPOSE_WORDS
+from scrutiny.vocab.objects import DRUGS, OBJECT_LABELS, PURPOSE_WORDS
 from scrutiny.vocab.outcomes import OUTCOME_LABELS
 from scrutiny.web import static_assets
 from scrutiny.web.cache import respond
@@ -60,7 +60,7 @@ def _environment() -> Environment:
     env.globals.update(period=formatting.period, interval=formatting.interval, show=formatting.show,
                        short_period=formatting.short_period, headline=formatting.headline,
                        outcome_labels=OUTCOME_LABELS, object_labels=OBJECT_LABELS, purpose_words=PURPOSE_WORDS,
-                       reference=REFERENCE, headline_group=HEADLINE_GROUP)
+                       reference=REFERENCE, headline_group=HEADLINE_GROUP, drugs=DRUGS)
     return env
 
 
