@@ -29,7 +29,7 @@ from scrutiny.vocab import numbers
 from scrutiny.vocab.ages import AGE_RANGES_OR_UNKNOWN as AGE_RANGES
 from scrutiny.vocab.ages import age_label
 from scrutiny.vocab.areas import LONDON, region_prefix
-from scrutiny.vocab.ethnicity import COMPARED, GROUPS, REFERENCE
+from scrutiny.vocab.ethnicity import COMPARED, GROUPS, HEADLINE_GROUP, REFERENCE
 from scrutiny.vocab.months import BackwardsPeriod, BadMonth, check_period, month_labels, runs_in_words
 from scrutiny.vocab.months import name as _month_name
 from scrutiny.vocab.months import period_name as period_words
@@ -469,7 +469,7 @@ def render(document: dict[str, Any], shapes: list[Area] | None = None, bias: dic
         several=several_forces(scope),
         show_coverage=several_forces(scope) or any(c["missing"] for c in coverage),
         charts=_charts(document, paths, map_height, change),
-        black=by_group.get("Black"),
+        black=by_group.get(HEADLINE_GROUP),
         targets={t["group"]: t for t in document["targets"]},
         by_group=by_group,
         groups=GROUPS,
