@@ -366,3 +366,49 @@ def test_national_same_document_on_both_paths(national_db: Path, name: str) -> N
     by_rows, by_counts = documents(national_db, NATIONAL_SCOPES[name])
     assert json.loads(by_rows)["searches"] > 0
     assert by_counts == by_rows
+
+
+# ------------------------------------------------------------------------------------------ built in month spans
+
+
+def spans_of(months: dict[str, int], span_rows: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`_month_spans` over a table holding `months[m]` stops in each month m (YYYY-MM-DD)."""
+    from scrutiny.warehouse import aggregates
+
+    monkeypatch.setattr(aggregates, "SPAN_ROWS", span_rows)
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE stop_search (month DATE)")
+    for month, n in months.items():
+        con.execute("INSERT INTO stop_search SELECT ?::DATE FROM range(?)", [month, n])
+    try:
+        return aggregates._month_spans(con, "stop_search")
+    finally:
+        con.close()
+
+
+def test_month_spans_hold_whole_months_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    months = {"2024-03-01": 4, "2024-01-01": 3, "2024-02-01": 2}  # in no order: the spans are in month order
+    jan, feb, mar = "DATE '2024-01-01'", "DATE '2024-02-01'", "DATE '2024-03-01'"
+    assert spans_of(months, 100, monkeypatch) == [f"month BETWEEN {jan} AND {mar}"]
+    assert spans_of(months, 5, monkeypatch) == [f"month BETWEEN {jan} AND {feb}", f"month BETWEEN {mar} AND {mar}"]
+    assert spans_of(months, 4, monkeypatch) == [f"month BETWEEN {m} AND {m}" for m in (jan, feb, mar)]
+    assert spans_of(months, 1, monkeypatch) == [f"month BETWEEN {m} AND {m}" for m in (jan, feb, mar)]  # a month whole
+    assert spans_of({}, 5, monkeypatch) == []
+
+
+def test_counts_built_a_month_at_a_time_are_the_same(fixture_db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one month per statement (the first build and a later replacement) the counts equal those of one
+    statement for all (fixture_db), and a fresh grouping of the rows."""
+    from scrutiny.warehouse import aggregates
+
+    monkeypatch.setattr(aggregates, "SPAN_ROWS", 1)
+    db = tmp_path / "spans.duckdb"
+    assert run_ingest(write_fixture(tmp_path / "in"), "--db", db).exit_code == 0
+    assert cube_rows(db) == cube_rows(fixture_db)
+    assert_counts_match_rows(db)
+    revised = FILES[("kent", "2024-02")] + rows(1, "2024-02", "Person search", MAID, "18-24", WHITE, "White", PACE,
+                                                  "Stolen goods", NFA, "False", "False")
+    write_archive(tmp_path / "revised", "2024-02", "kent", revised)
+    assert run_ingest(tmp_path / "revised", "--db", db).exit_code == 0
+    assert_counts_match_rows(db)

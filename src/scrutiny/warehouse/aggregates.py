@@ -24,6 +24,7 @@ FIGURES_CUBE = "stop_search_cube"
 AREAS_CUBE = "stop_search_area_cube"
 # The force-months whose stops `warehouse.areas.reassign_all` moved to another area, within this transaction.
 REASSIGNED = "reassigned_force_months"
+SPAN_ROWS = 2_500_000  # stops grouped in one statement (`_month_spans`)
 
 # key: (SQL over stop_search, type)
 _VALUE_KEYS: dict[str, tuple[str, str]] = {
@@ -60,18 +61,18 @@ class Cube:
         columns = [f"{k} {t}" for k, (_, t) in self.keys.items()] + [f"{m} BIGINT NOT NULL" for m in _MEASURES]
         return f"CREATE TABLE {self.name} ({', '.join(columns)})"
 
-    def select(self, stops: str = "stop_search") -> str:
-        """The cube's rows for `stops` (a FROM clause over stop_search)."""
+    def select(self, stops: str = "stop_search", where: str = "true") -> str:
+        """The cube's rows for `stops` (a FROM clause over stop_search) that meet `where`."""
         keys = ", ".join(f"{sql} AS {k}" for k, (sql, _) in self.keys.items())
         measures = ", ".join(f"{sql} AS {m}" for m, sql in _MEASURES.items())
-        return f"SELECT {keys}, {measures} FROM {stops} GROUP BY ALL"
+        return f"SELECT {keys}, {measures} FROM {stops} WHERE {where} GROUP BY ALL"
 
-    def rollup(self, finer: Cube, rows: str) -> str:
+    def rollup(self, finer: Cube, rows: str, where: str = "true") -> str:
         """The cube's rows summed from `rows` of a cube with more keys (cheaper than from the stops)."""
         keys = ", ".join(self.keys)
         measures = ", ".join(f"sum({m})::BIGINT AS {m}" for m in _MEASURES)
         assert set(self.keys) <= set(finer.keys)
-        return f"SELECT {keys}, {measures} FROM {rows} GROUP BY ALL"
+        return f"SELECT {keys}, {measures} FROM {rows} WHERE {where} GROUP BY ALL"
 
 
 # The finest first: the others are summed from it.
@@ -98,10 +99,30 @@ def build_missing(con: duckdb.DuckDBPyConnection) -> list[str]:
         if cube.name in present:
             continue
         con.execute(cube.ddl())
-        source = cube.select() if cube is FINEST else cube.rollup(FINEST, FINEST.name)
-        con.execute(f"INSERT INTO {cube.name} {source}")
+        for where in _month_spans(con, "stop_search"):
+            source = cube.select(where=where) if cube is FINEST else cube.rollup(FINEST, FINEST.name, where)
+            con.execute(f"INSERT INTO {cube.name} {source}")
         built.append(cube.name)
     return built
+
+
+def _month_spans(con: duckdb.DuckDBPyConnection, stops: str) -> list[str]:
+    """Conditions on `month` that split `stops` into runs of whole months of about SPAN_ROWS rows or fewer.
+
+    Grouping 10M synthetic stops at once built a hash table of 1.6M groups, about 580 MB on top of the ingest's
+    own memory, which set its peak (1,073-1,126 MB); a span's table is a fraction of it. Months, because the
+    archive's folders are months: a span's rows lie together and DuckDB's zone maps skip the rest."""
+    spans: list[str] = []
+    first = last = None
+    rows = 0
+    for month, n in con.execute(f"SELECT month, count(*) FROM {stops} GROUP BY month ORDER BY month").fetchall():
+        if first is not None and rows + n > SPAN_ROWS:
+            spans.append(f"month BETWEEN DATE '{first}' AND DATE '{last}'")
+            first, rows = None, 0
+        first, last, rows = first or month, month, rows + n
+    if first is not None:
+        spans.append(f"month BETWEEN DATE '{first}' AND DATE '{last}'")
+    return spans
 
 
 def reassigned(con: duckdb.DuckDBPyConnection) -> set[tuple[str, date]]:
@@ -125,14 +146,17 @@ def refresh(con: duckdb.DuckDBPyConnection, force_months: Iterable[tuple[str, da
     stale = {"f": [f for f, _ in wanted], "m": [m for _, m in wanted]}
     con.execute("CREATE OR REPLACE TEMP TABLE stale_force_months AS SELECT unnest($f) AS force, "
                 "unnest($m)::DATE AS month", stale)
+    stale_stops = "stop_search SEMI JOIN stale_force_months USING (force, month)"
+    spans = _month_spans(con, stale_stops)
     for cube in CUBES:
         if cube.name in built:
             continue
         con.execute(f"DELETE FROM {cube.name} c USING stale_force_months s "
                     "WHERE c.force = s.force AND c.month = s.month")
-        if cube is FINEST:
-            source = cube.select("stop_search SEMI JOIN stale_force_months USING (force, month)")
-        else:
-            source = cube.rollup(FINEST, f"{FINEST.name} SEMI JOIN stale_force_months USING (force, month)")
-        con.execute(f"INSERT INTO {cube.name} {source}")
+        for where in spans:
+            if cube is FINEST:
+                source = cube.select(stale_stops, where)
+            else:
+                source = cube.rollup(FINEST, f"{FINEST.name} SEMI JOIN stale_force_months USING (force, month)", where)
+            con.execute(f"INSERT INTO {cube.name} {source}")
     con.execute("DROP TABLE stale_force_months")
