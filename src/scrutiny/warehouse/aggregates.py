@@ -110,8 +110,8 @@ def _month_spans(con: duckdb.DuckDBPyConnection, stops: str) -> list[str]:
     """Conditions on `month` that split `stops` into runs of whole months of about SPAN_ROWS rows or fewer.
 
     Grouping 10M synthetic stops at once built a hash table of 1.6M groups, about 580 MB on top of the ingest's
-    own memory, which set its peak (1,073-1,126 MB); a span's table is a fraction of it. Months, because the
-    archive's folders are months: a span's rows lie together and DuckDB's zone maps skip the rest."""
+    own memory, which set its peak (1,124-1,154 MB in `make bench`); a span's table is a fraction of it. Months,
+    because the archive's folders are months: a span's rows lie together and DuckDB's zone maps skip the rest."""
     spans: list[str] = []
     first = last = None
     rows = 0
