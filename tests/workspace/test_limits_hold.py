@@ -67,7 +67,14 @@ def live(ws: Workspace, tmp_path: Path) -> Iterator[Live]:
             assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        # FastAPI builds each router's routes on the first request that reaches it, each router under a lock of
+        # its own; pydantic's schema building for the query types the apps share is not thread-safe. Two servers
+        # in one process (here, never with `scrutiny serve`: one event loop per process) would build them at
+        # once in the burst below and warn now and then (UnsupportedFieldAttributeWarning). A path no route has
+        # walks every router first, one server at a time.
+        assert httpx.get(f"{url}/no-such-page", timeout=30, verify=TLS).status_code == 404
+        return url
 
     yield start
     for server, thread, app in running:
