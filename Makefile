@@ -46,6 +46,9 @@ test: lint
 # Stop 39, 2026-12-08, idle: 92c8fbe 6 min 22 s (665 s of CPU, 2,124 tests), then this stop's code 6 min 03 s
 # (631 s, 2,130 tests) straight after it: 5% less (schemathesis not collected here, one SSL context for the tests'
 # loopback requests, compiled SQL kept across warehouse versions, test_kill killing at a point, not a time).
+# Stop 40, 2026-12-08, fresh machine: bf7e640 6 min 03 s (622 s of CPU) at the start; this stop's code 5 min 17 s
+# (544 s, 2,135 tests) later on, the machine's drift rather than the code (it added tests, removed none); four
+# workers on the two cores took 5 min 37 s (610 s) in between, so -n auto stays.
 test-fast: venv
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark and not one_process" --durations=10
 
