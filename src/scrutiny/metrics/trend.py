@@ -16,7 +16,7 @@ import pandas as pd
 from scrutiny.metrics.categories import GROUPS
 from scrutiny.metrics.intervals import rate_per_1000, rate_ratio, ratio_of_ratios
 from scrutiny.metrics.population import Population
-from scrutiny.vocab.ethnicity import REFERENCE
+from scrutiny.vocab.ethnicity import COMPARED, REFERENCE
 from scrutiny.vocab.months import label, quarter_label
 
 ROLLING = 12
@@ -83,9 +83,7 @@ def change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[di
     b = {r["group"]: r for r in before}
     a = {r["group"]: r for r in after}
     rows = []
-    for g in GROUPS:
-        if g == REFERENCE:
-            continue
+    for g in COMPARED:
         first = (b[g]["searches"], b[g]["population"], b[REFERENCE]["searches"], b[REFERENCE]["population"])
         second = (a[g]["searches"], a[g]["population"], a[REFERENCE]["searches"], a[REFERENCE]["population"])
         r = ratio_of_ratios(first, second)

@@ -34,7 +34,7 @@ from scrutiny.metrics.population import Population, force_lookup, population
 from scrutiny.metrics.scope import ALL_FORCES, Scope, in_scope
 from scrutiny.metrics.warehouse_backend import compute_metrics_with
 from scrutiny.vocab import use_of_force as uof
-from scrutiny.vocab.ethnicity import GROUPS, REFERENCE
+from scrutiny.vocab.ethnicity import COMPARED, GROUPS, REFERENCE
 from scrutiny.vocab.months import label
 from scrutiny.vocab.use_of_force_words import release_words
 
@@ -434,9 +434,7 @@ def _beside_stops(stops: StopRatios | None, by_ethnicity: list[dict[str, Any]], 
     force_rows = {r["group"]: r for r in by_ethnicity}
     stop_rows = {r["group"]: r for r in stops.rows}
     by_group = []
-    for g in GROUPS:
-        if g == REFERENCE:
-            continue
+    for g in COMPARED:
         s, f = stop_rows.get(g), force_rows.get(g)
         over_s, over_f = _over(s), _over(f)
         by_group.append({

@@ -230,9 +230,7 @@ def _breakdown_bars(kind: str, rows: Sequence[dict[str, Any]]) -> list[Bar]:
 def _trend_chart(doc: dict[str, Any], kind: str) -> Markup:
     windows = doc["trend"][kind]
     panels = []
-    for group in GROUPS:
-        if group == REFERENCE:
-            continue
+    for group in COMPARED:
         rows = [next(g for g in w["groups"] if g["group"] == group) for w in windows]
         panels.append(Banded(group, [None if r["suppressed"] else r["ratio_vs_white"] for r in rows],
                              [r["ci_low"] for r in rows], [r["ci_high"] for r in rows]))

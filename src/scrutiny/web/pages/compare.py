@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.change import change_between
-from scrutiny.vocab.ethnicity import REFERENCE
+from scrutiny.vocab.ethnicity import COMPARED, REFERENCE
 from scrutiny.web import charts
 from scrutiny.web.pages import formatting
 from scrutiny.web.pages.common import (
@@ -92,9 +92,7 @@ def _rows(docs: list[dict[str, Any]], purpose: str | None) -> list[dict[str, Any
     for g in charts.GROUPS:
         rows.append({"label": f"{g}: searches per 1,000 residents", "fmt": "rate",
                      "key": f"disproportionality.{g}.rate_per_1000", "values": group(g, "rate_per_1000")})
-    for g in charts.GROUPS:
-        if g == REFERENCE:
-            continue
+    for g in COMPARED:
         rows.append({"label": f"{g}: times the White rate", "fmt": "ratio",
                      "key": f"disproportionality.{g}.ratio_vs_white", "values": group(g, "ratio_vs_white"),
                      "intervals": [(lo, hi) for lo, hi in zip(group(g, "ci_low"), group(g, "ci_high"), strict=True)],
