@@ -7,6 +7,7 @@ warehouse; the documents must equal `compute_metrics`'s."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -17,7 +18,7 @@ import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from scrutiny.metrics import Scope, compute_metrics
-from scrutiny.metrics.warehouse_backend import Reader, ReaderCache, SqlShapes
+from scrutiny.metrics.warehouse_backend import Reader, ReaderCache, SqlShapes, reader_cache
 from scrutiny.warehouse.connect import connect
 from scrutiny.web.api.metrics import document
 from scrutiny.web.deps import ScopeParams, Warehouse
@@ -185,3 +186,22 @@ def test_a_table_with_other_columns_is_another_shape(tmp_path: Path) -> None:
             reader.disconnect()
         assert cache.compiles == 2  # met, then cut (in the second version too: its table's shape is new)
     assert len(compiled) == 6
+
+
+def test_one_process_compiles_a_shape_once_whatever_file_it_reads(web_db: Path, tmp_path: Path) -> None:
+    """A report or a test suite reading several warehouse files: a shape names tables by name and schema, never
+    the file, so SQL cut into templates over one file fills in every other file's documents (each checked against
+    Ibis compiling it in full), and the documents are those of the file they read."""
+    files = []
+    for name in ("a", "b", "c"):
+        files.append(tmp_path / f"{name}.duckdb")
+        shutil.copy(web_db, files[-1])
+    scopes = [Scope(force, area, start, end, ethnicity, None, purpose, power)
+              for force, area, start, end, ethnicity, purpose, power in SCOPES]
+    expected = [compute_metrics(files[0], scope) for scope in scopes]  # met, then cut into templates
+    assert [compute_metrics(files[1], scope) for scope in scopes] == expected  # shapes read once per file: cut
+    last = reader_cache(files[2])
+    assert last is not reader_cache(files[0]) and last.shapes is reader_cache(files[0]).shapes
+    last.verify = True
+    assert [compute_metrics(files[2], scope) for scope in scopes] == expected
+    assert last.compiles == 0 and last.reuses > 0

@@ -23,7 +23,9 @@ dates), becomes the frame Ibis would make without Ibis's column-by-column conver
 Compiled SQL does not depend on the data, only on the expression, and an expression's shape names each table
 with its schema: so shapes, templates and their SQL (`SqlShapes`) outlive a version of the file. The web
 server keeps one `SqlShapes` for its warehouse across every version (after an ingest, its documents are
-filled in from templates at once instead of being compiled again), and so does `reader_cache` for a path.
+filled in from templates at once instead of being compiled again). `reader_cache` keeps one for the whole
+process, whatever file it reads: nothing in a shape names the file, so a report or a test suite over several
+warehouse files compiles each shape once, not once per file.
 
 Outside the web server, `compute_metrics_with` keeps a cache for each of the last few versions of a file
 (`reader_cache`), so a report or the tests computing many documents over one file share them.
@@ -358,33 +360,27 @@ def per_version(backend: ibis.BaseBackend, name: str, compute: Callable[[], T]) 
     return cache.kept(name, compute) if isinstance(cache, ReaderCache) else compute()
 
 
-VERSIONS_KEPT = 4  # warehouse versions whose ReaderCache a process keeps for its metrics work (and paths: SqlShapes)
+VERSIONS_KEPT = 4  # warehouse versions whose ReaderCache a process keeps for its metrics work
 _kept: OrderedDict[Hashable, ReaderCache] = OrderedDict()
-_shapes_of_path: OrderedDict[str, SqlShapes] = OrderedDict()
+_process_shapes = SqlShapes()  # every file's: a shape names tables by name and schema, never the file
 _kept_guard = threading.Lock()
 
 
 def reader_cache(db: Path) -> ReaderCache:
     """The process's cache for the present version of the file at `db`: a report, a notebook or the tests,
-    computing many documents over one file, work out each query's SQL once, not once per document."""
+    computing many documents over one file (or over several), work out each query's SQL once, not once per
+    document."""
     version = warehouse_version(db)
     if version is None:
         return ReaderCache(object())
-    path = str(db.resolve())
-    key = ("warehouse", path, version)
+    key = ("warehouse", str(db.resolve()), version)
     with _kept_guard:
         found = _kept.get(key)
         if found is None:
-            shapes = _shapes_of_path.get(path)
-            if shapes is None:
-                shapes = _shapes_of_path[path] = SqlShapes()
-                while len(_shapes_of_path) > VERSIONS_KEPT:
-                    _shapes_of_path.popitem(last=False)
-            found = _kept[key] = ReaderCache(key, shapes=shapes)
+            found = _kept[key] = ReaderCache(key, shapes=_process_shapes)
             while len(_kept) > VERSIONS_KEPT:
                 _kept.popitem(last=False)
         _kept.move_to_end(key)
-        _shapes_of_path.move_to_end(path)
         return found
 
 
