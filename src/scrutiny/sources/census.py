@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from scrutiny.catalog import read_catalog
 from scrutiny.sources.adapter import Head, Recognised, SourceKind, Table, TableRows
@@ -325,12 +326,13 @@ def _wide_frame(
     in file order, then sex, then GROUPS order."""
     n, k = len(codes), len(GROUPS)
     per_row = k * max(len(sexes), 1)
-    age = np.repeat(ages, per_row) if ages is not None else None
-    sex = np.tile(np.repeat(np.asarray(sexes, dtype=str), k), n) if sexes else None
+    row = np.repeat(np.arange(n), per_row)
+    age = ages[row] if ages is not None else None
+    sex = _repeated(sexes, np.tile(np.repeat(np.arange(len(sexes)), k), n)) if sexes else None
     return _frame(
-        np.repeat(codes, per_row),
-        np.repeat(names, per_row),
-        np.tile(GROUPS, n * max(len(sexes), 1)),
+        _repeated(codes, row),
+        _repeated(names, row),
+        _repeated(GROUPS, np.tile(np.arange(k), n * max(len(sexes), 1))),
         age,
         residents.ravel(),
         suppressed.ravel(),
@@ -338,6 +340,12 @@ def _wide_frame(
         source,
         sex,
     )
+
+
+def _repeated(values: Sequence[str], index: IntArray) -> pa.Array:
+    """`values[index]` as an Arrow text array: a file's few distinct codes, names and groups, each repeated
+    for many rows (an age-by-sex file gives 344,410), are picked by position instead of converted one by one."""
+    return pa.array(values, pa.string()).take(index)
 
 
 def _long_frame(
@@ -376,33 +384,39 @@ def _long_frame(
 
 
 def _frame(
-    codes: npt.ArrayLike,
-    names: npt.ArrayLike,
-    groups: npt.ArrayLike,
+    codes: npt.ArrayLike | pa.Array,
+    names: npt.ArrayLike | pa.Array,
+    groups: npt.ArrayLike | pa.Array,
     ages: IntArray | None,
     residents: IntArray,
     suppressed: IntArray,
     years: IntArray,
     source: str,
-    sexes: npt.NDArray[np.str_] | None = None,
+    sexes: npt.NDArray[np.str_] | pa.Array | None = None,
 ) -> pd.DataFrame:
     """The `population` columns with their types fixed: text as str, age and sex nullable (NULL = all ages,
     both sexes)."""
     n = len(residents)
     return pd.DataFrame(
         {
-            "area_code": pd.Series(codes, dtype="str"),
-            "area_name": pd.Series(names, dtype="str"),
-            "ethnic_group": pd.Series(groups, dtype="str"),
+            "area_code": _text(codes),
+            "area_name": _text(names),
+            "ethnic_group": _text(groups),
             "age": pd.Series(ages if ages is not None else [pd.NA] * n, dtype="Int64"),
-            "sex": pd.Series(sexes if sexes is not None else [None] * n, dtype="str"),
+            "sex": _text(sexes if sexes is not None else pa.nulls(n, pa.string())),
             "residents": pd.Series(residents, dtype="int64"),
             "suppressed_cells": pd.Series(suppressed, dtype="int64"),
             "census_year": pd.Series(years, dtype="int64"),
-            "source": pd.Series([source] * n, dtype="str"),
+            "source": _text(_repeated([source], np.zeros(n, dtype=np.int64))),
         },
         columns=list(POPULATION_COLUMNS),
     )
+
+
+def _text(values: npt.ArrayLike | pa.Array) -> pd.Series:
+    if isinstance(values, pa.Array):
+        return pd.Series(pd.array(values, dtype="str"))
+    return pd.Series(values, dtype="str")
 
 
 class Census:
