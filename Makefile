@@ -33,22 +33,9 @@ test: lint
 	$(BIN)/pytest -m "$(SPLIT)" --durations=15
 
 # The quick tier while working: every test but the threshold fits, the Chromium, Spark and schemathesis ones (pyproject's
-# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes, not met. On a quiet
-# two-core machine on 2026-12-07 (2,095 tests): 6 min 13 s (637 s of CPU) in the morning, against 7 min 33 s (737 s)
-# for the code at the start of that day; on a slower machine that afternoon, 7 min 22 s (761 s of CPU) against
-# 8 min 05 s (837 s) for that morning's end (f476e15), one after another. Three workers on two cores were slower
-# (9 min 16 s, 991 s of CPU), so -n auto stays. Later (stop 36) the machine's speed drifted within the hour: the
-# same code (40bfe4c) took 6 min 54 s, then 9 min 22 s; this stop's code 9 min 55 s just after (no measurable change).
-# Stop 37, a fresh idle machine: 6084b6f took 6 min 12 s (650 s of CPU) at 18:05; at 18:48 this stop's code took
-# 7 min 03 s (748 s, 2,117 tests) and 6084b6f 7 min 16 s (764 s, 2,104 tests) straight after it.
-# Stop 38, a fresh idle machine: 1b3344e (documents in Arrow) 6 min 11 s (637 s of CPU, 2,124 tests), then
-# 1b70c5d 6 min 38 s (679 s, 2,118 tests) straight after it: 6% less CPU, still twice the 3-minute aim.
-# Stop 39, 2026-12-08, idle: 92c8fbe 6 min 22 s (665 s of CPU, 2,124 tests), then this stop's code 6 min 03 s
-# (631 s, 2,130 tests) straight after it: 5% less (schemathesis not collected here, one SSL context for the tests'
-# loopback requests, compiled SQL kept across warehouse versions, test_kill killing at a point, not a time).
-# Stop 40, 2026-12-08, fresh machine: bf7e640 6 min 03 s (622 s of CPU) at the start; this stop's code 5 min 17 s
-# (544 s, 2,135 tests) later on, the machine's drift rather than the code (it added tests, removed none); four
-# workers on the two cores took 5 min 37 s (610 s) in between, so -n auto stays.
+# markers). No ruff or mypy here (`make lint`); `make test` before pushing. Aim: under 3 minutes, not met (5-7 minutes
+# on two cores, CPU-bound on both): docs/testing.md has the measurements and where the time goes. -n auto: more
+# workers than cores was slower.
 test-fast: venv
 	$(BIN)/pytest -n auto --dist loadfile -m "not slow_fit and not browser and not spark and not one_process" --durations=10
 
