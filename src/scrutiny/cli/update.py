@@ -74,6 +74,9 @@ def update(
 
 def _run(db: Path, out: Path, forces: list[str] | None, base_url: str | None, workers: int, allow_shrink: bool,
          *, dry_run: bool) -> None:
+    from scrutiny.warehouse.arrow_memory import before_arrow_starts
+
+    before_arrow_starts()  # before anything loads pyarrow: the ingest's memory
     from scrutiny.catalog import forces as known_forces
     from scrutiny.errors import BadInput, SourceUnavailable
     from scrutiny.sources import update_fetch

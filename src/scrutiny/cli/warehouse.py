@@ -118,6 +118,9 @@ def print_report(report: IngestReport) -> None:
 
 def run_ingest(paths: list[Path], db: Path | None, *, allow_shrink: bool = False) -> IngestReport:
     """Ingest with progress bars and print the summary; shared by `ingest` and `fetch`."""
+    from scrutiny.warehouse.arrow_memory import before_arrow_starts
+
+    before_arrow_starts()  # before anything loads pyarrow
     from scrutiny.config import resolve_db
     from scrutiny.sources.adapter import SourceKind
     from scrutiny.warehouse.ingest import ingest_paths

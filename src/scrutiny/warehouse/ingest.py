@@ -37,6 +37,7 @@ from scrutiny.sources.adapter import (
 )
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
+from scrutiny.warehouse.arrow_memory import returned_at_once
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.derived import refresh
 from scrutiny.warehouse.limits import SHRINK_LIMIT_PERCENT
@@ -541,36 +542,37 @@ def ingest_paths(
     loadable = [i for i in items if i.loadable]
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
-    writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
-    con = writing.con
-    try:
-        current = _current_hashes(con)
-        last = {unit_of(i): i.path for i in loadable}
-        once = {i.path for i in loadable if _read_once(i, current, last)}
-        scans = _scan_all([i for i in loadable if i.path not in once])
-        nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
-        not_text = [SourceRefused(p, why) for p, scan in scans.items() if (why := scan.refusal(nul_lines[p]))]
-        if not_text:  # refused before anything is written; those read once are checked too, to name them all
-            later = _scan_all([i for i in loadable if i.path in once])
-            raise IngestRefused(not_text + [SourceRefused(p, why) for p, scan in later.items()
-                                            if (why := scan.refusal(nul_lines[p]))])
-        results, to_load = _plan(items, scans, current, synthetic)
-        if progress:  # unchanged files count as done at once
-            unchanged = [r for r in results if r.action == "unchanged"]
-            progress.advance(len(unchanged), sum(r.path.stat().st_size for r in unchanged), 0)
-        if to_load:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                ensure_tables(con, (s.table for s in sources))  # tables no schema declares yet, columns added since
-                _count_before(con, to_load)
-                _load(con, to_load, scans, progress, once)
-                _check_replacements(con, to_load, allow_shrink)
-                refresh(con, [result for _, result in to_load])  # prepared counts: warehouse/derived.py
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        writing.publish(changed=bool(to_load))
-    finally:
-        writing.close()
-    return IngestReport(results)
+    with returned_at_once():  # Arrow's freed batches go back at once: warehouse/arrow_memory.py
+        writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
+        con = writing.con
+        try:
+            current = _current_hashes(con)
+            last = {unit_of(i): i.path for i in loadable}
+            once = {i.path for i in loadable if _read_once(i, current, last)}
+            scans = _scan_all([i for i in loadable if i.path not in once])
+            nul_lines = {i.path: _source(i).rejects_nul_lines for i in loadable}
+            not_text = [SourceRefused(p, why) for p, scan in scans.items() if (why := scan.refusal(nul_lines[p]))]
+            if not_text:  # refused before anything is written; those read once are checked too, to name them all
+                later = _scan_all([i for i in loadable if i.path in once])
+                raise IngestRefused(not_text + [SourceRefused(p, why) for p, scan in later.items()
+                                                if (why := scan.refusal(nul_lines[p]))])
+            results, to_load = _plan(items, scans, current, synthetic)
+            if progress:  # unchanged files count as done at once
+                unchanged = [r for r in results if r.action == "unchanged"]
+                progress.advance(len(unchanged), sum(r.path.stat().st_size for r in unchanged), 0)
+            if to_load:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    ensure_tables(con, (s.table for s in sources))  # tables no schema declares yet, columns added since
+                    _count_before(con, to_load)
+                    _load(con, to_load, scans, progress, once)
+                    _check_replacements(con, to_load, allow_shrink)
+                    refresh(con, [result for _, result in to_load])  # prepared counts: warehouse/derived.py
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            writing.publish(changed=bool(to_load))
+        finally:
+            writing.close()
+        return IngestReport(results)
