@@ -37,7 +37,7 @@ from scrutiny.sources.adapter import (
 )
 from scrutiny.sources.recognise import SIDECAR_SUFFIX, expand, recognise
 from scrutiny.sources.registry import SOURCES, Registry
-from scrutiny.warehouse.arrow_memory import returned_at_once
+from scrutiny.warehouse.arrow_memory import returned_soon
 from scrutiny.warehouse.csv_records import MAX_FIELD_BYTES
 from scrutiny.warehouse.derived import refresh
 from scrutiny.warehouse.limits import SHRINK_LIMIT_PERCENT
@@ -542,7 +542,7 @@ def ingest_paths(
     loadable = [i for i in items if i.loadable]
     if progress:
         progress.start(len(loadable), sum(i.path.stat().st_size for i in loadable))
-    with returned_at_once():  # Arrow's freed batches go back at once: warehouse/arrow_memory.py
+    with returned_soon():  # Arrow's freed batches go back soon: warehouse/arrow_memory.py
         writing = WriteSession(db)  # works on a copy, swapped in whole by publish(): warehouse/writing.py
         con = writing.con
         try:
