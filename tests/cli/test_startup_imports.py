@@ -73,10 +73,10 @@ for path in paths:
 def test_help_names_the_values_their_homes_hold() -> None:
     """The constants the help shows come from light modules; the heavy modules use the same ones."""
     from scrutiny import settings
-    from scrutiny.bias import suite
     from scrutiny.cli import fetch
     from scrutiny.metrics import scope
     from scrutiny.sources import downloads, police_uk_api, synthetic, synthetic_crime
+    from scrutiny.vocab import ethnicity
     from scrutiny.warehouse import ingest
 
     assert fetch.BASE_URL_ENV == police_uk_api.BASE_URL_ENV == "SCRUTINY_POLICE_API_URL"
@@ -85,7 +85,7 @@ def test_help_names_the_values_their_homes_hold() -> None:
     assert {"police_api_url", "census_url", "boundaries_url"} <= set(settings.Environment.model_fields)
     assert ingest.SHRINK_LIMIT_PERCENT == 10
     assert scope.ALL_FORCES == "all"
-    assert suite.DEFAULT_GROUP in suite.COMPARED_GROUPS
+    assert ethnicity.HEADLINE_GROUP in ethnicity.COMPARED
     assert synthetic.DEFAULT_MONTHS[0] == "2024-01" and synthetic_crime.KINDS == ("stop-and-search", "street",
                                                                                     "outcomes")
 

@@ -16,12 +16,10 @@ from typing import Any
 
 import ibis
 
-from scrutiny.bias.names import COMPARED_GROUPS as COMPARED_GROUPS
-from scrutiny.bias.names import DEFAULT_GROUP as DEFAULT_GROUP
-from scrutiny.bias.names import REFERENCE_GROUP as REFERENCE_GROUP
 from scrutiny.bias.names import TESTS as TESTS
 from scrutiny.errors import BadInput
 from scrutiny.metrics.scope import Scope, resolve_scope
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP
 from scrutiny.vocab.months import BadMonth, check_month
 
 
@@ -29,7 +27,7 @@ from scrutiny.vocab.months import BadMonth, check_month
 class TestOptions:
     """What the tests other than the outcome test take besides the scope; each uses the fields it needs."""
 
-    group: str = DEFAULT_GROUP  # darkness, change: the group compared with White people
+    group: str = HEADLINE_GROUP  # darkness, change: the group compared with White people
     at: str | None = None  # change: the first month of the new policy (YYYY-MM)
     controls: tuple[str, ...] = ()  # change: area codes or names to compare with (difference in differences)
     clock_change: bool = False  # darkness: only the weeks either side of a clock change
@@ -44,8 +42,8 @@ def check_test(name: str) -> str:
 
 def check_options(name: str, options: TestOptions, area: str | None) -> None:
     """Refuse what a test cannot use before anything is read, naming the option to change."""
-    if options.group not in COMPARED_GROUPS:
-        raise BadInput(f"group: unknown group {options.group!r}: choose one of {', '.join(COMPARED_GROUPS)}")
+    if options.group not in COMPARED:
+        raise BadInput(f"group: unknown group {options.group!r}: choose one of {', '.join(COMPARED)}")
     if name == "change":
         if options.at is None:
             raise BadInput("at: the change test needs the first month of the new policy (YYYY-MM)")

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from scrutiny.bias.names import DEFAULT_GROUP
 from scrutiny.cli.bias_tests import print_test
 from scrutiny.cli.common import DbOption, console, err_console, print_notes, user_errors
 from scrutiny.cli.metrics import pct
@@ -29,6 +28,7 @@ from scrutiny.cli.options import (
 )
 from scrutiny.errors import BadInput
 from scrutiny.vocab import numbers
+from scrutiny.vocab.ethnicity import HEADLINE_GROUP
 from scrutiny.vocab.suppression import RATIO_SUPPRESSED_TEXT
 
 
@@ -138,7 +138,7 @@ def bias(
                                         "(the threshold test; a scenario beside residents in --test rates)."),
     ] = None,
     group: Annotated[str, typer.Option("--group", help="darkness, change: the group compared with White people "
-                                                       "(Asian, Black, Mixed or Other).")] = DEFAULT_GROUP,
+                                                       "(Asian, Black, Mixed or Other).")] = HEADLINE_GROUP,
     at: Annotated[str | None, typer.Option("--at", help="change: the first month of the new policy, YYYY-MM.")] = None,
     control: Annotated[str | None, typer.Option(
         "--control", help="change: areas to compare with (difference in differences), codes or names joined by "
@@ -167,7 +167,7 @@ def bias(
             print_test(doc)
         return
     with user_errors():
-        if group != DEFAULT_GROUP or at is not None or control or clock_change:
+        if group != HEADLINE_GROUP or at is not None or control or clock_change:
             raise BadInput("--group, --at, --control and --clock-change are for --test darkness or change")
         if exposure is not None:
             read_exposure_csv(exposure)  # a bad file is an error naming it, even when the test would not run

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scrutiny.bias.names import COMPARED_GROUPS, DEFAULT_GROUP, TESTS
+from scrutiny.bias.names import TESTS
 from scrutiny.cli.common import DbOption, console, must_be_local, user_errors
 from scrutiny.cli.engine_options import EngineOption, SourceOption, SparkOption, start_engine
 from scrutiny.cli.options import (
@@ -20,6 +20,7 @@ from scrutiny.cli.options import (
 )
 from scrutiny.errors import BadInput
 from scrutiny.vocab.areas import LONDON, LONDON_FORCES
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP
 from scrutiny.vocab.months import BadMonth, check_month, quarter_months
 from scrutiny.warehouse.engine import Engine
 
@@ -75,7 +76,7 @@ def report(
                           "joined by commas, e.g. Southwark,Lewisham.")] = None,
     group: Annotated[str, typer.Option(
         "--group", help="--bias-test darkness and change: the group compared with White people "
-                        f"({', '.join(COMPARED_GROUPS)}).")] = DEFAULT_GROUP,
+                        f"({', '.join(COMPARED)}).")] = HEADLINE_GROUP,
     clock_change: Annotated[bool, typer.Option(
         "--clock-change", help="--bias-test darkness: only the weeks either side of a clock change.")] = False,
     db: DbOption = None,
@@ -159,9 +160,9 @@ def _test_options(tests: tuple[str, ...], at: str | None, control: str | None, g
         raise BadInput("--at and --control are for --bias-test change")
     if clock_change and "darkness" not in tests:
         raise BadInput("--clock-change is for --bias-test darkness")
-    if group not in COMPARED_GROUPS:
-        raise BadInput(f"--group: unknown group {group!r}: choose one of {', '.join(COMPARED_GROUPS)}")
-    if group != DEFAULT_GROUP and not {"darkness", "change"} & set(tests):
+    if group not in COMPARED:
+        raise BadInput(f"--group: unknown group {group!r}: choose one of {', '.join(COMPARED)}")
+    if group != HEADLINE_GROUP and not {"darkness", "change"} & set(tests):
         raise BadInput("--group is for --bias-test darkness or change")
     controls = tuple(c.strip() for c in (control or "").split(",") if c.strip())
     return TestOptions(group=group, at=at, controls=controls, clock_change=clock_change)

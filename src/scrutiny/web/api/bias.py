@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from scrutiny.bias.document import ThresholdData, bias_document, threshold_available, threshold_data
-from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions, check_options, run_test
+from scrutiny.bias.suite import TESTS, TestOptions, check_options, run_test
 from scrutiny.errors import RETRY_AFTER_SECONDS
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP
 from scrutiny.vocab.months import PATTERN as MONTH
 from scrutiny.vocab.months import month_start, months_between
 from scrutiny.web.api.common import dump, scope_of
@@ -41,7 +42,7 @@ TestName = Annotated[str, Query(
     description="Which test: " + "; ".join(f"{k}: {v}" for k, v in TESTS.items()) + ".",
     pattern="^(" + "|".join(TESTS) + ")$")]
 Group = Annotated[str, Query(description="darkness, change: the group compared with White people.",
-                             pattern="^(" + "|".join(COMPARED_GROUPS) + ")$")]
+                             pattern="^(" + "|".join(COMPARED) + ")$")]
 At = Annotated[str | None, Query(description="change: the first month of the new policy, YYYY-MM.", pattern=MONTH)]
 Control = Annotated[str | None, Query(
     description="change: areas to compare with (difference in differences), codes or names joined by commas.",
@@ -129,7 +130,7 @@ def answer(request: Request, job: JobView) -> Response:
             summary="Tests of bias: hit rates by ethnic group (outcome test) and the threshold test")
 async def read_bias(request: Request, params: ScopeDep, warehouse: WarehouseDep, cache: CacheDep,
                     settings: SettingsDep, fits: FitsDep, by: By = "group", threshold: Threshold = False,
-                    test: TestName = "outcome", group: Group = DEFAULT_GROUP, at: At = None, control: Control = None,
+                    test: TestName = "outcome", group: Group = HEADLINE_GROUP, at: At = None, control: Control = None,
                     clock_change: ClockChange = False) -> Response:
     """Hit rates by group with Wilson 95% intervals and differences to White (outcome test); with
     `threshold=true`, also the threshold test's inferred search thresholds (slow; needs NumPyro), fitted in a
@@ -147,7 +148,7 @@ async def read_bias(request: Request, params: ScopeDep, warehouse: WarehouseDep,
             ("bias", test, params, options), version,
             lambda: dump(warehouse.read(lambda backend: run_test(backend, scope_of(backend, params), test, options))))
         return respond(request, entry, state)
-    if group != DEFAULT_GROUP or at is not None or control or clock_change:
+    if group != HEADLINE_GROUP or at is not None or control or clock_change:
         raise bad_parameter("test", "group, at, control and clock_change are for test=darkness or test=change")
     if not (threshold and threshold_available()):
         entry, state = await cache.get(

@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scrutiny.bias.document import METHODS, bias_document
 from scrutiny.bias.rates import areas_by_ratio
-from scrutiny.bias.suite import COMPARED_GROUPS, DEFAULT_GROUP, TESTS, TestOptions, check_options, run_test
+from scrutiny.bias.suite import TESTS, TestOptions, check_options, run_test
 from scrutiny.errors import ScrutinyError
 from scrutiny.metrics.scope import resolve_scope
+from scrutiny.vocab.ethnicity import COMPARED, HEADLINE_GROUP
 from scrutiny.web import charts
 from scrutiny.web.pages.common import (
     Selection,
@@ -46,9 +47,9 @@ TAB_NAMES = {"outcome": "Outcome test", "rates": "Rates and uncertainty", "darkn
 def _options(request: Request, test: str) -> TestOptions:
     """The test's own choices from the query string; a bad one is a PageError naming it."""
     q = request.query_params
-    group = q.get("group") or DEFAULT_GROUP
-    if group not in COMPARED_GROUPS:
-        raise PageError(f"Unknown group {group!r}: choose one of {', '.join(COMPARED_GROUPS)}.")
+    group = q.get("group") or HEADLINE_GROUP
+    if group not in COMPARED:
+        raise PageError(f"Unknown group {group!r}: choose one of {', '.join(COMPARED)}.")
     if test == "darkness":
         return TestOptions(group=group, clock_change=q.get("clock_change") in ("1", "true", "on"))
     if test != "change":
@@ -113,7 +114,7 @@ def bias_page(request: Request, force: str) -> Response:
                 "sel": sel, "force": loaded, "forces": loaded_forces(db), "test": test, "tabs": _tabs(sel, test),
                 "areas": force_areas(db, sel.force), "months": month_choices(loaded.months, sel.start, sel.end),
                 "purposes": purpose_choices(), "powers": power_choices(force_powers(db, sel.force), sel.power),
-                "options": options, "groups": COMPARED_GROUPS, "doc": None, "change_chart": None, "rates_rows": {},
+                "options": options, "groups": COMPARED, "doc": None, "change_chart": None, "rates_rows": {},
                 "error": None,
                 "outcome_method": METHODS["outcome_test"], "title_words": TESTS[test],
             }
@@ -126,7 +127,7 @@ def bias_page(request: Request, force: str) -> Response:
                 check_options(test, options, sel.area)
             doc = _document(request, sel, test, options)
             context.update(doc=doc, change_chart=_change_chart(doc) if test == "change" else None,
-                           rates_rows={g: areas_by_ratio(doc, g) for g in COMPARED_GROUPS}
+                           rates_rows={g: areas_by_ratio(doc, g) for g in COMPARED}
                            if test == "rates" and doc["available"] else {})
         except ScrutinyError as exc:
             context["error"] = str(exc)
